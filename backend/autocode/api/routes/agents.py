@@ -1,0 +1,61 @@
+"""Agent templates of the current user."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from autocode.api.deps import AgentDep, CurrentUser, SessionDep, SettingsDep
+from autocode.models import AgentCreate, AgentPublic, AgentUpdate, ProjectCreate, ProjectPublic
+from autocode.services import agents as agent_service
+from autocode.services import projects as project_service
+
+router = APIRouter(prefix="/agents", tags=["agents"])
+
+
+@router.get("")
+def list_agents(user: CurrentUser, session: SessionDep) -> list[AgentPublic]:
+    return [AgentPublic.model_validate(a) for a in agent_service.list_agents(session, owner=user)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_agent(
+    body: AgentCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> AgentPublic:
+    agent = agent_service.create_agent(session, data_dir=settings.data_path, owner=user, data=body)
+    return AgentPublic.model_validate(agent)
+
+
+@router.get("/{agent_id}")
+def get_agent(agent: AgentDep) -> AgentPublic:
+    return AgentPublic.model_validate(agent)
+
+
+@router.put("/{agent_id}")
+def update_agent(
+    body: AgentUpdate, agent: AgentDep, session: SessionDep, settings: SettingsDep
+) -> AgentPublic:
+    updated = agent_service.update_agent(session, data_dir=settings.data_path, agent=agent, data=body)
+    return AgentPublic.model_validate(updated)
+
+
+@router.delete("/{agent_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_agent(
+    agent: AgentDep, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> None:
+    agent_service.delete_agent(session, data_dir=settings.data_path, owner=user, agent=agent)
+
+
+@router.get("/{agent_id}/projects")
+def list_agent_projects(agent: AgentDep, user: CurrentUser, session: SessionDep) -> list[ProjectPublic]:
+    rows = project_service.list_projects(session, owner=user, agent_id=agent.id)
+    return [project_service.to_public(session, p) for p in rows]
+
+
+@router.post("/{agent_id}/projects", status_code=status.HTTP_201_CREATED)
+def create_project(
+    body: ProjectCreate, agent: AgentDep, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> ProjectPublic:
+    project = project_service.create_project(
+        session, data_dir=settings.data_path, owner=user, agent=agent, data=body
+    )
+    return project_service.to_public(session, project)

@@ -1,0 +1,113 @@
+"""Login, token refresh and rotation, logout, password change, WebSocket tickets."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Cookie, Request, Response, status
+
+from autocode.api.deps import ContextDep, CurrentUser, SessionDep, client_address
+from autocode.core.context import AppContext
+from autocode.models import (
+    LoginRequest,
+    PasswordChange,
+    RefreshRequest,
+    TokenPair,
+    UserPublic,
+    WsTicket,
+)
+from autocode.services import auth as auth_service
+from autocode.services.errors import Unauthorized
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+REFRESH_COOKIE = "autocode_refresh"
+COOKIE_PATH = "/api/auth"
+RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE)]
+
+
+def _respond(ctx: AppContext, response: Response, issued: auth_service.IssuedTokens) -> TokenPair:
+    response.set_cookie(
+        REFRESH_COOKIE,
+        issued.refresh_token,
+        max_age=ctx.settings.refresh_token_days * 86400,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=ctx.settings.secure_cookies,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return TokenPair(
+        access_token=issued.access_token,
+        expires_in=issued.expires_in,
+        refresh_token=issued.refresh_token,
+        user=UserPublic.model_validate(issued.user),
+    )
+
+
+@router.post("/login")
+def login(
+    body: LoginRequest, request: Request, response: Response, ctx: ContextDep, session: SessionDep
+) -> TokenPair:
+    issued = auth_service.login(
+        session,
+        settings=ctx.settings,
+        keys=ctx.keys,
+        throttle=ctx.throttle,
+        username=body.username,
+        password=body.password,
+        client=client_address(request),
+    )
+    return _respond(ctx, response, issued)
+
+
+@router.post("/refresh")
+def refresh(
+    response: Response,
+    ctx: ContextDep,
+    session: SessionDep,
+    cookie: RefreshCookie = None,
+    body: Annotated[RefreshRequest | None, Body()] = None,
+) -> TokenPair:
+    token = (body.refresh_token if body else None) or cookie
+    if not token:
+        raise Unauthorized("No refresh token")
+    issued = auth_service.refresh(session, settings=ctx.settings, keys=ctx.keys, token=token)
+    return _respond(ctx, response, issued)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(
+    response: Response,
+    session: SessionDep,
+    cookie: RefreshCookie = None,
+    body: Annotated[RefreshRequest | None, Body()] = None,
+) -> None:
+    token = (body.refresh_token if body else None) or cookie
+    if token:
+        auth_service.logout(session, token=token)
+    response.delete_cookie(REFRESH_COOKIE, path=COOKIE_PATH)
+
+
+@router.get("/me")
+def me(user: CurrentUser) -> UserPublic:
+    return UserPublic.model_validate(user)
+
+
+@router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(
+    body: PasswordChange, user: CurrentUser, session: SessionDep, cookie: RefreshCookie = None
+) -> None:
+    auth_service.change_password(
+        session,
+        user=user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        keep_token=cookie,
+    )
+
+
+@router.post("/ws-ticket")
+def ws_ticket(user: CurrentUser, ctx: ContextDep) -> WsTicket:
+    assert user.id is not None
+    return WsTicket(ticket=ctx.tickets.issue(user.id), expires_in=ctx.tickets.lifetime_seconds)

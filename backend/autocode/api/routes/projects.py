@@ -1,0 +1,56 @@
+"""Projects of the current user, and their logs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from autocode.api.deps import CurrentUser, ProjectDep, SessionDep, SettingsDep
+from autocode.models import LogLevel, LogPublic, ProjectPublic, ProjectUpdate
+from autocode.services import projects as project_service
+
+router = APIRouter(prefix="/projects", tags=["projects"])
+
+
+@router.get("")
+def list_projects(user: CurrentUser, session: SessionDep) -> list[ProjectPublic]:
+    return [project_service.to_public(session, p) for p in project_service.list_projects(session, owner=user)]
+
+
+@router.get("/{project_id}")
+def get_project(project: ProjectDep, session: SessionDep) -> ProjectPublic:
+    return project_service.to_public(session, project)
+
+
+@router.put("/{project_id}")
+def update_project(
+    body: ProjectUpdate,
+    project: ProjectDep,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ProjectPublic:
+    updated = project_service.update_project(
+        session, data_dir=settings.data_path, owner=user, project=project, data=body
+    )
+    return project_service.to_public(session, updated)
+
+
+@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_project(
+    project: ProjectDep, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> None:
+    project_service.delete_project(session, data_dir=settings.data_path, owner=user, project=project)
+
+
+@router.get("/{project_id}/logs")
+def list_logs(
+    project: ProjectDep,
+    session: SessionDep,
+    after_id: Annotated[int, Query(ge=0)] = 0,
+    level: LogLevel | None = None,
+    limit: Annotated[int, Query(ge=1, le=project_service.MAX_LOG_PAGE)] = 200,
+) -> list[LogPublic]:
+    rows = project_service.list_logs(session, project=project, after_id=after_id, level=level, limit=limit)
+    return [LogPublic.model_validate(r) for r in rows]

@@ -1,0 +1,42 @@
+"""Accounts, for admins only."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from autocode.api.deps import AdminUser, SessionDep, SettingsDep
+from autocode.models import UserAdminView, UserCreate, UserPublic
+from autocode.services import users as user_service
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("")
+def list_users(_admin: AdminUser, session: SessionDep) -> list[UserAdminView]:
+    return [
+        UserAdminView(
+            **UserPublic.model_validate(row.user).model_dump(),
+            agent_count=row.agent_count,
+            project_count=row.project_count,
+        )
+        for row in user_service.list_users(session)
+    ]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_user(
+    body: UserCreate, _admin: AdminUser, session: SessionDep, settings: SettingsDep
+) -> UserPublic:
+    user = user_service.create_user(
+        session,
+        data_dir=settings.data_path,
+        username=body.username,
+        password=body.password,
+        is_admin=body.is_admin,
+    )
+    return UserPublic.model_validate(user)
+
+
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_user(user_id: int, admin: AdminUser, session: SessionDep, settings: SettingsDep) -> None:
+    user_service.delete_user(session, data_dir=settings.data_path, actor=admin, user_id=user_id)

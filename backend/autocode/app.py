@@ -1,0 +1,218 @@
+"""The ASGI application: routers, error mapping, body limit, lifespan, the built PWA."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
+from sqlmodel import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from autocode import __version__
+from autocode.api.routes import agents, auth, health, keys, projects, users
+from autocode.core import db
+from autocode.core.config import Settings
+from autocode.core.context import AppContext
+from autocode.core.security import Keys, load_master_secret
+from autocode.services import users as user_service
+from autocode.services.auth import LoginThrottle, TicketStore
+from autocode.services.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Throttled,
+    Unauthorized,
+)
+
+log = logging.getLogger(__name__)
+
+_STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    Forbidden: 403,
+    Invalid: 422,
+    Unauthorized: 401,
+    Throttled: 429,
+}
+RESERVED_PREFIXES = ("api", "ws", "docs", "redoc", "openapi.json")
+
+class BodyLimit:
+    """Answers 413 once a request body passes the limit, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared < 0 or declared > self.max_bytes:
+                    await self._reject(scope, receive, send, declared < 0)
+                    return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._reject(scope, receive, send, False)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, bad: bool) -> None:
+        if bad:
+            response = JSONResponse({"detail": "Invalid Content-Length"}, status_code=400)
+        else:
+            response = JSONResponse(
+                {"detail": f"Request body is larger than {self.max_bytes} bytes"}, status_code=413
+            )
+        await response(scope, receive, send)
+
+class _TooLarge(Exception):
+    pass
+
+def _operation_id(route: APIRoute) -> str:
+    tag = str(route.tags[0]) if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+def build_context(settings: Settings) -> AppContext:
+    settings.data_path.mkdir(parents=True, exist_ok=True)
+    engine = db.make_engine(settings.database_url)
+    return AppContext(
+        settings=settings,
+        engine=engine,
+        keys=Keys.from_master(load_master_secret(settings)),
+        throttle=LoginThrottle(
+            max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
+        ),
+        tickets=TicketStore(lifetime_seconds=settings.ws_ticket_seconds),
+    )
+
+def prepare(ctx: AppContext) -> user_service.BootstrapResult | None:
+    """Migrate the schema and create the first admin when there is no user yet."""
+    db.upgrade(ctx.engine)
+    s = ctx.settings
+    with Session(ctx.engine) as session:
+        return user_service.ensure_first_admin(
+            session,
+            data_dir=s.data_path,
+            username=s.admin_username,
+            password=s.admin_password.get_secret_value() if s.admin_password else None,
+        )
+
+def announce_admin(result: user_service.BootstrapResult | None) -> None:
+    """Print generated first-admin credentials once, on the console only."""
+    if result is None:
+        return
+    if result.password is None:
+        print(f"Created the first admin '{result.username}' with the configured password.", flush=True)
+        return
+    print(
+        "\n".join(
+            [
+                "",
+                "=" * 60,
+                "  First start: an admin account was created.",
+                f"  username: {result.username}",
+                f"  password: {result.password}",
+                "  Shown once. Log in and change it in Settings.",
+                "=" * 60,
+                "",
+            ]
+        ),
+        flush=True,
+    )
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx = build_context(settings)
+        announce_admin(prepare(ctx))
+        app.state.ctx = ctx
+        log.info("server ready", extra={"data_dir": str(settings.data_path)})
+        try:
+            yield
+        finally:
+            ctx.engine.dispose()
+
+    app = FastAPI(
+        title="AutoCode",
+        version=__version__,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        status_code = next((code for cls, code in _STATUS.items() if isinstance(exc, cls)), 400)
+        headers: dict[str, str] = {}
+        if isinstance(exc, Unauthorized):
+            headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, Throttled):
+            headers["Retry-After"] = str(exc.retry_after)
+        return JSONResponse({"detail": exc.message}, status_code=status_code, headers=headers)
+
+    api = APIRouter(prefix="/api")
+    for module in (auth, users, agents, projects, keys, health):
+        api.include_router(module.router)
+    app.include_router(api)
+    _mount_pwa(app, settings)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+def _mount_pwa(app: FastAPI, settings: Settings) -> None:
+    """Serve the built PWA at / with a fallback to index.html for client-side routes."""
+
+    @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    async def spa(path: str) -> Response:
+        first = path.split("/", 1)[0]
+        if first in RESERVED_PREFIXES:
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
+        root = settings.pwa_dir
+        if root is None:
+            return HTMLResponse(
+                "<!doctype html><title>AutoCode</title><h1>AutoCode</h1>"
+                "<p>The web app is not built. Run <code>npm --prefix frontend ci &amp;&amp;"
+                " npm --prefix frontend run build</code>. The API is at <a href=/docs>/docs</a>.</p>"
+            )
+        candidate = (root / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(root.resolve()):
+            return FileResponse(candidate, headers=_cache_headers(path))
+        if "." in Path(path).name and not path.endswith(".html"):
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
+        return FileResponse(root / "index.html", headers={"Cache-Control": "no-cache"})
+
+def _cache_headers(path: str) -> dict[str, str]:
+    if path.startswith("assets/"):
+        return {"Cache-Control": "public, max-age=31536000, immutable"}
+    return {"Cache-Control": "no-cache"}

@@ -1,0 +1,125 @@
+"""The `autocode` command: serve, create-admin, doctor, backup."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from sqlmodel import Session
+
+from autocode.core import db
+from autocode.core.config import Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic's message says which setting is wrong
+        print(f"autocode: invalid configuration: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from autocode.app import create_app
+
+    settings = _settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from autocode.app import build_context
+    from autocode.core.security import generate_password
+    from autocode.services import users as user_service
+    from autocode.services.errors import DomainError
+
+    settings = _settings()
+    ctx = build_context(settings)
+    db.upgrade(ctx.engine)
+    password = settings.admin_password.get_secret_value() if settings.admin_password else None
+    if password is None and args.prompt:
+        password = getpass.getpass("Password for the new admin: ")
+    generated = password is None
+    secret = password or generate_password()
+    with Session(ctx.engine) as session:
+        try:
+            user_service.create_user(
+                session,
+                data_dir=settings.data_path,
+                username=args.username or settings.admin_username,
+                password=secret,
+                is_admin=True,
+            )
+        except DomainError as exc:
+            print(f"autocode: {exc.message}", file=sys.stderr)
+            return 1
+    print(f"admin created: {args.username or settings.admin_username}")
+    if generated:
+        print(f"password: {secret}  (shown once)")
+    return 0
+
+
+def cmd_doctor(_args: argparse.Namespace) -> int:
+    from autocode.services.system import checks
+
+    settings = _settings()
+    results = checks(settings)
+    for check in results:
+        print(f"{'ok ' if check.ok else 'MISSING'}  {check.name:<14} {check.detail}")
+    required = {"tmux", "data dir"}
+    if settings.runtime == "docker":
+        required.add("docker engine")
+    return 0 if all(c.ok for c in results if c.name in required) else 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    settings = _settings()
+    source = settings.data_path / "autocode.db"
+    if not source.is_file():
+        print(f"autocode: no database at {source}", file=sys.stderr)
+        return 1
+    target = Path(args.target).expanduser().resolve()
+    if target.exists() and not args.force:
+        print(f"autocode: {target} exists (use --force to overwrite)", file=sys.stderr)
+        return 1
+    db.backup(source, target)
+    print(f"backup written: {target}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="autocode", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the server (migrates the database first)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    admin = sub.add_parser("create-admin", help="create an admin account")
+    admin.add_argument("--username")
+    admin.add_argument("--prompt", action="store_true", help="ask for the password")
+    admin.set_defaults(func=cmd_create_admin)
+
+    doctor = sub.add_parser("doctor", help="check what this machine offers")
+    doctor.set_defaults(func=cmd_doctor)
+
+    backup = sub.add_parser("backup", help="online backup of the database to a file")
+    backup.add_argument("target")
+    backup.add_argument("--force", action="store_true")
+    backup.set_defaults(func=cmd_backup)
+
+    args = parser.parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,79 @@
+"""Settings: the only place that reads the environment."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+class Settings(BaseSettings):
+    """Validated configuration, prefix `AUTOCODE_`."""
+
+    model_config = SettingsConfigDict(env_prefix="AUTOCODE_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    # Master secret for JWT signing and Fernet; generated into data/secret.key when unset.
+    secret_key: SecretStr | None = None
+    admin_username: str = "admin"
+    admin_password: SecretStr | None = None
+
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    ws_ticket_seconds: int = Field(default=30, ge=5, le=600)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+    cookie_secure: bool | None = None
+
+    static_dir: Path | None = None
+
+    runtime: Literal["local", "docker"] = "local"
+    workspace_image: str = "autocode-workspace:latest"
+    container_memory: str = "2g"
+    container_cpus: float = Field(default=1.0, gt=0)
+    container_pids: int = Field(default=512, ge=16)
+    container_network: str | None = None
+    idle_minutes: int = Field(default=30, ge=1)
+    terminals_per_user: int = Field(default=8, ge=1)
+
+    claude_command: str = "claude"
+
+    @model_validator(mode="after")
+    def _production_needs_secrets(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError(
+                    "production requires AUTOCODE_SECRET_KEY (at least 32 characters)"
+                )
+        return self
+
+    @cached_property
+    def data_path(self) -> Path:
+        """The data directory as an absolute path."""
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.data_path / 'autocode.db'}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.environment == "production"
+
+    @property
+    def pwa_dir(self) -> Path | None:
+        """Where the built PWA is, if it was built."""
+        candidate = self.static_dir or REPO_ROOT / "frontend" / "dist"
+        return candidate if (candidate / "index.html").is_file() else None

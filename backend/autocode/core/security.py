@@ -1,0 +1,132 @@
+"""Key material, password hashing, JWTs and encryption of stored API keys."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from jose import JWTError, jwt
+from passlib.context import CryptContext
+
+from autocode.core.config import Settings
+
+JWT_ALGORITHM = "HS256"
+_pwd = CryptContext(schemes=["argon2"], deprecated="auto")
+
+
+class TokenError(Exception):
+    """A token is missing, malformed, forged or expired."""
+
+
+def load_master_secret(settings: Settings) -> bytes:
+    """The master secret: from settings, or data/secret.key (made 0600 on first start)."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    path = settings.data_path / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    os.chmod(path, 0o600)
+    return path.read_text().strip().encode()
+
+
+def _derive(master: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Keys derived from the master secret, one per purpose."""
+
+    jwt_key: str
+    fernet: Fernet
+
+    @classmethod
+    def from_master(cls, master: bytes) -> Keys:
+        jwt_key = base64.urlsafe_b64encode(_derive(master, b"autocode-jwt")).decode()
+        fernet = Fernet(base64.urlsafe_b64encode(_derive(master, b"autocode-fernet")))
+        return cls(jwt_key=jwt_key, fernet=fernet)
+
+    def encrypt(self, plaintext: str) -> str:
+        return self.fernet.encrypt(plaintext.encode()).decode()
+
+    def decrypt(self, ciphertext: str) -> str:
+        try:
+            return self.fernet.decrypt(ciphertext.encode()).decode()
+        except InvalidToken as exc:
+            raise TokenError("stored secret cannot be decrypted with this key") from exc
+
+    def access_token(self, *, user_id: int, lifetime: timedelta) -> str:
+        now = datetime.now(UTC)
+        claims = {
+            "sub": str(user_id),
+            "type": "access",
+            "iat": int(now.timestamp()),
+            "exp": int((now + lifetime).timestamp()),
+            "jti": secrets.token_hex(8),
+        }
+        return str(jwt.encode(claims, self.jwt_key, algorithm=JWT_ALGORITHM))
+
+    def verify_access_token(self, token: str) -> int:
+        """The user id inside a valid access token."""
+        try:
+            claims = jwt.decode(token, self.jwt_key, algorithms=[JWT_ALGORITHM])
+        except JWTError as exc:
+            raise TokenError(str(exc)) from exc
+        if claims.get("type") != "access":
+            raise TokenError("not an access token")
+        sub = claims.get("sub")
+        if not isinstance(sub, str) or not sub.isdigit():
+            raise TokenError("bad subject")
+        return int(sub)
+
+
+def hash_password(password: str) -> str:
+    return _pwd.hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    try:
+        return bool(_pwd.verify(password, password_hash))
+    except (ValueError, TypeError):
+        return False
+
+
+# A precomputed hash so that unknown usernames cost the same time as wrong passwords.
+_DUMMY_HASH = _pwd.hash(secrets.token_urlsafe(16))
+
+
+def burn_password_check(password: str) -> None:
+    _pwd.verify(password, _DUMMY_HASH)
+
+
+def new_opaque_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_opaque_token(token: str) -> str:
+    """Refresh tokens are high-entropy, so a plain SHA-256 is enough to store them."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def constant_time_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def ensure_private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)

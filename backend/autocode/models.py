@@ -1,0 +1,380 @@
+"""Database tables and the public shapes the API returns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import Field as PField
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Aware UTC now (SQLModel stores aware datetimes and returns them in UTC)."""
+    return datetime.now(UTC)
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class ProjectStatus(StrEnum):
+    CREATED = "created"
+    PLANNING = "planning"
+    RUNNING = "running"
+    PAUSED = "paused"
+    NEEDS_HELP = "needs_help"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+ACTIVE_STATUSES = (ProjectStatus.PLANNING, ProjectStatus.RUNNING, ProjectStatus.NEEDS_HELP)
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class LogLevel(StrEnum):
+    INFO = "info"
+    ACTION = "action"
+    ERROR = "error"
+    AGENT_DECISION = "agent_decision"
+
+
+class InstanceStatus(StrEnum):
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    CRASHED = "crashed"
+    EXITED = "exited"
+
+
+class PermissionPolicy(StrEnum):
+    AUTO = "auto"
+    ASK = "ask"
+    BYPASS = "bypass"
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=32)
+    password_hash: str
+    is_admin: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RefreshToken(SQLModel, table=True):
+    __tablename__ = "refresh_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(unique=True, index=True)
+    family: str = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class Agent(SQLModel, table=True):
+    __tablename__ = "agents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    model: str = Field(max_length=200)
+    identity: str = ""
+    tools: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    mcp_servers: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    workspace_base: str | None = None
+    global_rules: str = ""
+    permission_policy: str = PermissionPolicy.AUTO.value
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Project(SQLModel, table=True):
+    __tablename__ = "projects"
+    __table_args__ = (UniqueConstraint("user_id", "slug", name="uq_projects_user_slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    agent_id: int = Field(foreign_key="agents.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    slug: str = Field(max_length=40)
+    description: str = ""
+    architecture: str = ""
+    implementation_plan: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    status: str = ProjectStatus.CREATED.value
+    status_reason: str | None = None
+    current_step: int = 0
+    tmux_session: str = ""
+    workspace_path: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    budget_tokens: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    last_activity_at: datetime | None = None
+
+
+class AgentInstance(SQLModel, table=True):
+    __tablename__ = "agent_instances"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="projects.id", index=True, ondelete="CASCADE")
+    status: str = InstanceStatus.STARTING.value
+    pid: int | None = None
+    started_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+    heartbeat_at: datetime | None = None
+    exit_reason: str | None = None
+
+
+class LogEntry(SQLModel, table=True):
+    __tablename__ = "logs"
+    __table_args__ = (Index("ix_logs_project_id_id", "project_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE")
+    agent_instance_id: int | None = Field(
+        default=None, foreign_key="agent_instances.id", ondelete="SET NULL"
+    )
+    level: str = LogLevel.INFO.value
+    message: str
+    timestamp: datetime = Field(default_factory=utcnow)
+    data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    provider: str = Field(max_length=32)
+    encrypted_key: str
+    last4: str = Field(max_length=4)
+    base_url: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- API shapes --------------------------------------------------------------------------
+
+USERNAME_PATTERN = r"^[a-z][a-z0-9_-]{1,31}$"
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+PROVIDER_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,31}$"
+
+
+class Strict(BaseModel):
+    """Input models reject unknown fields so typos are errors, not silent no-ops."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    is_admin: bool
+    created_at: UtcDatetime
+
+
+class UserAdminView(UserPublic):
+    agent_count: int
+    project_count: int
+
+
+class UserCreate(Strict):
+    username: str = PField(pattern=USERNAME_PATTERN)
+    password: str = PField(min_length=8, max_length=256)
+    is_admin: bool = False
+
+
+class LoginRequest(Strict):
+    username: str = PField(min_length=1, max_length=64)
+    password: str = PField(min_length=1, max_length=256)
+
+
+class RefreshRequest(Strict):
+    refresh_token: str | None = PField(default=None, max_length=256)
+
+
+class PasswordChange(Strict):
+    current_password: str = PField(min_length=1, max_length=256)
+    new_password: str = PField(min_length=8, max_length=256)
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    refresh_token: str
+    user: UserPublic
+
+
+class WsTicket(BaseModel):
+    ticket: str
+    expires_in: int
+
+
+class AgentCreate(Strict):
+    name: str = PField(min_length=1, max_length=100)
+    model: str = PField(min_length=3, max_length=200, pattern=r"^[A-Za-z0-9._-]+/[A-Za-z0-9._:/-]+$")
+    identity: str = PField(default="", max_length=20_000)
+    tools: list[str] = PField(default_factory=list, max_length=64)
+    mcp_servers: dict[str, Any] = PField(default_factory=dict)
+    workspace_base: str | None = PField(default=None, max_length=200)
+    global_rules: str = PField(default="", max_length=50_000)
+    permission_policy: PermissionPolicy = PermissionPolicy.AUTO
+
+
+class AgentUpdate(Strict):
+    name: str | None = PField(default=None, min_length=1, max_length=100)
+    model: str | None = PField(
+        default=None, min_length=3, max_length=200, pattern=r"^[A-Za-z0-9._-]+/[A-Za-z0-9._:/-]+$"
+    )
+    identity: str | None = PField(default=None, max_length=20_000)
+    tools: list[str] | None = PField(default=None, max_length=64)
+    mcp_servers: dict[str, Any] | None = None
+    workspace_base: str | None = PField(default=None, max_length=200)
+    global_rules: str | None = PField(default=None, max_length=50_000)
+    permission_policy: PermissionPolicy | None = None
+
+
+class AgentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    model: str
+    identity: str
+    tools: list[str]
+    mcp_servers: dict[str, Any]
+    workspace_base: str | None
+    global_rules: str
+    permission_policy: PermissionPolicy
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class PlanStepIn(Strict):
+    title: str = PField(min_length=1, max_length=200)
+    detail: str = PField(default="", max_length=20_000)
+
+
+class PlanStep(BaseModel):
+    title: str
+    detail: str = ""
+    status: StepStatus = StepStatus.PENDING
+
+
+class ProjectCreate(Strict):
+    name: str = PField(min_length=1, max_length=100)
+    slug: str | None = PField(default=None, pattern=SLUG_PATTERN)
+    description: str = PField(default="", max_length=50_000)
+    architecture: str = PField(default="", max_length=50_000)
+    implementation_plan: list[PlanStepIn] = PField(default_factory=list, max_length=200)
+    budget_tokens: int | None = PField(default=None, ge=1)
+
+
+class ProjectUpdate(Strict):
+    name: str | None = PField(default=None, min_length=1, max_length=100)
+    description: str | None = PField(default=None, max_length=50_000)
+    architecture: str | None = PField(default=None, max_length=50_000)
+    implementation_plan: list[PlanStepIn] | None = PField(default=None, max_length=200)
+    budget_tokens: int | None = PField(default=None, ge=1)
+
+
+class InstancePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    pid: int | None
+    status: InstanceStatus
+    started_at: UtcDatetime
+    heartbeat_at: UtcDatetime | None
+    ended_at: UtcDatetime | None
+    exit_reason: str | None
+
+
+class ProjectPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    agent_id: int
+    name: str
+    slug: str
+    description: str
+    architecture: str
+    implementation_plan: list[PlanStep]
+    status: ProjectStatus
+    status_reason: str | None
+    current_step: int
+    tmux_session: str
+    workspace_path: str
+    input_tokens: int
+    output_tokens: int
+    budget_tokens: int | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    last_activity_at: UtcDatetime | None
+    instance: InstancePublic | None = None
+
+
+class LogPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    project_id: int
+    agent_instance_id: int | None
+    level: LogLevel
+    message: str
+    data: dict[str, Any] | None
+    timestamp: UtcDatetime
+
+
+class ApiKeyCreate(Strict):
+    provider: str = PField(pattern=PROVIDER_PATTERN)
+    key: str = PField(min_length=8, max_length=4096, pattern=r"^\S+$")
+    base_url: str | None = PField(default=None, max_length=500, pattern=r"^https?://[^\s]+$")
+
+
+class ApiKeyPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    provider: str
+    base_url: str | None
+    last4: str
+    created_at: UtcDatetime
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    active_projects: int
+    runtime: str
+    tmux: bool
+    docker: bool
+    claude: bool

@@ -1,0 +1,86 @@
+"""Agent templates: model, identity, rules, tools, MCP servers, permission policy."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from sqlmodel import Session, col, select
+
+from autocode.models import ACTIVE_STATUSES, Agent, AgentCreate, AgentUpdate, Project, User, utcnow
+from autocode.services import workspaces
+from autocode.services.errors import Conflict, Invalid, NotFound
+
+
+def _check_workspace_base(value: str | None) -> None:
+    if value is None or value == "":
+        return
+    path = PurePosixPath(value)
+    if path.is_absolute() or ".." in path.parts:
+        raise Invalid("workspace_base must be a relative folder inside the project workspace")
+
+
+def _check_mcp_servers(servers: dict[str, object]) -> None:
+    for name, spec in servers.items():
+        if not isinstance(spec, dict) or not ("command" in spec or "url" in spec):
+            raise Invalid(f"MCP server '{name}' needs a 'command' or a 'url'")
+
+
+def list_agents(session: Session, *, owner: User) -> list[Agent]:
+    return list(
+        session.exec(select(Agent).where(Agent.user_id == owner.id).order_by(col(Agent.id))).all()
+    )
+
+
+def get_agent(session: Session, *, owner: User, agent_id: int) -> Agent:
+    """An agent of this owner; anyone else's is simply not found."""
+    agent = session.get(Agent, agent_id)
+    if agent is None or agent.user_id != owner.id:
+        raise NotFound("Agent not found")
+    return agent
+
+
+def create_agent(session: Session, *, data_dir: Path, owner: User, data: AgentCreate) -> Agent:
+    _check_workspace_base(data.workspace_base)
+    _check_mcp_servers(data.mcp_servers)
+    assert owner.id is not None
+    agent = Agent(user_id=owner.id, **data.model_dump())
+    session.add(agent)
+    session.commit()
+    session.refresh(agent)
+    assert agent.id is not None
+    workspaces.write_rules(data_dir, agent.id, agent.global_rules)
+    return agent
+
+
+def update_agent(session: Session, *, data_dir: Path, agent: Agent, data: AgentUpdate) -> Agent:
+    changes = data.model_dump(exclude_unset=True)
+    if "workspace_base" in changes:
+        _check_workspace_base(changes["workspace_base"])
+    if changes.get("mcp_servers") is not None:
+        _check_mcp_servers(changes["mcp_servers"])
+    for key, value in changes.items():
+        if value is None and key != "workspace_base":
+            raise Invalid(f"{key} cannot be null")
+        setattr(agent, key, value)
+    agent.updated_at = utcnow()
+    session.add(agent)
+    session.commit()
+    session.refresh(agent)
+    assert agent.id is not None
+    workspaces.write_rules(data_dir, agent.id, agent.global_rules)
+    return agent
+
+
+def delete_agent(session: Session, *, data_dir: Path, owner: User, agent: Agent) -> list[Project]:
+    """Delete an agent and its projects (refused while one of them is running)."""
+    projects = list(session.exec(select(Project).where(Project.agent_id == agent.id)).all())
+    busy = [p.name for p in projects if p.status in ACTIVE_STATUSES]
+    if busy:
+        raise Conflict(f"Stop these projects first: {', '.join(busy)}")
+    session.delete(agent)
+    session.commit()
+    for project in projects:
+        workspaces.remove_project_dir(data_dir, owner.username, project.slug)
+    assert agent.id is not None
+    workspaces.remove_agent_dir(data_dir, agent.id)
+    return projects

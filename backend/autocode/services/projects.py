@@ -1,0 +1,212 @@
+"""Projects: creation with their workspace, edits, deletion, logs, the public view."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from autocode.models import (
+    ACTIVE_STATUSES,
+    Agent,
+    AgentInstance,
+    InstancePublic,
+    LogEntry,
+    LogLevel,
+    PlanStep,
+    Project,
+    ProjectCreate,
+    ProjectPublic,
+    ProjectUpdate,
+    StepStatus,
+    User,
+    utcnow,
+)
+from autocode.services import workspaces
+from autocode.services.errors import Conflict, Invalid, NotFound
+
+MAX_LOG_PAGE = 1000
+
+
+def slugify(name: str) -> str:
+    """A filesystem- and tmux-safe slug (no dots or colons) from a display name."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40].strip("-")
+    return slug or "project"
+
+
+def session_name(username: str, slug: str) -> str:
+    return f"{username}-{slug}"
+
+
+def list_projects(session: Session, *, owner: User, agent_id: int | None = None) -> list[Project]:
+    stmt = select(Project).where(Project.user_id == owner.id)
+    if agent_id is not None:
+        stmt = stmt.where(Project.agent_id == agent_id)
+    return list(session.exec(stmt.order_by(col(Project.id))).all())
+
+
+def get_project(session: Session, *, owner: User, project_id: int) -> Project:
+    """A project of this owner; anyone else's is simply not found."""
+    project = session.get(Project, project_id)
+    if project is None or project.user_id != owner.id:
+        raise NotFound("Project not found")
+    return project
+
+
+def _plan(steps: list[object]) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for step in steps:
+        title = getattr(step, "title")
+        detail = getattr(step, "detail", "")
+        out.append({"title": title, "detail": detail, "status": StepStatus.PENDING.value})
+    return out
+
+
+def _unique_slug(session: Session, *, owner: User, base: str) -> str:
+    taken = set(session.exec(select(Project.slug).where(Project.user_id == owner.id)).all())
+    if base not in taken:
+        return base
+    for n in range(2, 1000):
+        candidate = f"{base[: 40 - len(str(n)) - 1]}-{n}"
+        if candidate not in taken:
+            return candidate
+    raise Conflict("Too many projects with this name")
+
+
+def create_project(
+    session: Session, *, data_dir: Path, owner: User, agent: Agent, data: ProjectCreate
+) -> Project:
+    if data.slug is not None:
+        slug = data.slug
+        exists = session.exec(
+            select(Project).where(Project.user_id == owner.id, Project.slug == slug)
+        ).first()
+        if exists is not None:
+            raise Conflict(f"You already have a project with the slug '{slug}'")
+    else:
+        slug = _unique_slug(session, owner=owner, base=slugify(data.name))
+    assert owner.id is not None and agent.id is not None
+    root = workspaces.project_dir(data_dir, owner.username, slug)
+    if root.exists():
+        raise Conflict(f"A workspace folder '{slug}' already exists; choose another slug")
+    project = Project(
+        user_id=owner.id,
+        agent_id=agent.id,
+        name=data.name,
+        slug=slug,
+        description=data.description,
+        architecture=data.architecture,
+        implementation_plan=_plan(list(data.implementation_plan)),
+        tmux_session=session_name(owner.username, slug),
+        workspace_path=str(root),
+        budget_tokens=data.budget_tokens,
+    )
+    workspaces.layout_project(
+        data_dir,
+        username=owner.username,
+        agent=agent,
+        project=project,
+        rules=workspaces.read_rules(data_dir, agent.id),
+    )
+    session.add(project)
+    session.commit()
+    session.refresh(project)
+    return project
+
+
+def update_project(
+    session: Session, *, data_dir: Path, owner: User, project: Project, data: ProjectUpdate
+) -> Project:
+    changes = data.model_dump(exclude_unset=True)
+    for key in ("name", "description", "architecture"):
+        if key in changes and changes[key] is None:
+            raise Invalid(f"{key} cannot be null")
+    if "implementation_plan" in changes:
+        if project.status in ACTIVE_STATUSES:
+            raise Conflict("Stop the project before replacing its plan")
+        if changes["implementation_plan"] is None:
+            raise Invalid("implementation_plan cannot be null")
+        project.implementation_plan = _plan(list(data.implementation_plan or []))
+        project.current_step = 0
+    for key in ("name", "description", "architecture", "budget_tokens"):
+        if key in changes:
+            setattr(project, key, changes[key])
+    project.updated_at = utcnow()
+    session.add(project)
+    session.commit()
+    session.refresh(project)
+    agent = session.get(Agent, project.agent_id)
+    if agent is not None:
+        workspaces.refresh_project_docs(data_dir, username=owner.username, agent=agent, project=project)
+    return project
+
+
+def delete_project(session: Session, *, data_dir: Path, owner: User, project: Project) -> None:
+    if project.status in ACTIVE_STATUSES:
+        raise Conflict("Stop the project before deleting it")
+    session.delete(project)
+    session.commit()
+    workspaces.remove_project_dir(data_dir, owner.username, project.slug)
+
+
+def latest_instance(session: Session, project_id: int) -> AgentInstance | None:
+    return session.exec(
+        select(AgentInstance)
+        .where(AgentInstance.project_id == project_id)
+        .order_by(col(AgentInstance.id).desc())
+        .limit(1)
+    ).first()
+
+
+def to_public(session: Session, project: Project) -> ProjectPublic:
+    assert project.id is not None
+    instance = latest_instance(session, project.id)
+    public = ProjectPublic.model_validate(project)
+    public.implementation_plan = [PlanStep.model_validate(s) for s in project.implementation_plan]
+    public.instance = InstancePublic.model_validate(instance) if instance is not None else None
+    return public
+
+
+def list_logs(
+    session: Session,
+    *,
+    project: Project,
+    after_id: int = 0,
+    level: LogLevel | None = None,
+    limit: int = 200,
+) -> list[LogEntry]:
+    """A page of a project's logs, oldest first, after a given id."""
+    stmt = (
+        select(LogEntry)
+        .where(LogEntry.project_id == project.id)
+        .where(col(LogEntry.id) > after_id)
+    )
+    if level is not None:
+        stmt = stmt.where(LogEntry.level == level.value)
+    stmt = stmt.order_by(col(LogEntry.id)).limit(max(1, min(limit, MAX_LOG_PAGE)))
+    return list(session.exec(stmt).all())
+
+
+def add_log(
+    session: Session,
+    *,
+    project_id: int,
+    level: LogLevel,
+    message: str,
+    data: dict[str, object] | None = None,
+    instance_id: int | None = None,
+) -> LogEntry:
+    entry = LogEntry(
+        project_id=project_id,
+        agent_instance_id=instance_id,
+        level=level.value,
+        message=message,
+        data=data,
+    )
+    session.add(entry)
+    session.commit()
+    session.refresh(entry)
+    return entry

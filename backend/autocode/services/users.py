@@ -1,0 +1,104 @@
+"""Accounts: the first admin, creation and deletion (admin only), listing with counts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from autocode.core.security import generate_password, hash_password
+from autocode.models import USERNAME_PATTERN, Agent, Project, User
+from autocode.services import workspaces
+from autocode.services.errors import Conflict, Forbidden, Invalid, NotFound
+
+_USERNAME = re.compile(USERNAME_PATTERN)
+
+
+@dataclass(frozen=True)
+class UserCounts:
+    user: User
+    agent_count: int
+    project_count: int
+
+
+def validate_username(username: str) -> str:
+    if not _USERNAME.fullmatch(username):
+        raise Invalid(
+            "Username must be 2-32 characters: lowercase letters, digits, '-' or '_',"
+            " starting with a letter"
+        )
+    return username
+
+
+def create_user(
+    session: Session, *, data_dir: Path, username: str, password: str, is_admin: bool
+) -> User:
+    validate_username(username)
+    if len(password) < 8:
+        raise Invalid("Password must be at least 8 characters")
+    if session.exec(select(User).where(User.username == username)).first() is not None:
+        raise Conflict(f"User '{username}' already exists")
+    user = User(username=username, password_hash=hash_password(password), is_admin=is_admin)
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    workspaces.ensure_user_dirs(data_dir, username)
+    return user
+
+
+def list_users(session: Session) -> list[UserCounts]:
+    agents = dict(
+        session.exec(select(Agent.user_id, func.count()).group_by(col(Agent.user_id))).all()
+    )
+    projects = dict(
+        session.exec(select(Project.user_id, func.count()).group_by(col(Project.user_id))).all()
+    )
+    users = session.exec(select(User).order_by(col(User.id))).all()
+    return [
+        UserCounts(
+            user=u, agent_count=agents.get(u.id or 0, 0), project_count=projects.get(u.id or 0, 0)
+        )
+        for u in users
+    ]
+
+
+def delete_user(session: Session, *, data_dir: Path, actor: User, user_id: int) -> User:
+    """Remove a user's rows and files; callers stop their sessions first."""
+    target = session.get(User, user_id)
+    if target is None:
+        raise NotFound("User not found")
+    if target.id == actor.id:
+        raise Forbidden("You cannot delete your own account")
+    if target.is_admin:
+        admins = session.exec(select(func.count()).select_from(User).where(col(User.is_admin))).one()
+        if admins <= 1:
+            raise Forbidden("Cannot delete the last admin")
+    agent_ids = [a.id for a in session.exec(select(Agent).where(Agent.user_id == target.id)).all()]
+    session.delete(target)
+    session.commit()
+    workspaces.remove_user_dirs(data_dir, target.username)
+    for agent_id in agent_ids:
+        if agent_id is not None:
+            workspaces.remove_agent_dir(data_dir, agent_id)
+    return target
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    username: str
+    password: str | None  # set only when it was generated and must be shown once
+
+
+def ensure_first_admin(
+    session: Session, *, data_dir: Path, username: str, password: str | None
+) -> BootstrapResult | None:
+    """With no users at all, create the admin (generating a password when none is given)."""
+    if session.exec(select(User).limit(1)).first() is not None:
+        return None
+    generated = password is None
+    secret = password if password is not None else generate_password()
+    create_user(session, data_dir=data_dir, username=username, password=secret, is_admin=True)
+    return BootstrapResult(username=username, password=secret if generated else None)
