@@ -1,0 +1,63 @@
+"""Where tmux runs: on the host (local) or in one container per user (docker)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autocode.runtime.base import (
+    Availability,
+    CommandFailed,
+    InvalidName,
+    PaneInfo,
+    PathOutsideWorkspace,
+    Runtime,
+    RuntimeErrorBase,
+    RuntimeUnavailable,
+    SessionExists,
+    SessionNotFound,
+    session_name,
+    target,
+)
+
+RUNTIME_KINDS = ("local", "docker")
+
+
+def make_runtime(
+    kind: str,
+    *,
+    data_dir: Path,
+    image: str = "autocode-workspace:latest",
+    memory: str = "2g",
+    cpus: float = 2.0,
+    pids: int = 512,
+    network: str = "bridge",
+) -> Runtime:
+    """Build the runtime the settings ask for; limits and image apply to docker only."""
+    if kind == "local":
+        from autocode.runtime.local import LocalRuntime
+
+        return LocalRuntime(data_dir=data_dir)
+    if kind == "docker":
+        from autocode.runtime.docker import DockerRuntime
+
+        return DockerRuntime(data_dir=data_dir, image=image, memory=memory, cpus=cpus,
+                             pids=pids, network=network)
+    raise ValueError(f"unknown runtime {kind!r} (expected one of {', '.join(RUNTIME_KINDS)})")
+
+
+__all__ = [
+    "RUNTIME_KINDS",
+    "Availability",
+    "CommandFailed",
+    "InvalidName",
+    "PaneInfo",
+    "PathOutsideWorkspace",
+    "Runtime",
+    "RuntimeErrorBase",
+    "RuntimeUnavailable",
+    "SessionExists",
+    "SessionNotFound",
+    "make_runtime",
+    "session_name",
+    "target",
+]

@@ -1,0 +1,558 @@
+"""The runtime interface: tmux sessions of one user's projects, wherever tmux runs."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+# tmux names (users, sessions, windows) come from ids and slugs we make, never raw user text:
+# no "." or ":" (target syntax), no spaces, no leading "-" (would read as an option).
+_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$")
+_ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_KEY_NAMES = (
+    "Enter|Escape|Tab|BTab|BSpace|Space|Up|Down|Left|Right|Home|End|PageUp|PageDown"
+    "|PgUp|PgDn|PPage|NPage|IC|DC|F[1-9]|F1[0-2]|[A-Za-z0-9]|[-/?.,;'`=\\[\\]\\\\]"
+)
+_KEY_RE = re.compile(rf"^(?:[CMS]-)*(?:{_KEY_NAMES})$")
+
+# tmux refuses a command message much over 16 KiB: long text goes in pieces.
+_SEND_CHUNK = 2000
+DEFAULT_HISTORY_LIMIT = 50_000
+
+
+class RuntimeErrorBase(Exception):
+    """Base of every error the runtime raises."""
+
+
+class InvalidName(RuntimeErrorBase, ValueError):
+    """A user, session, window, key or environment name that tmux must never see."""
+
+
+class PathOutsideWorkspace(RuntimeErrorBase, ValueError):
+    """A working directory outside the user's workspace."""
+
+
+class SessionNotFound(RuntimeErrorBase, LookupError):
+    """The session or window does not exist (or the user's tmux server is not running)."""
+
+
+class SessionExists(RuntimeErrorBase):
+    """A session with that name already runs."""
+
+
+class RuntimeUnavailable(RuntimeErrorBase):
+    """tmux, the Docker engine or the workspace image cannot be used."""
+
+
+class CommandFailed(RuntimeErrorBase):
+    """A tmux or docker call failed for another reason."""
+
+    def __init__(self, message: str, *, returncode: int | None = None, stderr: str = "") -> None:
+        super().__init__(message if not stderr else f"{message}: {stderr.strip()}")
+        self.returncode = returncode
+        self.stderr = stderr
+
+
+@dataclass(frozen=True)
+class PaneInfo:
+    """What a pane looks like right now."""
+
+    dead: bool
+    dead_status: int | None
+    current_command: str
+    cursor_x: int
+    cursor_y: int
+    width: int
+    height: int
+    pid: int | None
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a runtime can be used, for doctor and health checks."""
+
+    ok: bool
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class TmuxResult:
+    """Output of one tmux call."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def validate_name(value: str, what: str = "name") -> str:
+    """Return value when it is a safe tmux/container name, else raise InvalidName."""
+    if not isinstance(value, str) or not _NAME_RE.fullmatch(value):
+        raise InvalidName(f"invalid {what}: {value!r} (use letters, digits, '-' and '_', max 64)")
+    return value
+
+
+def session_name(username: str, slug: str) -> str:
+    """The tmux session name of one project of one user."""
+    return validate_name(f"{validate_name(username, 'username')}-{validate_name(slug, 'slug')}",
+                         "session")
+
+
+def target(session: str, window: str | None = None) -> str:
+    """A target string `session:window` (or just `session` for its current window)."""
+    validate_name(session, "session")
+    if window is None:
+        return session
+    return f"{session}:{validate_name(window, 'window')}"
+
+
+def parse_target(value: str) -> tuple[str, str | None]:
+    """Split and validate `session[:window]`."""
+    session, sep, window = value.partition(":")
+    validate_name(session, "session")
+    if not sep:
+        return session, None
+    return session, validate_name(window, "window")
+
+
+def tmux_target(value: str) -> str:
+    """The exact-match tmux form of a target (`=s:=w`): no prefix or pattern matching."""
+    session, window = parse_target(value)
+    return f"={session}:" if window is None else f"={session}:={window}"
+
+
+def validate_env(env: Mapping[str, str]) -> dict[str, str]:
+    """Check environment names and values; return a plain dict copy."""
+    out: dict[str, str] = {}
+    for key, value in env.items():
+        if not _ENV_KEY_RE.fullmatch(key):
+            raise InvalidName(f"invalid environment variable name: {key!r}")
+        if "\x00" in value:
+            raise InvalidName(f"environment variable {key} holds a NUL byte")
+        out[key] = value
+    return out
+
+
+def validate_keys(keys: Sequence[str]) -> list[str]:
+    """Check tmux key names (Enter, C-c, Escape, digits...)."""
+    for key in keys:
+        if not _KEY_RE.fullmatch(key):
+            raise InvalidName(f"invalid key name: {key!r}")
+    return list(keys)
+
+
+def tmux_quote(value: str) -> str:
+    """Quote one word for a tmux command file: nothing inside is expanded."""
+    # Single quotes are literal in tmux's parser and adjacent quoted parts join into one word.
+    return "'" + value.replace("'", "'\"'\"'") + "'"
+
+
+def tmux_script(commands: Sequence[Sequence[str]]) -> bytes:
+    """A tmux command file (for `source-file -`), one command per line, every word quoted."""
+    lines = [" ".join(tmux_quote(word) for word in command) for command in commands]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def wait_until(check: Callable[[], object], timeout: float, interval: float = 0.05) -> bool:
+    """Poll a zero-argument callable until it returns truthy or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if check():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+
+
+class Runtime(ABC):
+    """Tmux sessions for the projects of each user; blocking (wrap in asyncio.to_thread)."""
+
+    kind: str = "abstract"
+
+    @abstractmethod
+    def ensure_user(self, username: str) -> None:
+        """Make the user's environment exist and run (socket dir; docker: the container)."""
+
+    @abstractmethod
+    def user_is_up(self, username: str) -> bool:
+        """Whether the user's environment runs (tmux server / container)."""
+
+    @abstractmethod
+    def stop_user(self, username: str) -> None:
+        """Stop the user's environment; its sessions end. Idempotent."""
+
+    @abstractmethod
+    def remove_user(self, username: str) -> None:
+        """Stop and delete the user's environment (never the user's files). Idempotent."""
+
+    @abstractmethod
+    def availability(self) -> Availability:
+        """A cheap check that this runtime can work (for doctor and health)."""
+
+    @abstractmethod
+    def create_session(
+        self,
+        username: str,
+        session: str,
+        *,
+        window: str,
+        command: Sequence[str] | None,
+        cwd: Path,
+        env: Mapping[str, str] | None = None,
+        cols: int = 200,
+        rows: int = 50,
+    ) -> None:
+        """Start a detached session whose first window runs command (None: a login shell)."""
+
+    @abstractmethod
+    def new_window(
+        self,
+        username: str,
+        session: str,
+        *,
+        window: str,
+        command: Sequence[str] | None,
+        cwd: Path,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        """Add a window to a session."""
+
+    @abstractmethod
+    def has_session(self, username: str, session: str) -> bool:
+        """Whether the session exists."""
+
+    @abstractmethod
+    def has_window(self, username: str, session: str, window: str) -> bool:
+        """Whether the window exists in the session."""
+
+    @abstractmethod
+    def list_sessions(self, username: str) -> list[str]:
+        """Names of the user's sessions (empty when nothing runs)."""
+
+    @abstractmethod
+    def list_windows(self, username: str, session: str) -> list[str]:
+        """Names of the session's windows."""
+
+    @abstractmethod
+    def send_text(self, username: str, target: str, text: str) -> None:
+        """Type text literally (no key names, no Enter)."""
+
+    @abstractmethod
+    def send_keys(self, username: str, target: str, *keys: str) -> None:
+        """Press named keys: Enter, C-c, Escape, C-u, digits..."""
+
+    @abstractmethod
+    def paste(self, username: str, target: str, text: str) -> None:
+        """Paste text as one bracketed paste (multi-line prompts)."""
+
+    @abstractmethod
+    def capture(self, username: str, target: str, *, history: int = 0,
+                escapes: bool = False) -> str:
+        """The pane's screen, plus `history` lines of scrollback, optionally with colours."""
+
+    @abstractmethod
+    def pane_info(self, username: str, target: str) -> PaneInfo:
+        """Liveness, exit status, command, cursor and size of the pane."""
+
+    @abstractmethod
+    def resize(self, username: str, target: str, *, cols: int, rows: int) -> None:
+        """Set the window size (the program sees SIGWINCH)."""
+
+    @abstractmethod
+    def kill_session(self, username: str, session: str) -> None:
+        """End the session and its processes. Idempotent."""
+
+    @abstractmethod
+    def kill_window(self, username: str, target: str) -> None:
+        """End one window. Idempotent."""
+
+    @abstractmethod
+    def attach_argv(self, username: str, session: str, *, readonly: bool = False) -> list[str]:
+        """The argv of a terminal client attached to the session (run it on a pty)."""
+
+    @abstractmethod
+    def idle_seconds(self, username: str) -> float | None:
+        """Seconds since the user's sessions last showed activity; None when not up."""
+
+    def stop_idle_users(self, max_idle_seconds: float) -> list[str]:
+        """Stop environments idle for longer than that; return their usernames."""
+        return []
+
+
+class TmuxRuntime(Runtime):
+    """The tmux logic shared by every runtime; subclasses say how to reach tmux."""
+
+    history_limit: int = DEFAULT_HISTORY_LIMIT
+
+    # -- the one place tmux is called ------------------------------------------------------
+
+    @abstractmethod
+    def _tmux(self, username: str, args: Sequence[str], *, stdin: bytes | None = None,
+              secrets: Sequence[str] = ()) -> TmuxResult:
+        """Run one tmux client for the user (argument list, socket flag added) and return."""
+
+    @abstractmethod
+    def _workdir(self, username: str, cwd: Path) -> str:
+        """The directory as tmux sees it (checked to be inside the user's workspace)."""
+
+    @staticmethod
+    def _check_argv(argv: Sequence[str], secrets: Sequence[str]) -> None:
+        """Refuse to issue an argv holding a secret value (they travel on stdin or env only)."""
+        for value in secrets:
+            if len(value) >= 4 and any(value in word for word in argv):
+                raise CommandFailed("refusing to put an environment value on a command line")
+
+    def _checked(self, username: str, args: Sequence[str], *, stdin: bytes | None = None,
+                 secrets: Sequence[str] = ()) -> TmuxResult:
+        """Run tmux; map its errors to domain exceptions."""
+        result = self._tmux(username, args, stdin=stdin, secrets=secrets)
+        if result.returncode != 0:
+            raise self._error(result, args[0] if args else "tmux")
+        return result
+
+    @staticmethod
+    def _error(result: TmuxResult, what: str) -> RuntimeErrorBase:
+        err = result.stderr.strip()
+        if any(marker in err for marker in (
+                "can't find", "no server running", "error connecting to", "session not found",
+                "no such session", "no current")):
+            return SessionNotFound(err or what)
+        if err.startswith("duplicate session"):
+            return SessionExists(err)
+        return CommandFailed(f"tmux {what} failed", returncode=result.returncode, stderr=err)
+
+    def _server_options(self) -> list[list[str]]:
+        # Applied with every session creation (the server may have just started): pane death
+        # stays visible, windows keep the names we give them, scrollback is deep.
+        return [
+            ["set-option", "-g", "remain-on-exit", "on"],
+            ["set-option", "-g", "history-limit", str(self.history_limit)],
+            ["set-option", "-g", "allow-rename", "off"],
+            ["set-option", "-g", "automatic-rename", "off"],
+            ["set-option", "-g", "default-terminal", "screen-256color"],
+            ["set-option", "-g", "escape-time", "10"],
+            ["set-option", "-g", "exit-empty", "on"],
+        ]
+
+    @staticmethod
+    def _command_words(command: Sequence[str] | None) -> list[str]:
+        if command is None:
+            return []  # tmux starts the default shell as a login shell
+        words = list(command)
+        if not words or any("\x00" in w for w in words):
+            raise InvalidName("command must be a non-empty list of arguments")
+        if len(words) == 1:
+            # A single word would go through `sh -c`; `env --` execs it as an argv instead.
+            if "=" in words[0]:
+                raise InvalidName("a single-word command cannot contain '='")
+            words = ["env", "--", words[0]]
+        return ["--", *words]
+
+    def _run_script(self, username: str, commands: Sequence[Sequence[str]],
+                    secrets: Sequence[str]) -> None:
+        # The commands reach the server through the client's stdin (`source-file -`), so
+        # environment values never sit on any command line nor in any file.
+        script = tmux_script(commands)
+        result = self._tmux(username, ["start-server", ";", "source-file", "-"], stdin=script,
+                            secrets=secrets)
+        if result.returncode != 0:
+            raise self._error(result, commands[-1][0] if commands else "source-file")
+
+    # -- sessions and windows ------------------------------------------------------------
+
+    def create_session(
+        self,
+        username: str,
+        session: str,
+        *,
+        window: str,
+        command: Sequence[str] | None,
+        cwd: Path,
+        env: Mapping[str, str] | None = None,
+        cols: int = 200,
+        rows: int = 50,
+    ) -> None:
+        """Start a detached session whose first window runs command (None: a login shell)."""
+        validate_name(username, "username")
+        validate_name(session, "session")
+        validate_name(window, "window")
+        _check_size(cols, rows)
+        values = validate_env(env or {})
+        self.ensure_user(username)
+        workdir = self._workdir(username, cwd)
+        words = ["new-session", "-d", "-s", session, "-n", window, "-x", str(cols),
+                 "-y", str(rows), "-c", workdir]
+        for key, value in values.items():
+            words += ["-e", f"{key}={value}"]
+        words += self._command_words(command)
+        self._run_script(username, [*self._server_options(), words], list(values.values()))
+        logger.info("session created", extra={"user": username, "session": session,
+                                               "window": window, "env_keys": sorted(values)})
+
+    def new_window(
+        self,
+        username: str,
+        session: str,
+        *,
+        window: str,
+        command: Sequence[str] | None,
+        cwd: Path,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        """Add a window to a session."""
+        validate_name(username, "username")
+        validate_name(window, "window")
+        values = validate_env(env or {})
+        workdir = self._workdir(username, cwd)
+        if self.has_window(username, session, window):
+            raise SessionExists(f"window {window} already exists in {session}")
+        words = ["new-window", "-d", "-t", tmux_target(session), "-n", window, "-c", workdir]
+        for key, value in values.items():
+            words += ["-e", f"{key}={value}"]
+        words += self._command_words(command)
+        self._run_script(username, [words], list(values.values()))
+        logger.info("window created", extra={"user": username, "session": session,
+                                              "window": window, "env_keys": sorted(values)})
+
+    def has_session(self, username: str, session: str) -> bool:
+        """Whether the session exists."""
+        validate_name(session, "session")
+        return self._tmux(username, ["has-session", "-t", f"={session}"]).returncode == 0
+
+    def has_window(self, username: str, session: str, window: str) -> bool:
+        """Whether the window exists in the session."""
+        validate_name(window, "window")
+        try:
+            return window in self.list_windows(username, session)
+        except SessionNotFound:
+            return False
+
+    def list_sessions(self, username: str) -> list[str]:
+        """Names of the user's sessions (empty when nothing runs)."""
+        result = self._tmux(username, ["list-sessions", "-F", "#{session_name}"])
+        if result.returncode != 0:
+            if isinstance(self._error(result, "list-sessions"), SessionNotFound) \
+                    or "no sessions" in result.stderr:
+                return []
+            raise self._error(result, "list-sessions")
+        return [line for line in result.stdout.splitlines() if line]
+
+    def list_windows(self, username: str, session: str) -> list[str]:
+        """Names of the session's windows."""
+        result = self._checked(username, ["list-windows", "-t", f"={validate_name(session)}:",
+                                          "-F", "#{window_name}"])
+        return [line for line in result.stdout.splitlines() if line]
+
+    def kill_session(self, username: str, session: str) -> None:
+        """End the session and its processes. Idempotent."""
+        validate_name(session, "session")
+        result = self._tmux(username, ["kill-session", "-t", f"={session}"])
+        if result.returncode != 0 and not isinstance(self._error(result, "kill-session"),
+                                                     SessionNotFound):
+            raise self._error(result, "kill-session")
+
+    def kill_window(self, username: str, target: str) -> None:
+        """End one window. Idempotent."""
+        session, window = parse_target(target)
+        if window is None:
+            raise InvalidName("kill_window needs a session:window target")
+        result = self._tmux(username, ["kill-window", "-t", tmux_target(target)])
+        if result.returncode != 0 and not isinstance(self._error(result, "kill-window"),
+                                                     SessionNotFound):
+            raise self._error(result, "kill-window")
+
+    # -- input ---------------------------------------------------------------------------
+
+    def send_text(self, username: str, target: str, text: str) -> None:
+        """Type text literally (no key names, no Enter)."""
+        if "\x00" in text:
+            raise InvalidName("text holds a NUL byte")
+        tt = tmux_target(target)
+        for start in range(0, len(text), _SEND_CHUNK):
+            self._checked(username, ["send-keys", "-t", tt, "-l", "--",
+                                     text[start:start + _SEND_CHUNK]])
+
+    def send_keys(self, username: str, target: str, *keys: str) -> None:
+        """Press named keys: Enter, C-c, Escape, C-u, digits..."""
+        if not keys:
+            return
+        self._checked(username, ["send-keys", "-t", tmux_target(target), "--",
+                                 *validate_keys(keys)])
+
+    def paste(self, username: str, target: str, text: str) -> None:
+        """Paste text as one bracketed paste (multi-line prompts)."""
+        tt = tmux_target(target)
+        # Check the target first so a failed paste never leaves a buffer behind.
+        self.pane_info(username, target)
+        buffer = f"autocode-{uuid.uuid4().hex[:12]}"
+        self._checked(username, ["load-buffer", "-b", buffer, "-"], stdin=text.encode())
+        try:
+            self._checked(username, ["paste-buffer", "-p", "-d", "-b", buffer, "-t", tt])
+        except RuntimeErrorBase:
+            self._tmux(username, ["delete-buffer", "-b", buffer])
+            raise
+
+    # -- output --------------------------------------------------------------------------
+
+    def capture(self, username: str, target: str, *, history: int = 0,
+                escapes: bool = False) -> str:
+        """The pane's screen, plus `history` lines of scrollback, optionally with colours."""
+        if history < 0:
+            raise ValueError("history must be >= 0")
+        args = ["capture-pane", "-p", "-t", tmux_target(target)]
+        if history:
+            args += ["-S", f"-{history}"]
+        if escapes:
+            args.append("-e")
+        return self._checked(username, args).stdout
+
+    def pane_info(self, username: str, target: str) -> PaneInfo:
+        """Liveness, exit status, command, cursor and size of the pane."""
+        # list-panes, not display-message: display-message falls back to another pane
+        # when the target is missing.
+        fmt = "\t".join(["#{pane_dead}", "#{pane_dead_status}", "#{pane_pid}", "#{cursor_x}",
+                         "#{cursor_y}", "#{pane_width}", "#{pane_height}", "#{pane_active}",
+                         "#{pane_current_command}"])
+        result = self._checked(username, ["list-panes", "-t", tmux_target(target), "-F", fmt])
+        lines = [line for line in result.stdout.splitlines() if line]
+        if not lines:
+            raise SessionNotFound(f"no pane in {target}")
+        chosen = next((line for line in lines if line.split("\t")[7] == "1"), lines[0])
+        dead, status, pid, cx, cy, width, height, _active, command = chosen.split("\t", 8)
+        return PaneInfo(
+            dead=dead == "1",
+            dead_status=int(status) if status.lstrip("-").isdigit() else None,
+            current_command=command,
+            cursor_x=int(cx),
+            cursor_y=int(cy),
+            width=int(width),
+            height=int(height),
+            pid=int(pid) if pid.isdigit() and dead != "1" else None,
+        )
+
+    def resize(self, username: str, target: str, *, cols: int, rows: int) -> None:
+        """Set the window size (the program sees SIGWINCH)."""
+        _check_size(cols, rows)
+        self._checked(username, ["resize-window", "-t", tmux_target(target), "-x", str(cols),
+                                 "-y", str(rows)])
+
+    def _session_activity(self, username: str) -> float | None:
+        """Latest activity time (epoch seconds) over the user's sessions, if any runs."""
+        result = self._tmux(username, ["list-sessions", "-F", "#{session_activity}"])
+        if result.returncode != 0:
+            return None
+        stamps = [int(x) for x in result.stdout.split() if x.isdigit()]
+        return float(max(stamps)) if stamps else None
+
+
+def _check_size(cols: int, rows: int) -> None:
+    if not (10 <= cols <= 1000 and 5 <= rows <= 500):
+        raise ValueError(f"terminal size out of range: {cols}x{rows}")

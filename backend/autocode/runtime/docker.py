@@ -1,0 +1,370 @@
+"""The Docker runtime: one container per user from the workspace image, tmux inside."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import docker
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+from docker.models.containers import Container
+from docker.types import Mount
+from docker.utils.socket import frames_iter
+
+from autocode.runtime.base import (
+    Availability,
+    CommandFailed,
+    PathOutsideWorkspace,
+    RuntimeUnavailable,
+    TmuxResult,
+    TmuxRuntime,
+    validate_name,
+)
+
+logger = logging.getLogger(__name__)
+
+# Untyped in docker's stubs: give it the signature it has.
+_frames_iter: Callable[[Any, bool], Iterator[tuple[int, bytes]]] = frames_iter
+
+CONTAINER_WORKSPACE = PurePosixPath("/workspace")
+CONTAINER_HOME = "/home/autocode"
+CONTAINER_SOCKET = "/tmp/autocode-tmux.sock"
+USER_LABEL = "autocode.user"
+WORKSPACE_UID = 1000  # the `autocode` user of the image
+# PID 1 of the container: reaps orphans (tmux daemonises into one) and stops at once on TERM.
+_KEEPALIVE = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"
+_EXEC_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def container_name(username: str) -> str:
+    """The name of a user's container."""
+    return f"autocode-{validate_name(username, 'username')}"
+
+
+def _parse_docker_time(value: str) -> float | None:
+    """Epoch seconds of a Docker timestamp (nanosecond precision, Z suffix)."""
+    match = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$", value or "")
+    if not match or match.group(1).startswith("0001"):
+        return None
+    stamp = datetime.fromisoformat(match.group(1)).replace(tzinfo=timezone.utc)
+    fraction = float(f"0.{match.group(2)}") if match.group(2) else 0.0
+    return stamp.timestamp() + fraction
+
+
+class DockerRuntime(TmuxRuntime):
+    """Each user gets container `autocode-{username}`; only their directory is mounted."""
+
+    kind = "docker"
+
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        image: str = "autocode-workspace:latest",
+        memory: str = "2g",
+        cpus: float = 2.0,
+        pids: int = 512,
+        network: str = "bridge",
+        read_only: bool = True,
+        tmpfs_size: str = "1g",
+        client: docker.DockerClient | None = None,
+        docker_cli: str = "docker",
+        timeout: float = 15.0,
+    ) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.image = image
+        self.memory = memory
+        self.cpus = cpus
+        self.pids = pids
+        # "bridge" (default): the container reaches the internet and, through
+        # host.docker.internal, host services bound to the bridge address; it can't reach
+        # the host's 127.0.0.1. "host" shares the host's network (tests, local endpoints).
+        self.network = network
+        self.read_only = read_only
+        self.tmpfs_size = tmpfs_size
+        self.docker_cli = docker_cli
+        self.timeout = timeout
+        # As root we hand the user's files to the image's uid 1000; a non-root server runs
+        # containers as itself, since it owns the files and cannot give them away.
+        euid = os.geteuid()
+        self.uid = WORKSPACE_UID if euid == 0 else euid
+        self.gid = WORKSPACE_UID if euid == 0 else os.getegid()
+        self._client = client
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._last_call: dict[str, float] = {}
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    @property
+    def client(self) -> docker.DockerClient:
+        """The Docker client, made on first use (never at import time)."""
+        if self._client is None:
+            try:
+                self._client = docker.from_env(timeout=int(max(self.timeout, 30)))
+            except DockerException as exc:
+                raise RuntimeUnavailable(f"docker engine unreachable: {exc}") from exc
+        return self._client
+
+    def _lock(self, username: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(username, threading.Lock())
+
+    def workspace(self, username: str) -> Path:
+        """The user's directory on the host (mounted at /workspace)."""
+        return self.data_dir / "users" / validate_name(username, "username")
+
+    def _workdir(self, username: str, cwd: Path) -> str:
+        root = self.workspace(username).resolve()
+        path = Path(cwd).resolve()
+        if not path.is_relative_to(root):
+            raise PathOutsideWorkspace(f"{cwd} is outside the workspace of {username}")
+        path.mkdir(parents=True, exist_ok=True)
+        self._give(root, path)
+        return str(CONTAINER_WORKSPACE / path.relative_to(root).as_posix())
+
+    def _give(self, root: Path, path: Path) -> None:
+        """Make path (and the dirs from root to it) owned by the container's uid."""
+        if os.geteuid() != 0:
+            return
+        chain = [path, *[p for p in path.parents if p.is_relative_to(root)]]
+        for item in chain:
+            self._chown(item)
+        for base, dirs, files in os.walk(path):
+            for name in dirs + files:
+                self._chown(Path(base) / name)
+
+    def _chown(self, path: Path) -> None:
+        try:
+            info = path.lstat()
+            if info.st_uid != self.uid or info.st_gid != self.gid:
+                os.lchown(path, self.uid, self.gid)
+        except FileNotFoundError:
+            pass
+
+    def _exec_env(self) -> dict[str, str]:
+        home = CONTAINER_HOME if self.uid == WORKSPACE_UID else str(CONTAINER_WORKSPACE)
+        return {"PATH": _EXEC_PATH, "HOME": home, "SHELL": "/bin/bash", "LANG": "C.UTF-8",
+                "USER": "autocode"}
+
+    # -- the one place tmux is called ----------------------------------------------------
+
+    def _tmux(self, username: str, args: Sequence[str], *, stdin: bytes | None = None,
+              secrets: Sequence[str] = ()) -> TmuxResult:
+        name = container_name(username)
+        argv = ["tmux", "-S", CONTAINER_SOCKET, "-f", "/dev/null", *args]
+        self._check_argv(argv, secrets)
+        started = time.monotonic()
+        api = self.client.api
+        try:
+            exec_id: str = api.exec_create(
+                name, argv, stdout=True, stderr=True, stdin=stdin is not None,
+                user=f"{self.uid}:{self.gid}", environment=self._exec_env(),
+                workdir=str(CONTAINER_WORKSPACE))["Id"]
+            if stdin is None:
+                out, err = api.exec_start(exec_id, demux=True)
+            else:
+                out, err = self._exec_with_stdin(exec_id, stdin)
+            rc = self._exit_code(exec_id)
+        except NotFound:
+            return TmuxResult(1, "", f"no server running: no container {name}")
+        except APIError as exc:
+            if exc.status_code == 409:
+                return TmuxResult(1, "", f"no server running: container {name} is not running")
+            raise CommandFailed("docker exec failed", stderr=str(exc)) from exc
+        except (DockerException, OSError) as exc:
+            raise CommandFailed("docker exec failed", stderr=str(exc)) from exc
+        self._last_call[username] = time.time()
+        result = TmuxResult(rc, (out or b"").decode("utf-8", "replace"),
+                            (err or b"").decode("utf-8", "replace"))
+        logger.debug("tmux call", extra={
+            "user": username, "container": name, "argv": list(args)[:6], "rc": rc,
+            "ms": round((time.monotonic() - started) * 1000, 1)})
+        return result
+
+    def _exec_with_stdin(self, exec_id: str, data: bytes) -> tuple[bytes | None, bytes | None]:
+        sock: Any = self.client.api.exec_start(exec_id, socket=True)
+        raw: socket.socket = getattr(sock, "_sock", sock)
+        try:
+            raw.settimeout(self.timeout)
+            raw.sendall(data)
+            # Half-close: the process sees end of input, the output still comes back.
+            raw.shutdown(socket.SHUT_WR)
+            out, err = bytearray(), bytearray()
+            for stream_id, chunk in _frames_iter(raw, False):
+                (err if stream_id == 2 else out).extend(chunk)
+            return bytes(out), bytes(err)
+        finally:
+            sock.close()
+
+    def _exit_code(self, exec_id: str) -> int:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            info = self.client.api.exec_inspect(exec_id)
+            if not info.get("Running") and info.get("ExitCode") is not None:
+                return int(info["ExitCode"])
+            if time.monotonic() > deadline:
+                raise CommandFailed("tmux did not finish in time")
+            time.sleep(0.01)
+
+    # -- containers ----------------------------------------------------------------------
+
+    def container(self, username: str) -> Container | None:
+        """The user's container, or None."""
+        try:
+            return self.client.containers.get(container_name(username))
+        except NotFound:
+            return None
+        except DockerException as exc:
+            raise RuntimeUnavailable(f"docker engine unreachable: {exc}") from exc
+
+    def _create(self, username: str) -> Container:
+        home_opts = f"rw,nosuid,nodev,size={self.tmpfs_size},mode=0700,uid={self.uid},gid={self.gid}"
+        kwargs: dict[str, Any] = {}
+        if self.read_only:
+            kwargs["read_only"] = True
+            kwargs["tmpfs"] = {"/tmp": f"rw,nosuid,nodev,size={self.tmpfs_size},mode=1777",
+                               CONTAINER_HOME: home_opts}
+        if self.network not in ("host", "none") and not self.network.startswith("container:"):
+            kwargs["extra_hosts"] = {"host.docker.internal": "host-gateway"}
+        name = container_name(username)
+        try:
+            created: Container = self.client.containers.create(
+                self.image,
+                command=["/bin/bash", "-c", _KEEPALIVE],
+                name=name,
+                hostname=name[:63],
+                user=f"{self.uid}:{self.gid}",
+                working_dir=str(CONTAINER_WORKSPACE),
+                environment={"HOME": self._exec_env()["HOME"], "LANG": "C.UTF-8"},
+                labels={USER_LABEL: username, "autocode.managed": "true"},
+                mounts=[Mount(target=str(CONTAINER_WORKSPACE),
+                              source=str(self.workspace(username).resolve()), type="bind")],
+                cap_drop=["ALL"],
+                security_opt=["no-new-privileges"],
+                mem_limit=self.memory,
+                memswap_limit=self.memory,
+                nano_cpus=int(self.cpus * 1e9),
+                pids_limit=self.pids,
+                network_mode=self.network,
+                stop_signal="SIGTERM",
+                **kwargs,
+            )
+        except ImageNotFound as exc:
+            raise RuntimeUnavailable(
+                f"workspace image {self.image} not found (build deploy/workspace)") from exc
+        except APIError as exc:
+            if exc.status_code == 409:  # another process created it first
+                existing = self.container(username)
+                if existing is not None:
+                    return existing
+            raise CommandFailed("container create failed", stderr=str(exc)) from exc
+        logger.info("container created", extra={"user": username, "container": name,
+                                                 "image": self.image})
+        return created
+
+    def _outdated(self, found: Container) -> bool:
+        try:
+            return bool(found.image is None or found.image.id != self.client.images.get(self.image).id)
+        except (ImageNotFound, NotFound):
+            return False
+
+    def ensure_user(self, username: str) -> None:
+        """Create (first use), upgrade (when stopped and the image changed) and start it."""
+        workspace = self.workspace(username)
+        with self._lock(username):
+            workspace.mkdir(parents=True, exist_ok=True)
+            self._chown(workspace)
+            found = self.container(username)
+            if found is not None and found.status == "running":
+                return
+            if found is not None and self._outdated(found):
+                found.remove(force=True)
+                logger.info("container replaced", extra={"user": username})
+                found = None
+            if found is None:
+                found = self._create(username)
+            try:
+                found.start()
+            except APIError as exc:
+                raise CommandFailed("container start failed", stderr=str(exc)) from exc
+            logger.info("container started", extra={"user": username, "container": found.name})
+
+    def user_is_up(self, username: str) -> bool:
+        """Whether the user's container runs."""
+        found = self.container(username)
+        return found is not None and found.status == "running"
+
+    def stop_user(self, username: str) -> None:
+        """Stop the user's container (its sessions end, its files stay). Idempotent."""
+        found = self.container(username)
+        if found is not None and found.status == "running":
+            found.stop(timeout=5)
+            logger.info("container stopped", extra={"user": username})
+
+    def remove_user(self, username: str) -> None:
+        """Remove the user's container (never their files). Idempotent."""
+        found = self.container(username)
+        if found is not None:
+            try:
+                found.remove(force=True)
+            except NotFound:
+                pass
+            logger.info("container removed", extra={"user": username})
+
+    def availability(self) -> Availability:
+        """Whether the engine answers and the workspace image exists."""
+        try:
+            self.client.ping()
+            self.client.images.get(self.image)
+        except RuntimeUnavailable as exc:
+            return Availability(False, self.kind, str(exc))
+        except ImageNotFound:
+            return Availability(False, self.kind, f"image {self.image} not found")
+        except DockerException as exc:
+            return Availability(False, self.kind, f"docker engine unreachable: {exc}")
+        return Availability(True, self.kind, f"docker engine up, image {self.image}")
+
+    def attach_argv(self, username: str, session: str, *, readonly: bool = False) -> list[str]:
+        """`docker exec -it -u <uid> autocode-{user} tmux ... attach-session -t =session`."""
+        validate_name(session, "session")
+        argv = [self.docker_cli, "exec", "-it", "-u", f"{self.uid}:{self.gid}",
+                "-e", "TERM=xterm-256color", container_name(username),
+                "tmux", "-S", CONTAINER_SOCKET, "attach-session", "-t", f"={session}"]
+        return [*argv, "-r"] if readonly else argv
+
+    def idle_seconds(self, username: str) -> float | None:
+        """Seconds since the last sign of use (session output, our calls, start); None if down."""
+        found = self.container(username)
+        if found is None or found.status != "running":
+            return None
+        stamps = [
+            self._session_activity(username),
+            self._last_call.get(username),
+            _parse_docker_time(str(found.attrs.get("State", {}).get("StartedAt", ""))),
+        ]
+        latest = max((s for s in stamps if s is not None), default=time.time())
+        return max(0.0, time.time() - latest)
+
+    def stop_idle_users(self, max_idle_seconds: float) -> list[str]:
+        """Stop the containers idle for longer than that; return their usernames."""
+        stopped: list[str] = []
+        for found in self.client.containers.list(filters={"label": USER_LABEL}):
+            username = str(found.labels.get(USER_LABEL, ""))
+            try:
+                validate_name(username, "username")
+            except ValueError:
+                continue
+            idle = self.idle_seconds(username)
+            if idle is not None and idle > max_idle_seconds:
+                self.stop_user(username)
+                stopped.append(username)
+        return stopped
