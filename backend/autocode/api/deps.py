@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -17,6 +17,9 @@ from autocode.services import projects as project_service
 from autocode.services.errors import Unauthorized
 
 _bearer = HTTPBearer(auto_error=False)
+
+# Ids are SQLite integers: anything outside that range is invalid input, not a server error.
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def get_context(request: Request) -> AppContext:
@@ -79,7 +82,7 @@ def get_admin(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(get_admin)]
 
 
-def get_owned_agent(agent_id: int, user: CurrentUser, session: SessionDep) -> Agent:
+def get_owned_agent(agent_id: IdPath, user: CurrentUser, session: SessionDep) -> Agent:
     """The one place that answers 404 for an agent that is not yours."""
     return agent_service.get_agent(session, owner=user, agent_id=agent_id)
 
@@ -87,7 +90,7 @@ def get_owned_agent(agent_id: int, user: CurrentUser, session: SessionDep) -> Ag
 AgentDep = Annotated[Agent, Depends(get_owned_agent)]
 
 
-def get_owned_project(project_id: int, user: CurrentUser, session: SessionDep) -> Project:
+def get_owned_project(project_id: IdPath, user: CurrentUser, session: SessionDep) -> Project:
     """The one place that answers 404 for a project that is not yours."""
     return project_service.get_project(session, owner=user, project_id=project_id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from autocode.api.deps import ContextDep, CurrentUser, SessionDep
+from autocode.api.deps import IdPath, ContextDep, CurrentUser, SessionDep
 from autocode.models import ApiKeyCreate, ApiKeyPublic
 from autocode.services import keys as key_service
 
@@ -22,5 +22,5 @@ def add_key(body: ApiKeyCreate, user: CurrentUser, session: SessionDep, ctx: Con
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_key(key_id: int, user: CurrentUser, session: SessionDep) -> None:
+def delete_key(key_id: IdPath, user: CurrentUser, session: SessionDep) -> None:
     key_service.delete_key(session, owner=user, key_id=key_id)
