@@ -346,9 +346,16 @@ class DockerRuntime(TmuxRuntime):
         found = self.container(username)
         if found is None or found.status != "running":
             return None
+        # Asking tmux is a call too: keep this check from counting as use.
+        last_call = self._last_call.get(username)
+        activity = self._session_activity(username)
+        if last_call is None:
+            self._last_call.pop(username, None)
+        else:
+            self._last_call[username] = last_call
         stamps = [
-            self._session_activity(username),
-            self._last_call.get(username),
+            activity,
+            last_call,
             _parse_docker_time(str(found.attrs.get("State", {}).get("StartedAt", ""))),
         ]
         latest = max((s for s in stamps if s is not None), default=time.time())
