@@ -1,0 +1,520 @@
+"""What launching and following the Claude Code CLI needs: env, config dir, argv, transcript.
+
+Pure helpers (no FastAPI, no tmux): the supervisor and the runtime compose them. Observed
+against Claude Code 2.1.330 (tools/claude-code/package.json); the facts they rely on:
+
+- Credentials travel in the environment only: ``ANTHROPIC_API_KEY`` (+ ``ANTHROPIC_BASE_URL``)
+  or ``CLAUDE_CODE_OAUTH_TOKEN``. An API key must also be pre-approved in ``.claude.json`` by
+  its last 20 characters, or a "Do you want to use this API key?" dialog defaulting to "No"
+  appears.
+- ``CLAUDE_CONFIG_DIR`` holds ``.claude.json``, ``settings.json`` and
+  ``projects/<mangled workdir>/<session id>.jsonl`` (the transcript).
+- With no ``--permission-mode`` the CLI starts in its own "auto mode"; ``ask`` therefore passes
+  ``--permission-mode default`` explicitly.
+- Transcript lines are written one per content block: an assistant message with text and a
+  tool call gives two lines with the same ``message.id`` and the same ``usage``, so usage is
+  counted once per message id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Policy = Literal["auto", "ask", "bypass"]
+POLICIES: tuple[Policy, ...] = ("auto", "ask", "bypass")
+
+#: Hook events AutoCode listens to. Tool events take a matcher; the others ignore it.
+HOOK_EVENTS: tuple[str, ...] = (
+    "SessionStart",
+    "UserPromptSubmit",
+    "PreToolUse",
+    "PermissionRequest",
+    "PostToolUse",
+    "Notification",
+    "Stop",
+    "PreCompact",
+    "SessionEnd",
+)
+_MATCHER_EVENTS = frozenset({"PreToolUse", "PermissionRequest", "PostToolUse"})
+
+#: Tools the ``auto`` policy pre-approves: file work and read-only search, plus the usual
+#: test/build/vcs commands. Anything else still prompts and is for the supervisor to answer.
+AUTO_ALLOW: tuple[str, ...] = (
+    "Read",
+    "Write",
+    "Edit",
+    "MultiEdit",
+    "NotebookEdit",
+    "Glob",
+    "Grep",
+    "LS",
+    "TodoWrite",
+    "Bash(ls:*)",
+    "Bash(cat:*)",
+    "Bash(mkdir:*)",
+    "Bash(git status:*)",
+    "Bash(git diff:*)",
+    "Bash(git log:*)",
+    "Bash(git add:*)",
+    "Bash(git commit:*)",
+    "Bash(npm test:*)",
+    "Bash(npm run:*)",
+    "Bash(npm install:*)",
+    "Bash(pytest:*)",
+    "Bash(python -m pytest:*)",
+    "Bash(make:*)",
+)
+
+_NONESSENTIAL_OFF: dict[str, str] = {
+    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+    "DISABLE_TELEMETRY": "1",
+    "DISABLE_AUTOUPDATER": "1",
+    "DISABLE_ERROR_REPORTING": "1",
+    "CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL": "1",
+}
+
+
+def _check_policy(policy: str) -> Policy:
+    if policy not in POLICIES:
+        raise ValueError(f"unknown permission policy {policy!r}; expected one of {POLICIES}")
+    return policy
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def claude_env(
+    *,
+    home: Path,
+    config_dir: Path | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    oauth_token: str | None = None,
+    policy: Policy = "ask",
+    max_retries: int | None = None,
+    path: str = "/usr/local/bin:/usr/bin:/bin",
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The complete environment for a Claude Code process (start it from ``env -i``).
+
+    Exactly one of ``api_key`` and ``oauth_token`` is required. ``config_dir`` defaults to
+    ``home/.claude``.
+    """
+    _check_policy(policy)
+    if (api_key is None) == (oauth_token is None):
+        raise ValueError("pass exactly one of api_key and oauth_token")
+    env: dict[str, str] = {
+        "HOME": str(home),
+        "CLAUDE_CONFIG_DIR": str(config_dir if config_dir is not None else home / ".claude"),
+        "PATH": path,
+        "LANG": "C.UTF-8",
+        "TERM": "tmux-256color",
+        **_NONESSENTIAL_OFF,
+    }
+    if api_key is not None:
+        env["ANTHROPIC_API_KEY"] = api_key
+    if oauth_token is not None:
+        env["CLAUDE_CODE_OAUTH_TOKEN"] = oauth_token
+    if base_url is not None:
+        env["ANTHROPIC_BASE_URL"] = base_url
+    if policy == "bypass":
+        # As root, Claude Code refuses to skip permissions unless told it is sandboxed.
+        env["IS_SANDBOX"] = "1"
+    if max_retries is not None:
+        env["CLAUDE_CODE_MAX_RETRIES"] = str(max_retries)
+    if extra:
+        env.update(extra)
+    return env
+
+
+# --------------------------------------------------------------------------- config dir
+
+
+def claude_json(*, workdir: Path, api_key: str | None) -> dict[str, Any]:
+    """``.claude.json``: onboarding done, the key approved, the workdir trusted."""
+    return {
+        "hasCompletedOnboarding": True,
+        "customApiKeyResponses": {
+            "approved": [api_key[-20:]] if api_key else [],
+            "rejected": [],
+        },
+        "projects": {str(workdir): {"hasTrustDialogAccepted": True}},
+    }
+
+
+def hook_settings(hook_command: Sequence[str], *, timeout_s: int = 10) -> dict[str, Any]:
+    """The ``hooks`` settings block: every event in :data:`HOOK_EVENTS` runs ``hook_command``."""
+    handler = {"type": "command", "command": shlex.join(hook_command), "timeout": timeout_s}
+    hooks: dict[str, Any] = {}
+    for event in HOOK_EVENTS:
+        entry: dict[str, Any] = {"hooks": [dict(handler)]}
+        if event in _MATCHER_EVENTS:
+            entry = {"matcher": "*", **entry}
+        hooks[event] = [entry]
+    return hooks
+
+
+def claude_settings(
+    *,
+    policy: Policy,
+    hook_command: Sequence[str] | None = None,
+    allow: Sequence[str] | None = None,
+    deny: Sequence[str] = (),
+) -> dict[str, Any]:
+    """``settings.json`` for a policy; ``allow`` overrides :data:`AUTO_ALLOW` for ``auto``."""
+    _check_policy(policy)
+    settings: dict[str, Any] = {}
+    if policy == "auto":
+        settings["permissions"] = {"allow": list(AUTO_ALLOW if allow is None else allow)}
+    elif allow:
+        settings["permissions"] = {"allow": list(allow)}
+    if deny:
+        settings.setdefault("permissions", {})["deny"] = list(deny)
+    if policy == "bypass":
+        settings["skipDangerousModePermissionPrompt"] = True
+    if hook_command:
+        settings["hooks"] = hook_settings(hook_command)
+    return settings
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def seed_config_dir(
+    config_dir: Path,
+    *,
+    workdir: Path,
+    api_key: str | None,
+    policy: Policy = "ask",
+    hook_command: Sequence[str] | None = None,
+    allow: Sequence[str] | None = None,
+    deny: Sequence[str] = (),
+) -> None:
+    """Write ``.claude.json`` and ``settings.json`` into ``config_dir`` (the CLAUDE_CONFIG_DIR).
+
+    An existing ``.claude.json`` is updated, not replaced, so Claude Code's own state (its
+    project history, tips) survives a relaunch.
+    """
+    config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    state_path = config_dir / ".claude.json"
+    seeded = claude_json(workdir=workdir, api_key=api_key)
+    state: dict[str, Any] = {}
+    if state_path.exists():
+        try:
+            loaded = json.loads(state_path.read_text(encoding="utf-8"))
+            state = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            state = {}
+    state["hasCompletedOnboarding"] = True
+    responses = state.setdefault("customApiKeyResponses", {"approved": [], "rejected": []})
+    for suffix in seeded["customApiKeyResponses"]["approved"]:
+        if suffix not in responses.setdefault("approved", []):
+            responses["approved"].append(suffix)
+        if suffix in responses.setdefault("rejected", []):
+            responses["rejected"].remove(suffix)
+    projects = state.setdefault("projects", {})
+    projects.setdefault(str(workdir), {})["hasTrustDialogAccepted"] = True
+    _write_json(state_path, state)
+    _write_json(
+        config_dir / "settings.json",
+        claude_settings(policy=policy, hook_command=hook_command, allow=allow, deny=deny),
+    )
+
+
+# --------------------------------------------------------------------------- argv
+
+
+def claude_argv(
+    cli: str | Path,
+    *,
+    policy: Policy,
+    resume_session_id: str | None = None,
+    session_id: str | None = None,
+    model: str | None = None,
+    extra: Sequence[str] = (),
+) -> list[str]:
+    """The command line for an interactive session.
+
+    ``session_id`` fixes the id of a new session (so its transcript path is known before
+    start); ``resume_session_id`` continues an earlier one.
+    """
+    _check_policy(policy)
+    if resume_session_id and session_id:
+        raise ValueError("session_id and resume_session_id are exclusive")
+    argv = [str(cli)]
+    if policy == "bypass":
+        argv.append("--dangerously-skip-permissions")
+    elif policy == "auto":
+        argv += ["--permission-mode", "acceptEdits"]
+    else:
+        argv += ["--permission-mode", "default"]
+    if model:
+        argv += ["--model", model]
+    if resume_session_id:
+        argv += ["--resume", resume_session_id]
+    elif session_id:
+        argv += ["--session-id", session_id]
+    argv += list(extra)
+    return argv
+
+
+# --------------------------------------------------------------------------- transcript
+
+_MANGLE_RE = re.compile(r"[^A-Za-z0-9]")
+
+
+def project_dir_name(workdir: Path | str) -> str:
+    """Claude Code's directory name for a workdir: every non-alphanumeric becomes ``-``."""
+    return _MANGLE_RE.sub("-", str(workdir))
+
+
+def transcript_path(config_dir: Path, workdir: Path | str, session_id: str) -> Path:
+    """Where the JSONL transcript of ``session_id`` in ``workdir`` is written."""
+    return config_dir / "projects" / project_dir_name(workdir) / f"{session_id}.jsonl"
+
+
+def find_transcript(config_dir: Path, session_id: str) -> Path | None:
+    """The transcript of ``session_id`` wherever its project directory is (long paths are hashed)."""
+    for p in (config_dir / "projects").glob(f"*/{session_id}.jsonl"):
+        return p
+    return None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token usage, summed over distinct assistant messages."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.cache_read_input_tokens + other.cache_read_input_tokens,
+            self.cache_creation_input_tokens + other.cache_creation_input_tokens,
+        )
+
+    def __sub__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens - other.input_tokens,
+            self.output_tokens - other.output_tokens,
+            self.cache_read_input_tokens - other.cache_read_input_tokens,
+            self.cache_creation_input_tokens - other.cache_creation_input_tokens,
+        )
+
+    @property
+    def context_tokens(self) -> int:
+        """Prompt size of one call (meaningful on a single message's usage)."""
+        return self.input_tokens + self.cache_read_input_tokens + self.cache_creation_input_tokens
+
+    @classmethod
+    def from_api(cls, raw: Mapping[str, Any]) -> Usage:
+        def n(key: str) -> int:
+            v = raw.get(key)
+            return v if isinstance(v, int) else 0
+
+        return cls(
+            n("input_tokens"),
+            n("output_tokens"),
+            n("cache_read_input_tokens"),
+            n("cache_creation_input_tokens"),
+        )
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One tool call the model made: ``target`` is the file path, command or pattern."""
+
+    tool: str
+    target: str | None
+    tool_use_id: str
+    input: Mapping[str, Any]
+    timestamp: str | None = None
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    tool_use_id: str
+    is_error: bool
+    text: str
+
+
+@dataclass
+class TranscriptUpdate:
+    """What appeared in the transcript since the last read."""
+
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_results: list[ToolResult] = field(default_factory=list)
+    assistant_texts: list[str] = field(default_factory=list)
+    user_prompts: list[str] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)  # new usage in this update
+    last_usage: Usage | None = None  # usage of the newest message: its context size
+    api_errors: list[str] = field(default_factory=list)
+    session_id: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.tool_calls or self.tool_results or self.assistant_texts or self.user_prompts
+            or self.api_errors or self.last_usage is not None
+        )
+
+
+_TARGET_KEYS = ("file_path", "notebook_path", "command", "path", "pattern", "url", "query")
+
+
+def tool_target(tool_input: Mapping[str, Any]) -> str | None:
+    """The most telling argument of a tool call (file path, command, pattern...)."""
+    for key in _TARGET_KEYS:
+        v = tool_input.get(key)
+        if isinstance(v, str):
+            return v
+    return None
+
+
+def _result_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            str(b.get("text", "")) for b in content if isinstance(b, dict) and b.get("type") == "text"
+        )
+    return ""
+
+
+class TranscriptReader:
+    """Reads a growing JSONL transcript incrementally, by byte offset.
+
+    Only complete lines are consumed, so a line being written is picked up on the next read.
+    ``offset`` and ``usage`` can be persisted and passed back to resume after a restart
+    (``seen_message_ids`` then starts empty: a message split across the restart point may
+    be counted twice, at most once per restart).
+    """
+
+    def __init__(self, path: Path, *, offset: int = 0, usage: Usage | None = None) -> None:
+        self.path = path
+        self.offset = offset
+        self.usage = usage or Usage()
+        self.last_usage: Usage | None = None
+        self.seen_message_ids: set[str] = set()
+
+    def _lines(self) -> Iterator[bytes]:
+        try:
+            with self.path.open("rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except FileNotFoundError:
+            return
+        end = data.rfind(b"\n")
+        if end < 0:
+            return
+        self.offset += end + 1
+        yield from data[: end + 1].splitlines()
+
+    def read(self) -> TranscriptUpdate:
+        """Parse the lines appended since the previous call."""
+        upd = TranscriptUpdate()
+        for raw in self._lines():
+            try:
+                entry = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                self._entry(entry, upd)
+        self.usage = self.usage + upd.usage
+        return upd
+
+    def _entry(self, entry: Mapping[str, Any], upd: TranscriptUpdate) -> None:
+        sid = entry.get("sessionId")
+        if isinstance(sid, str):
+            upd.session_id = sid
+        kind = entry.get("type")
+        message = entry.get("message")
+        if not isinstance(message, dict):
+            return
+        content = message.get("content")
+        blocks = [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []
+        ts = entry.get("timestamp") if isinstance(entry.get("timestamp"), str) else None
+        if kind == "assistant":
+            if entry.get("isApiErrorMessage"):
+                upd.api_errors.append(_result_text(content))
+            msg_id = message.get("id")
+            raw_usage = message.get("usage")
+            if isinstance(msg_id, str) and isinstance(raw_usage, dict):
+                usage = Usage.from_api(raw_usage)
+                if msg_id not in self.seen_message_ids:
+                    self.seen_message_ids.add(msg_id)
+                    upd.usage = upd.usage + usage
+                upd.last_usage = usage
+                self.last_usage = usage
+            for b in blocks:
+                if b.get("type") == "tool_use":
+                    raw_input = b.get("input")
+                    tool_input: dict[str, Any] = raw_input if isinstance(raw_input, dict) else {}
+                    upd.tool_calls.append(
+                        ToolCall(
+                            tool=str(b.get("name", "")),
+                            target=tool_target(tool_input),
+                            tool_use_id=str(b.get("id", "")),
+                            input=tool_input,
+                            timestamp=ts,
+                        )
+                    )
+                elif b.get("type") == "text" and b.get("text"):
+                    upd.assistant_texts.append(str(b["text"]))
+        elif kind == "user":
+            if isinstance(content, str):
+                if not entry.get("isMeta"):
+                    upd.user_prompts.append(content)
+                return
+            for b in blocks:
+                if b.get("type") == "tool_result":
+                    upd.tool_results.append(
+                        ToolResult(
+                            tool_use_id=str(b.get("tool_use_id", "")),
+                            is_error=bool(b.get("is_error")),
+                            text=_result_text(b.get("content")),
+                        )
+                    )
+                elif b.get("type") == "text" and not entry.get("isMeta"):
+                    t = str(b.get("text", ""))
+                    if t and not t.lstrip().startswith("<"):
+                        upd.user_prompts.append(t)
+
+
+__all__ = [
+    "AUTO_ALLOW",
+    "HOOK_EVENTS",
+    "POLICIES",
+    "Policy",
+    "ToolCall",
+    "ToolResult",
+    "TranscriptReader",
+    "TranscriptUpdate",
+    "Usage",
+    "claude_argv",
+    "claude_env",
+    "claude_json",
+    "claude_settings",
+    "find_transcript",
+    "hook_settings",
+    "project_dir_name",
+    "seed_config_dir",
+    "tool_target",
+    "transcript_path",
+]

@@ -1,0 +1,254 @@
+"""Claude Code screen -> state: what a ``capture-pane -p`` of the CLI shows right now.
+
+Written against the real screens of Claude Code 2.1.330 in tests/fixtures/screens/2.1.330/
+(re-capture with tools/claude-code/capture.py after a version bump). Screen text is the least
+sturdy signal: the supervisor combines it with the hooks (Stop, PermissionRequest, PreToolUse)
+and the JSONL transcript. Only the bottom :data:`WINDOW` non-blank lines are looked at, because
+old text stays above.
+
+Landmarks of this release:
+
+- The input box sits between the last two ``────`` rules; its prompt glyph is ``❯`` followed by
+  a NO-BREAK SPACE, while prompts echoed into the conversation use ``❯`` + a plain space.
+- The footer under the box says ``esc to interrupt`` while a turn runs, next to the mode
+  (``⏸ manual mode on``, ``⏵⏵ accept edits on``, ``⏵⏵ bypass permissions on``...).
+- After an API error the box shows a placeholder (``Resend your message to try again``);
+  ``capture-pane -p`` drops the dim attribute, so placeholders are matched by text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+WINDOW = 25
+NBSP = "\u00a0"
+
+
+class ScreenState(str, Enum):
+    """What Claude Code is doing, as far as its screen tells."""
+
+    IDLE = "idle"  # waiting for a prompt (see Screen.input_text for text already typed)
+    BUSY = "busy"  # a turn runs (model call, tool, hook, compaction)
+    PERMISSION = "permission"  # asks to approve a tool call
+    ERROR = "error"  # the last turn ended with an API error; waiting for a prompt
+    RETRYING = "retrying"  # an API call failed and is being retried (attempt k/n)
+    EXITED = "exited"  # the CLI is gone
+    TRUST_DIALOG = "trust_dialog"  # "Do you trust the files in this folder?"
+    KEY_DIALOG = "key_dialog"  # "Do you want to use this API key?" (defaults to No)
+    BYPASS_DIALOG = "bypass_dialog"  # bypass-permissions warning (defaults to "No, exit")
+    DIALOG = "dialog"  # some other selection menu ("Enter to confirm · Esc to cancel")
+    UNKNOWN = "unknown"  # starting up, or a screen this release does not explain
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A classified screen and the details read off it."""
+
+    state: ScreenState
+    question: str | None = None  # permission: "Do you want to create a.txt?"
+    tool: str | None = None  # permission: the box title ("Bash command", "Create file", ...)
+    target: str | None = None  # permission: the command or the file
+    options: tuple[str, ...] = ()  # menu options, in order (1-based numbers when shown)
+    error: str | None = None  # error: "API Error: 400 ..."
+    attempt: int | None = None  # retrying: k of "attempt k/n"
+    max_attempts: int | None = None  # retrying: n
+    retry_in_s: int | None = None  # retrying: seconds until the next attempt
+    input_text: str | None = None  # idle: text sitting unsent in the input box
+    mode: str | None = None  # footer mode: "manual mode on", "bypass permissions on", ...
+    activity: str | None = None  # busy: the spinner line
+    turn_finished: bool = False  # "✻ Worked for 3s" after the last prompt
+    interrupted: bool = False  # "Interrupted · What should Claude do instead?"
+    rejected: bool = False  # a tool call was just rejected
+    exit_pending: bool = False  # "Press Ctrl-C again to exit"
+    compacting: bool = False  # busy compacting the conversation
+    resume_session_id: str | None = None  # exited: from "claude --resume <id>"
+
+
+_RULE = re.compile(r"^─{20,}\s*$")
+_ECHO = re.compile(r"^❯ \S")  # a prompt echoed into the conversation (plain space)
+_SPINNER = re.compile(r"^[·✢✳✶✻✽*] (\S.*….*)$")
+_FINISHED = re.compile(r"^✻ \S+ for (\d+[hms] ?)+")
+_RETRY = re.compile(r"^[·✢✳✶✻✽*]?\s*(.*?)\s*·\s*retrying in (\d+)s\s*·\s*attempt (\d+)/(\d+)", re.IGNORECASE)
+_API_ERROR = re.compile(r"^(?:●|\s+⎿)\s+((?:Please run /login · )?API Error:.*|Invalid API key.*|"
+                        r"Credit balance is too low.*|Prompt is too long.*)$")
+_PLACEHOLDERS_ERROR = ("Resend your message to try again", "Once fixed, resend your message")
+_QUESTION = re.compile(r"^\s*(Do you want to .*\?|Allow execution of .*|Action Required.*)\s*$")
+_OPTION = re.compile(r"^\s*(?:❯\s*)?(?:(\d+)\.\s+)?(.+?)\s*$")
+_MODE = re.compile(r"(⏸|⏵⏵|⏵)\s+([^·(]+?)\s*(?:\(|·|$)")
+_RESUME = re.compile(r"claude .*--resume ([0-9a-f-]{36})")
+_EXIT_MARK = re.compile(r"claude exited\b|^\[(?:process|exited).*\]$", re.IGNORECASE)
+_SHELL_PROMPT = re.compile(r"[$#%] ?$")
+
+
+def _window(text: str) -> list[str]:
+    # The UI is anchored at the bottom with the conversation at the top and blank rows in
+    # between, so the window is the last WINDOW non-blank lines, not the last screen rows.
+    lines = [ln for ln in text.replace("\r", "").split("\n") if ln.strip()]
+    return lines[-WINDOW:]
+
+
+def _box(lines: list[str]) -> tuple[int, int] | None:
+    """Indexes of the two rules around the input box, if the bottom shows one."""
+    rules = [i for i, ln in enumerate(lines) if _RULE.match(ln)]
+    if len(rules) < 2:
+        return None
+    top, bottom = rules[-2], rules[-1]
+    inside = lines[top + 1 : bottom]
+    if inside and inside[0].startswith("❯") and len(lines) - bottom <= 4:
+        return top, bottom
+    return None
+
+
+def _footer_mode(footer: list[str]) -> str | None:
+    for ln in footer:
+        m = _MODE.search(ln)
+        if m:
+            return m.group(2).strip()
+    return None
+
+
+def _last_echo(lines: list[str], end: int) -> int:
+    for i in range(end - 1, -1, -1):
+        if _ECHO.match(lines[i]):
+            return i
+    return -1
+
+
+def _joined(lines: list[str], start: int) -> str:
+    """A message line plus its indented continuation lines."""
+    parts = [lines[start].strip().lstrip("●⎿").strip()]
+    for ln in lines[start + 1 :]:
+        # continuation lines are indented by two; deeper ones are right-aligned widgets
+        if re.match(r"^ {2,4}[^\s⎿●✻]", ln):
+            parts.append(ln.strip())
+        else:
+            break
+    return " ".join(parts)
+
+
+def _permission(lines: list[str]) -> Screen | None:
+    q_idx = next((i for i in range(len(lines) - 1, -1, -1) if _QUESTION.match(lines[i])), None)
+    if q_idx is None:
+        return None
+    options: list[str] = []
+    for ln in lines[q_idx + 1 :]:
+        s = ln.strip()
+        if not s or s.startswith("Esc to cancel"):
+            break
+        m = _OPTION.match(ln)
+        if m:
+            options.append(m.group(2))
+    if not options or not re.match(r"^\s*❯\s*1\.\s", "\n".join(lines[q_idx + 1 :]), re.M) and not any(
+        ln.lstrip().startswith("❯") for ln in lines[q_idx + 1 :]
+    ):
+        return None
+    # The dialog starts after the last rule above the question; its first line is the title.
+    starts = [i for i in range(q_idx) if _RULE.match(lines[i])]
+    body = lines[starts[-1] + 1 : q_idx] if starts else lines[:q_idx]
+    body = [ln for ln in body if ln.strip()]
+    tool = body[0].strip() if body else None
+    target: str | None = None
+    dashed = [i for i, ln in enumerate(body) if ln.strip().startswith("╌")]
+    if tool and tool.lower().startswith("bash") and len(dashed) >= 2:
+        target = " ".join(ln.strip().lstrip("│").strip() for ln in body[dashed[0] + 1 : dashed[1]])
+    elif len(body) > 1 and not body[1].strip().startswith("╌"):
+        target = body[1].strip()
+    return Screen(
+        ScreenState.PERMISSION,
+        question=lines[q_idx].strip(),
+        tool=tool,
+        target=target,
+        options=tuple(options),
+    )
+
+
+def read_screen(text: str) -> Screen:
+    """Classify a captured screen and extract what the supervisor needs from it."""
+    lines = _window(text)
+    if not lines:
+        return Screen(ScreenState.UNKNOWN)
+    joined = "\n".join(lines)
+
+    for ln in lines:
+        if ln.startswith("Resume this session with"):
+            m = _RESUME.search(joined)
+            return Screen(ScreenState.EXITED, resume_session_id=m.group(1) if m else None)
+    if _EXIT_MARK.search(lines[-1]):
+        return Screen(ScreenState.EXITED)
+
+    if "Yes, I trust this folder" in joined:
+        return Screen(ScreenState.TRUST_DIALOG, options=("No, exit", "Yes, I trust this folder"))
+    if re.search(r"Do you want to use this API key\?", joined):
+        return Screen(ScreenState.KEY_DIALOG, options=("Yes", "No (recommended)"))
+    if "Bypass Permissions mode" in joined and "Yes, I accept" in joined:
+        return Screen(ScreenState.BYPASS_DIALOG, options=("No, exit", "Yes, I accept"))
+
+    perm = _permission(lines)
+    if perm is not None:
+        return perm
+
+    box = _box(lines)
+    end = box[0] if box else len(lines)
+    footer = lines[box[1] + 1 :] if box else []
+    footer_text = " ".join(footer)
+    mode = _footer_mode(footer)
+    echo = _last_echo(lines, end)
+    convo = lines[echo + 1 : end]  # what the current turn printed, above the input box
+
+    busy = "esc to interrupt" in footer_text
+    spinner = next((m.group(1) for ln in reversed(convo) if (m := _SPINNER.match(ln))), None)
+    for ln in reversed(convo):
+        m = _RETRY.match(ln)
+        if m and (busy or box is None):
+            return Screen(
+                ScreenState.RETRYING,
+                error=m.group(1) or None,
+                retry_in_s=int(m.group(2)),
+                attempt=int(m.group(3)),
+                max_attempts=int(m.group(4)),
+                mode=mode,
+            )
+    if busy or (spinner is not None and box is not None):
+        compacting = "ompacting" in (spinner or "") or "Compacting conversation" in joined
+        return Screen(ScreenState.BUSY, activity=spinner, mode=mode, compacting=compacting)
+
+    if box is None:
+        if re.search(r"Enter to confirm|Esc to cancel", joined) and re.search(r"^\s*❯ \S", joined, re.M):
+            opts = tuple(m.group(2) for ln in lines[-12:] if ln.startswith("  ") and (m := _OPTION.match(ln))
+                         and not ln.strip().startswith(("Enter to", "Esc to")))
+            return Screen(ScreenState.DIALOG, options=opts)
+        if not any(_RULE.match(ln) for ln in lines) and _SHELL_PROMPT.search(lines[-1]):
+            return Screen(ScreenState.EXITED)
+        return Screen(ScreenState.UNKNOWN)
+
+    box_lines = lines[box[0] + 1 : box[1]]
+    first = box_lines[0][1:].lstrip(NBSP + " ")
+    typed = "\n".join([first, *(ln.strip() for ln in box_lines[1:])]).strip()
+    placeholder = typed in _PLACEHOLDERS_ERROR
+    input_text = None if (placeholder or not typed) else typed
+
+    error: str | None = None
+    for i in range(len(convo) - 1, -1, -1):
+        if _API_ERROR.match(convo[i]):
+            error = _joined(convo, i)
+            break
+    return Screen(
+        ScreenState.ERROR if error is not None or placeholder else ScreenState.IDLE,
+        error=error,
+        mode=mode,
+        input_text=input_text,
+        turn_finished=any(_FINISHED.match(ln) for ln in convo),
+        interrupted=any("Interrupted · What should Claude do instead?" in ln for ln in convo),
+        rejected=any(re.search(r"Rejected (write|edit|update)|User rejected", ln) for ln in convo),
+        exit_pending="again to exit" in footer_text,
+    )
+
+
+def classify(text: str) -> ScreenState:
+    """The state of a captured Claude Code screen."""
+    return read_screen(text).state
+
+
+__all__ = ["NBSP", "WINDOW", "Screen", "ScreenState", "classify", "read_screen"]
