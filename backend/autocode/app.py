@@ -14,11 +14,13 @@ from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autocode import __version__
-from autocode.api.routes import agents, auth, health, keys, projects, users
+from autocode.api.routes import agents, auth, health, keys, projects, terminal, users
 from autocode.core import db
 from autocode.core.config import Settings
 from autocode.core.context import AppContext
 from autocode.core.security import Keys, load_master_secret
+from autocode.runtime import RuntimeErrorBase, SessionNotFound, make_runtime
+from autocode.runtime.terminal import TerminalManager
 from autocode.services import users as user_service
 from autocode.services.auth import LoginThrottle, TicketStore
 from autocode.services.errors import (
@@ -119,6 +121,16 @@ def build_context(settings: Settings) -> AppContext:
             max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
         ),
         tickets=TicketStore(lifetime_seconds=settings.ws_ticket_seconds),
+        runtime=make_runtime(
+            settings.runtime,
+            data_dir=settings.data_path,
+            image=settings.workspace_image,
+            memory=settings.container_memory,
+            cpus=settings.container_cpus,
+            pids=settings.container_pids,
+            network=settings.container_network or "bridge",
+        ),
+        terminals=TerminalManager(per_user=settings.terminals_per_user),
     )
 
 def prepare(ctx: AppContext) -> user_service.BootstrapResult | None:
@@ -168,6 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await ctx.terminals.close_all()
             ctx.engine.dispose()
 
     app = FastAPI(
@@ -187,10 +200,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             headers["Retry-After"] = str(exc.retry_after)
         return JSONResponse({"detail": exc.message}, status_code=status_code, headers=headers)
 
+    @app.exception_handler(RuntimeErrorBase)
+    async def _runtime_error(_request: Request, exc: RuntimeErrorBase) -> JSONResponse:
+        log.warning("runtime error", extra={"error": str(exc)})
+        if isinstance(exc, SessionNotFound):
+            return JSONResponse({"detail": "The project's terminal session is not running"}, status_code=404)
+        return JSONResponse({"detail": f"Terminal runtime unavailable: {exc}"}, status_code=503)
+
     api = APIRouter(prefix="/api")
     for module in (auth, users, agents, projects, keys, health):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(terminal.router)
     _mount_pwa(app, settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

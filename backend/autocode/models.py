@@ -370,6 +370,10 @@ class ApiKeyPublic(BaseModel):
     created_at: UtcDatetime
 
 
+class ScreenText(BaseModel):
+    text: str
+
+
 class Health(BaseModel):
     status: str
     version: str

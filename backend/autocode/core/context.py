@@ -8,6 +8,8 @@ from sqlalchemy import Engine
 
 from autocode.core.config import Settings
 from autocode.core.security import Keys
+from autocode.runtime import Runtime
+from autocode.runtime.terminal import TerminalManager
 from autocode.services.auth import LoginThrottle, TicketStore
 
 
@@ -18,4 +20,6 @@ class AppContext:
     keys: Keys
     throttle: LoginThrottle
     tickets: TicketStore
+    runtime: Runtime
+    terminals: TerminalManager
     extras: dict[str, object] = field(default_factory=dict)

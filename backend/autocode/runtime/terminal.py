@@ -34,10 +34,9 @@ def _set_size(fd: int, cols: int, rows: int) -> None:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
 
-def _become_controlling_tty() -> None:
-    # Runs in the child after setsid(): the pty becomes its controlling terminal, so a
-    # resize reaches tmux as SIGWINCH.
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+# `setsid --ctty` makes the client a session leader whose controlling terminal is the pty,
+# so a resize reaches tmux as SIGWINCH (and works under uvloop, which refuses preexec_fn).
+SETSID = ["setsid", "--ctty"]
 
 
 class PtyClient:
@@ -169,12 +168,11 @@ class TerminalManager:
             _set_size(master, cols, rows)
             os.set_blocking(master, False)
             proc = await asyncio.create_subprocess_exec(
+                *SETSID,
                 *argv,
                 stdin=slave,
                 stdout=slave,
                 stderr=slave,
-                start_new_session=True,
-                preexec_fn=_become_controlling_tty,
                 env={"TERM": "xterm-256color", "LANG": "C.UTF-8", "PATH": CLIENT_PATH},
             )
         except BaseException:

@@ -7,6 +7,7 @@ from pathlib import Path, PurePosixPath
 from sqlmodel import Session, col, select
 
 from autocode.models import ACTIVE_STATUSES, Agent, AgentCreate, AgentUpdate, Project, User, utcnow
+from autocode.runtime import Runtime
 from autocode.services import workspaces
 from autocode.services.errors import Conflict, Invalid, NotFound
 
@@ -71,12 +72,16 @@ def update_agent(session: Session, *, data_dir: Path, agent: Agent, data: AgentU
     return agent
 
 
-def delete_agent(session: Session, *, data_dir: Path, owner: User, agent: Agent) -> list[Project]:
+def delete_agent(
+    session: Session, *, data_dir: Path, runtime: Runtime, owner: User, agent: Agent
+) -> list[Project]:
     """Delete an agent and its projects (refused while one of them is running)."""
     projects = list(session.exec(select(Project).where(Project.agent_id == agent.id)).all())
     busy = [p.name for p in projects if p.status in ACTIVE_STATUSES]
     if busy:
         raise Conflict(f"Stop these projects first: {', '.join(busy)}")
+    for project in projects:
+        runtime.kill_session(owner.username, project.tmux_session)
     session.delete(agent)
     session.commit()
     for project in projects:

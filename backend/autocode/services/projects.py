@@ -24,6 +24,7 @@ from autocode.models import (
     User,
     utcnow,
 )
+from autocode.runtime import Runtime
 from autocode.services import workspaces
 from autocode.services.errors import Conflict, Invalid, NotFound
 
@@ -144,9 +145,13 @@ def update_project(
     return project
 
 
-def delete_project(session: Session, *, data_dir: Path, owner: User, project: Project) -> None:
+def delete_project(
+    session: Session, *, data_dir: Path, runtime: Runtime, owner: User, project: Project
+) -> None:
+    """Delete a stopped project: its terminal session, its rows, its workspace."""
     if project.status in ACTIVE_STATUSES:
         raise Conflict("Stop the project before deleting it")
+    runtime.kill_session(owner.username, project.tmux_session)
     session.delete(project)
     session.commit()
     workspaces.remove_project_dir(data_dir, owner.username, project.slug)

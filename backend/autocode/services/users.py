@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from autocode.core.security import generate_password, hash_password
 from autocode.models import USERNAME_PATTERN, Agent, Project, User
+from autocode.runtime import Runtime
 from autocode.services import workspaces
 from autocode.services.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -65,8 +66,10 @@ def list_users(session: Session) -> list[UserCounts]:
     ]
 
 
-def delete_user(session: Session, *, data_dir: Path, actor: User, user_id: int) -> User:
-    """Remove a user's rows and files; callers stop their sessions first."""
+def delete_user(
+    session: Session, *, data_dir: Path, runtime: Runtime, actor: User, user_id: int
+) -> User:
+    """Stop the user's sessions and environment, then remove their rows and files."""
     target = session.get(User, user_id)
     if target is None:
         raise NotFound("User not found")
@@ -77,6 +80,7 @@ def delete_user(session: Session, *, data_dir: Path, actor: User, user_id: int) 
         if admins <= 1:
             raise Forbidden("Cannot delete the last admin")
     agent_ids = [a.id for a in session.exec(select(Agent).where(Agent.user_id == target.id)).all()]
+    runtime.remove_user(target.username)
     session.delete(target)
     session.commit()
     workspaces.remove_user_dirs(data_dir, target.username)

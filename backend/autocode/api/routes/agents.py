@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from autocode.api.deps import AgentDep, CurrentUser, SessionDep, SettingsDep
+from autocode.api.deps import AgentDep, ContextDep, CurrentUser, SessionDep, SettingsDep
 from autocode.models import AgentCreate, AgentPublic, AgentUpdate, ProjectCreate, ProjectPublic
 from autocode.services import agents as agent_service
 from autocode.services import projects as project_service
@@ -39,10 +39,10 @@ def update_agent(
 
 
 @router.delete("/{agent_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_agent(
-    agent: AgentDep, user: CurrentUser, session: SessionDep, settings: SettingsDep
-) -> None:
-    agent_service.delete_agent(session, data_dir=settings.data_path, owner=user, agent=agent)
+def delete_agent(agent: AgentDep, user: CurrentUser, session: SessionDep, ctx: ContextDep) -> None:
+    agent_service.delete_agent(
+        session, data_dir=ctx.settings.data_path, runtime=ctx.runtime, owner=user, agent=agent
+    )
 
 
 @router.get("/{agent_id}/projects")

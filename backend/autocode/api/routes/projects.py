@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from autocode.api.deps import CurrentUser, ProjectDep, SessionDep, SettingsDep
-from autocode.models import LogLevel, LogPublic, ProjectPublic, ProjectUpdate
+from autocode.api.deps import ContextDep, CurrentUser, ProjectDep, SessionDep, SettingsDep
+from autocode.models import LogLevel, LogPublic, ProjectPublic, ProjectUpdate, ScreenText
 from autocode.services import projects as project_service
+from autocode.services import sessions
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -38,10 +39,10 @@ def update_project(
 
 
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_project(
-    project: ProjectDep, user: CurrentUser, session: SessionDep, settings: SettingsDep
-) -> None:
-    project_service.delete_project(session, data_dir=settings.data_path, owner=user, project=project)
+def delete_project(project: ProjectDep, user: CurrentUser, session: SessionDep, ctx: ContextDep) -> None:
+    project_service.delete_project(
+        session, data_dir=ctx.settings.data_path, runtime=ctx.runtime, owner=user, project=project
+    )
 
 
 @router.get("/{project_id}/logs")
@@ -54,3 +55,15 @@ def list_logs(
 ) -> list[LogPublic]:
     rows = project_service.list_logs(session, project=project, after_id=after_id, level=level, limit=limit)
     return [LogPublic.model_validate(r) for r in rows]
+
+
+@router.get("/{project_id}/screen")
+def get_screen(
+    project: ProjectDep,
+    user: CurrentUser,
+    ctx: ContextDep,
+    lines: Annotated[int, Query(ge=0, le=5000)] = 0,
+) -> ScreenText:
+    """What the project's terminal shows now, for a quick look on a phone."""
+    text = sessions.screen(ctx.runtime, user=user, project=project, lines=lines)
+    return ScreenText(text=text)

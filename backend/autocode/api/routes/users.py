@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from autocode.api.deps import IdPath, AdminUser, SessionDep, SettingsDep
+from autocode.api.deps import AdminUser, ContextDep, IdPath, SessionDep, SettingsDep
 from autocode.models import UserAdminView, UserCreate, UserPublic
 from autocode.services import users as user_service
 
@@ -38,5 +38,7 @@ def create_user(
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_user(user_id: IdPath, admin: AdminUser, session: SessionDep, settings: SettingsDep) -> None:
-    user_service.delete_user(session, data_dir=settings.data_path, actor=admin, user_id=user_id)
+def delete_user(user_id: IdPath, admin: AdminUser, session: SessionDep, ctx: ContextDep) -> None:
+    user_service.delete_user(
+        session, data_dir=ctx.settings.data_path, runtime=ctx.runtime, actor=admin, user_id=user_id
+    )

@@ -1,0 +1,36 @@
+"""A project's tmux session: made on demand so a user can always jump into a shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autocode.models import Project, User
+from autocode.runtime import Runtime
+from autocode.runtime.base import SessionExists
+
+SHELL_WINDOW = "shell"
+AGENT_WINDOW = "agent"
+
+
+def ensure_session(runtime: Runtime, *, user: User, project: Project, cols: int = 200, rows: int = 50) -> None:
+    """Create the project's session with a login shell in its workspace when it is missing."""
+    if runtime.has_session(user.username, project.tmux_session):
+        return
+    try:
+        runtime.create_session(
+            user.username,
+            project.tmux_session,
+            window=SHELL_WINDOW,
+            command=None,
+            cwd=Path(project.workspace_path),
+            cols=cols,
+            rows=rows,
+        )
+    except SessionExists:
+        pass  # another viewer made it a moment ago
+
+
+def screen(runtime: Runtime, *, user: User, project: Project, lines: int) -> str:
+    """The visible screen of the session's active window, plus `lines` of history."""
+    ensure_session(runtime, user=user, project=project)
+    return runtime.capture(user.username, project.tmux_session, history=lines)
