@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pty
@@ -28,20 +29,10 @@ from autocode.runtime import (
 )
 from autocode.runtime.base import TmuxResult, TmuxRuntime
 
+from .helpers import eventually
+
 SHELL = ["bash", "--noprofile", "--norc", "-i"]
 PROMPT = {"PS1": "$ "}
-
-
-def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll until check() is truthy; fail with the last value at the deadline."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"not true within {timeout}s; last value: {last!r}")
 
 
 def workdir(rt: Runtime, username: str, slug: str = "p1") -> Path:
@@ -406,3 +397,29 @@ def test_long_socket_paths_fall_back_to_a_short_dir(tmp_path: Path) -> None:
     finally:
         rt.remove_user(user)
     assert not sock.exists()
+
+
+def test_environment_and_arguments_arrive_exactly(runtime: Runtime,
+                                                  new_user: Callable[[], str]) -> None:
+    user = new_user()
+    values = [
+        "".join(chr(c) for c in range(1, 128)),
+        "é ✓ 🙂 #{session_name} ~ ~/x %if ; {x} \\; '\" $HOME `id`",
+        "a\n    indented\n\ttab\n",
+        "ends with backslash\\",
+        "",
+    ]
+    env = {f"AUTOCODE_V{i}": v for i, v in enumerate(values)}
+    code = ("import os, json, sys, time\n"
+            "if True:\n"
+            "    env = {k: v for k, v in os.environ.items() if k.startswith('AUTOCODE_V')}\n"
+            "print(json.dumps({'env': env, 'argv': sys.argv[1:]}))\n"
+            "time.sleep(300)")
+    session = session_name(user, "p1")
+    runtime.create_session(user, session, window="w", env=env, cwd=workdir(runtime, user),
+                           command=["python3", "-c", code, *values], cols=250, rows=100)
+    screen = eventually(lambda: (s := runtime.capture(user, target(session, "w")))
+                        and s.rstrip().endswith("}") and s)
+    got = json.loads(screen.replace("\n", ""))
+    assert got["env"] == env
+    assert got["argv"] == values

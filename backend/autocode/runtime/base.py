@@ -151,8 +151,20 @@ def validate_keys(keys: Sequence[str]) -> list[str]:
 
 def tmux_quote(value: str) -> str:
     """Quote one word for a tmux command file: nothing inside is expanded."""
-    # Single quotes are literal in tmux's parser and adjacent quoted parts join into one word.
-    return "'" + value.replace("'", "'\"'\"'") + "'"
+    # Double quotes with escapes: inside single quotes tmux drops the indentation that
+    # follows a newline; here every character, newline and whitespace included, survives.
+    out = ['"']
+    for char in value:
+        if char in '\\"$':
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\{ord(char):03o}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
 
 
 def tmux_script(commands: Sequence[Sequence[str]]) -> bytes:

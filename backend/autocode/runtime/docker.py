@@ -38,6 +38,7 @@ CONTAINER_WORKSPACE = PurePosixPath("/workspace")
 CONTAINER_HOME = "/home/autocode"
 CONTAINER_SOCKET = "/tmp/autocode-tmux.sock"
 USER_LABEL = "autocode.user"
+DATA_LABEL = "autocode.data"  # which AutoCode instance (data dir) owns the container
 WORKSPACE_UID = 1000  # the `autocode` user of the image
 # PID 1 of the container: reaps orphans (tmux daemonises into one) and stops at once on TERM.
 _KEEPALIVE = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"
@@ -245,7 +246,7 @@ class DockerRuntime(TmuxRuntime):
                 user=f"{self.uid}:{self.gid}",
                 working_dir=str(CONTAINER_WORKSPACE),
                 environment={"HOME": self._exec_env()["HOME"], "LANG": "C.UTF-8"},
-                labels={USER_LABEL: username, "autocode.managed": "true"},
+                labels={USER_LABEL: username, DATA_LABEL: str(self.data_dir)},
                 mounts=[Mount(target=str(CONTAINER_WORKSPACE),
                               source=str(self.workspace(username).resolve()), type="bind")],
                 cap_drop=["ALL"],
@@ -284,6 +285,11 @@ class DockerRuntime(TmuxRuntime):
             workspace.mkdir(parents=True, exist_ok=True)
             self._chown(workspace)
             found = self.container(username)
+            owner = None if found is None else found.labels.get(DATA_LABEL)
+            if found is not None and owner != str(self.data_dir):
+                # Its /workspace would be another instance's (or nobody's) directory.
+                raise CommandFailed(f"container {found.name} belongs to another data dir "
+                                    f"({owner or 'none'}); remove it or rename the user")
             if found is not None and found.status == "running":
                 return
             if found is not None and self._outdated(found):
@@ -364,7 +370,8 @@ class DockerRuntime(TmuxRuntime):
     def stop_idle_users(self, max_idle_seconds: float) -> list[str]:
         """Stop the containers idle for longer than that; return their usernames."""
         stopped: list[str] = []
-        for found in self.client.containers.list(filters={"label": USER_LABEL}):
+        mine: dict[str, Any] = {"label": [USER_LABEL, f"{DATA_LABEL}={self.data_dir}"]}
+        for found in self.client.containers.list(filters=mine):
             username = str(found.labels.get(USER_LABEL, ""))
             try:
                 validate_name(username, "username")
