@@ -391,12 +391,35 @@ def test_terminal_websocket_through_caddy(stack: Stack) -> None:
     assert "hi-from-42" in screen, screen[-2000:]
 
 
-def test_events_websocket_is_proxied(stack: Stack) -> None:
+async def _first_frame(url: str) -> tuple[str, Any]:
+    """("frame", the first message as JSON) or ("closed", close code) when none came."""
+    try:
+        async with websockets.connect(url, open_timeout=10, close_timeout=5) as ws:
+            frame = await asyncio.wait_for(ws.recv(), timeout=10)
+    except ConnectionClosed as exc:
+        return "closed", exc.rcvd.code if exc.rcvd else None
+    return "frame", json.loads(frame)
+
+
+def test_events_websocket_through_caddy(stack: Stack) -> None:
     token = login(stack)["access_token"]
-    path = "/ws/projects/999999/events"
-    via_caddy = asyncio.run(_handshake(f"ws://127.0.0.1:{stack.caddy_port}{path}?ticket={_ticket(stack, token)}"))
-    direct = asyncio.run(_handshake(f"ws://127.0.0.1:{stack.server_port}{path}?ticket={_ticket(stack, token)}"))
-    # Whatever the server answers for a project that is not yours (or a route not built yet),
-    # Caddy passes the same answer on.
+    agent = json.loads(api(stack, "POST", "/api/agents", token,
+                           {"name": "Events", "model": "anthropic/claude-opus-4-6"}).body)
+    project = json.loads(api(stack, "POST", f"/api/agents/{agent['id']}/projects", token,
+                             {"name": "Events check", "implementation_plan": [{"title": "one"}]}).body)
+    path = f"/ws/projects/{project['id']}/events"
+    via_caddy = asyncio.run(_handshake(f"ws://127.0.0.1:{stack.caddy_port}{path}?ticket=forged"))
+    direct = asyncio.run(_handshake(f"ws://127.0.0.1:{stack.server_port}{path}?ticket=forged"))
+    # Whatever the server answers (a close code, or 403 while the route does not exist yet),
+    # Caddy passes the same answer on: the upgrade is proxied, not failed (502).
     assert via_caddy == direct, (via_caddy, direct)
     assert via_caddy != ("rejected", 502)
+    if via_caddy == ("rejected", 403):
+        pytest.skip("the server has no events WebSocket route yet; the proxied upgrade was checked")
+    query = "&after_id=0"
+    first = asyncio.run(_first_frame(f"ws://127.0.0.1:{stack.caddy_port}{path}?ticket={_ticket(stack, token)}{query}"))
+    plain = asyncio.run(_first_frame(f"ws://127.0.0.1:{stack.server_port}{path}?ticket={_ticket(stack, token)}{query}"))
+    if first[0] == plain[0] == "closed":
+        pytest.xfail(f"the server's events route closes without a frame even directly ({plain}); see server.log")
+    assert first == plain or (first[0] == plain[0] == "frame" and first[1]["type"] == plain[1]["type"])
+    assert first[0] == "frame" and first[1]["type"] == "state", first
