@@ -94,6 +94,12 @@ class Request:
         ).lower()
 
     @property
+    def is_compaction(self) -> bool:
+        """The summarisation call of ``/compact`` or auto-compaction."""
+        t = self.last_user_text
+        return self.is_messages and "<summary>" in t and "Do NOT call any tools" in t
+
+    @property
     def tool_names(self) -> list[str]:
         tools = self.body.get("tools") or []
         return [t.get("name", "") for t in tools if isinstance(t, dict)]
@@ -152,12 +158,21 @@ def _texts(message: dict[str, Any]) -> str:
     return "\n".join(b.get("text", "") for b in _blocks(message) if b.get("type") == "text")
 
 
+_PASTED_RE = re.compile(r"<pasted_content[^>]*>(.*?)(?:</pasted_content>|$)", re.S)
+
+
 def _prompt_texts(message: dict[str, Any]) -> str:
-    parts = [
-        b.get("text", "")
-        for b in _blocks(message)
-        if b.get("type") == "text" and not b.get("text", "").lstrip().startswith("<")
-    ]
+    """What the human typed or pasted; system reminders and other tagged context left out."""
+    parts = []
+    for b in _blocks(message):
+        if b.get("type") != "text":
+            continue
+        t = b.get("text", "")
+        pasted = _PASTED_RE.findall(t)
+        if pasted:
+            parts.extend(pasted)  # a bracketed paste arrives wrapped in <pasted_content>
+        elif not t.lstrip().startswith("<"):
+            parts.append(t)
     return "\n".join(p for p in parts if p.strip())
 
 
@@ -426,6 +441,8 @@ class FakeAnthropic:
             with self._lock:
                 rule.used += 1
             return _as_reply(got)
+        if req.is_compaction:
+            return text("<analysis>Scripted.</analysis>\n<summary>Scripted summary of the conversation.</summary>")
         got = self.default(req)
         return _as_reply(got if got is not None else "OK.")
 

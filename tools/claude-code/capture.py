@@ -15,10 +15,8 @@ Re-run after bumping the pinned version; review the new screens before committin
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,21 +25,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "backend")]
 
-from autocode.supervisor.claude import Policy, claude_argv, claude_env, seed_config_dir  # noqa: E402
-from tests.fakes.claude_tmux import CLI, EXIT_MARK, TmuxClaude  # noqa: E402
-from tests.fakes.fake_anthropic import (  # noqa: E402
-    FakeAnthropic,
-    Reply,
-    bash,
-    edit,
-    error,
-    read,
-    text,
-    write,
-)
+from autocode.supervisor.claude import Policy  # noqa: E402
+from tests.fakes.claude_rig import ClaudeRig  # noqa: E402
+from tests.fakes.claude_tmux import CLI, EXIT_MARK  # noqa: E402
+from tests.fakes.fake_anthropic import Reply, bash, edit, error, read, text, write  # noqa: E402
 
-KEY = "sk-ant-api03-fake-" + "k" * 70 + "AA"
-IDLE_FOOTERS = ("? for shortcuts", "manual mode on", "accept edits on", "bypass permissions on", "auto mode on")
 
 
 def cli_version() -> str:
@@ -49,7 +37,7 @@ def cli_version() -> str:
     return out.split()[0]
 
 
-PLACEHOLDERS = ("Resend your message to try again",)
+PLACEHOLDERS = ("Resend your message to try again", "Once fixed, resend your message")
 
 
 def bottom_box_empty(screen: str) -> bool:
@@ -59,7 +47,7 @@ def bottom_box_empty(screen: str) -> bool:
     if len(rules) < 2:
         return False
     box = [ln.strip() for ln in lines[rules[-2] + 1 : rules[-1]]]
-    return box == ["❯"] or (len(box) == 1 and box[0].removeprefix("❯ ") in PLACEHOLDERS)
+    return box == ["❯"] or (len(box) == 1 and box[0].removeprefix("❯").strip() in PLACEHOLDERS)
 
 
 def is_idle(screen: str) -> bool:
@@ -71,79 +59,22 @@ def is_busy(screen: str) -> bool:
     return "esc to interrupt" in "\n".join(screen.rstrip("\n").split("\n")[-6:])
 
 
-class Rig:
-    """One scenario's world: temp dirs, fake endpoint, tmux server, seeded config."""
+class Rig(ClaudeRig):
+    """A ClaudeRig that saves screens into the corpus and waits for the idle prompt on launch."""
 
-    def __init__(self, out: Path, expected: dict[str, str]) -> None:
+    def __init__(self, out: Path, expected: dict[str, str], *, width: int = 120, height: int = 40) -> None:
+        super().__init__(width=width, height=height)
         self.out = out
         self.expected = expected
-        self.tmp = Path(tempfile.mkdtemp(prefix="cc-capture-"))
-        self.home = self.tmp / "home"
-        self.config = self.home / ".claude"
-        self.work = self.tmp / "work"
-        self.work.mkdir(parents=True)
-        self.run_dir = self.tmp / "run"
-        self.fake = FakeAnthropic().start()
-        self.tmux = TmuxClaude(self.tmp / "tmux.sock")
 
-    def launch(
-        self,
-        policy: Policy = "ask",
-        *,
-        seed: bool = True,
-        approve_key: bool = True,
-        trust: bool = True,
-        skip_bypass_prompt: bool = True,
-        max_retries: int | None = None,
-        argv_extra: tuple[str, ...] = (),
-        wait_idle: bool = True,
-    ) -> None:
-        if seed:
-            seed_config_dir(
-                self.config,
-                workdir=self.work if trust else self.tmp / "elsewhere",
-                api_key=KEY if approve_key else None,
-                policy=policy,
-                hook_command=[sys.executable, str(REPO / "backend/autocode/hook.py"), str(self.run_dir)],
-            )
-            if not skip_bypass_prompt:
-                s = json.loads((self.config / "settings.json").read_text())
-                s.pop("skipDangerousModePermissionPrompt", None)
-                (self.config / "settings.json").write_text(json.dumps(s))
-        env = claude_env(home=self.home, config_dir=self.config, api_key=KEY, base_url=self.fake.url,
-                         policy=policy, max_retries=max_retries)
-        self.tmux.start(claude_argv(CLI, policy=policy, extra=argv_extra), env=env, cwd=self.work)
-        if wait_idle:
-            self.wait(is_idle, "idle prompt")
-
-    def wait(self, probe: Callable[[str], bool], what: str, timeout: float = 20) -> str:
-        return self.tmux.wait_screen(probe, timeout, what)
-
-    def wait_text(self, needle: str, timeout: float = 20) -> str:
-        return self.wait(lambda s: needle in s, repr(needle), timeout)
-
-    def press(self, key: str, changed: Callable[[str], bool], what: str) -> None:
-        """Press ``key`` until the screen shows its effect: a key sent while a dialog is
-        still mounting is dropped."""
-        for _ in range(5):
-            self.tmux.send_keys(key)
-            try:
-                self.tmux.wait_screen(changed, 2, what)
-                return
-            except TimeoutError:
-                continue
-        raise TimeoutError(f"{key!r} had no effect ({what})\n{self.tmux.capture()}")
+    def launch(self, policy: Policy = "ask", *, wait_idle: bool = True, **kw: Any) -> None:  # type: ignore[override]
+        super().launch(policy, ready=is_idle if wait_idle else None, **kw)
 
     def save(self, name: str, state: str, screen: str | None = None) -> None:
         screen = screen if screen is not None else self.tmux.capture()
         (self.out / f"{name}.txt").write_text(screen)
         self.expected[f"{name}.txt"] = state
         print(f"  {name}.txt -> {state}")
-
-    def close(self) -> None:
-        self.tmux.kill()
-        self.fake.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -288,7 +219,7 @@ def sc_error_401_final(rig: Rig) -> None:
     rig.fake.fail(401, times=100, should_retry=False, message="invalid x-api-key")
     rig.launch("ask")
     rig.tmux.submit("hello there")
-    rig.wait(lambda s: "API Error" in s and is_idle(s), "error")
+    rig.wait(lambda s: "Invalid API key" in s and is_idle(s), "error")
     rig.save("error-401", "error")
 
 
@@ -373,18 +304,67 @@ def sc_bypass_dialog(rig: Rig) -> None:
 
 
 def sc_context(rig: Rig) -> None:
-    # Usage near the 200k window: the footer warns, and the next turn auto-compacts.
-    rig.fake.on_prompt("FILL", text("Filled.", input_tokens=5_000, cache_read_input_tokens=190_000))
-    rig.fake.on_prompt("NEXT", text("Next done.", input_tokens=5_000, cache_read_input_tokens=194_000, stream_delay=3))
-    rig.fake.add(lambda r: "summary" in (r.prompt + r.system_text).lower(),
-                 lambda r: text("<summary>Short summary of the work.</summary>", stream_delay=3, input_tokens=1000))
-    rig.launch("bypass", argv_extra=("--model", "claude-sonnet-4-5"))
+    # The default model has a 1M window: ~992k tokens in use makes the next turn auto-compact
+    # first. No "context low" warning is shown at idle in this release.
+    rig.fake.on_prompt("FILL", text("Filled.", input_tokens=2_000, cache_read_input_tokens=990_000))
+    rig.fake.add(lambda r: r.is_compaction, lambda r: text("<summary>Short.</summary>", stream_delay=4))
+    rig.fake.on_prompt("NEXT", text("Next done.", stream_delay=2))
+    rig.launch("bypass")
     rig.tmux.submit("FILL it")
     rig.wait(lambda s: "Filled." in s and is_idle(s), "filled")
-    rig.save("idle-context-low", "idle")
+    rig.save("idle-context-full", "idle")
     rig.tmux.submit("NEXT one")
-    rig.wait(lambda s: "ompact" in s or "Next done." in s, "compacting or done", timeout=30)
-    rig.save("context-next-turn", "busy")
+    rig.wait_text("Compacting conversation")
+    rig.save("busy-auto-compacting", "busy")
+    rig.wait(lambda s: "Next done." in s and is_idle(s), "turn after compaction", timeout=30)
+    rig.save("idle-after-auto-compact", "idle")
+
+
+def sc_compact_manual(rig: Rig) -> None:
+    rig.fake.on_prompt("HELLO", text("Hi."))
+    rig.fake.add(lambda r: r.is_compaction, lambda r: text("<summary>Short.</summary>", stream_delay=4))
+    rig.launch("ask")
+    rig.tmux.submit("HELLO")
+    rig.wait(lambda s: "Hi." in s and is_idle(s), "answer")
+    rig.tmux.submit("/compact")
+    rig.wait_text("Compacting conversation")
+    rig.save("busy-compacting-manual", "busy")
+    rig.wait(lambda s: "Compacted" in s and is_idle(s), "compacted")
+    rig.save("idle-after-compact", "idle")
+
+
+def sc_long_output(rig: Rig) -> None:
+    # More output than the screen holds: the prompt echo scrolls out of the window.
+    body = "\n".join(f"{i:02d}. a line of a long report about the work so far" for i in range(1, 61))
+    rig.fake.on_prompt("REPORT", text("Report:\n\n" + body, stream_delay=0.5))
+    rig.fake.on_prompt("FAIL", error(400, "Invalid request: nope"))
+    rig.launch("ask")
+    rig.tmux.submit("REPORT please")
+    rig.wait(lambda s: "60. a line" in s and is_idle(s), "report shown")
+    rig.save("idle-long-output", "idle")
+    rig.tmux.submit("FAIL now")
+    rig.wait(lambda s: "API Error" in s and is_idle(s), "error")
+    rig.save("error-after-long-output", "error")
+
+
+def sc_narrow(rig: Rig) -> None:
+    rig.tmux.width, rig.tmux.height = 80, 24
+    rig.fake.on_prompt("NARROW", write("src/module/with/a/deep/path/file_name.py", "x = 1\n", stream_delay=2),
+                       bash("python3 -m pytest -q tests/test_module_with_a_long_name.py", "Run the tests"),
+                       text("Done in a narrow terminal."))
+    rig.launch("ask")
+    rig.save("idle-narrow", "idle")
+    rig.tmux.submit("NARROW terminal test")
+    rig.wait(is_busy, "busy")
+    rig.save("busy-narrow", "busy")
+    rig.wait_text("Do you want to")
+    rig.save("permission-write-narrow", "permission")
+    rig.press("1", lambda s: "create" not in s, "answer Yes")
+    rig.wait_text("proceed?")
+    rig.save("permission-bash-narrow", "permission")
+    rig.press("1", lambda s: "proceed?" not in s, "answer Yes")
+    rig.wait(lambda s: "narrow terminal." in s and is_idle(s), "done", timeout=30)
+    rig.save("idle-after-turn-narrow", "idle")
 
 
 SCENARIOS: dict[str, Callable[[Rig], None]] = {

@@ -40,6 +40,7 @@ HOOK_EVENTS: tuple[str, ...] = (
     "Notification",
     "Stop",
     "PreCompact",
+    "StopFailure",
     "SessionEnd",
 )
 _MATCHER_EVENTS = frozenset({"PreToolUse", "PermissionRequest", "PostToolUse"})

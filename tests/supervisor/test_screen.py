@@ -1,0 +1,201 @@
+"""The screen classifier against the corpus of real screens, and against the live CLI."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autocode.supervisor.claude import TranscriptReader, transcript_path
+from autocode.supervisor.screen import ScreenState, classify, read_screen
+from tests.fakes.claude_rig import ClaudeRig
+from tests.fakes.claude_tmux import wait_until
+from tests.fakes.fake_anthropic import bash, text, write
+from tests.supervisor.conftest import needs_cli
+
+SCREENS = Path(__file__).resolve().parents[1] / "fixtures" / "screens"
+PINNED = json.loads(
+    (Path(__file__).resolve().parents[2] / "tools" / "claude-code" / "package.json").read_text()
+)["dependencies"]["@anthropic-ai/claude-code"]
+
+
+def _corpus() -> list[Any]:
+    cases = []
+    for expected in sorted(SCREENS.glob("*/expected.json")):
+        for name, state in json.loads(expected.read_text()).items():
+            cases.append(pytest.param(expected.parent / name, state, id=f"{expected.parent.name}/{name}"))
+    return cases
+
+
+def test_corpus_exists_for_the_pinned_version() -> None:
+    expected = SCREENS / PINNED / "expected.json"
+    assert expected.exists(), f"no screen corpus for {PINNED}: run tools/claude-code/capture.py"
+    states = set(json.loads(expected.read_text()).values())
+    wanted = {s.value for s in ScreenState} - {"dialog", "unknown"}
+    assert wanted <= states, f"states without a real sample: {wanted - states}"
+
+
+@pytest.mark.parametrize(("path", "state"), _corpus())
+def test_corpus_screen_classifies_to_its_expected_state(path: Path, state: str) -> None:
+    assert classify(path.read_text()) is ScreenState(state)
+
+
+def _screen(name: str) -> str:
+    return (SCREENS / PINNED / name).read_text()
+
+
+@pytest.mark.parametrize(
+    ("name", "details"),
+    [
+        ("permission-write-create.txt",
+         {"question": "Do you want to create new.txt?", "tool": "Create file", "target": "notes/new.txt"}),
+        ("permission-edit.txt",
+         {"question": "Do you want to make this edit to app.py?", "tool": "Edit file", "target": "app.py"}),
+        ("permission-bash-auto.txt",
+         {"question": "Do you want to proceed?", "tool": "Bash command", "target": "git push origin main"}),
+        ("permission-bash-narrow.txt",
+         {"target": "python3 -m pytest -q tests/test_module_with_a_long_name.py"}),
+        ("retrying-attempt-3.txt", {"attempt": 3, "max_attempts": 10, "error": "500 Internal server error"}),
+        ("error-400.txt", {"error": "API Error: 400 Invalid request: prompt is malformed"}),
+        ("error-401.txt", {"error": "Invalid API key · Fix external API key"}),
+        ("interrupted-prompt-restored.txt", {"input_text": "SLOW please"}),
+        ("interrupted-bash.txt", {"interrupted": True, "input_text": None}),
+        ("rejected-write.txt", {"rejected": True}),
+        ("idle-ctrl-c-once.txt", {"exit_pending": True}),
+        ("idle-turn-finished.txt", {"turn_finished": True, "mode": "accept edits on"}),
+        ("idle-start-ask.txt", {"turn_finished": False, "mode": "manual mode on", "input_text": None}),
+        ("idle-start-bypass.txt", {"mode": "bypass permissions on"}),
+        ("busy-auto-compacting.txt", {"compacting": True}),
+        ("busy-running-bash.txt", {"compacting": False}),
+    ],
+)
+def test_details_read_off_real_screens(name: str, details: dict[str, Any]) -> None:
+    screen = read_screen(_screen(name))
+    for key, value in details.items():
+        assert getattr(screen, key) == value, key
+
+
+def test_permission_options_keep_their_order() -> None:
+    screen = read_screen(_screen("permission-bash-auto.txt"))
+    assert screen.options[0] == "Yes" and screen.options[-1] == "No"
+
+
+def test_exited_screen_gives_the_session_to_resume() -> None:
+    screen = read_screen(_screen("exited-slash-exit.txt"))
+    assert screen.state is ScreenState.EXITED
+    assert screen.resume_session_id is not None and len(screen.resume_session_id) == 36
+
+
+def test_an_old_error_above_the_latest_prompt_is_not_the_current_state() -> None:
+    assert classify(_screen("idle-after-error-recovered.txt")) is ScreenState.IDLE
+
+
+def test_blank_and_foreign_screens() -> None:
+    assert classify("") is ScreenState.UNKNOWN
+    assert classify("\n\n   \n") is ScreenState.UNKNOWN
+    assert classify("some log line\nroot@host:/work# ") is ScreenState.EXITED
+
+
+def test_old_text_above_the_window_is_ignored() -> None:
+    idle = _screen("idle-start-ask.txt")
+    old_dialog = _screen("permission-edit.txt")
+    assert classify(old_dialog + "\n" + "filler line\n" * 40 + idle) is ScreenState.IDLE
+
+
+# --------------------------------------------------------------------------- live
+
+
+def _hooks(rig: ClaudeRig) -> list[dict[str, Any]]:
+    if not rig.hooks_file.exists():
+        return []
+    return [json.loads(line) for line in rig.hooks_file.read_text().splitlines() if line.strip()]
+
+
+def _events(rig: ClaudeRig) -> list[str]:
+    return [e["hook_event_name"] for e in _hooks(rig)]
+
+
+def _state(rig: ClaudeRig, state: ScreenState) -> Any:
+    return lambda s: classify(s) is state
+
+
+@needs_cli
+def test_real_cli_goes_idle_busy_idle_and_reports_through_hooks_and_transcript(rig: ClaudeRig) -> None:
+    sid = str(uuid.uuid4())
+    rig.fake.on_prompt("STEP-1", write("a.txt", "alpha\n", stream_delay=1.5), text("done with step one"))
+    rig.launch("bypass", session_id=sid, ready=_state(rig, ScreenState.IDLE))
+
+    rig.tmux.submit("Please do STEP-1")
+    rig.wait(_state(rig, ScreenState.BUSY), "busy")
+    rig.wait(lambda s: classify(s) is ScreenState.IDLE and "done with step one" in s, "idle again")
+    assert (rig.work / "a.txt").read_text() == "alpha\n"
+
+    wait_until(lambda: "Stop" in _events(rig), 10, what="Stop hook")
+    hooks = _hooks(rig)
+    assert {"SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop"} <= set(_events(rig))
+    pre = next(e for e in hooks if e["hook_event_name"] == "PreToolUse")
+    assert pre["tool_name"] == "Write"
+    assert pre["tool_input"]["file_path"] == str(rig.work / "a.txt")
+    assert all(e["session_id"] == sid for e in hooks)
+    expected_transcript = transcript_path(rig.config, rig.work, sid)
+    assert {e["transcript_path"] for e in hooks} == {str(expected_transcript)}
+    assert next(e for e in hooks if e["hook_event_name"] == "Stop")["last_assistant_message"] == "done with step one"
+
+    reader = TranscriptReader(expected_transcript)
+    update = reader.read()
+    assert [(c.tool, c.target) for c in update.tool_calls] == [("Write", str(rig.work / "a.txt"))]
+    assert "done with step one" in update.assistant_texts
+    assert update.usage.input_tokens > 0 and update.usage.output_tokens > 0
+    assert reader.usage == update.usage
+    assert not reader.read()  # nothing new: the offset moved past everything
+
+
+@needs_cli
+def test_real_cli_permission_prompt_is_seen_on_screen_and_in_hooks(rig: ClaudeRig) -> None:
+    rig.fake.on_prompt("SHELL", bash("echo hi > b.txt", "Write b"), text("Shell done."))
+    rig.launch("ask", ready=_state(rig, ScreenState.IDLE))
+    rig.tmux.submit("SHELL please")
+    screen = read_screen(rig.wait(_state(rig, ScreenState.PERMISSION), "permission question"))
+    assert screen.tool == "Bash command" and screen.target == "echo hi > b.txt"
+    wait_until(lambda: "PermissionRequest" in _events(rig), 5, what="PermissionRequest hook")
+
+    rig.press("1", lambda s: classify(s) is not ScreenState.PERMISSION, "approve")
+    rig.wait(lambda s: classify(s) is ScreenState.IDLE and "Shell done." in s, "idle")
+    assert (rig.work / "b.txt").read_text() == "hi\n"
+
+
+@needs_cli
+def test_real_cli_api_error_shows_as_error_and_fires_stop_failure(rig: ClaudeRig) -> None:
+    rig.fake.fail(500, times=100, should_retry=False, message="Internal server error")
+    rig.launch("ask", ready=_state(rig, ScreenState.IDLE))
+    rig.tmux.submit("hello")
+    screen = read_screen(rig.wait(_state(rig, ScreenState.ERROR), "error"))
+    assert screen.error is not None and "500" in screen.error
+    wait_until(lambda: "StopFailure" in _events(rig), 5, what="StopFailure hook")
+    assert "Stop" not in _events(rig)  # an API error ends the turn without a Stop hook
+
+
+@needs_cli
+def test_real_cli_resume_continues_the_same_transcript(rig: ClaudeRig) -> None:
+    sid = str(uuid.uuid4())
+    rig.fake.on_prompt("FIRST", text("first answer"))
+    rig.fake.on_prompt("SECOND", text("second answer"))
+    rig.launch("bypass", session_id=sid, ready=_state(rig, ScreenState.IDLE))
+    rig.tmux.submit("FIRST")
+    rig.wait(lambda s: classify(s) is ScreenState.IDLE and "first answer" in s, "first turn")
+    rig.tmux.submit("/exit")
+    assert read_screen(rig.wait(_state(rig, ScreenState.EXITED), "exit")).resume_session_id == sid
+
+    rig.tmux.kill()
+    rig.launch("bypass", resume_session_id=sid, ready=_state(rig, ScreenState.IDLE))
+    rig.tmux.submit("SECOND")
+    rig.wait(lambda s: classify(s) is ScreenState.IDLE and "second answer" in s, "second turn")
+    last = rig.fake.calls()[-1]
+    assert "FIRST" in json.dumps(last.messages)  # the model saw the earlier turn
+    texts = TranscriptReader(transcript_path(rig.config, rig.work, sid)).read().assistant_texts
+    assert texts == ["first answer", "second answer"]
+    starts = [e.get("source") for e in _hooks(rig) if e["hook_event_name"] == "SessionStart"]
+    assert starts == ["startup", "resume"]
