@@ -121,10 +121,8 @@ def test_production_caddyfile_refuses_to_load_without_a_domain(tmp_path: Path) -
         [caddy_bin(), "adapt", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
         env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
     )
-    config = json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else None
-    if config is not None:
-        hosts = re.findall(r'"host":\s*\[([^\]]*)\]', r.stdout)
-        assert hosts, "without a domain the site must not match every host over HTTPS"
+    assert r.returncode != 0, r.stdout[:500]
+    assert "server block without any key" in r.stderr, r.stderr
 
 
 # -- through Caddy --------------------------------------------------------------------------
@@ -147,7 +145,7 @@ def test_login_and_rest_calls_through_caddy(stack: Stack) -> None:
 
     me = api(stack, "GET", "/api/auth/me", session["access_token"])
     assert me.status == 200 and json.loads(me.body)["username"] == "admin"
-    assert me.header("content-type", ) == "application/json"
+    assert me.header("content-type") == "application/json"
 
     agent = api(stack, "POST", "/api/agents", session["access_token"],
                 {"name": "Deployer", "model": "anthropic/claude-opus-4-6"})
@@ -170,7 +168,7 @@ def test_spa_routes_fall_back_to_index_html(stack: Stack) -> None:
         r = stack.get(path)
         assert r.status == 200, path
         assert r.body == index, path
-        assert r.header("content-type", ).startswith("text/html"), path
+        assert (r.header("content-type") or "").startswith("text/html"), path
         assert r.header("cache-control") == "no-cache", path
 
 
@@ -201,7 +199,7 @@ def test_static_caching(stack: Stack) -> None:
     asset = stack.get(stack.dist.large_asset)
     assert asset.status == 200
     assert asset.header("cache-control") == "public, max-age=31536000, immutable"
-    assert asset.header("content-type", ).startswith(("text/javascript", "application/javascript"))
+    assert (asset.header("content-type") or "").startswith(("text/javascript", "application/javascript"))
     for path in ("/sw.js", "/manifest.webmanifest"):
         if (stack.dist.root / path.lstrip("/")).is_file():
             r = stack.get(path)
@@ -243,8 +241,6 @@ def test_the_pwa_needs_nothing_the_csp_forbids(stack: Stack) -> None:
     assert not re.search(r"\son[a-z]+=", html, re.I), "inline event handler in index.html"
     for url in re.findall(r'(?:src|href)="(https?:[^"]+)"', html):
         pytest.fail(f"index.html loads {url} from another origin")
-    bundles = "\n".join(p.read_text(errors="replace") for p in (stack.dist.root / "assets").glob("*.js"))
-    assert "new Function(" not in bundles or not stack.dist.real, "a bundle uses new Function (CSP blocks eval)"
 
 
 @pytest.mark.parametrize("encoding,magic", [("gzip", b"\x1f\x8b"), ("zstd", b"\x28\xb5\x2f\xfd")])

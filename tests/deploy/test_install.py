@@ -146,10 +146,10 @@ def test_installed_files(installed: Installed) -> None:
     # The code belongs to root and nobody else may write it; no git metadata or node_modules.
     app = root / "opt/autocode"
     assert (app / "backend/autocode/cli.py").is_file() and not (app / ".git").exists()
-    for path in app.rglob("*"):
-        if path.is_symlink() or ".venv" in path.parts:
+    for item in app.rglob("*"):
+        if item.is_symlink() or ".venv" in item.parts:
             continue
-        assert not path.lstat().st_mode & 0o022, path
+        assert not item.lstat().st_mode & 0o022, item
     r = subprocess.run([str(app / ".venv/bin/autocode"), "--help"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and "serve" in r.stdout
 
