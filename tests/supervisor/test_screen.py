@@ -145,11 +145,19 @@ def test_real_cli_goes_idle_busy_idle_and_reports_through_hooks_and_transcript(r
     assert next(e for e in hooks if e["hook_event_name"] == "Stop")["last_assistant_message"] == "done with step one"
 
     reader = TranscriptReader(expected_transcript)
-    update = reader.read()
-    assert [(c.tool, c.target) for c in update.tool_calls] == [("Write", str(rig.work / "a.txt"))]
-    assert "done with step one" in update.assistant_texts
-    assert update.usage.input_tokens > 0 and update.usage.output_tokens > 0
-    assert reader.usage == update.usage
+    calls: list[tuple[str, str | None]] = []
+    texts: list[str] = []
+
+    def drained() -> bool:  # the transcript may lag the screen a little
+        update = reader.read()
+        calls.extend((c.tool, c.target) for c in update.tool_calls)
+        texts.extend(update.assistant_texts)
+        return "done with step one" in texts
+
+    wait_until(drained, 5, what="the final answer in the transcript")
+    assert calls == [("Write", str(rig.work / "a.txt"))]
+    assert reader.usage.input_tokens > 0 and reader.usage.output_tokens > 0
+    assert len(reader.seen_message_ids) == 2  # two model calls, however many lines they took
     assert not reader.read()  # nothing new: the offset moved past everything
 
 
@@ -195,7 +203,11 @@ def test_real_cli_resume_continues_the_same_transcript(rig: ClaudeRig) -> None:
     rig.wait(lambda s: classify(s) is ScreenState.IDLE and "second answer" in s, "second turn")
     last = rig.fake.calls()[-1]
     assert "FIRST" in json.dumps(last.messages)  # the model saw the earlier turn
-    texts = TranscriptReader(transcript_path(rig.config, rig.work, sid)).read().assistant_texts
+    # The transcript may lag the screen a little: poll it too.
+    reader = TranscriptReader(transcript_path(rig.config, rig.work, sid))
+    texts: list[str] = []
+    wait_until(lambda: texts.extend(reader.read().assistant_texts) or "second answer" in texts, 5,
+               what="second answer in the transcript")
     assert texts == ["first answer", "second answer"]
     starts = [e.get("source") for e in _hooks(rig) if e["hook_event_name"] == "SessionStart"]
     assert starts == ["startup", "resume"]
