@@ -152,6 +152,12 @@ def test_single_word_command_runs_without_a_shell(runtime: Runtime,
     assert screen.count("pasted line one") >= 2  # the tty echo and cat's copy
     runtime.send_keys(user, tgt, "Escape", "7", "Enter")
     eventually(lambda: "^[7" in runtime.capture(user, tgt))
+    # Text longer than one tmux message goes in pieces, in order.
+    long_text = "".join(f"{i:04d}é" for i in range(500)) + "END"  # < the tty line limit
+    runtime.send_text(user, tgt, long_text)
+    runtime.send_keys(user, tgt, "Enter")
+    eventually(lambda: runtime.capture(user, tgt, history=500).replace("\n", "")
+               .count(long_text) == 2)
 
 
 def test_windows_sessions_list_and_kill(runtime: Runtime, new_user: Callable[[], str]) -> None:
@@ -243,6 +249,11 @@ def test_names_and_paths_are_checked(runtime: Runtime, new_user: Callable[[], st
     for outside in (tmp_path / "elsewhere", cwd / ".." / ".." / ".." / "other"):
         with pytest.raises(PathOutsideWorkspace):
             runtime.create_session(user, "ok", window="w", command=None, cwd=outside)
+        with pytest.raises(PathOutsideWorkspace):
+            runtime.runtime_path(user, outside)
+    inside = runtime.runtime_path(user, cwd / ".claude" / "settings.json")
+    expected = "/workspace/projects/p1" if runtime.kind == "docker" else str(cwd.resolve())
+    assert inside == f"{expected}/.claude/settings.json"
     assert runtime.list_sessions(user) == []
 
 
@@ -423,3 +434,25 @@ def test_environment_and_arguments_arrive_exactly(runtime: Runtime,
     got = json.loads(screen.replace("\n", ""))
     assert got["env"] == env
     assert got["argv"] == values
+
+
+def test_local_sessions_are_real_tmux_sessions(tmp_path: Path) -> None:
+    """An independent client (libtmux) sees what the local runtime made, on its own socket."""
+    import libtmux
+
+    from autocode.runtime.local import LocalRuntime
+
+    rt = LocalRuntime(data_dir=tmp_path / "data")
+    user = f"t{uuid.uuid4().hex[:10]}"
+    try:
+        rt.create_session(user, session_name(user, "p1"), window="agent",
+                          command=["sleep", "300"], cwd=rt.workspace(user) / "projects" / "p1",
+                          cols=120, rows=40)
+        server = libtmux.Server(socket_path=str(rt.socket_path(user)))
+        assert [s.session_name for s in server.sessions] == [session_name(user, "p1")]
+        window = server.sessions[0].windows[0]
+        assert window.window_name == "agent"
+        assert window.show_option("remain-on-exit", global_=True) in (True, "on")
+        assert (int(window.window_width or 0), int(window.window_height or 0)) == (120, 40)
+    finally:
+        rt.remove_user(user)

@@ -148,9 +148,9 @@ def test_container_is_reused_restarted_and_upgraded(drt: Callable[..., DockerRun
     name = user()
     client = docker.from_env()
     tag = f"autocode-workspace:test-{uuid.uuid4().hex[:8]}"
-    client.images.get(request.getfixturevalue("workspace_image")).tag(tag)
     rt = drt(name, image=tag)
     try:
+        client.images.get(request.getfixturevalue("workspace_image")).tag(tag)
         rt.ensure_user(name)
         first = client.containers.get(container_name(name)).id
         rt.ensure_user(name)

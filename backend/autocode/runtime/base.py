@@ -291,6 +291,10 @@ class Runtime(ABC):
         """The argv of a terminal client attached to the session (run it on a pty)."""
 
     @abstractmethod
+    def runtime_path(self, username: str, path: Path) -> str:
+        """The path as processes in the user's sessions see it (for argv and env values)."""
+
+    @abstractmethod
     def idle_seconds(self, username: str) -> float | None:
         """Seconds since the user's sessions last showed activity; None when not up."""
 

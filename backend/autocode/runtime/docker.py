@@ -123,14 +123,20 @@ class DockerRuntime(TmuxRuntime):
         """The user's directory on the host (mounted at /workspace)."""
         return self.data_dir / "users" / validate_name(username, "username")
 
-    def _workdir(self, username: str, cwd: Path) -> str:
+    def runtime_path(self, username: str, path: Path) -> str:
+        """The container path of a host path inside the user's directory (/workspace/...)."""
         root = self.workspace(username).resolve()
+        resolved = Path(path).resolve()
+        if not resolved.is_relative_to(root):
+            raise PathOutsideWorkspace(f"{path} is outside the workspace of {username}")
+        return str(CONTAINER_WORKSPACE / resolved.relative_to(root).as_posix())
+
+    def _workdir(self, username: str, cwd: Path) -> str:
+        inside = self.runtime_path(username, cwd)
         path = Path(cwd).resolve()
-        if not path.is_relative_to(root):
-            raise PathOutsideWorkspace(f"{cwd} is outside the workspace of {username}")
         path.mkdir(parents=True, exist_ok=True)
-        self._give(root, path)
-        return str(CONTAINER_WORKSPACE / path.relative_to(root).as_posix())
+        self._give(self.workspace(username).resolve(), path)
+        return inside
 
     def _give(self, root: Path, path: Path) -> None:
         """Make path (and the dirs from root to it) owned by the container's uid."""

@@ -77,13 +77,18 @@ class LocalRuntime(TmuxRuntime):
         digest = hashlib.sha256(os.fsencode(self.data_dir)).hexdigest()[:10]
         return Path("/tmp") / f"autocode-{os.geteuid()}" / digest / f"{username}.sock"
 
-    def _workdir(self, username: str, cwd: Path) -> str:
+    def runtime_path(self, username: str, path: Path) -> str:
+        """The same absolute path (checked to be inside the user's workspace)."""
         root = self.workspace(username).resolve()
-        path = Path(cwd).resolve()
-        if not path.is_relative_to(root):
-            raise PathOutsideWorkspace(f"{cwd} is outside the workspace of {username}")
-        path.mkdir(parents=True, exist_ok=True)
-        return str(path)
+        resolved = Path(path).resolve()
+        if not resolved.is_relative_to(root):
+            raise PathOutsideWorkspace(f"{path} is outside the workspace of {username}")
+        return str(resolved)
+
+    def _workdir(self, username: str, cwd: Path) -> str:
+        inside = self.runtime_path(username, cwd)
+        Path(inside).mkdir(parents=True, exist_ok=True)
+        return inside
 
     def _client_env(self) -> dict[str, str]:
         # The first client starts the user's server and its environment becomes the global
