@@ -21,7 +21,7 @@ umask 022
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROOT=${AUTOCODE_INSTALL_ROOT:-}
 DOMAIN=${AUTOCODE_DOMAIN:-}
-ADMIN_USERNAME=admin
+ADMIN_USERNAME="admin"
 SERVICE_USER=
 WITH_DOCKER=0
 SKIP_APT=0
@@ -75,10 +75,15 @@ STATE=$ROOT/var/lib/autocode-install
 UNIT_DIR=$ROOT/etc/systemd/system
 CADDY_DIR=$ROOT/etc/caddy
 
+[ -f "$ENV_FILE" ] || [ -n "$DOMAIN" ] \
+  || die "first install: pass --domain (the name whose DNS points at this server)"
+
 have() { command -v "$1" >/dev/null 2>&1; }
 version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
 node_ok() { have node && version_ge "$(node --version | tr -d v)" "$NODE_MIN"; }
-env_value() { [ -f "$ENV_FILE" ] && sed -n "s/^$1=//p" "$ENV_FILE" | tail -n1 || true; }
+env_value() {
+  if [ -f "$ENV_FILE" ]; then sed -n "s/^$1=//p" "$ENV_FILE" | tail -n1; fi
+}
 
 # --- 1. system packages ---------------------------------------------------------------------
 if [ "$SKIP_APT" = 0 ]; then

@@ -201,3 +201,28 @@ def test_installed_server_starts_with_the_settings_and_the_shown_password(instal
         assert "password:" not in log.read_text()  # the server made no second admin
     finally:
         stop(proc)
+
+
+def test_first_install_without_a_domain_stops_before_touching_anything(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOCODE_")}
+    r = subprocess.run(
+        ["bash", str(REPO / "deploy" / "install.sh"), "--root", str(root), *FLAGS],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert r.returncode != 0 and "pass --domain" in r.stderr
+    assert list(root.iterdir()) == []
+    bad = subprocess.run(
+        ["bash", str(REPO / "deploy" / "install.sh"), "--root", str(root), *FLAGS, "--domain", "x;rm -rf /"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert bad.returncode != 0 and "not a host name" in bad.stderr
+    assert list(root.iterdir()) == []
+
+
+def test_install_script_passes_shellcheck() -> None:
+    shellcheck = shutil.which("shellcheck")
+    if shellcheck is None:
+        pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
+    r = subprocess.run([shellcheck, str(REPO / "deploy" / "install.sh")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout
