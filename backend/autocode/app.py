@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,13 +15,15 @@ from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autocode import __version__
-from autocode.api.routes import agents, auth, health, keys, projects, terminal, users
+from autocode.api.routes import agents, auth, events, health, keys, projects, terminal, users
 from autocode.core import db
 from autocode.core.config import Settings
-from autocode.core.context import AppContext
+from autocode.core.context import AppContext, runtime_for
 from autocode.core.security import Keys, load_master_secret
-from autocode.runtime import RuntimeErrorBase, SessionNotFound, make_runtime
+from autocode.runtime import RuntimeErrorBase, SessionNotFound
 from autocode.runtime.terminal import TerminalManager
+from autocode.services.events import EventHub
+from autocode.services.orchestrator import Orchestrator
 from autocode.services import users as user_service
 from autocode.services.auth import LoginThrottle, TicketStore
 from autocode.services.errors import (
@@ -44,6 +47,27 @@ _STATUS: dict[type[DomainError], int] = {
     Throttled: 429,
 }
 RESERVED_PREFIXES = ("api", "ws", "docs", "redoc", "openapi.json")
+WATCHDOG_SECONDS = 1.0
+REAPER_SECONDS = 60.0
+
+
+async def _every(seconds: float, job: Callable[[], object]) -> None:
+    """Run a blocking job in a thread every `seconds`, for the server's lifetime."""
+    while True:
+        try:
+            await asyncio.to_thread(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # one failed round must not stop the loop
+            log.exception("background job failed", extra={"job": getattr(job, "__name__", "job")})
+        await asyncio.sleep(seconds)
+
+
+def _reap_idle(ctx: AppContext) -> None:
+    """Stop users' environments (containers) that had nothing running for too long."""
+    stopped = ctx.runtime.stop_idle_users(ctx.settings.idle_minutes * 60)
+    for username in stopped:
+        log.info("idle environment stopped", extra={"user": username})
 
 class BodyLimit:
     """Answers 413 once a request body passes the limit, declared or streamed."""
@@ -113,24 +137,20 @@ def _operation_id(route: APIRoute) -> str:
 def build_context(settings: Settings) -> AppContext:
     settings.data_path.mkdir(parents=True, exist_ok=True)
     engine = db.make_engine(settings.database_url)
+    keys = Keys.from_master(load_master_secret(settings))
+    runtime = runtime_for(settings)
     return AppContext(
         settings=settings,
         engine=engine,
-        keys=Keys.from_master(load_master_secret(settings)),
+        keys=keys,
         throttle=LoginThrottle(
             max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
         ),
         tickets=TicketStore(lifetime_seconds=settings.ws_ticket_seconds),
-        runtime=make_runtime(
-            settings.runtime,
-            data_dir=settings.data_path,
-            image=settings.workspace_image,
-            memory=settings.container_memory,
-            cpus=settings.container_cpus,
-            pids=settings.container_pids,
-            network=settings.container_network or "bridge",
-        ),
+        runtime=runtime,
         terminals=TerminalManager(per_user=settings.terminals_per_user),
+        events=EventHub(engine),
+        orchestrator=Orchestrator(settings=settings, engine=engine, keys=keys, runtime=runtime),
     )
 
 def prepare(ctx: AppContext) -> user_service.BootstrapResult | None:
@@ -176,11 +196,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ctx = build_context(settings)
         announce_admin(prepare(ctx))
         app.state.ctx = ctx
+        await ctx.events.start()
+        tasks = [
+            asyncio.create_task(ctx.events.run(), name="event-pump"),
+            asyncio.create_task(_every(WATCHDOG_SECONDS, ctx.orchestrator.watch_once), name="watchdog"),
+            asyncio.create_task(_every(REAPER_SECONDS, lambda: _reap_idle(ctx)), name="idle-reaper"),
+        ]
         log.info("server ready", extra={"data_dir": str(settings.data_path)})
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await ctx.terminals.close_all()
+            ctx.orchestrator.shutdown()
             ctx.engine.dispose()
 
     app = FastAPI(
@@ -212,6 +242,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(terminal.router)
+    app.include_router(events.router)
     _mount_pwa(app, settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

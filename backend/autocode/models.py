@@ -133,6 +133,8 @@ class Project(SQLModel, table=True):
     input_tokens: int = 0
     output_tokens: int = 0
     budget_tokens: int | None = None
+    screen_state: str | None = None
+    claude_session_id: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     last_activity_at: datetime | None = None
@@ -336,6 +338,7 @@ class ProjectPublic(BaseModel):
     input_tokens: int
     output_tokens: int
     budget_tokens: int | None
+    screen_state: str | None
     created_at: UtcDatetime
     updated_at: UtcDatetime
     last_activity_at: UtcDatetime | None
@@ -368,6 +371,17 @@ class ApiKeyPublic(BaseModel):
     base_url: str | None
     last4: str
     created_at: UtcDatetime
+
+
+class ReplyRequest(Strict):
+    text: str = PField(min_length=1, max_length=20_000)
+
+
+class StepDiff(BaseModel):
+    step: int
+    title: str
+    commit: str | None
+    diff: str
 
 
 class ScreenText(BaseModel):

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     terminals_per_user: int = Field(default=8, ge=1)
 
     claude_command: str = "claude"
+    # Supervisor tuning: silence while busy before interrupting, and the retry backoff cap.
+    stall_seconds: float = Field(default=300, gt=0)
+    retry_backoff_max_seconds: float = Field(default=60, gt=0)
+    supervisor_tick_seconds: float = Field(default=0.2, gt=0, le=5)
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:

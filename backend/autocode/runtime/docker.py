@@ -193,7 +193,8 @@ class DockerRuntime(TmuxRuntime):
         result = TmuxResult(rc, (out or b"").decode("utf-8", "replace"),
                             (err or b"").decode("utf-8", "replace"))
         logger.debug("tmux call", extra={
-            "user": username, "container": name, "argv": list(args)[:6], "rc": rc,
+            "user": username, "container": name, "argv": [w[:60] for w in list(args)[:6]],
+            "rc": rc,
             "ms": round((time.monotonic() - started) * 1000, 1)})
         return result
 
@@ -234,7 +235,8 @@ class DockerRuntime(TmuxRuntime):
             raise RuntimeUnavailable(f"docker engine unreachable: {exc}") from exc
 
     def _create(self, username: str) -> Container:
-        home_opts = f"rw,nosuid,nodev,size={self.tmpfs_size},mode=0700,uid={self.uid},gid={self.gid}"
+        home_opts = (f"rw,nosuid,nodev,size={self.tmpfs_size},mode=0700,"
+                     f"uid={self.uid},gid={self.gid}")
         kwargs: dict[str, Any] = {}
         if self.read_only:
             kwargs["read_only"] = True
@@ -280,7 +282,8 @@ class DockerRuntime(TmuxRuntime):
 
     def _outdated(self, found: Container) -> bool:
         try:
-            return bool(found.image is None or found.image.id != self.client.images.get(self.image).id)
+            wanted = self.client.images.get(self.image).id
+            return bool(found.image is None or found.image.id != wanted)
         except (ImageNotFound, NotFound):
             return False
 

@@ -122,7 +122,8 @@ class LocalRuntime(TmuxRuntime):
         result = TmuxResult(proc.returncode, proc.stdout.decode("utf-8", "replace"),
                             proc.stderr.decode("utf-8", "replace"))
         logger.debug("tmux call", extra={
-            "user": username, "argv": list(args)[:6], "rc": result.returncode,
+            "user": username, "argv": [w[:60] for w in list(args)[:6]],
+            "rc": result.returncode,
             "ms": round((time.monotonic() - started) * 1000, 1)})
         return result
 

@@ -83,14 +83,15 @@ def claude_md(project: Project) -> str:
     return "\n".join(parts)
 
 
-def plan_markdown(plan: list[dict[str, Any]]) -> str:
+def plan_markdown(plan: list[dict[str, Any]], *, details: bool = True) -> str:
+    """The plan as a checklist; `details=False` gives titles only."""
     marks = {"done": "x", "skipped": "-", "failed": "!", "running": ">"}
     lines = []
     for i, step in enumerate(plan, start=1):
         mark = marks.get(str(step.get("status", "pending")), " ")
         lines.append(f"{i}. [{mark}] {step.get('title', '')}")
         detail = str(step.get("detail", "")).strip()
-        if detail:
+        if detail and details:
             lines.append(f"   {detail}")
     return "\n".join(lines) if lines else "(no plan yet: write one from the goal)"
 
@@ -131,7 +132,7 @@ def layout_project(
     write_identity(root, agent=agent, project=project, rules=rules)
     _atomic_write(nb / "MEMORY.md", "# Memory\n")
     _atomic_write(nb / "HISTORY.md", "# History\n")
-    _atomic_write(root / ".gitignore", ".nanobot/\n.autocode/\n")
+    _atomic_write(root / ".gitignore", ".nanobot/\n.autocode/\n.claude/settings.local.json\n")
     _git_init(root)
     return root
 

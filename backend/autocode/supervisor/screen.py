@@ -38,6 +38,8 @@ class ScreenState(str, Enum):
     TRUST_DIALOG = "trust_dialog"  # "Do you trust the files in this folder?"
     KEY_DIALOG = "key_dialog"  # "Do you want to use this API key?" (defaults to No)
     BYPASS_DIALOG = "bypass_dialog"  # bypass-permissions warning (defaults to "No, exit")
+    QUESTION = "question"  # Claude asks the user to pick an answer (AskUserQuestion)
+    PLAN_APPROVAL = "plan_approval"  # plan mode: "Exit plan mode?" / "Would you like to proceed?"
     DIALOG = "dialog"  # some other selection menu ("Enter to confirm · Esc to cancel")
     UNKNOWN = "unknown"  # starting up, or a screen this release does not explain
 
@@ -47,7 +49,7 @@ class Screen:
     """A classified screen and the details read off it."""
 
     state: ScreenState
-    question: str | None = None  # permission: "Do you want to create a.txt?"
+    question: str | None = None  # permission / question / plan: the question asked
     tool: str | None = None  # permission: the box title ("Bash command", "Create file", ...)
     target: str | None = None  # permission: the command or the file
     options: tuple[str, ...] = ()  # menu options, in order (1-based numbers when shown)
@@ -164,6 +166,28 @@ def _permission(lines: list[str]) -> Screen | None:
     )
 
 
+_NUMBERED = re.compile(r"^\s*(?:❯\s*)?(\d+)\.\s+(.+?)\s*$")
+
+
+def _numbered_options(lines: list[str]) -> tuple[str, ...]:
+    return tuple(m.group(2) for ln in lines if (m := _NUMBERED.match(ln)))
+
+
+def _menu(lines: list[str]) -> Screen | None:
+    """Plan approval and AskUserQuestion menus (numbered options, no input box)."""
+    for i, ln in enumerate(lines):
+        if ln.strip() in ("Exit plan mode?", "Would you like to proceed?"):
+            return Screen(ScreenState.PLAN_APPROVAL, question=ln.strip(),
+                          options=_numbered_options(lines[i + 1 :]))
+    if not any("Enter to select" in ln for ln in lines[-4:]):
+        return None
+    first = next((i for i, ln in enumerate(lines) if re.match(r"^\s*❯?\s*1\.\s", ln)), None)
+    if first is None or first == 0:
+        return None
+    return Screen(ScreenState.QUESTION, question=lines[first - 1].strip(),
+                  options=_numbered_options(lines[first:]))
+
+
 def read_screen(text: str) -> Screen:
     """Classify a captured screen and extract what the supervisor needs from it."""
     lines = _window(text)
@@ -185,7 +209,7 @@ def read_screen(text: str) -> Screen:
     if "Bypass Permissions mode" in joined and "Yes, I accept" in joined:
         return Screen(ScreenState.BYPASS_DIALOG, options=("No, exit", "Yes, I accept"))
 
-    perm = _permission(lines)
+    perm = _permission(lines) or _menu(lines)
     if perm is not None:
         return perm
 

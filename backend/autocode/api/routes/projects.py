@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from autocode.api.deps import ContextDep, CurrentUser, ProjectDep, SessionDep, SettingsDep
-from autocode.models import LogLevel, LogPublic, ProjectPublic, ProjectUpdate, ScreenText
+from autocode.models import LogLevel, LogPublic, ProjectPublic, ProjectUpdate, ReplyRequest, ScreenText, StepDiff
 from autocode.services import projects as project_service
-from autocode.services import sessions
+from autocode.services import checkpoints, sessions
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -67,3 +67,33 @@ def get_screen(
     """What the project's terminal shows now, for a quick look on a phone."""
     text = sessions.screen(ctx.runtime, user=user, project=project, lines=lines)
     return ScreenText(text=text)
+
+
+@router.post("/{project_id}/start")
+def start_project(project: ProjectDep, user: CurrentUser, session: SessionDep, ctx: ContextDep) -> ProjectPublic:
+    started = ctx.orchestrator.start(session, user=user, project=project)
+    return project_service.to_public(session, started)
+
+
+@router.post("/{project_id}/stop")
+def stop_project(project: ProjectDep, user: CurrentUser, session: SessionDep, ctx: ContextDep) -> ProjectPublic:
+    stopped = ctx.orchestrator.stop(session, user=user, project=project)
+    return project_service.to_public(session, stopped)
+
+
+@router.post("/{project_id}/restart")
+def restart_project(project: ProjectDep, user: CurrentUser, session: SessionDep, ctx: ContextDep) -> ProjectPublic:
+    restarted = ctx.orchestrator.restart(session, user=user, project=project)
+    return project_service.to_public(session, restarted)
+
+
+@router.post("/{project_id}/reply", status_code=status.HTTP_204_NO_CONTENT)
+def reply(body: ReplyRequest, project: ProjectDep, session: SessionDep, ctx: ContextDep) -> None:
+    """Answer the question a project that needs help is waiting on."""
+    ctx.orchestrator.reply(session, project=project, text=body.text)
+
+
+@router.get("/{project_id}/steps/{step}/diff")
+def step_diff(project: ProjectDep, step: Annotated[int, Path(ge=1, le=1000)]) -> StepDiff:
+    """What one step (1-based) changed in the workspace, from its checkpoint commit."""
+    return checkpoints.step_diff(project, step)

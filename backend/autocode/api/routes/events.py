@@ -1,0 +1,114 @@
+"""A project's live events: log entries and state snapshots, resumable by id."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+from sqlmodel import Session
+
+from autocode.api.routes.terminal import authorise
+from autocode.core.context import AppContext
+from autocode.models import LogPublic, Project, ProjectPublic
+from autocode.services import projects as project_service
+from autocode.services.events import Subscription
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/ws", tags=["events"])
+
+CLOSE_TOO_SLOW = 4008
+CATCH_UP_PAGE = 500
+
+
+@router.websocket("/projects/{project_id}/events")
+async def events(
+    ws: WebSocket,
+    project_id: int,
+    ticket: str | None = None,
+    after_id: Annotated[int, Query(ge=0)] = 0,
+) -> None:
+    """Sends `{"type":"log","id",entry}` for each log row after `after_id`, in order, and
+    `{"type":"state","id",project}` on connect and whenever the project changes (its id is
+    the last log id sent, so resuming with the last id seen loses and repeats nothing)."""
+    ctx: AppContext = ws.app.state.ctx
+    await ws.accept()
+    auth = await authorise(ws, ctx, project_id, ticket)
+    if auth is None:
+        return
+    _user, project = auth
+    sub = ctx.events.subscribe(project_id)
+    try:
+        await _serve(ws, ctx, project, sub, after_id)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        ctx.events.unsubscribe(sub)
+
+
+def _snapshot(ctx: AppContext, project_id: int) -> ProjectPublic | None:
+    with Session(ctx.engine) as session:
+        project = session.get(Project, project_id)
+        return None if project is None else project_service.to_public(session, project)
+
+
+def _page(ctx: AppContext, project: Project, after: int, upto: int) -> list[LogPublic]:
+    with Session(ctx.engine) as session:
+        rows = project_service.list_logs(session, project=project, after_id=after, limit=CATCH_UP_PAGE)
+    return [LogPublic.model_validate(r) for r in rows if r.id is not None and r.id <= upto]
+
+
+async def _serve(ws: WebSocket, ctx: AppContext, project: Project, sub: Subscription, after_id: int) -> None:
+    assert project.id is not None
+    last = after_id
+    # Catch up from the database to where the live feed starts, then follow the feed.
+    while True:
+        page = await asyncio.to_thread(_page, ctx, project, last, sub.start_cursor)
+        for entry in page:
+            await ws.send_json({"type": "log", "id": entry.id, "entry": entry.model_dump(mode="json")})
+            last = entry.id
+        if len(page) < CATCH_UP_PAGE:
+            break
+    snapshot = await asyncio.to_thread(_snapshot, ctx, project.id)
+    if snapshot is None:
+        await ws.close(4404, "Project not found")
+        return
+    await ws.send_json({"type": "state", "id": last, "project": snapshot.model_dump(mode="json")})
+
+    receiver = asyncio.create_task(_drain_client(ws))
+    try:
+        while not receiver.done():
+            getter = asyncio.create_task(sub.queue.get())
+            changed = asyncio.create_task(sub.state_changed.wait())
+            done, pending = await asyncio.wait(
+                {getter, changed, receiver}, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in pending:
+                if task is not receiver:
+                    task.cancel()
+            if getter in done:
+                item = getter.result()
+                if item is None:
+                    await ws.close(CLOSE_TOO_SLOW, "Too far behind; reconnect with after_id")
+                    return
+                if item.id > last:
+                    await ws.send_json({"type": "log", "id": item.id, "entry": item.model_dump(mode="json")})
+                    last = item.id
+            if changed in done or sub.state_changed.is_set():
+                sub.state_changed.clear()
+                snapshot = await asyncio.to_thread(_snapshot, ctx, project.id)
+                if snapshot is None:
+                    await ws.close(4404, "Project not found")
+                    return
+                await ws.send_json({"type": "state", "id": last, "project": snapshot.model_dump(mode="json")})
+    finally:
+        receiver.cancel()
+
+
+async def _drain_client(ws: WebSocket) -> None:
+    """Read (and ignore) what the client sends, so a disconnect is noticed."""
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return

@@ -1,0 +1,342 @@
+"""Starting, stopping and watching supervisors: one OS process per running project."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import SecretStr
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from autocode.core.config import Settings
+from autocode.core.security import Keys
+from autocode.models import (
+    ACTIVE_STATUSES,
+    AgentInstance,
+    InstanceStatus,
+    LogLevel,
+    Project,
+    ProjectStatus,
+    StepStatus,
+    User,
+    utcnow,
+)
+from autocode.runtime import Runtime
+from autocode.services import keys as key_service
+from autocode.services.errors import Conflict, Invalid
+from autocode.services.projects import add_log
+from autocode.services.sessions import AGENT_WINDOW
+
+log = logging.getLogger(__name__)
+
+SUPERVISOR_MODULE = "autocode.supervisor"
+LIVE_INSTANCE = (InstanceStatus.STARTING.value, InstanceStatus.RUNNING.value)
+CRASH_WINDOW = timedelta(minutes=10)
+MAX_CRASHES = 3
+STOP_GRACE_SECONDS = 8.0
+HEARTBEAT_STALE = timedelta(seconds=90)
+CLAUDE_PROVIDERS = ("anthropic", "claude-code-oauth")
+
+
+def run_dir(data_dir: Path, project_id: int) -> Path:
+    """Files the server and a project's supervisor share: hook events, replies, its log."""
+    return data_dir / "run" / "projects" / str(project_id)
+
+
+def process_is_supervisor(pid: int | None, instance_id: int) -> bool:
+    """Whether `pid` is alive (not a zombie) and is the supervisor of that instance."""
+    if pid is None or pid <= 0:
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    state = stat.rsplit(")", 1)[-1].split()[0] if ")" in stat else "?"
+    if state in ("Z", "X"):
+        return False
+    return SUPERVISOR_MODULE.encode() in cmdline and str(instance_id).encode() in cmdline
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as AUTOCODE_* variables, so a supervisor sees exactly the server's config."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        env[f"AUTOCODE_{name.upper()}"] = (
+            json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+        )
+    env["AUTOCODE_DATA_DIR"] = str(settings.data_path)
+    return env
+
+
+@dataclass
+class Orchestrator:
+    """The one owner of supervisor processes; the API and the watchdog go through it."""
+
+    settings: Settings
+    engine: Engine
+    keys: Keys
+    runtime: Runtime
+    _children: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _restart_at: dict[int, float] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    # -- the API's verbs -------------------------------------------------------------------
+
+    def start(self, session: Session, *, user: User, project: Project) -> Project:
+        """Check the project can run, then start its supervisor."""
+        with self._lock:
+            session.refresh(project)
+            if project.status in ACTIVE_STATUSES:
+                raise Conflict("Project is already running")
+            plan = project.implementation_plan
+            if not plan and not project.description.strip():
+                raise Invalid("Add a plan, or a description the agent can plan from")
+            if plan and all(s.get("status") in ("done", "skipped") for s in plan):
+                raise Conflict("Every step of the plan is done; add steps to continue")
+            assert user.id is not None
+            if not any(
+                key_service.credential(session, keys=self.keys, user_id=user.id, provider=p)
+                for p in CLAUDE_PROVIDERS
+            ):
+                raise Invalid(
+                    "Add an Anthropic API key or a Claude subscription token in Settings first"
+                )
+            project.status = (ProjectStatus.RUNNING if plan else ProjectStatus.PLANNING).value
+            project.status_reason = None
+            project.updated_at = utcnow()
+            session.add(project)
+            session.commit()
+            self._spawn(session, project, reason="Started")
+            session.refresh(project)
+            return project
+
+    def stop(self, session: Session, *, user: User, project: Project, reason: str = "Stopped by you") -> Project:
+        """Ask the supervisor to finish, kill it after a grace period, stop Claude Code."""
+        with self._lock:
+            session.refresh(project)
+            instance = self._live_instance(session, project)
+            if project.status not in ACTIVE_STATUSES and instance is None:
+                raise Conflict("Project is not running")
+            assert project.id is not None
+            self._restart_at.pop(project.id, None)
+            if instance is not None:
+                self._terminate(instance)
+                session.refresh(instance)
+                if instance.status in LIVE_INSTANCE or instance.status == InstanceStatus.STOPPING.value:
+                    instance.status = InstanceStatus.STOPPED.value
+                    instance.ended_at = utcnow()
+                    instance.exit_reason = reason
+                    session.add(instance)
+            self.runtime.kill_window(user.username, f"{project.tmux_session}:{AGENT_WINDOW}")
+            session.refresh(project)
+            project.implementation_plan = [
+                {**s, "status": StepStatus.PENDING.value} if s.get("status") == StepStatus.RUNNING.value else s
+                for s in project.implementation_plan
+            ]
+            project.status = ProjectStatus.PAUSED.value
+            project.status_reason = reason
+            project.screen_state = None
+            project.updated_at = utcnow()
+            session.add(project)
+            session.commit()
+            add_log(session, project_id=project.id, level=LogLevel.INFO, message=reason,
+                    data={"state": {"status": project.status}})
+            return project
+
+    def restart(self, session: Session, *, user: User, project: Project) -> Project:
+        """Stop (when running) and start again, resuming at the current step."""
+        with self._lock:
+            session.refresh(project)
+            if project.status in ACTIVE_STATUSES or self._live_instance(session, project):
+                self.stop(session, user=user, project=project, reason="Restarting")
+            return self.start(session, user=user, project=project)
+
+    def reply(self, session: Session, *, project: Project, text: str) -> None:
+        """Hand the human's answer to the project's supervisor."""
+        session.refresh(project)
+        if self._live_instance(session, project) is None:
+            raise Conflict("Project is not running")
+        assert project.id is not None
+        path = run_dir(self.settings.data_path, project.id) / "inbox.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        line = (json.dumps({"text": text, "at": time.time()}) + "\n").encode()
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+        add_log(session, project_id=project.id, level=LogLevel.INFO, message="You replied",
+                data={"reply": text[:500]})
+
+    # -- processes -------------------------------------------------------------------------
+
+    def _live_instance(self, session: Session, project: Project) -> AgentInstance | None:
+        return session.exec(
+            select(AgentInstance)
+            .where(AgentInstance.project_id == project.id)
+            .where(col(AgentInstance.status).in_(LIVE_INSTANCE))
+            .order_by(col(AgentInstance.id).desc())
+        ).first()
+
+    def _spawn(self, session: Session, project: Project, *, reason: str) -> AgentInstance:
+        assert project.id is not None
+        instance = AgentInstance(project_id=project.id, status=InstanceStatus.STARTING.value)
+        session.add(instance)
+        session.commit()
+        session.refresh(instance)
+        assert instance.id is not None
+        rdir = run_dir(self.settings.data_path, project.id)
+        rdir.mkdir(parents=True, exist_ok=True)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "HOME": str(rdir),
+            **settings_env(self.settings),
+        }
+        with (rdir / "supervisor.log").open("ab") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", SUPERVISOR_MODULE, str(instance.id)],
+                env=env,
+                cwd=str(self.settings.data_path),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self._children[instance.id] = proc
+        instance.pid = proc.pid
+        session.add(instance)
+        session.commit()
+        add_log(session, project_id=project.id, level=LogLevel.INFO,
+                message=f"{reason}: supervisor started", instance_id=instance.id,
+                data={"pid": proc.pid})
+        log.info("supervisor spawned", extra={"project": project.id, "instance": instance.id, "pid": proc.pid})
+        return instance
+
+    def _alive(self, instance: AgentInstance) -> bool:
+        assert instance.id is not None
+        child = self._children.get(instance.id)
+        if child is not None and child.poll() is not None:
+            self._children.pop(instance.id, None)  # reaped: no zombie left behind
+            return False
+        return process_is_supervisor(instance.pid, instance.id)
+
+    def _terminate(self, instance: AgentInstance) -> None:
+        """SIGTERM, wait for the grace period, then SIGKILL the supervisor's process group."""
+        if not self._alive(instance) or instance.pid is None:
+            return
+        with_group = True
+        try:
+            os.killpg(instance.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        except PermissionError:
+            with_group = False
+            os.kill(instance.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        while time.monotonic() < deadline:
+            if not self._alive(instance):
+                return
+            time.sleep(0.05)
+        try:
+            if with_group:
+                os.killpg(instance.pid, signal.SIGKILL)
+            else:
+                os.kill(instance.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and self._alive(instance):
+            time.sleep(0.05)
+
+    # -- the watchdog ----------------------------------------------------------------------
+
+    def watch_once(self) -> None:
+        """Mark dead supervisors crashed and restart them with backoff; give up after 3 in 10 min."""
+        with self._lock, Session(self.engine, expire_on_commit=False) as session:
+            instances = session.exec(
+                select(AgentInstance).where(col(AgentInstance.status).in_(LIVE_INSTANCE))
+            ).all()
+            now = utcnow()
+            for instance in instances:
+                if self._alive(instance):
+                    beat = instance.heartbeat_at or instance.started_at
+                    if now - beat > HEARTBEAT_STALE and instance.pid is not None:
+                        log.warning("supervisor hung; killing it", extra={"instance": instance.id})
+                        try:
+                            os.killpg(instance.pid, signal.SIGKILL)
+                        except OSError:
+                            pass
+                    continue
+                session.refresh(instance)
+                if instance.status not in LIVE_INSTANCE:
+                    continue  # it finished and said so just now
+                self._crashed(session, instance)
+            self._restart_due(session)
+
+    def _crashed(self, session: Session, instance: AgentInstance) -> None:
+        instance.status = InstanceStatus.CRASHED.value
+        instance.ended_at = utcnow()
+        instance.exit_reason = "The supervisor process ended unexpectedly"
+        session.add(instance)
+        session.commit()
+        project = session.get(Project, instance.project_id)
+        if project is None or project.id is None:
+            return
+        since = utcnow() - CRASH_WINDOW
+        crashes = int(
+            session.exec(
+                select(func.count())
+                .select_from(AgentInstance)
+                .where(AgentInstance.project_id == project.id)
+                .where(AgentInstance.status == InstanceStatus.CRASHED.value)
+                .where(col(AgentInstance.ended_at) >= since)
+            ).one()
+        )
+        if crashes >= MAX_CRASHES:
+            project.status = ProjectStatus.FAILED.value
+            project.status_reason = f"The supervisor crashed {crashes} times in 10 minutes"
+            project.updated_at = utcnow()
+            session.add(project)
+            session.commit()
+            add_log(session, project_id=project.id, level=LogLevel.ERROR,
+                    message=f"{project.status_reason}; stopped restarting it. See the logs above.",
+                    instance_id=instance.id, data={"state": {"status": project.status}})
+            return
+        delay = 2 ** (crashes - 1)
+        self._restart_at[project.id] = time.monotonic() + delay
+        add_log(session, project_id=project.id, level=LogLevel.ERROR,
+                message=f"The supervisor stopped unexpectedly; restarting it in {delay}s",
+                instance_id=instance.id, data={"crashes": crashes})
+
+    def _restart_due(self, session: Session) -> None:
+        now = time.monotonic()
+        for project_id, when in list(self._restart_at.items()):
+            if when > now:
+                continue
+            self._restart_at.pop(project_id, None)
+            project = session.get(Project, project_id)
+            if project is None or project.status not in ACTIVE_STATUSES:
+                continue
+            if self._live_instance(session, project) is not None:
+                continue
+            self._spawn(session, project, reason="Restarted after a crash")
+
+    def shutdown(self) -> None:
+        """Forget our children without stopping them: supervisors outlive the server."""
+        self._children.clear()
