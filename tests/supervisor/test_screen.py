@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from autocode.supervisor.claude import TranscriptReader, transcript_path
-from autocode.supervisor.screen import ScreenState, classify, read_screen
+from autocode.supervisor.screen import DIALOG_ACCEPT_KEYS, ScreenState, classify, read_screen
 from tests.fakes.claude_rig import ClaudeRig
 from tests.fakes.claude_tmux import wait_until
 from tests.fakes.fake_anthropic import bash, text, write
@@ -211,3 +211,30 @@ def test_real_cli_resume_continues_the_same_transcript(rig: ClaudeRig) -> None:
     assert texts == ["first answer", "second answer"]
     starts = [e.get("source") for e in _hooks(rig) if e["hook_event_name"] == "SessionStart"]
     assert starts == ["startup", "resume"]
+
+
+@needs_cli
+@pytest.mark.parametrize(
+    ("state", "launch"),
+    [
+        (ScreenState.TRUST_DIALOG, {"policy": "ask", "trust": False}),
+        (ScreenState.KEY_DIALOG, {"policy": "ask", "approve_key": False}),
+        (ScreenState.BYPASS_DIALOG, {"policy": "bypass", "skip_bypass_prompt": False}),
+    ],
+)
+def test_real_cli_start_up_dialogs_are_accepted_with_their_keys(
+    rig: ClaudeRig, state: ScreenState, launch: dict[str, Any]
+) -> None:
+    rig.launch(launch.pop("policy"), ready=_state(rig, state), **launch)
+    keys = DIALOG_ACCEPT_KEYS[state]
+    # A key sent while the dialog is still mounting is lost: retry the whole sequence.
+    for _ in range(5):
+        for key in keys:
+            rig.tmux.send_keys(key)
+        try:
+            rig.wait(_state(rig, ScreenState.IDLE), "idle after the dialog", timeout=3)
+            return
+        except TimeoutError:
+            if classify(rig.tmux.capture()) is not state:
+                raise
+    raise AssertionError(f"{keys} did not accept {state}")

@@ -28,7 +28,7 @@ sys.path[:0] = [str(REPO), str(REPO / "backend")]
 from autocode.supervisor.claude import Policy  # noqa: E402
 from tests.fakes.claude_rig import ClaudeRig  # noqa: E402
 from tests.fakes.claude_tmux import CLI, EXIT_MARK  # noqa: E402
-from tests.fakes.fake_anthropic import Reply, bash, edit, error, read, text, write  # noqa: E402
+from tests.fakes.fake_anthropic import Reply, ToolUse, bash, edit, error, read, text, write  # noqa: E402
 
 
 
@@ -365,6 +365,34 @@ def sc_narrow(rig: Rig) -> None:
     rig.press("1", lambda s: "proceed?" not in s, "answer Yes")
     rig.wait(lambda s: "narrow terminal." in s and is_idle(s), "done", timeout=30)
     rig.save("idle-after-turn-narrow", "idle")
+
+
+def sc_plan(rig: Rig) -> None:
+    rig.fake.on_prompt("PLAN", Reply(blocks=[ToolUse("ExitPlanMode", {"plan": "1. Create a.txt\n2. Run the tests"})]),
+                       text("Planned."))
+    rig.launch("ask", argv_extra=("--permission-mode", "plan"))
+    rig.save("idle-plan-mode", "idle")
+    rig.tmux.submit("PLAN something")
+    rig.wait_text("Exit plan mode?")
+    rig.save("plan-approval", "plan_approval")
+    rig.press("1", lambda s: "Exit plan mode?" not in s, "approve the plan")
+    rig.wait(lambda s: "Planned." in s and is_idle(s), "turn done")
+    rig.save("idle-after-plan", "idle")
+
+
+def sc_ask_question(rig: Rig) -> None:
+    question = {"question": "Which database should we use?", "header": "Database", "multiSelect": False,
+                "options": [{"label": "SQLite", "description": "File based"},
+                            {"label": "Postgres", "description": "A server"}]}
+    rig.fake.on_prompt("ASK", Reply(blocks=[ToolUse("AskUserQuestion", {"questions": [question]})]),
+                       text("Going with that."))
+    rig.launch("bypass")
+    rig.tmux.submit("ASK me")
+    rig.wait_text("Which database should we use?")
+    rig.save("question-ask-user", "question")
+    rig.press("1", lambda s: "Answered Claude's questions" in s, "pick SQLite")
+    rig.wait(lambda s: "Going with that." in s and is_idle(s), "turn done")
+    rig.save("idle-after-question", "idle")
 
 
 SCENARIOS: dict[str, Callable[[Rig], None]] = {

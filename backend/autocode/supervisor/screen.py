@@ -68,6 +68,14 @@ class Screen:
     resume_session_id: str | None = None  # exited: from "claude --resume <id>"
 
 
+#: tmux keys that accept a start-up dialog. Its options are not numbered in this release
+#: (a digit does nothing) and the default option is the refusing one, so Enter alone is wrong.
+DIALOG_ACCEPT_KEYS: dict[ScreenState, tuple[str, ...]] = {
+    ScreenState.TRUST_DIALOG: ("Down", "Enter"),
+    ScreenState.KEY_DIALOG: ("Up", "Enter"),
+    ScreenState.BYPASS_DIALOG: ("Down", "Enter"),
+}
+
 _RULE = re.compile(r"^─{20,}\s*$")
 _ECHO = re.compile(r"^❯ \S")  # a prompt echoed into the conversation (plain space)
 _SPINNER = re.compile(r"^[·✢✳✶✻✽*] (\S.*….*)$")
@@ -275,4 +283,4 @@ def classify(text: str) -> ScreenState:
     return read_screen(text).state
 
 
-__all__ = ["NBSP", "WINDOW", "Screen", "ScreenState", "classify", "read_screen"]
+__all__ = ["DIALOG_ACCEPT_KEYS", "NBSP", "WINDOW", "Screen", "ScreenState", "classify", "read_screen"]
