@@ -58,10 +58,14 @@ class ClaudeRig:
         session_id: str | None = None,
         resume_session_id: str | None = None,
         argv_extra: tuple[str, ...] = (),
+        bare_argv: bool = False,
         ready: Callable[[str], bool] | None = None,
         timeout: float = 30,
     ) -> None:
-        """Seed the config dir and start Claude Code; with ``ready``, wait for that screen."""
+        """Seed the config dir and start Claude Code; with ``ready``, wait for that screen.
+
+        ``bare_argv`` starts the CLI with no flags at all (its own default permission mode).
+        """
         if seed:
             seed_config_dir(
                 self.config,
@@ -77,6 +81,8 @@ class ClaudeRig:
                          policy=policy, max_retries=max_retries)
         argv = claude_argv(CLI, policy=policy, session_id=session_id,
                            resume_session_id=resume_session_id, extra=argv_extra)
+        if bare_argv:
+            argv = [str(CLI), *argv_extra]
         self.tmux.start(argv, env=env, cwd=self.work)
         if ready is not None:
             self.wait(ready, "ready screen", timeout)

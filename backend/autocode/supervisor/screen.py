@@ -247,10 +247,11 @@ def read_screen(text: str) -> Screen:
         return Screen(ScreenState.BUSY, activity=spinner, mode=mode, compacting=compacting)
 
     if box is None:
-        if re.search(r"Enter to confirm|Esc to cancel", joined) and re.search(r"^\s*❯ \S", joined, re.M):
-            opts = tuple(m.group(2) for ln in lines[-12:] if ln.startswith("  ") and (m := _OPTION.match(ln))
-                         and not ln.strip().startswith(("Enter to", "Esc to")))
-            return Screen(ScreenState.DIALOG, options=opts)
+        if any(re.search(r"Enter to (confirm|select)|Esc to cancel", ln) for ln in lines[-3:]):
+            rules = [i for i, ln in enumerate(lines) if _RULE.match(ln)]
+            body = [ln.strip() for ln in lines[rules[-1] + 1 if rules else 0 :] if ln.strip()]
+            return Screen(ScreenState.DIALOG, question=body[0] if body else None,
+                          options=_numbered_options(lines))
         if not any(_RULE.match(ln) for ln in lines) and _SHELL_PROMPT.search(lines[-1]):
             return Screen(ScreenState.EXITED)
         return Screen(ScreenState.UNKNOWN)
