@@ -13,7 +13,7 @@ step "system packages"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  pkgs=(tmux git procps ca-certificates docker.io debootstrap chromium caddy fonts-dejavu-core)
+  pkgs=(tmux git procps rsync shellcheck ca-certificates docker.io debootstrap chromium caddy fonts-dejavu-core)
   command -v node >/dev/null || pkgs+=(nodejs npm)
   python3 -c 'import venv, ensurepip' 2>/dev/null || pkgs+=(python3-venv)
   apt-get install -y -q --no-install-recommends "${pkgs[@]}"

@@ -25,6 +25,7 @@ _KEY_RE = re.compile(rf"^(?:[CMS]-)*(?:{_KEY_NAMES})$")
 
 # tmux refuses a command message much over 16 KiB: long text goes in pieces.
 _SEND_CHUNK = 2000
+_PLACEHOLDER = "autocode-placeholder"
 DEFAULT_HISTORY_LIMIT = 50_000
 
 
@@ -127,6 +128,12 @@ def tmux_target(value: str) -> str:
     """The exact-match tmux form of a target (`=s:=w`): no prefix or pattern matching."""
     session, window = parse_target(value)
     return f"={session}:" if window is None else f"={session}:={window}"
+
+
+def tmux_arg(word: str) -> str:
+    """Protect a word's trailing ";", which tmux would take for a command separator."""
+    # tmux strips a final ";" and turns a backslash just before it into the ";" itself.
+    return word[:-1] + "\\;" if word.endswith(";") else word
 
 
 def validate_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -372,6 +379,13 @@ class TmuxRuntime(Runtime):
             words = ["env", "--", words[0]]
         return ["--", *words]
 
+    @staticmethod
+    def _env_words(values: Mapping[str, str]) -> list[str]:
+        words: list[str] = []
+        for key, value in values.items():
+            words += ["-e", f"{key}={value}"]
+        return words
+
     def _run_script(self, username: str, commands: Sequence[Sequence[str]],
                     secrets: Sequence[str]) -> None:
         # The commands reach the server through the client's stdin (`source-file -`), so
@@ -402,14 +416,27 @@ class TmuxRuntime(Runtime):
         validate_name(window, "window")
         _check_size(cols, rows)
         values = validate_env(env or {})
+        if window == _PLACEHOLDER:
+            raise InvalidName(f"window name {_PLACEHOLDER} is reserved")
         self.ensure_user(username)
         workdir = self._workdir(username, cwd)
-        words = ["new-session", "-d", "-s", session, "-n", window, "-x", str(cols),
-                 "-y", str(rows), "-c", workdir]
-        for key, value in values.items():
-            words += ["-e", f"{key}={value}"]
-        words += self._command_words(command)
-        self._run_script(username, [*self._server_options(), words], list(values.values()))
+        size = ["-x", str(cols), "-y", str(rows), "-c", workdir]
+        if not values:
+            script = [["new-session", "-d", "-s", session, "-n", window, *size,
+                       *self._command_words(command)]]
+        else:
+            # `new-session -e` would keep the values in the session's environment, where
+            # every later window and `show-environment` see them: open the session on a
+            # placeholder and give the values to the one window that needs them.
+            script = [
+                ["new-session", "-d", "-s", session, "-n", _PLACEHOLDER, *size,
+                 "--", "sleep", "600"],
+                ["new-window", "-d", "-t", f"={session}:", "-n", window, "-c", workdir,
+                 *self._env_words(values), *self._command_words(command)],
+                ["kill-window", "-t", f"={session}:={_PLACEHOLDER}"],
+                ["move-window", "-r", "-t", f"={session}:"],  # the window gets index 0 back
+            ]
+        self._run_script(username, [*self._server_options(), *script], list(values.values()))
         logger.info("session created", extra={"user": username, "session": session,
                                                "window": window, "env_keys": sorted(values)})
 
@@ -430,10 +457,8 @@ class TmuxRuntime(Runtime):
         workdir = self._workdir(username, cwd)
         if self.has_window(username, session, window):
             raise SessionExists(f"window {window} already exists in {session}")
-        words = ["new-window", "-d", "-t", tmux_target(session), "-n", window, "-c", workdir]
-        for key, value in values.items():
-            words += ["-e", f"{key}={value}"]
-        words += self._command_words(command)
+        words = ["new-window", "-d", "-t", tmux_target(session), "-n", window, "-c", workdir,
+                 *self._env_words(values), *self._command_words(command)]
         self._run_script(username, [words], list(values.values()))
         logger.info("window created", extra={"user": username, "session": session,
                                               "window": window, "env_keys": sorted(values)})
@@ -494,14 +519,14 @@ class TmuxRuntime(Runtime):
         tt = tmux_target(target)
         for start in range(0, len(text), _SEND_CHUNK):
             self._checked(username, ["send-keys", "-t", tt, "-l", "--",
-                                     text[start:start + _SEND_CHUNK]])
+                                     tmux_arg(text[start:start + _SEND_CHUNK])])
 
     def send_keys(self, username: str, target: str, *keys: str) -> None:
         """Press named keys: Enter, C-c, Escape, C-u, digits..."""
         if not keys:
             return
         self._checked(username, ["send-keys", "-t", tmux_target(target), "--",
-                                 *validate_keys(keys)])
+                                 *(tmux_arg(key) for key in validate_keys(keys))])
 
     def paste(self, username: str, target: str, text: str) -> None:
         """Paste text as one bracketed paste (multi-line prompts)."""

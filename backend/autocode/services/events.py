@@ -19,7 +19,7 @@ QUEUE_LIMIT = 2000
 PAGE = 500
 
 
-@dataclass
+@dataclass(eq=False)
 class Subscription:
     """One viewer's feed of a project: log entries in id order and state-change signals."""
 

@@ -501,8 +501,7 @@ class Supervisor:
         question = " ".join(x for x in (screen.question, screen.target) if x)
         if decision.approve:
             self.log(LogLevel.AGENT_DECISION, f"Approved: {question}", {"reason": decision.reason})
-            self.runtime.send_keys(self.user.username, self.target, "1")
-            self._wait_not_permission()
+            self._press_menu_key("1")
             return
         self.log(LogLevel.AGENT_DECISION, f"Escalated to you: {question}", {"reason": decision.reason})
         reply = self.need_help(f"Claude Code asks: {question}", waiting_on_permission=True)
@@ -510,17 +509,30 @@ class Supervisor:
             return  # answered in the terminal
         key, text = policy.reply_keys(reply)
         if key is not None:
-            self.runtime.send_keys(self.user.username, self.target, key)
-            self._wait_not_permission()
+            self._press_menu_key(key)
         if text:
             self.wait_for({ScreenState.IDLE, ScreenState.ERROR}, 60)
             turn = self.state.turn
             self.send_prompt(text, kind="reply", index=turn.index if turn else -1)
 
-    def _wait_not_permission(self) -> None:
-        deadline = time.monotonic() + 3
-        while time.monotonic() < deadline and self.tick().state == ScreenState.PERMISSION:
-            time.sleep(0.05)
+    def _press_menu_key(self, key: str) -> None:
+        """Press a menu key once the menu has settled; press again if it was not taken."""
+        settled = self._screen_text
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:  # a menu drawn a moment ago may not take keys yet
+            time.sleep(0.1)
+            if self.tick().state != ScreenState.PERMISSION:
+                return
+            if self._screen_text == settled:
+                break
+            settled = self._screen_text
+        for _attempt in range(3):
+            self.runtime.send_keys(self.user.username, self.target, key)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                if self.tick().state != ScreenState.PERMISSION:
+                    return
+                time.sleep(0.05)
 
     def need_help(self, question: str, *, waiting_on_permission: bool = False) -> str | None:
         """Set `needs_help` once and wait for a reply (or, for a prompt, the user's own answer)."""

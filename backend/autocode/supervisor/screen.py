@@ -85,10 +85,10 @@ _API_ERROR = re.compile(r"^(?:●|\s+⎿)\s+((?:Please run /login · )?API Error
                         r"Credit balance is too low.*|Prompt is too long.*)$")
 _PLACEHOLDERS_ERROR = ("Resend your message to try again", "Once fixed, resend your message")
 _QUESTION = re.compile(r"^\s*(Do you want to .*\?|Allow execution of .*|Action Required.*)\s*$")
-_OPTION = re.compile(r"^\s*(?:❯\s*)?(?:(\d+)\.\s+)?(.+?)\s*$")
 _MODE = re.compile(r"(⏸|⏵⏵|⏵)\s+([^·(]+?)\s*(?:\(|·|$)")
 _RESUME = re.compile(r"claude .*--resume ([0-9a-f-]{36})")
-_EXIT_MARK = re.compile(r"claude exited\b|^\[(?:process|exited).*\]$", re.IGNORECASE)
+# launcher lines after the CLI is gone: our wrappers' marker, tmux remain-on-exit
+_EXIT_MARK = re.compile(r"claude exited\b|^Pane is dead\b|^\[(?:process|exited).*\]$", re.IGNORECASE)
 _SHELL_PROMPT = re.compile(r"[$#%] ?$")
 
 
@@ -138,21 +138,25 @@ def _joined(lines: list[str], start: int) -> str:
     return " ".join(parts)
 
 
+_NUMBERED = re.compile(r"^\s*(?:❯\s*)?(\d+)\.\s+(.+?)\s*$")
+
+
+def _numbered_options(lines: list[str]) -> tuple[str, ...]:
+    return tuple(m.group(2) for ln in lines if (m := _NUMBERED.match(ln)))
+
+
+def _has_selected_option(lines: list[str]) -> bool:
+    """A live menu marks its current option: ``❯ 1. Yes`` (model text never does)."""
+    return any(re.match(r"^\s*❯\s*\d+\.\s", ln) for ln in lines)
+
+
 def _permission(lines: list[str]) -> Screen | None:
     q_idx = next((i for i in range(len(lines) - 1, -1, -1) if _QUESTION.match(lines[i])), None)
     if q_idx is None:
         return None
-    options: list[str] = []
-    for ln in lines[q_idx + 1 :]:
-        s = ln.strip()
-        if not s or s.startswith("Esc to cancel"):
-            break
-        m = _OPTION.match(ln)
-        if m:
-            options.append(m.group(2))
-    if not options or not re.match(r"^\s*❯\s*1\.\s", "\n".join(lines[q_idx + 1 :]), re.M) and not any(
-        ln.lstrip().startswith("❯") for ln in lines[q_idx + 1 :]
-    ):
+    below = lines[q_idx + 1 :]
+    options = _numbered_options(below)
+    if not options or not _has_selected_option(below):
         return None
     # The dialog starts after the last rule above the question; its first line is the title.
     starts = [i for i in range(q_idx) if _RULE.match(lines[i])]
@@ -174,23 +178,16 @@ def _permission(lines: list[str]) -> Screen | None:
     )
 
 
-_NUMBERED = re.compile(r"^\s*(?:❯\s*)?(\d+)\.\s+(.+?)\s*$")
-
-
-def _numbered_options(lines: list[str]) -> tuple[str, ...]:
-    return tuple(m.group(2) for ln in lines if (m := _NUMBERED.match(ln)))
-
-
 def _menu(lines: list[str]) -> Screen | None:
     """Plan approval and AskUserQuestion menus (numbered options, no input box)."""
     for i, ln in enumerate(lines):
-        if ln.strip() in ("Exit plan mode?", "Would you like to proceed?"):
+        if ln.strip() in ("Exit plan mode?", "Would you like to proceed?") and _has_selected_option(lines[i + 1 :]):
             return Screen(ScreenState.PLAN_APPROVAL, question=ln.strip(),
                           options=_numbered_options(lines[i + 1 :]))
     if not any("Enter to select" in ln for ln in lines[-4:]):
         return None
     first = next((i for i, ln in enumerate(lines) if re.match(r"^\s*❯?\s*1\.\s", ln)), None)
-    if first is None or first == 0:
+    if first is None or first == 0 or not _has_selected_option(lines[first:]):
         return None
     return Screen(ScreenState.QUESTION, question=lines[first - 1].strip(),
                   options=_numbered_options(lines[first:]))
@@ -203,10 +200,11 @@ def read_screen(text: str) -> Screen:
         return Screen(ScreenState.UNKNOWN)
     joined = "\n".join(lines)
 
-    for ln in lines:
-        if ln.startswith("Resume this session with"):
-            m = _RESUME.search(joined)
-            return Screen(ScreenState.EXITED, resume_session_id=m.group(1) if m else None)
+    # Exited, unless a new Claude Code UI (its rules) was drawn below the farewell.
+    farewell = max((i for i, ln in enumerate(lines) if ln.startswith("Resume this session with")), default=-1)
+    if farewell >= 0 and not any(_RULE.match(ln) for ln in lines[farewell:]):
+        m = _RESUME.search("\n".join(lines[farewell:]))
+        return Screen(ScreenState.EXITED, resume_session_id=m.group(1) if m else None)
     if _EXIT_MARK.search(lines[-1]):
         return Screen(ScreenState.EXITED)
 
