@@ -99,6 +99,18 @@ def test_blank_and_foreign_screens() -> None:
     assert classify("some log line\nroot@host:/work# ") is ScreenState.EXITED
 
 
+def test_a_relaunch_below_an_old_farewell_is_not_exited() -> None:
+    text_ = _screen("exited-slash-exit.txt").rstrip() + "\n" + _screen("idle-start-ask.txt")
+    assert classify(text_) is ScreenState.IDLE
+
+
+def test_model_text_that_looks_like_a_question_is_not_a_menu() -> None:
+    lines = _screen("idle-turn-finished.txt").splitlines()
+    rule = max(i for i, ln in enumerate(lines) if ln.startswith("─" * 20)) - 2
+    fake_talk = ["● Here is the plan:", "  Do you want to proceed?", "  1. Yes", "  2. No", "  Exit plan mode?"]
+    assert classify("\n".join(lines[:rule] + fake_talk + lines[rule:])) is ScreenState.IDLE
+
+
 def test_old_text_above_the_window_is_ignored() -> None:
     idle = _screen("idle-start-ask.txt")
     old_dialog = _screen("permission-edit.txt")
