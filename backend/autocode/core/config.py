@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     stall_seconds: float = Field(default=300, gt=0)
     retry_backoff_max_seconds: float = Field(default=60, gt=0)
     supervisor_tick_seconds: float = Field(default=0.2, gt=0, le=5)
+    context_window_tokens: int = Field(default=200_000, ge=1000)
+    context_compact_ratio: float = Field(default=0.85, gt=0, le=1)
+    usage_limit_wait_seconds: float = Field(default=900, gt=0)
+    brain_enabled: bool = True
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:

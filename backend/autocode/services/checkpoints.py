@@ -56,3 +56,10 @@ def step_diff(project: Project, step: int) -> StepDiff:
     if len(out) > MAX_DIFF_BYTES:
         out = out[:MAX_DIFF_BYTES] + "\n… diff truncated …\n"
     return StepDiff(step=step, title=title, commit=sha, diff=out)
+
+
+def workspace_status(root: Path) -> str:
+    """`git status --short` of the workspace (what changed since the last checkpoint)."""
+    if not (root / ".git").exists():
+        return ""
+    return _git(root, "status", "--short", check=False).stdout.strip()[:4000]
