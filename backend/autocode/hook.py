@@ -42,7 +42,7 @@ def record(run_dir: str, raw: bytes) -> None:
     payload = _trim(payload)
     payload["received_at"] = time.time()
     line = (json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-    os.makedirs(run_dir, exist_ok=True)
+    # No makedirs: a missing run dir means the run is gone, and the event is dropped.
     fd = os.open(os.path.join(run_dir, "hooks.jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, line)

@@ -32,7 +32,7 @@ class ClaudeRig:
 
     def __init__(self, *, width: int = 120, height: int = 40) -> None:
         # Short /tmp path: a tmux socket path must stay under ~100 bytes.
-        self.tmp = Path(tempfile.mkdtemp(prefix="cc-"))
+        self.tmp = Path(tempfile.mkdtemp(prefix="acsup-"))
         self.home = self.tmp / "home"
         self.config = self.tmp / "config"  # deliberately not ~/.claude: CLAUDE_CONFIG_DIR must win
         self.work = self.tmp / "work"

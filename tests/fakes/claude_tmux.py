@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -89,12 +90,53 @@ class TmuxClaude:
         except TimeoutError as e:
             raise TimeoutError(f"{e}\n--- screen ---\n{self.capture()}") from None
 
-    def kill(self) -> None:
+    def pids(self) -> list[int]:
+        """The pane's process and all its descendants (the CLI, its shells, running hooks)."""
+        out = self.tmux("list-panes", "-a", "-F", "#{pane_pid}", check=False).stdout.split()
+        roots = {int(p) for p in out if p.isdigit()}
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        found: list[int] = []
+        todo = list(roots)
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo.extend(children.get(pid, []))
+        return found
+
+    def kill(self, timeout: float = 5.0) -> None:
+        """Kill the tmux server and wait for the CLI to finish its exit work (hooks, config
+        writes), so a caller can delete the directories it used."""
+        pids = self.pids()
         self.tmux("kill-server", check=False)
         try:
             self.socket.unlink()
         except FileNotFoundError:
             pass
+
+        def alive() -> list[int]:
+            return [p for p in pids if Path(f"/proc/{p}").exists() and not _zombie(p)]
+
+        try:
+            wait_until(lambda: not alive(), timeout, what="pane processes to exit")
+        except TimeoutError:
+            for pid in alive():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 __all__ = ["CLI", "EXIT_MARK", "REPO", "TmuxClaude", "wait_until"]
