@@ -1,0 +1,711 @@
+"""The supervisor's decision layer: a nanobot agent that steers Claude Code through our tools only.
+
+The supervisor asks the brain only what its rules cannot decide. One :class:`Brain` per
+supervisor process: nanobot keeps process-global state (its config path, loguru), and its
+``AgentLoop`` is bound to the private event loop the brain runs it on.
+
+Where nanobot writes (all under ``BrainConfig.nanobot_dir``, the project's ``.nanobot/``):
+``workspace/`` (nanobot's own scratch workspace: ``memory/``, a workspace id), ``sessions/``
+(the conversation, JSONL; nanobot refuses a sessions folder inside its workspace, hence the
+sibling), and the runtime folders nanobot derives from its config path (``media/``,
+``cli-apps/``). Nothing is written under ``$HOME``; ``config.json`` is never read or written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+SESSION_KEY = "autocode:supervisor"
+STEERING_TOOLS = ("send_text", "press_key", "mark_step_done", "mark_step_failed", "revise_plan", "ask_human")
+# Names an agent template may use in its `tools` list, mapped to the read-only helper they enable.
+READ_HELPERS: dict[str, str] = {
+    "read_file": "read_file",
+    "read": "read_file",
+    "list_dir": "list_dir",
+    "ls": "list_dir",
+    "list": "list_dir",
+    "search": "search",
+    "grep": "search",
+    "find": "search",
+}
+RETRY_DELAYS = (1.0, 2.0)  # nanobot's own (1, 2, 4) makes a dead endpoint cost ~7 s per call
+MAX_READ_CHARS = 60_000
+MAX_LIST_ENTRIES = 400
+MAX_SEARCH_MATCHES = 200
+MAX_SEARCH_FILES = 5_000
+MAX_SEARCH_FILE_BYTES = 1_000_000
+SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache", ".pytest_cache"})
+MEMORY_CHARS = 8_000
+
+ROLE = """# Your role
+You are the decision layer of AutoCode's supervisor, which drives Claude Code (a coding agent
+in a terminal) through the implementation plan above. You are called only when the
+supervisor's rules cannot decide. Act only through your tools:
+- mark_step_done: the current step's result is verified or clearly achieved.
+- mark_step_failed: the step cannot be completed as planned.
+- send_text: type a message into Claude Code (answer its question, give instructions).
+- press_key: press one key in Claude Code (Enter, Escape, C-c, a digit to pick a choice).
+- revise_plan: replace the remaining steps when the plan no longer fits.
+- ask_human: when only the human can decide.
+Make the fewest calls that settle the situation, then answer in one or two sentences with the
+reason for your decision."""
+
+
+class Steering(Protocol):
+    """What the brain can do; implemented by the supervisor. Every method returns a short result."""
+
+    def send_text(self, text: str) -> str: ...
+
+    def press_key(self, key: str) -> str: ...
+
+    def mark_step_done(self, summary: str) -> str: ...
+
+    def mark_step_failed(self, reason: str) -> str: ...
+
+    def revise_plan(self, steps: list[dict[str, str]], reason: str) -> str: ...
+
+    def ask_human(self, question: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class BrainConfig:
+    """How to reach the agent template's model and where the brain keeps its state."""
+
+    model: str  # e.g. "openai/gpt-5.3-codex", "anthropic/claude-opus-4-6"
+    api_key: str | None  # the user's key for that provider
+    base_url: str | None  # a gateway, a self-hosted server, a test fake
+    identity: str  # the composed identity: the system prompt
+    nanobot_dir: Path  # the project's .nanobot/: sessions and nanobot's runtime files live here
+    workspace: Path  # the project workspace: the read-only helpers cannot leave it
+    tools: Sequence[str] = ()  # the template's `tools`: enables read_file / list_dir / search
+    mcp_servers: Mapping[str, Any] = field(default_factory=dict)
+    max_iterations: int = 8
+    timeout_seconds: float = 60
+
+
+class BrainUnavailable(Exception):
+    """The model could not be used: no key, endpoint down, auth error, timeout, failed call.
+
+    ``actions`` holds the Steering calls already made before the failure (they took effect).
+    """
+
+    def __init__(self, message: str, *, actions: list[tuple[str, dict[str, Any]]] | None = None) -> None:
+        super().__init__(message)
+        self.actions: list[tuple[str, dict[str, Any]]] = list(actions or [])
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the brain did (tool calls in order, with arguments) and why (its final answer)."""
+
+    actions: list[tuple[str, dict[str, Any]]]
+    text: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    @property
+    def steering(self) -> list[tuple[str, dict[str, Any]]]:
+        """Only the Steering calls (no read-only helpers or MCP tools)."""
+        return [(n, a) for n, a in self.actions if n in STEERING_TOOLS]
+
+
+@dataclass
+class _Turn:
+    """State of one decide() call, shared by the tools and the hook."""
+
+    steering: Steering
+    actions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    raised: BaseException | None = None
+    task: asyncio.Task[Any] | None = None
+    stop_reason: str | None = None
+    error: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+Handler = Callable[..., Awaitable[str]]
+
+_process_ready = False
+
+
+def _prepare_process(nanobot_dir: Path) -> None:
+    """Point nanobot's process-global state away from $HOME and the network."""
+    global _process_ready
+    from nanobot.config.loader import set_config_path
+
+    # The config path decides nanobot's data dir (media/, cli-apps/, default sessions): the
+    # project's .nanobot/. The file itself is never loaded: everything is passed explicitly.
+    set_config_path(nanobot_dir / "config.json")
+    if _process_ready:
+        return
+    from loguru import logger
+
+    # nanobot logs ~15 DEBUG lines a turn to stderr through loguru: keep warnings, via logging.
+    try:
+        logger.remove(0)
+    except ValueError:
+        pass
+    logger.add(_loguru_to_logging, level="WARNING", filter="nanobot", format="{message}")
+    _offline_token_estimates()
+    _process_ready = True
+
+
+def _loguru_to_logging(message: Any) -> None:
+    record = message.record
+    logging.getLogger(str(record["name"])).log(
+        int(record["level"].no), "%s", record["message"], extra={"nanobot_function": record["function"]}
+    )
+
+
+_TIKTOKEN_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
+
+
+def _offline_token_estimates() -> None:
+    """Use tiktoken only when its encoding is already cached; never download it.
+
+    tiktoken fetches the encoding with no timeout (and nanobot retries on every estimate when
+    it fails): behind a firewall that drops packets a decision would hang. Without the cached
+    file nanobot falls back to its byte-count estimate.
+    """
+    import nanobot.utils.helpers as helpers
+
+    original = helpers._get_token_encoding
+    cache_dir = (
+        os.environ.get("TIKTOKEN_CACHE_DIR")
+        or os.environ.get("DATA_GYM_CACHE_DIR")
+        or os.path.join(tempfile.gettempdir(), "data-gym-cache")
+    )
+    cached = Path(cache_dir) / hashlib.sha1(_TIKTOKEN_URL.encode()).hexdigest()
+
+    def encoding() -> Any:
+        if not cached.is_file():
+            raise LookupError("tiktoken encoding not cached; using the byte estimate")
+        return original()
+
+    helpers._get_token_encoding = encoding
+
+
+# --------------------------------------------------------------------------- providers
+
+
+def _make_provider(config: BrainConfig) -> tuple[Any, str]:
+    """The nanobot provider for the template's model, and the model name to send.
+
+    ``anthropic/<m>`` goes through nanobot's Anthropic provider (base URL honoured); a prefix
+    naming one of nanobot's OpenAI-compatible providers (``openai``, ``openrouter``,
+    ``deepseek``, ``gemini``, ...) through that provider, sending the model without the prefix;
+    anything else needs a base URL and goes, unchanged, to an OpenAI-compatible endpoint.
+    """
+    from nanobot.providers.registry import find_by_name
+
+    prefix, sep, rest = config.model.partition("/")
+    if not sep or not rest:
+        prefix, rest = "", config.model
+    base_url = config.base_url or None
+    if prefix == "anthropic":
+        from nanobot.providers.anthropic_provider import AnthropicProvider
+
+        return AnthropicProvider(api_key=config.api_key, api_base=base_url, default_model=rest), rest
+    from nanobot.providers.openai_compat_provider import OpenAICompatProvider
+
+    spec = find_by_name(prefix) if prefix else None
+    if spec is not None and spec.backend == "openai_compat" and spec.name != "custom":
+        api_base = base_url or spec.default_api_base or None
+        if api_base is None and spec.is_direct:
+            raise BrainUnavailable(f"the {prefix} provider needs a base URL")
+        provider = OpenAICompatProvider(
+            api_key=config.api_key, api_base=api_base, default_model=rest, spec=spec, provider_name=spec.name
+        )
+        return provider, rest
+    if base_url is None:
+        raise BrainUnavailable(
+            f"no provider for the model {config.model!r}: use openai/..., anthropic/... or give a base URL"
+        )
+    provider = OpenAICompatProvider(
+        api_key=config.api_key,
+        api_base=base_url,
+        default_model=config.model,
+        spec=find_by_name("custom"),
+        provider_name="custom",
+    )
+    return provider, config.model
+
+
+# --------------------------------------------------------------------------- tools
+
+_tool_class: type[Any] | None = None
+
+
+def _function_tool(name: str, description: str, schema: dict[str, Any], handler: Handler, *,
+                   read_only: bool) -> Any:
+    """A nanobot Tool that calls ``handler`` (built lazily: nanobot is imported only when used)."""
+    global _tool_class
+    if _tool_class is None:
+        from nanobot.agent.tools.base import Tool
+
+        class FunctionTool(Tool):  # type: ignore[misc]
+            _plugin_discoverable = False  # never picked up by nanobot's tool scan
+
+            def __init__(self, name: str, description: str, schema: dict[str, Any], handler: Handler,
+                         read_only: bool) -> None:
+                super().__init__()
+                self._name = name
+                self._description = description
+                self._schema = schema
+                self._handler = handler
+                self._read_only = read_only
+
+            @property
+            def name(self) -> str:
+                return self._name
+
+            @property
+            def description(self) -> str:
+                return self._description
+
+            @property
+            def parameters(self) -> dict[str, Any]:
+                return dict(self._schema)
+
+            @property
+            def read_only(self) -> bool:
+                return self._read_only
+
+            async def execute(self, **kwargs: Any) -> str:
+                return await self._handler(**kwargs)
+
+        _tool_class = FunctionTool
+    return _tool_class(name, description, schema, handler, read_only)
+
+
+def _obj(props: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
+
+
+_STR = {"type": "string"}
+
+STEERING_SCHEMAS: dict[str, tuple[str, dict[str, Any]]] = {
+    "send_text": (
+        "Type a message or prompt into Claude Code and submit it.",
+        _obj({"text": {**_STR, "description": "What to send, as the human would type it."}}, ["text"]),
+    ),
+    "press_key": (
+        "Press one key in Claude Code's terminal: Enter, Escape, C-c, Up, Down, Tab, or a digit.",
+        _obj({"key": {**_STR, "description": "The key name."}}, ["key"]),
+    ),
+    "mark_step_done": (
+        "Mark the current plan step done.",
+        _obj({"summary": {**_STR, "description": "One line: what was done and what proves it."}}, ["summary"]),
+    ),
+    "mark_step_failed": (
+        "Mark the current plan step failed.",
+        _obj({"reason": {**_STR, "description": "Why it cannot be completed."}}, ["reason"]),
+    ),
+    "revise_plan": (
+        "Replace the remaining (not yet done) plan steps.",
+        _obj(
+            {
+                "steps": {
+                    "type": "array",
+                    "description": "The new remaining steps, in order.",
+                    "items": _obj({"title": _STR, "detail": _STR}, ["title", "detail"]),
+                },
+                "reason": {**_STR, "description": "Why the plan changes."},
+            },
+            ["steps", "reason"],
+        ),
+    ),
+    "ask_human": (
+        "Ask the human a question; the project waits for the answer.",
+        _obj({"question": {**_STR, "description": "A short, self-contained question."}}, ["question"]),
+    ),
+}
+
+
+def _inside(workspace: Path, path: str) -> Path:
+    """``path`` (relative to the workspace, or absolute) resolved; ValueError when it leaves it."""
+    root = workspace.resolve()
+    p = Path(path).expanduser()
+    resolved = (p if p.is_absolute() else root / p).resolve()
+    if resolved != root and not resolved.is_relative_to(root):
+        raise ValueError(f"{path} is outside the workspace")
+    return resolved
+
+
+def _rel(workspace: Path, p: Path) -> str:
+    return str(p.relative_to(workspace.resolve())) or "."
+
+
+def read_file(workspace: Path, path: str, offset: int = 1, limit: int = 400) -> str:
+    """Numbered lines ``offset``.. of a text file inside the workspace."""
+    p = _inside(workspace, path)
+    if not p.is_file():
+        return f"error: {path} is not a file"
+    lines = p.read_text(errors="replace").splitlines()
+    start = max(1, offset)
+    chosen = lines[start - 1 : start - 1 + max(1, min(limit, 2000))]
+    out = "\n".join(f"{i:>5}  {line}" for i, line in enumerate(chosen, start))
+    if len(out) > MAX_READ_CHARS:
+        out = out[:MAX_READ_CHARS] + "\n... (truncated)"
+    more = len(lines) - (start - 1 + len(chosen))
+    return out + (f"\n... ({more} more lines; use offset)" if more > 0 else "") if out else "(empty)"
+
+
+def list_dir(workspace: Path, path: str = ".") -> str:
+    """Entries of a directory inside the workspace, directories with a trailing slash."""
+    p = _inside(workspace, path)
+    if not p.is_dir():
+        return f"error: {path} is not a directory"
+    entries = sorted(p.iterdir(), key=lambda e: (not e.is_dir(), e.name))
+    names = [e.name + ("/" if e.is_dir() else "") for e in entries[:MAX_LIST_ENTRIES]]
+    if len(entries) > MAX_LIST_ENTRIES:
+        names.append(f"... ({len(entries) - MAX_LIST_ENTRIES} more)")
+    return "\n".join(names) or "(empty directory)"
+
+
+def search(workspace: Path, pattern: str, path: str = ".", glob: str | None = None, regex: bool = False) -> str:
+    """Lines matching ``pattern`` (literal unless ``regex``) in text files inside the workspace."""
+    base = _inside(workspace, path)
+    try:
+        rx = re.compile(pattern if regex else re.escape(pattern))
+    except re.error as exc:
+        return f"error: bad regular expression: {exc}"
+    files = [base] if base.is_file() else []
+    if base.is_dir():
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            files.extend(Path(dirpath) / f for f in sorted(filenames))
+            if len(files) >= MAX_SEARCH_FILES:
+                break
+    hits: list[str] = []
+    root = workspace.resolve()
+    for f in files[:MAX_SEARCH_FILES]:
+        if glob and not f.match(glob):
+            continue
+        try:
+            if f.is_symlink() and not f.resolve().is_relative_to(root):
+                continue
+            if f.stat().st_size > MAX_SEARCH_FILE_BYTES:
+                continue
+            data = f.read_bytes()
+        except OSError:
+            continue
+        if b"\0" in data[:8192]:
+            continue
+        for n, line in enumerate(data.decode(errors="replace").splitlines(), 1):
+            if rx.search(line):
+                hits.append(f"{_rel(workspace, f)}:{n}: {line.strip()[:300]}")
+                if len(hits) >= MAX_SEARCH_MATCHES:
+                    return "\n".join(hits) + f"\n... (stopped at {MAX_SEARCH_MATCHES} matches)"
+    return "\n".join(hits) or "(no matches)"
+
+
+READ_SCHEMAS: dict[str, tuple[str, dict[str, Any], Callable[..., str]]] = {
+    "read_file": (
+        "Read a text file of the project workspace (read-only), with line numbers.",
+        _obj(
+            {
+                "path": {**_STR, "description": "Path relative to the workspace."},
+                "offset": {"type": "integer", "description": "First line (1-based).", "minimum": 1},
+                "limit": {"type": "integer", "description": "How many lines (max 2000).", "minimum": 1},
+            },
+            ["path"],
+        ),
+        read_file,
+    ),
+    "list_dir": (
+        "List a directory of the project workspace (read-only).",
+        _obj({"path": {**_STR, "description": "Path relative to the workspace; '.' for the root."}}, []),
+        list_dir,
+    ),
+    "search": (
+        "Search text files of the project workspace for a string (read-only); .git and"
+        " dependency folders are skipped.",
+        _obj(
+            {
+                "pattern": {**_STR, "description": "The text to find (a regular expression when regex is true)."},
+                "path": {**_STR, "description": "Folder or file to search, relative to the workspace."},
+                "glob": {**_STR, "description": "Only files whose path matches, e.g. '*.py'."},
+                "regex": {"type": "boolean"},
+            },
+            ["pattern"],
+        ),
+        search,
+    ),
+}
+
+
+def enabled_read_helpers(tools: Sequence[str]) -> list[str]:
+    """The read-only helpers a template's ``tools`` list enables; other names enable nothing."""
+    out: list[str] = []
+    for name in tools:
+        helper = READ_HELPERS.get(name.strip().lower())
+        if helper and helper not in out:
+            out.append(helper)
+    return out
+
+
+# --------------------------------------------------------------------------- the brain
+
+
+class Brain:
+    """A nanobot agent that decides what the supervisor's rules cannot."""
+
+    def __init__(self, config: BrainConfig) -> None:
+        self.config = config
+        self._event_loop: asyncio.AbstractEventLoop | None = None
+        self._agent: Any = None
+        self._mcp: Any = None
+        self._turn: _Turn | None = None
+        self._allowed: set[str] = set()
+        self._session_summary: Any = None
+
+    # -- public
+
+    def decide(self, situation: str, steering: Steering) -> Decision:
+        """Run one nanobot turn on ``situation``; the tools call ``steering`` on this thread."""
+        if not (self.config.api_key or "").strip():
+            raise BrainUnavailable(f"no API key for the decision model {self.config.model}")
+        if self._event_loop is None:
+            self._event_loop = asyncio.new_event_loop()
+        turn = _Turn(steering)
+        started = time.monotonic()
+        try:
+            return self._event_loop.run_until_complete(self._decide(situation, turn))
+        finally:
+            log.debug("brain decision", extra={"seconds": round(time.monotonic() - started, 3),
+                                               "actions": [n for n, _ in turn.actions]})
+
+    def close(self) -> None:
+        """Close MCP connections and the agent; the brain can be used again afterwards."""
+        ev = self._event_loop
+        if ev is None:
+            return
+        try:
+            ev.run_until_complete(self._aclose())
+        except Exception:
+            log.warning("brain close failed", exc_info=True)
+        finally:
+            ev.close()
+            self._event_loop = None
+            self._agent = None
+            self._mcp = None
+
+    def __enter__(self) -> Brain:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def tool_names(self) -> list[str]:
+        """The tools offered to the model (after the first decision: MCP tools included)."""
+        return sorted(self._agent.tools.tool_names) if self._agent is not None else sorted(self._allowed)
+
+    # -- internals
+
+    async def _decide(self, situation: str, turn: _Turn) -> Decision:
+        agent = await self._ensure_agent()
+        self._turn = turn
+        self._prune_tools(agent)
+        hook = self._hook(turn)
+
+        async def on_progress(*args: Any, **kwargs: Any) -> None:
+            if args and isinstance(args[0], str) and args[0].strip():
+                log.debug("brain progress", extra={"progress": args[0][:200]})
+
+        task = asyncio.ensure_future(
+            agent.process_direct(situation, session_key=SESSION_KEY, channel="cli", chat_id="supervisor",
+                                 sender_id="supervisor", on_progress=on_progress, hooks=[hook])
+        )
+        turn.task = task
+        try:
+            out = await asyncio.wait_for(task, timeout=self.config.timeout_seconds)
+        except asyncio.TimeoutError:
+            raise BrainUnavailable(
+                f"the decision model did not answer within {self.config.timeout_seconds:g}s", actions=turn.actions
+            ) from None
+        except asyncio.CancelledError:
+            if turn.raised is not None:
+                raise turn.raised from None
+            raise
+        except Exception as exc:
+            raise BrainUnavailable(f"the decision failed: {type(exc).__name__}: {exc}", actions=turn.actions) from exc
+        finally:
+            self._turn = None
+        if turn.raised is not None:
+            raise turn.raised
+        content = str(getattr(out, "content", "") or "") if out is not None else ""
+        if turn.stop_reason == "error" or content.startswith("Error calling LLM"):
+            raise BrainUnavailable(
+                f"the decision model failed: {(turn.error or content or 'unknown error')[:500]}", actions=turn.actions
+            )
+        if out is None:
+            raise BrainUnavailable("the decision model gave no answer", actions=turn.actions)
+        return Decision(actions=list(turn.actions), text=content.strip(),
+                        input_tokens=turn.input_tokens, output_tokens=turn.output_tokens)
+
+    def _hook(self, turn: _Turn) -> Any:
+        from nanobot.agent.hook import AgentHook
+
+        class Recorder(AgentHook):  # type: ignore[misc]
+            async def before_execute_tool(self, context: Any, tool_call: Any, tool: Any, params: Any) -> None:
+                args = params if isinstance(params, dict) else {"arguments": params}
+                turn.actions.append((str(tool_call.name), dict(args)))
+
+            async def after_run(self, context: Any) -> None:
+                turn.stop_reason = context.stop_reason
+                turn.error = context.error
+                usage = context.usage
+                if usage is not None:
+                    turn.input_tokens = int(getattr(usage, "input_tokens", 0) or 0)
+                    turn.output_tokens = int(getattr(usage, "output_tokens", 0) or 0)
+
+        return Recorder()
+
+    async def _ensure_agent(self) -> Any:
+        if self._agent is not None:
+            if self._mcp is not None:
+                await self._mcp.connect()  # reconnects servers that dropped
+            return self._agent
+        cfg = self.config
+        nb = cfg.nanobot_dir
+        nb.mkdir(parents=True, exist_ok=True)
+        _prepare_process(nb)
+        from nanobot.agent.loop import AgentLoop
+        from nanobot.bus.queue import MessageBus
+        from nanobot.config.schema import ToolsConfig
+        from nanobot.session.manager import SessionManager
+
+        provider, model = _make_provider(cfg)
+        provider._CHAT_RETRY_DELAYS = RETRY_DELAYS
+        agent_ws = nb / "workspace"
+        tools_config = ToolsConfig.model_validate(
+            {
+                "exec": {"enable": False},
+                "web": {"enable": False},
+                "file": {"enable": False},
+                "cliApps": {"enable": False},
+                "my": {"enable": False},
+                "restrictToWorkspace": True,
+            }
+        )
+        agent = AgentLoop(
+            bus=MessageBus(),
+            provider=provider,
+            workspace=agent_ws,
+            model=model,
+            max_iterations=cfg.max_iterations,
+            restrict_to_workspace=True,
+            tools_config=tools_config,
+            session_manager=SessionManager(agent_ws, sessions_root=nb / "sessions"),
+        )
+        agent.context.build_system_prompt = self._system_prompt
+        for name in list(agent.tools.tool_names):
+            agent.tools.unregister(name)
+        for name in STEERING_TOOLS:
+            description, schema = STEERING_SCHEMAS[name]
+            agent.tools.register(_function_tool(name, description, schema, self._steering_handler(name),
+                                                read_only=False))
+        for name in enabled_read_helpers(cfg.tools):
+            description, schema, fn = READ_SCHEMAS[name]
+            agent.tools.register(_function_tool(name, description, schema, self._read_handler(fn), read_only=True))
+        self._allowed = set(agent.tools.tool_names)
+        self._agent = agent
+        if cfg.mcp_servers:
+            await self._connect_mcp(agent)
+        return agent
+
+    async def _connect_mcp(self, agent: Any) -> None:
+        from nanobot.agent.tools.mcp import MCPProvider
+        from nanobot.config.schema import MCPServerConfig
+
+        servers = {name: MCPServerConfig.model_validate(dict(spec)) for name, spec in self.config.mcp_servers.items()}
+        before = set(agent.tools.tool_names)
+        self._mcp = MCPProvider(servers, agent.tools, server_loader=lambda: servers)
+        await self._mcp.connect()
+        added = set(agent.tools.tool_names) - before
+        log.info("brain mcp tools", extra={"servers": sorted(servers), "tools": sorted(added)})
+
+    def _prune_tools(self, agent: Any) -> None:
+        """Only our tools and the template's MCP servers' tools reach the model."""
+        for name in list(agent.tools.tool_names):
+            if name in self._allowed or (self._mcp is not None and name.startswith("mcp_")):
+                continue
+            log.warning("brain dropped an unexpected tool", extra={"tool": name})
+            agent.tools.unregister(name)
+
+    def _system_prompt(self, **kwargs: Any) -> str:
+        """The composed identity, our role, the project memory and nanobot's archived summary."""
+        parts = [self.config.identity.strip(), ROLE]
+        memory_path = self.config.nanobot_dir / "MEMORY.md"
+        try:
+            memory = memory_path.read_text(errors="replace").strip()
+        except OSError:
+            memory = ""
+        if memory and memory != "# Memory":
+            parts.append(f"# Project memory (.nanobot/MEMORY.md)\n{memory[-MEMORY_CHARS:]}")
+        summary = kwargs.get("session_summary")
+        if isinstance(summary, Mapping) and summary.get("text") and summary.get("text") != "(nothing)":
+            parts.append(f"# Earlier decisions (summary)\n{summary['text']}")
+        return "\n\n".join(p for p in parts if p)
+
+    def _steering_handler(self, name: str) -> Handler:
+        async def handler(**kwargs: Any) -> str:
+            turn = self._turn
+            if turn is None:
+                return "error: no decision in progress"
+            if turn.raised is not None:
+                return "error: the supervisor stopped this decision"
+            method = getattr(turn.steering, name)
+            try:
+                if name == "revise_plan":
+                    steps = [
+                        {"title": str(s.get("title", "")), "detail": str(s.get("detail", ""))}
+                        for s in kwargs.get("steps") or []
+                        if isinstance(s, Mapping)
+                    ]
+                    result = method(steps, str(kwargs.get("reason", "")))
+                else:
+                    result = method(**{k: str(v) for k, v in kwargs.items()})
+            except Exception as exc:
+                # The supervisor's own exceptions (stop requested, Claude Code gone) must reach it.
+                turn.raised = exc
+                if turn.task is not None:
+                    turn.task.cancel()
+                return f"error: {exc}"
+            return str(result)
+
+        return handler
+
+    def _read_handler(self, fn: Callable[..., str]) -> Handler:
+        workspace = self.config.workspace
+
+        async def handler(**kwargs: Any) -> str:
+            try:
+                return fn(workspace, **kwargs)
+            except (ValueError, OSError) as exc:
+                return f"error: {exc}"
+
+        return handler
+
+    async def _aclose(self) -> None:
+        if self._mcp is not None:
+            try:
+                await self._mcp.aclose()
+            except Exception:
+                log.warning("brain mcp close failed", exc_info=True)
+        if self._agent is not None:
+            await self._agent.aclose()
