@@ -47,6 +47,15 @@ class Recorder:
         return self._record("ask_human", question=question)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def nanobot_imported() -> None:
+    """Pay nanobot's import (1 s idle, several on a loaded machine) once, outside the timed parts."""
+    import nanobot.agent.loop  # noqa: F401
+    import nanobot.providers.anthropic_provider  # noqa: F401
+    import nanobot.providers.openai_compat_provider  # noqa: F401
+    import openai  # noqa: F401
+
+
 @pytest.fixture(autouse=True)
 def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"

@@ -495,6 +495,7 @@ class Brain:
             return
         try:
             ev.run_until_complete(self._aclose())
+            ev.run_until_complete(ev.shutdown_asyncgens())
         except Exception:
             log.warning("brain close failed", exc_info=True)
         finally:
@@ -602,7 +603,11 @@ class Brain:
                 "restrictToWorkspace": True,
             }
         )
-        agent = AgentLoop(
+        class SupervisorLoop(AgentLoop):  # type: ignore[misc]
+            def _register_default_tools(self, **kwargs: Any) -> None:
+                """nanobot's built-ins (exec, files, web, spawn, ...) are never created; Brain adds ours."""
+
+        agent = SupervisorLoop(
             bus=MessageBus(),
             provider=provider,
             workspace=agent_ws,
@@ -613,7 +618,7 @@ class Brain:
             session_manager=SessionManager(agent_ws, sessions_root=nb / "sessions"),
         )
         agent.context.build_system_prompt = self._system_prompt
-        for name in list(agent.tools.tool_names):
+        for name in list(agent.tools.tool_names):  # none expected; kept in case nanobot adds a path
             agent.tools.unregister(name)
         for name in STEERING_TOOLS:
             description, schema = STEERING_SCHEMAS[name]
