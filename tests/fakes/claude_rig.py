@@ -14,12 +14,11 @@ Used by tests/supervisor and tools/claude-code/capture.py::
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from autocode.supervisor.claude import Policy, claude_argv, claude_env, seed_config_dir
+from autocode.supervisor.claude import Policy, claude_argv, claude_env, hook_command, seed_config_dir
 from tests.fakes.claude_tmux import CLI, REPO, TmuxClaude
 from tests.fakes.fake_anthropic import FakeAnthropic
 
@@ -72,7 +71,7 @@ class ClaudeRig:
                 workdir=self.work if trust else self.tmp / "elsewhere",
                 api_key=KEY if approve_key else None,
                 policy=policy,
-                hook_command=[sys.executable, str(HOOK_SCRIPT), str(self.run_dir)],
+                hook_command=hook_command(self.run_dir),
             )
             if not skip_bypass_prompt:
                 settings = self.config / "settings.json"

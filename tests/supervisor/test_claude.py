@@ -21,6 +21,7 @@ from autocode.supervisor.claude import (
     claude_env,
     claude_settings,
     find_transcript,
+    hook_command,
     project_dir_name,
     seed_config_dir,
     transcript_path,
@@ -161,6 +162,18 @@ def test_reader_counts_each_message_once_and_waits_for_complete_lines(tmp_path: 
     assert reader.usage == Usage(103, 8, 5, 0)
     assert reader.last_usage == Usage(3, 1, 0, 0)
     assert not reader.read()
+    with path.open("a") as f:
+        for entry in (
+            {"type": "system", "subtype": "turn_duration", "durationMs": 900},
+            {"type": "system", "subtype": "compact_boundary",
+             "compactMetadata": {"trigger": "manual", "preTokens": 5000, "postTokens": 300}},
+            {"type": "user", "isCompactSummary": True, "message": {"role": "user", "content": "Summary..."}},
+        ):
+            f.write(json.dumps(entry) + "\n")
+    third = reader.read()
+    assert third.turns_finished == 1
+    assert [(c.trigger, c.pre_tokens, c.post_tokens) for c in third.compactions] == [("manual", 5000, 300)]
+    assert third.user_prompts == []  # the compaction summary is not a prompt
     resumed = TranscriptReader(path, offset=reader.offset, usage=reader.usage)
     assert not resumed.read() and resumed.usage == reader.usage
 
@@ -229,6 +242,14 @@ def test_concurrent_hooks_do_not_interleave(tmp_path: Path) -> None:
     assert all(p.wait(timeout=20) == 0 for p in procs)
     lines = (tmp_path / "hooks.jsonl").read_text().splitlines()
     assert sorted(json.loads(ln)["n"] for ln in lines) == list(range(12))
+
+
+def test_hook_command_points_at_the_hook_script(tmp_path: Path) -> None:
+    argv = hook_command(tmp_path)
+    assert argv[1:3] == ["-I", "-S"] and Path(argv[3]) == HOOK_SCRIPT.resolve()
+    done = subprocess.run(argv, input=b'{"b": 2}', capture_output=True, timeout=10)
+    assert done.returncode == 0
+    assert json.loads((tmp_path / "hooks.jsonl").read_text())["b"] == 2
 
 
 def test_hook_runs_as_a_module(tmp_path: Path) -> None:

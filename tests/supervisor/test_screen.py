@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from autocode.supervisor.claude import TranscriptReader, transcript_path
-from autocode.supervisor.screen import DIALOG_ACCEPT_KEYS, ScreenState, classify, read_screen
+from autocode.supervisor.screen import DIALOG_ACCEPT, ScreenState, classify, read_screen
 from tests.fakes.claude_rig import ClaudeRig
 from tests.fakes.claude_tmux import wait_until
 from tests.fakes.fake_anthropic import bash, text, write
@@ -68,6 +68,13 @@ def _screen(name: str) -> str:
         ("idle-turn-finished.txt", {"turn_finished": True, "mode": "accept edits on"}),
         ("idle-start-ask.txt", {"turn_finished": False, "mode": "manual mode on", "input_text": None}),
         ("idle-start-bypass.txt", {"mode": "bypass permissions on"}),
+        ("trust-dialog.txt", {"selected": "No, exit"}),
+        ("key-dialog.txt", {"selected": "No (recommended)"}),
+        ("bypass-dialog.txt", {"selected": "No, exit"}),
+        ("permission-edit.txt", {"selected": "Yes"}),
+        ("question-ask-user.txt", {"selected": "SQLite", "question": "Which database should we use?"}),
+        ("plan-approval.txt", {"selected": "Yes, and switch to default (ask each time) for this session"}),
+        ("dialog-auto-mode-unavailable.txt", {"question": "Auto mode can't check actions in this session"}),
         ("busy-auto-compacting.txt", {"compacting": True}),
         ("busy-running-bash.txt", {"compacting": False}),
     ],
@@ -238,15 +245,41 @@ def test_real_cli_start_up_dialogs_are_accepted_with_their_keys(
     rig: ClaudeRig, state: ScreenState, launch: dict[str, Any]
 ) -> None:
     rig.launch(launch.pop("policy"), ready=_state(rig, state), **launch)
-    keys = DIALOG_ACCEPT_KEYS[state]
-    # A key sent while the dialog is still mounting is lost: retry the whole sequence.
-    for _ in range(5):
-        for key in keys:
-            rig.tmux.send_keys(key)
+    key, accept = DIALOG_ACCEPT[state]
+    assert read_screen(rig.tmux.capture()).selected != accept  # the cursor starts on "no"
+    # Move and check, rather than trusting a key to land: keys sent while the dialog is still
+    # mounting are dropped. Wait long before re-pressing: a late key would move twice.
+    for _ in range(3):
+        rig.tmux.send_keys(key)
         try:
-            rig.wait(_state(rig, ScreenState.IDLE), "idle after the dialog", timeout=3)
-            return
+            rig.wait(lambda s: read_screen(s).selected == accept, "cursor on the accepting option", 5)
+            break
         except TimeoutError:
-            if classify(rig.tmux.capture()) is not state:
-                raise
-    raise AssertionError(f"{keys} did not accept {state}")
+            continue
+    assert read_screen(rig.tmux.capture()).selected == accept
+    rig.tmux.send_keys("Enter")
+    rig.wait(_state(rig, ScreenState.IDLE), "idle after the dialog", timeout=20)
+
+
+@needs_cli
+def test_real_cli_auto_compaction_is_seen_on_screen_and_in_transcript(rig: ClaudeRig) -> None:
+    sid = str(uuid.uuid4())
+    # The default model's window is 1M tokens: a call that used ~992k makes the next turn
+    # compact first.
+    rig.fake.on_prompt("FILL", text("Filled.", input_tokens=2_000, cache_read_input_tokens=990_000))
+    rig.fake.add(lambda r: r.is_compaction, lambda r: text("<summary>Short.</summary>", stream_delay=2))
+    rig.fake.on_prompt("NEXT", text("Next done."))
+    rig.launch("bypass", session_id=sid, ready=_state(rig, ScreenState.IDLE))
+    rig.tmux.submit("FILL")
+    rig.wait(lambda s: classify(s) is ScreenState.IDLE and "Filled." in s, "first turn")
+    reader = TranscriptReader(transcript_path(rig.config, rig.work, sid))
+    wait_until(lambda: reader.read().turns_finished, 5, what="turn end in transcript")
+    assert reader.last_usage is not None and reader.last_usage.context_tokens == 992_000
+
+    rig.tmux.submit("NEXT")
+    assert read_screen(rig.wait(lambda s: read_screen(s).compacting, "compacting")).state is ScreenState.BUSY
+    rig.wait(lambda s: classify(s) is ScreenState.IDLE and "Next done." in s, "second turn", timeout=30)
+    seen: list[Any] = []
+    wait_until(lambda: seen.extend(reader.read().compactions) or seen, 5, what="compact boundary")
+    assert seen[0].trigger == "auto" and seen[0].pre_tokens == 992_002
+    assert "PreCompact" in _events(rig)

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shlex
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +149,16 @@ def claude_json(*, workdir: Path, api_key: str | None) -> dict[str, Any]:
         },
         "projects": {str(workdir): {"hasTrustDialogAccepted": True}},
     }
+
+
+def hook_command(run_dir: Path, *, python: str | None = None) -> list[str]:
+    """argv of AutoCode's hook (autocode/hook.py) appending events to ``run_dir/hooks.jsonl``.
+
+    Run as a script with ``-I -S``: it needs only the stdlib, and skipping site-packages
+    halves its start-up, which Claude Code waits for on every event.
+    """
+    script = Path(__file__).resolve().parent.parent / "hook.py"
+    return [python or sys.executable, "-I", "-S", str(script), str(run_dir)]
 
 
 def hook_settings(hook_command: Sequence[str], *, timeout_s: int = 10) -> dict[str, Any]:
@@ -356,6 +367,15 @@ class ToolResult:
     text: str
 
 
+@dataclass(frozen=True)
+class Compaction:
+    """A ``system/compact_boundary`` entry: the conversation was summarised."""
+
+    trigger: str  # "auto" or "manual"
+    pre_tokens: int | None
+    post_tokens: int | None
+
+
 @dataclass
 class TranscriptUpdate:
     """What appeared in the transcript since the last read."""
@@ -367,12 +387,15 @@ class TranscriptUpdate:
     usage: Usage = field(default_factory=Usage)  # new usage in this update
     last_usage: Usage | None = None  # usage of the newest message: its context size
     api_errors: list[str] = field(default_factory=list)
+    turns_finished: int = 0  # ``system/turn_duration`` entries: a turn ended
+    compactions: list[Compaction] = field(default_factory=list)
     session_id: str | None = None
 
     def __bool__(self) -> bool:
         return bool(
             self.tool_calls or self.tool_results or self.assistant_texts or self.user_prompts
-            or self.api_errors or self.last_usage is not None
+            or self.api_errors or self.last_usage is not None or self.turns_finished
+            or self.compactions
         )
 
 
@@ -440,13 +463,33 @@ class TranscriptReader:
         self.usage = self.usage + upd.usage
         return upd
 
+    @staticmethod
+    def _system(entry: Mapping[str, Any], upd: TranscriptUpdate) -> None:
+        subtype = entry.get("subtype")
+        if subtype == "turn_duration":
+            upd.turns_finished += 1
+        elif subtype == "compact_boundary":
+            meta = entry.get("compactMetadata")
+            meta = meta if isinstance(meta, dict) else {}
+            pre, post = meta.get("preTokens"), meta.get("postTokens")
+            upd.compactions.append(
+                Compaction(
+                    trigger=str(meta.get("trigger", "")),
+                    pre_tokens=pre if isinstance(pre, int) else None,
+                    post_tokens=post if isinstance(post, int) else None,
+                )
+            )
+
     def _entry(self, entry: Mapping[str, Any], upd: TranscriptUpdate) -> None:
         sid = entry.get("sessionId")
         if isinstance(sid, str):
             upd.session_id = sid
         kind = entry.get("type")
+        if kind == "system":
+            self._system(entry, upd)
+            return
         message = entry.get("message")
-        if not isinstance(message, dict):
+        if not isinstance(message, dict) or entry.get("isCompactSummary"):
             return
         content = message.get("content")
         blocks = [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []
@@ -500,6 +543,7 @@ class TranscriptReader:
 
 __all__ = [
     "AUTO_ALLOW",
+    "Compaction",
     "HOOK_EVENTS",
     "POLICIES",
     "Policy",
@@ -513,6 +557,7 @@ __all__ = [
     "claude_json",
     "claude_settings",
     "find_transcript",
+    "hook_command",
     "hook_settings",
     "project_dir_name",
     "seed_config_dir",

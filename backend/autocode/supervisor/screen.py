@@ -53,6 +53,7 @@ class Screen:
     tool: str | None = None  # permission: the box title ("Bash command", "Create file", ...)
     target: str | None = None  # permission: the command or the file
     options: tuple[str, ...] = ()  # menu options, in order (1-based numbers when shown)
+    selected: str | None = None  # the option the menu cursor (❯) is on: what Enter picks
     error: str | None = None  # error: "API Error: 400 ..."
     attempt: int | None = None  # retrying: k of "attempt k/n"
     max_attempts: int | None = None  # retrying: n
@@ -68,12 +69,13 @@ class Screen:
     resume_session_id: str | None = None  # exited: from "claude --resume <id>"
 
 
-#: tmux keys that accept a start-up dialog. Its options are not numbered in this release
-#: (a digit does nothing) and the default option is the refusing one, so Enter alone is wrong.
-DIALOG_ACCEPT_KEYS: dict[ScreenState, tuple[str, ...]] = {
-    ScreenState.TRUST_DIALOG: ("Down", "Enter"),
-    ScreenState.KEY_DIALOG: ("Up", "Enter"),
-    ScreenState.BYPASS_DIALOG: ("Down", "Enter"),
+#: How to accept a start-up dialog: move the cursor with this key until ``Screen.selected``
+#: is the accepting option, then press Enter. The options are not numbered in this release
+#: (a digit does nothing) and the cursor starts on the refusing option.
+DIALOG_ACCEPT: dict[ScreenState, tuple[str, str]] = {
+    ScreenState.TRUST_DIALOG: ("Down", "Yes, I trust this folder"),
+    ScreenState.KEY_DIALOG: ("Up", "Yes"),
+    ScreenState.BYPASS_DIALOG: ("Down", "Yes, I accept"),
 }
 
 _RULE = re.compile(r"^─{20,}\s*$")
@@ -145,6 +147,19 @@ def _numbered_options(lines: list[str]) -> tuple[str, ...]:
     return tuple(m.group(2) for ln in lines if (m := _NUMBERED.match(ln)))
 
 
+def _selected(lines: list[str]) -> str | None:
+    """The option under the menu cursor: ``  ❯ 1. Yes`` or ``  ❯ No, exit`` (not the input box)."""
+    for ln in lines:
+        m = re.match(r"^\s*❯ (?:\d+\.\s+)?(\S.*?)\s*$", ln)
+        if m and ln.lstrip() != ln:
+            return m.group(1)
+    for ln in lines:
+        m = re.match(r"^❯ (\d+)\.\s+(\S.*?)\s*$", ln)  # AskUserQuestion draws it at column 0
+        if m:
+            return m.group(2)
+    return None
+
+
 def _has_selected_option(lines: list[str]) -> bool:
     """A live menu marks its current option: ``❯ 1. Yes`` (model text never does)."""
     return any(re.match(r"^\s*❯\s*\d+\.\s", ln) for ln in lines)
@@ -175,6 +190,7 @@ def _permission(lines: list[str]) -> Screen | None:
         tool=tool,
         target=target,
         options=tuple(options),
+        selected=_selected(below),
     )
 
 
@@ -183,14 +199,14 @@ def _menu(lines: list[str]) -> Screen | None:
     for i, ln in enumerate(lines):
         if ln.strip() in ("Exit plan mode?", "Would you like to proceed?") and _has_selected_option(lines[i + 1 :]):
             return Screen(ScreenState.PLAN_APPROVAL, question=ln.strip(),
-                          options=_numbered_options(lines[i + 1 :]))
+                          options=_numbered_options(lines[i + 1 :]), selected=_selected(lines[i + 1 :]))
     if not any("Enter to select" in ln for ln in lines[-4:]):
         return None
     first = next((i for i, ln in enumerate(lines) if re.match(r"^\s*❯?\s*1\.\s", ln)), None)
     if first is None or first == 0 or not _has_selected_option(lines[first:]):
         return None
     return Screen(ScreenState.QUESTION, question=lines[first - 1].strip(),
-                  options=_numbered_options(lines[first:]))
+                  options=_numbered_options(lines[first:]), selected=_selected(lines[first:]))
 
 
 def read_screen(text: str) -> Screen:
@@ -209,11 +225,12 @@ def read_screen(text: str) -> Screen:
         return Screen(ScreenState.EXITED)
 
     if "Yes, I trust this folder" in joined:
-        return Screen(ScreenState.TRUST_DIALOG, options=("No, exit", "Yes, I trust this folder"))
+        return Screen(ScreenState.TRUST_DIALOG, options=("No, exit", "Yes, I trust this folder"),
+                      selected=_selected(lines))
     if re.search(r"Do you want to use this API key\?", joined):
-        return Screen(ScreenState.KEY_DIALOG, options=("Yes", "No (recommended)"))
+        return Screen(ScreenState.KEY_DIALOG, options=("Yes", "No (recommended)"), selected=_selected(lines))
     if "Bypass Permissions mode" in joined and "Yes, I accept" in joined:
-        return Screen(ScreenState.BYPASS_DIALOG, options=("No, exit", "Yes, I accept"))
+        return Screen(ScreenState.BYPASS_DIALOG, options=("No, exit", "Yes, I accept"), selected=_selected(lines))
 
     perm = _permission(lines) or _menu(lines)
     if perm is not None:
@@ -249,7 +266,7 @@ def read_screen(text: str) -> Screen:
             rules = [i for i, ln in enumerate(lines) if _RULE.match(ln)]
             body = [ln.strip() for ln in lines[rules[-1] + 1 if rules else 0 :] if ln.strip()]
             return Screen(ScreenState.DIALOG, question=body[0] if body else None,
-                          options=_numbered_options(lines))
+                          options=_numbered_options(lines), selected=_selected(lines))
         if not any(_RULE.match(ln) for ln in lines) and _SHELL_PROMPT.search(lines[-1]):
             return Screen(ScreenState.EXITED)
         return Screen(ScreenState.UNKNOWN)
@@ -282,4 +299,4 @@ def classify(text: str) -> ScreenState:
     return read_screen(text).state
 
 
-__all__ = ["DIALOG_ACCEPT_KEYS", "NBSP", "WINDOW", "Screen", "ScreenState", "classify", "read_screen"]
+__all__ = ["DIALOG_ACCEPT", "NBSP", "WINDOW", "Screen", "ScreenState", "classify", "read_screen"]
