@@ -3,7 +3,8 @@
 # install the same packages and the same pinned Claude Code as ./Dockerfile, `docker import` it.
 # Idempotent: when the image already carries this build's content hash, it does nothing.
 #   AUTOCODE_WORKSPACE_IMAGE   image to produce (default autocode-workspace:latest)
-#   AUTOCODE_BUILD_CACHE       cache dir for .debs and the rootfs (default /var/cache/autocode/workspace)
+#   AUTOCODE_BUILD_CACHE       cache dir for .debs, the system packages (a week) and the rootfs
+#                              (default /var/cache/autocode/workspace)
 #   AUTOCODE_DEBIAN_MIRROR     Debian mirror (default: the one apt uses on this machine)
 #   AUTOCODE_DEBIAN_SECURITY   security mirror (default: <mirror>-security; "none" to skip)
 # Needs root, debootstrap, docker (run scripts/ensure-docker.sh first) and access to the npm registry.
@@ -23,6 +24,10 @@ HASH=$(cat "$HERE/build-offline.sh" "$HERE/Dockerfile" | sha256sum | cut -c1-16)
 BUILD_TAG="$REPO:build-$HASH"
 
 log() { echo "build-offline: $*" >&2; }
+
+for tool in docker debootstrap chroot flock mountpoint sha256sum; do
+    command -v "$tool" >/dev/null 2>&1 || { log "needs $tool (apt-get install docker.io debootstrap)"; exit 1; }
+done
 
 current_hash() {
     docker image inspect -f '{{ index .Config.Labels "autocode.build" }}' "$1" 2>/dev/null || true
@@ -57,6 +62,10 @@ MIRROR="${AUTOCODE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SECURITY="${AUTOCODE_DEBIAN_SECURITY:-$MIRROR-security}"
 
 ROOTFS="$CACHE/rootfs-$HASH"
+# Debian with the packages installed, cached per week (security updates come in weekly).
+STAGE_KEY=$(printf '%s\n' "$SUITE" "$MIRROR" "$SECURITY" "$PACKAGES" "$(date -u +%G-%V)" \
+    | sha256sum | cut -c1-16)
+STAGE_TAR="$CACHE/packages-$STAGE_KEY.tar"
 cleanup() {
     for m in var/cache/apt/archives dev proc; do
         if mountpoint -q "$ROOTFS/$m" 2>/dev/null; then umount -l "$ROOTFS/$m" || true; fi
@@ -72,29 +81,43 @@ if [ ! -f "$ROOTFS/.autocode-done" ]; then
         for m in var/cache/apt/archives dev proc; do mountpoint -q "$old/$m" 2>/dev/null && umount -l "$old/$m"; done
         rm -rf --one-file-system "$old"
     done
-    log "debootstrap $SUITE from $MIRROR"
-    # debootstrap's own resolver can't handle npm's virtual dependencies: bootstrap the base,
-    # then let apt inside the chroot install the packages.
-    debootstrap --variant=minbase --cache-dir="$CACHE/debs" \
-        "$SUITE" "$ROOTFS" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 \
-        || { tail -n 30 "$CACHE/debootstrap.log" >&2; exit 1; }
+    if [ -f "$STAGE_TAR" ]; then
+        log "system packages from the cache ($(basename "$STAGE_TAR"))"
+        mkdir -p "$ROOTFS"
+        tar -C "$ROOTFS" --numeric-owner -xpf "$STAGE_TAR"
+    else
+        log "debootstrap $SUITE from $MIRROR"
+        # debootstrap's own resolver can't handle npm's virtual dependencies: bootstrap the
+        # base, then let apt inside the chroot install the packages.
+        debootstrap --variant=minbase --cache-dir="$CACHE/debs" \
+            "$SUITE" "$ROOTFS" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 \
+            || { tail -n 30 "$CACHE/debootstrap.log" >&2; exit 1; }
+        mount -t proc proc "$ROOTFS/proc"
+        mount --bind /dev "$ROOTFS/dev"
+        mkdir -p "$CACHE/apt"
+        mount --bind "$CACHE/apt" "$ROOTFS/var/cache/apt/archives"
+        cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
+        {
+            echo "deb $MIRROR $SUITE main"
+            echo "deb $MIRROR $SUITE-updates main"
+            [ "$SECURITY" = none ] || echo "deb $SECURITY $SUITE-security main"
+        } >"$ROOTFS/etc/apt/sources.list"
+        log "apt-get install $PACKAGES"
+        # shellcheck disable=SC2086
+        chroot "$ROOTFS" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+            sh -c 'apt-get update && apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-unsafe-io "$@"' \
+            apt-install $PACKAGES >"$CACHE/apt.log" 2>&1 \
+            || { tail -n 30 "$CACHE/apt.log" >&2; exit 1; }
+        cleanup
+        rm -rf --one-file-system "$ROOTFS/var/cache/apt/"*.bin "$ROOTFS/var/lib/apt/lists/"*
+        # Keep the system packages for the next builds of this week (then fresh updates).
+        rm -f "$CACHE"/packages-*.tar
+        tar -C "$ROOTFS" --numeric-owner -cf "$STAGE_TAR.tmp" . && mv "$STAGE_TAR.tmp" "$STAGE_TAR"
+    fi
 
     mount -t proc proc "$ROOTFS/proc"
     mount --bind /dev "$ROOTFS/dev"
-    mkdir -p "$CACHE/apt"
-    mount --bind "$CACHE/apt" "$ROOTFS/var/cache/apt/archives"
     cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
-    {
-        echo "deb $MIRROR $SUITE main"
-        echo "deb $MIRROR $SUITE-updates main"
-        [ "$SECURITY" = none ] || echo "deb $SECURITY $SUITE-security main"
-    } >"$ROOTFS/etc/apt/sources.list"
-    log "apt-get install $PACKAGES"
-    # shellcheck disable=SC2086
-    chroot "$ROOTFS" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
-        sh -c 'apt-get update && apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-unsafe-io "$@"' \
-        apt-install $PACKAGES >"$CACHE/apt.log" 2>&1 \
-        || { tail -n 30 "$CACHE/apt.log" >&2; exit 1; }
     # The build host may reach the npm registry through a TLS proxy with its own CA: trust the
     # host's bundle for this one install, without putting it into the image.
     npm_env=""
@@ -137,4 +160,7 @@ tar -C "$ROOTFS" --numeric-owner --exclude=./.autocode-done -c . | docker import
     --change 'CMD ["sleep", "infinity"]' \
     - "$BUILD_TAG" >/dev/null
 docker tag "$BUILD_TAG" "$IMAGE"
+# Earlier builds go (an image still used by a container stays until that container goes).
+docker images --format '{{.Repository}}:{{.Tag}}' "$REPO" | grep ":build-" | grep -vx "$BUILD_TAG" \
+    | xargs -r docker rmi >/dev/null 2>&1 || true
 log "built $IMAGE ($HASH) in $(( $(date +%s) - start ))s"

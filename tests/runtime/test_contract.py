@@ -152,6 +152,11 @@ def test_single_word_command_runs_without_a_shell(runtime: Runtime,
     assert screen.count("pasted line one") >= 2  # the tty echo and cat's copy
     runtime.send_keys(user, tgt, "Escape", "7", "Enter")
     eventually(lambda: "^[7" in runtime.capture(user, tgt))
+    # A trailing ";" is a command separator to tmux: it still arrives as typed.
+    runtime.send_text(user, tgt, "semi;")
+    runtime.send_text(user, tgt, "back\\;")
+    runtime.send_keys(user, tgt, ";", "Enter")
+    eventually(lambda: runtime.capture(user, tgt).count("semi;back\\;;") == 2)
     # Text longer than one tmux message goes in pieces, in order.
     long_text = "".join(f"{i:04d}é" for i in range(500)) + "END"  # < the tty line limit
     runtime.send_text(user, tgt, long_text)
@@ -321,6 +326,14 @@ def test_secrets_reach_the_environment_not_any_command_line(
         assert f"second={secret}" in ps_view
         ps_view = ps_view.replace(f"second={secret}", "")
         assert "sleep 300" in ps_view and secret[:35] not in ps_view
+        # The values belong to their window only: not to the session, nor to later windows.
+        shown = runtime._tmux(user, ["show-environment", "-t", f"={session}"])
+        assert shown.returncode == 0 and "AUTOCODE_TEST_SECRET" not in shown.stdout
+        runtime.new_window(user, session, window="third", cwd=workdir(runtime, user),
+                           command=["sh", "-c", 'echo "third=[$AUTOCODE_TEST_SECRET]"; '
+                                                "exec sleep 300"])
+        eventually(lambda: "third=[]" in runtime.capture(user, target(session, "third")))
+        assert runtime.list_windows(user, session) == ["agent", "second", "third"]
     finally:
         stop.set()
         watcher.join(5)
