@@ -97,3 +97,25 @@ def test_the_brain_recovers_when_the_endpoint_comes_back(fake: FakeOpenAI, make_
     fake.rules.remove(rule)
     fake.on_message("again", call("mark_step_done", summary="fine"), reply("ok now"))
     assert brain.decide("again", recorder).text == "ok now"
+
+
+def test_the_brain_answers_again_after_a_timeout(fake: FakeOpenAI, make_brain: Callable[..., Brain],
+                                                 recorder: Recorder) -> None:
+    brain = make_brain(timeout_seconds=1)
+    fake.on_message("slow", reply("too late", delay=3))
+    _unavailable(brain, recorder, "slow")
+    fake.on_message("quick", call("mark_step_done", summary="fast"), reply("quick answer"))
+    assert brain.decide("quick", recorder).text == "quick answer"
+
+
+def test_an_invalid_mcp_config_is_unavailable(make_brain: Callable[..., Brain], recorder: Recorder) -> None:
+    exc, _ = _unavailable(make_brain(mcp_servers={"bad": {"type": "carrier-pigeon"}}), recorder)
+    assert "could not be set up" in str(exc)
+
+
+def test_an_mcp_server_that_does_not_start_leaves_the_steering_tools(
+        fake: FakeOpenAI, make_brain: Callable[..., Brain], recorder: Recorder) -> None:
+    brain = make_brain(mcp_servers={"gone": {"command": "/nonexistent/mcp-server", "args": []}})
+    fake.on_message("still", call("mark_step_done", summary="ok"), reply("works"))
+    assert brain.decide("still works", recorder).text == "works"
+    assert recorder.calls == [("mark_step_done", {"summary": "ok"})]

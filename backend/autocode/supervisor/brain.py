@@ -9,6 +9,11 @@ Where nanobot writes (all under ``BrainConfig.nanobot_dir``, the project's ``.na
 (the conversation, JSONL; nanobot refuses a sessions folder inside its workspace, hence the
 sibling), and the runtime folders nanobot derives from its config path (``media/``,
 ``cli-apps/``). Nothing is written under ``$HOME``; ``config.json`` is never read or written.
+
+``Brain.decide`` is synchronous and makes one decision at a time: call it from a thread with no
+running event loop (the supervisor's). The Steering methods run on that same thread, and an
+exception they raise (a stop request, Claude Code gone) ends the decision and reaches the caller
+unchanged.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ READ_HELPERS: dict[str, str] = {
 }
 RETRY_DELAYS = (1.0, 2.0)  # nanobot's own (1, 2, 4) makes a dead endpoint cost ~7 s per call
 MAX_READ_CHARS = 60_000
+MAX_READ_FILE_BYTES = 5_000_000
 MAX_LIST_ENTRIES = 400
 MAX_SEARCH_MATCHES = 200
 MAX_SEARCH_FILES = 5_000
@@ -353,6 +359,8 @@ def read_file(workspace: Path, path: str, offset: int = 1, limit: int = 400) -> 
     p = _inside(workspace, path)
     if not p.is_file():
         return f"error: {path} is not a file"
+    if p.stat().st_size > MAX_READ_FILE_BYTES:
+        return f"error: {path} is larger than {MAX_READ_FILE_BYTES} bytes; use search"
     lines = p.read_text(errors="replace").splitlines()
     start = max(1, offset)
     chosen = lines[start - 1 : start - 1 + max(1, min(limit, 2000))]
@@ -518,7 +526,14 @@ class Brain:
     # -- internals
 
     async def _decide(self, situation: str, turn: _Turn) -> Decision:
-        agent = await self._ensure_agent()
+        try:
+            agent = await self._ensure_agent()
+        except BrainUnavailable:
+            raise
+        except ImportError as exc:
+            raise BrainUnavailable(f"nanobot-ai is not installed: {exc}") from exc
+        except Exception as exc:  # a provider or MCP config nanobot rejects
+            raise BrainUnavailable(f"the decision model could not be set up: {exc}") from exc
         self._turn = turn
         self._prune_tools(agent)
         hook = self._hook(turn)
@@ -590,7 +605,10 @@ class Brain:
         from nanobot.config.schema import ToolsConfig
         from nanobot.session.manager import SessionManager
 
+        from nanobot.config.schema import MCPServerConfig
+
         provider, model = _make_provider(cfg)
+        servers = {name: MCPServerConfig.model_validate(dict(spec)) for name, spec in cfg.mcp_servers.items()}
         provider._CHAT_RETRY_DELAYS = RETRY_DELAYS
         agent_ws = nb / "workspace"
         tools_config = ToolsConfig.model_validate(
@@ -629,15 +647,14 @@ class Brain:
             agent.tools.register(_function_tool(name, description, schema, self._read_handler(fn), read_only=True))
         self._allowed = set(agent.tools.tool_names)
         self._agent = agent
-        if cfg.mcp_servers:
-            await self._connect_mcp(agent)
+        if servers:
+            await self._connect_mcp(agent, servers)
         return agent
 
-    async def _connect_mcp(self, agent: Any) -> None:
+    async def _connect_mcp(self, agent: Any, servers: dict[str, Any]) -> None:
+        """Connect the template's MCP servers; one that fails is logged and retried next decision."""
         from nanobot.agent.tools.mcp import MCPProvider
-        from nanobot.config.schema import MCPServerConfig
 
-        servers = {name: MCPServerConfig.model_validate(dict(spec)) for name, spec in self.config.mcp_servers.items()}
         before = set(agent.tools.tool_names)
         self._mcp = MCPProvider(servers, agent.tools, server_loader=lambda: servers)
         await self._mcp.connect()
