@@ -247,18 +247,20 @@ def test_real_cli_start_up_dialogs_are_accepted_with_their_keys(
     rig.launch(launch.pop("policy"), ready=_state(rig, state), **launch)
     key, accept = DIALOG_ACCEPT[state]
     assert read_screen(rig.tmux.capture()).selected != accept  # the cursor starts on "no"
-    # Move and check, rather than trusting a key to land: keys sent while the dialog is still
-    # mounting are dropped. Wait long before re-pressing: a late key would move twice.
-    for _ in range(3):
-        rig.tmux.send_keys(key)
+    # An observe-act loop, not fire-and-forget: under load a key can land late or be dropped
+    # while the dialog mounts, so each step is checked on screen before the next one.
+    for _ in range(10):
+        before = read_screen(rig.tmux.capture())
+        if before.state is ScreenState.IDLE:
+            return
+        if before.state is not ScreenState.UNKNOWN:  # UNKNOWN: a frame between two screens
+            assert before.state is state, before
+            rig.tmux.send_keys(key if before.selected != accept else "Enter")
         try:
-            rig.wait(lambda s: read_screen(s).selected == accept, "cursor on the accepting option", 5)
-            break
+            rig.wait(lambda s: read_screen(s) != before, "the dialog to react", 5)
         except TimeoutError:
             continue
-    assert read_screen(rig.tmux.capture()).selected == accept
-    rig.tmux.send_keys("Enter")
-    rig.wait(_state(rig, ScreenState.IDLE), "idle after the dialog", timeout=20)
+    rig.wait(_state(rig, ScreenState.IDLE), "idle after the dialog", timeout=10)
 
 
 @needs_cli
