@@ -8,6 +8,7 @@ state, and saves ``capture-pane -p`` as ``<name>.txt``; ``expected.json`` maps f
 
     .venv/bin/python tools/claude-code/capture.py            # every scenario
     .venv/bin/python tools/claude-code/capture.py busy error  # scenarios whose name contains a word
+    .venv/bin/python tools/claude-code/capture.py --tag b     # a second sample of each: <name>.b.txt
 
 Re-run after bumping the pinned version; review the new screens before committing them.
 """
@@ -62,19 +63,22 @@ def is_busy(screen: str) -> bool:
 class Rig(ClaudeRig):
     """A ClaudeRig that saves screens into the corpus and waits for the idle prompt on launch."""
 
-    def __init__(self, out: Path, expected: dict[str, str], *, width: int = 120, height: int = 40) -> None:
+    def __init__(self, out: Path, expected: dict[str, str], *, tag: str = "", width: int = 120,
+                 height: int = 40) -> None:
         super().__init__(width=width, height=height)
         self.out = out
         self.expected = expected
+        self.tag = tag
 
     def launch(self, policy: Policy = "ask", *, wait_idle: bool = True, **kw: Any) -> None:  # type: ignore[override]
         super().launch(policy, ready=is_idle if wait_idle else None, **kw)
 
     def save(self, name: str, state: str, screen: str | None = None) -> None:
         screen = screen if screen is not None else self.tmux.capture()
-        (self.out / f"{name}.txt").write_text(screen)
-        self.expected[f"{name}.txt"] = state
-        print(f"  {name}.txt -> {state}")
+        file = f"{name}.{self.tag}.txt" if self.tag else f"{name}.txt"
+        (self.out / file).write_text(screen)
+        self.expected[file] = state
+        print(f"  {file} -> {state}")
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -412,6 +416,11 @@ SCENARIOS: dict[str, Callable[[Rig], None]] = {
 
 
 def main(argv: list[str]) -> int:
+    tag = ""
+    if "--tag" in argv:
+        i = argv.index("--tag")
+        tag = argv[i + 1]
+        argv = argv[:i] + argv[i + 2 :]
     version = cli_version()
     out = REPO / "tests" / "fixtures" / "screens" / version
     out.mkdir(parents=True, exist_ok=True)
@@ -421,7 +430,7 @@ def main(argv: list[str]) -> int:
     failed: list[str] = []
     for name in chosen:
         print(f"[{name}]")
-        rig = Rig(out, expected)
+        rig = Rig(out, expected, tag=tag)
         t0 = time.monotonic()
         try:
             SCENARIOS[name](rig)
