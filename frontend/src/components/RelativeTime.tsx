@@ -1,0 +1,32 @@
+import { useSyncExternalStore } from "react";
+import { formatExact, formatRelative } from "../lib/format";
+
+// One shared ticker for every relative time on screen.
+let now = Date.now();
+const subs = new Set<() => void>();
+let interval: ReturnType<typeof setInterval> | null = null;
+function subscribe(fn: () => void) {
+  subs.add(fn);
+  interval ??= setInterval(() => {
+    now = Date.now();
+    subs.forEach((s) => s());
+  }, 30_000);
+  return () => {
+    subs.delete(fn);
+    if (!subs.size && interval) {
+      clearInterval(interval);
+      interval = null;
+    }
+  };
+}
+
+export function RelativeTime({ iso, prefix }: { iso: string | null | undefined; prefix?: string }) {
+  const t = useSyncExternalStore(subscribe, () => now);
+  if (!iso) return <span>{prefix ? `${prefix} never` : "never"}</span>;
+  return (
+    <time dateTime={iso} title={formatExact(iso)}>
+      {prefix ? `${prefix} ` : ""}
+      {formatRelative(iso, Math.max(t, Date.now() - 30_000))}
+    </time>
+  );
+}

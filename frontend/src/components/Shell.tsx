@@ -1,0 +1,106 @@
+import { useEffect, useRef, useState } from "react";
+import { NavLink, Outlet, useLocation } from "react-router";
+import { useQuery } from "@tanstack/react-query";
+import { agentsQuery } from "../api/queries";
+import { useUser } from "../auth/useSession";
+import { session } from "../api/client";
+import { PageTitleProvider, usePageTitleState } from "./PageTitle";
+import { StatusBadge } from "./StatusBadge";
+import { cx } from "./ui";
+
+const link = ({ isActive }: { isActive: boolean }) =>
+  cx(
+    "flex min-h-10 items-center gap-2 rounded-md px-3 py-2 text-sm",
+    isActive ? "bg-slate-200 font-semibold text-slate-950 dark:bg-slate-800 dark:text-white" : "text-slate-700 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800",
+  );
+
+function Nav({ onNavigate }: { onNavigate?: () => void }) {
+  const user = useUser();
+  const agents = useQuery(agentsQuery());
+  return (
+    <nav aria-label="Main" className="flex h-full flex-col gap-1 p-3">
+      <div className="mb-3 flex items-center gap-2 px-3 py-1">
+        <img src="/favicon.svg" alt="" className="size-7" />
+        <span className="text-lg font-semibold">AutoCode</span>
+      </div>
+      <NavLink to="/" end className={link} onClick={onNavigate}>
+        <span aria-hidden="true">▦</span> Dashboard
+      </NavLink>
+      <h2 className="mt-4 px-3 text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">Agents</h2>
+      <ul className="space-y-1">
+        {agents.data?.map((a) => (
+          <li key={a.id}>
+            <NavLink to={`/agents/${a.id}`} className={link} onClick={onNavigate}>
+              <span aria-hidden="true">·</span>
+              <span className="truncate">{a.name}</span>
+            </NavLink>
+          </li>
+        ))}
+      </ul>
+      <NavLink to="/agents/new" className={link} onClick={onNavigate}>
+        <span aria-hidden="true">+</span> New agent
+      </NavLink>
+      <div className="mt-auto space-y-1 border-t border-slate-200 pt-3 dark:border-slate-800">
+        <NavLink to="/settings" className={link} onClick={onNavigate}>
+          <span aria-hidden="true">⚙</span> Settings
+        </NavLink>
+        {user.is_admin && (
+          <NavLink to="/admin" className={link} onClick={onNavigate}>
+            <span aria-hidden="true">⛨</span> Admin
+          </NavLink>
+        )}
+        <button type="button" className={cx(link({ isActive: false }), "w-full")} onClick={() => void session.logout()}>
+          <span aria-hidden="true">⎋</span> Sign out <span className="ml-auto truncate text-xs text-slate-600 dark:text-slate-400">{user.username}</span>
+        </button>
+      </div>
+    </nav>
+  );
+}
+
+function TopBar({ onMenu }: { onMenu: () => void }) {
+  const { title, status } = usePageTitleState();
+  return (
+    <header className="sticky top-0 z-20 flex h-14 items-center gap-2 border-b border-slate-200 bg-white/95 px-2 backdrop-blur lg:hidden dark:border-slate-800 dark:bg-slate-900/95">
+      <button type="button" aria-label="Open menu" onClick={onMenu} className="grid size-10 place-items-center rounded-md text-xl hover:bg-slate-200 dark:hover:bg-slate-800">
+        ☰
+      </button>
+      <span className="min-w-0 flex-1 truncate text-lg font-semibold">{title}</span>
+      {status && <StatusBadge status={status} />}
+    </header>
+  );
+}
+
+export function Shell() {
+  const [open, setOpen] = useState(false);
+  const drawer = useRef<HTMLDialogElement>(null);
+  const location = useLocation();
+  useEffect(() => {
+    if (open) drawer.current?.showModal();
+    else drawer.current?.close();
+  }, [open]);
+  useEffect(() => setOpen(false), [location.pathname]);
+  return (
+    <PageTitleProvider>
+      <div className="flex min-h-full">
+        <aside className="sticky top-0 hidden h-screen w-60 shrink-0 border-r border-slate-200 bg-slate-100 lg:block dark:border-slate-800 dark:bg-slate-900">
+          <Nav />
+        </aside>
+        <dialog
+          ref={drawer}
+          aria-label="Navigation"
+          onClose={() => setOpen(false)}
+          onClick={(e) => e.target === drawer.current && setOpen(false)}
+          className="m-0 h-full max-h-none w-72 max-w-[85vw] bg-slate-100 text-slate-900 backdrop:bg-black/50 lg:hidden dark:bg-slate-900 dark:text-slate-100"
+        >
+          {open && <Nav onNavigate={() => setOpen(false)} />}
+        </dialog>
+        <div className="flex min-w-0 flex-1 flex-col">
+          <TopBar onMenu={() => setOpen(true)} />
+          <main id="main" className="min-w-0 flex-1 p-3 sm:p-5 lg:p-6">
+            <Outlet />
+          </main>
+        </div>
+      </div>
+    </PageTitleProvider>
+  );
+}

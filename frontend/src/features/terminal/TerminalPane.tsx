@@ -1,0 +1,180 @@
+import { useEffect, useRef, useState } from "react";
+import { Terminal } from "@xterm/xterm";
+import { FitAddon } from "@xterm/addon-fit";
+import { WebLinksAddon } from "@xterm/addon-web-links";
+import "@xterm/xterm/css/xterm.css";
+import { wsTicket, wsUrl } from "../../api/client";
+import type { Id } from "../../api/types";
+import { backoffDelay } from "../../lib/backoff";
+import { Button, cx } from "../../components/ui";
+import { KEYS } from "./keys";
+
+type Conn = "connecting" | "open" | "reconnecting" | "ended" | "gone";
+
+const encoder = new TextEncoder();
+
+const DARK = { background: "#0b1120", foreground: "#e2e8f0", cursor: "#60a5fa", selectionBackground: "#334155" };
+
+/** Live tmux session of a project, re-attached with backoff after drops. */
+export default function TerminalPane({ projectId }: { projectId: Id }) {
+  const host = useRef<HTMLDivElement>(null);
+  const sendRef = useRef<(data: string) => void>(() => {});
+  const [readOnly, setReadOnly] = useState(false);
+  const [conn, setConn] = useState<Conn>("connecting");
+  const [generation, setGeneration] = useState(0);
+
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    const term = new Terminal({
+      cursorBlink: true,
+      fontFamily: 'ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace',
+      fontSize: window.innerWidth < 640 ? 12 : 14,
+      scrollback: 5000,
+      theme: DARK,
+      disableStdin: readOnly,
+    });
+    const fit = new FitAddon();
+    term.loadAddon(fit);
+    term.loadAddon(new WebLinksAddon());
+    term.open(el);
+    fit.fit();
+
+    let ws: WebSocket | null = null;
+    let stopped = false;
+    let attempt = 0;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+
+    const sendResize = () => {
+      if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "resize", cols: term.cols, rows: term.rows }));
+    };
+    const send = (data: string) => {
+      if (!readOnly && ws?.readyState === WebSocket.OPEN) ws.send(encoder.encode(data));
+    };
+    sendRef.current = send;
+
+    const connect = async () => {
+      setConn(attempt === 0 ? "connecting" : "reconnecting");
+      let ticket: string;
+      try {
+        ticket = await wsTicket();
+      } catch {
+        schedule();
+        return;
+      }
+      if (stopped) return;
+      const params: Record<string, string | number> = { ticket, cols: term.cols, rows: term.rows };
+      if (readOnly) params.mode = "ro";
+      const sock = new WebSocket(wsUrl(`/ws/projects/${projectId}/terminal`, params));
+      sock.binaryType = "arraybuffer";
+      ws = sock;
+      let exited = false;
+      sock.onopen = () => {
+        attempt = 0;
+        setConn("open");
+        term.reset();
+        sendResize();
+      };
+      sock.onmessage = (ev: MessageEvent<ArrayBuffer | string>) => {
+        if (typeof ev.data === "string") {
+          try {
+            const msg = JSON.parse(ev.data) as { type?: string };
+            if (msg.type === "exit") exited = true;
+          } catch {
+            // not a control frame
+          }
+          return;
+        }
+        term.write(new Uint8Array(ev.data));
+      };
+      sock.onclose = (ev) => {
+        if (ws !== sock || stopped) return;
+        ws = null;
+        if (ev.code === 4404) {
+          setConn("gone");
+          return;
+        }
+        if (exited || ev.code === 4000) {
+          setConn("ended");
+          term.write("\r\n\x1b[2m[session ended — press Reconnect to attach again]\x1b[0m\r\n");
+          return;
+        }
+        schedule();
+      };
+    };
+    const schedule = () => {
+      if (stopped) return;
+      setConn("reconnecting");
+      timer = setTimeout(() => void connect(), backoffDelay(attempt++));
+    };
+
+    const dataSub = term.onData(send);
+    const resizeSub = term.onResize(sendResize);
+    const ro = new ResizeObserver(() => {
+      try {
+        fit.fit();
+      } catch {
+        // hidden pane: nothing to fit
+      }
+    });
+    ro.observe(el);
+    void connect();
+    if (!readOnly && window.matchMedia("(pointer: fine)").matches) term.focus();
+
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      ro.disconnect();
+      dataSub.dispose();
+      resizeSub.dispose();
+      ws?.close(1000);
+      term.dispose();
+    };
+  }, [projectId, readOnly, generation]);
+
+  const label: Record<Conn, string> = {
+    connecting: "connecting…",
+    open: readOnly ? "attached, read-only" : "attached",
+    reconnecting: "reconnecting…",
+    ended: "session ended",
+    gone: "project not found",
+  };
+
+  return (
+    <div className="flex h-full min-h-0 flex-col bg-[#0b1120]">
+      <div className="flex flex-wrap items-center gap-2 border-b border-slate-700 bg-slate-900 px-2 py-1 text-sm text-slate-200">
+        <span role="status" className="flex items-center gap-1.5">
+          <span aria-hidden="true" className={cx("inline-block size-2 rounded-full", conn === "open" ? "bg-green-400" : conn === "reconnecting" || conn === "connecting" ? "bg-amber-400" : "bg-slate-500")} />
+          {label[conn]}
+        </span>
+        <label className="ml-auto flex items-center gap-1.5">
+          <input type="checkbox" checked={readOnly} onChange={(e) => setReadOnly(e.target.checked)} />
+          Read-only
+        </label>
+        {(conn === "ended" || conn === "gone") && (
+          <Button variant="ghost" className="min-h-8 py-1 text-slate-100" onClick={() => setGeneration((g) => g + 1)}>
+            Reconnect
+          </Button>
+        )}
+      </div>
+      <div ref={host} className="min-h-0 flex-1 overflow-hidden p-1" aria-label="Terminal" role="region" />
+      {!readOnly && (
+        <div role="toolbar" aria-label="Terminal keys" className="flex gap-1 overflow-x-auto border-t border-slate-700 bg-slate-900 p-1 lg:hidden">
+          {KEYS.map((k) => (
+            <button
+              key={k.name}
+              type="button"
+              aria-label={k.name}
+              // Keep focus (and the phone keyboard) in the terminal.
+              onMouseDown={(e) => e.preventDefault()}
+              onClick={() => sendRef.current(k.seq)}
+              className="min-h-10 min-w-11 flex-1 rounded bg-slate-800 px-2 font-mono text-slate-100 active:bg-slate-600"
+            >
+              {k.label}
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}

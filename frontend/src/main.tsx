@@ -1,0 +1,53 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { Toaster, toast } from "sonner";
+import { App } from "./App";
+import { ApiError, messageOf } from "./api/errors";
+import { applyTheme, getTheme, watchSystemTheme } from "./lib/theme";
+import "./index.css";
+
+applyTheme(getTheme());
+watchSystemTheme();
+
+const queryClient = new QueryClient({
+  queryCache: new QueryCache({
+    onError: (err, query) => {
+      // Background refetch failures of data already on screen get a toast; first loads show inline.
+      if (query.state.data !== undefined && !(err instanceof ApiError && err.status === 401)) toast.error(messageOf(err));
+    },
+  }),
+  mutationCache: new MutationCache({
+    onError: (err, _v, _c, mutation) => {
+      if (mutation.meta?.silent) return;
+      if (err instanceof ApiError && err.status === 401) return;
+      toast.error(messageOf(err));
+    },
+  }),
+  defaultOptions: {
+    queries: {
+      staleTime: 5_000,
+      retry: (count, err) => !(err instanceof ApiError && err.status < 500 && err.status !== 0) && count < 2,
+      refetchOnWindowFocus: true,
+    },
+  },
+});
+
+declare module "@tanstack/react-query" {
+  interface Register {
+    mutationMeta: { silent?: boolean };
+  }
+}
+
+if ("serviceWorker" in navigator && import.meta.env.PROD) {
+  void import("virtual:pwa-register").then(({ registerSW }) => registerSW({ immediate: true }));
+}
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <App />
+      <Toaster richColors closeButton position="top-center" theme="system" />
+    </QueryClientProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,114 @@
+import { useState, type FormEvent } from "react";
+import { useNavigate } from "react-router";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { toast } from "sonner";
+import { api, unwrap } from "../api/client";
+import { agentQuery, qk } from "../api/queries";
+import { useIdParam } from "../lib/params";
+import { usePageTitle } from "../components/PageTitle";
+import { PlanEditor, newStep, type DraftStep } from "../components/PlanEditor";
+import { Button, Card, PageHeader, TextArea, TextField } from "../components/ui";
+
+const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+export function slugify(name: string): string {
+  return name
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40)
+    .replace(/-+$/, "");
+}
+
+export default function NewProjectPage() {
+  const agentId = useIdParam("agentId") ?? 0;
+  const agent = useQuery(agentQuery(agentId));
+  const navigate = useNavigate();
+  const qc = useQueryClient();
+  usePageTitle("New project");
+  const [name, setName] = useState("");
+  const [slug, setSlug] = useState("");
+  const [goal, setGoal] = useState("");
+  const [arch, setArch] = useState("");
+  const [mode, setMode] = useState<"agent" | "manual">("agent");
+  const [steps, setSteps] = useState<DraftStep[]>([newStep()]);
+  const [budget, setBudget] = useState("");
+  const [touched, setTouched] = useState(false);
+
+  const effSlug = slug || slugify(name);
+  const errors = {
+    name: name.trim() ? null : "A name is required",
+    slug: !effSlug || SLUG_RE.test(effSlug) ? null : "Lowercase letters, digits and dashes; up to 40",
+    goal: goal.trim() ? null : "Describe the goal so the agent knows what done means",
+    steps: mode === "manual" && !steps.some((s) => s.title.trim()) ? "Add at least one step, or let the agent plan" : null,
+    budget: budget === "" || (/^\d+$/.test(budget) && Number(budget) > 0) ? null : "A whole number of tokens",
+  };
+  const valid = Object.values(errors).every((e) => !e);
+
+  const create = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/api/agents/{agent_id}/projects", {
+          params: { path: { agent_id: agentId } },
+          body: {
+            name: name.trim(),
+            slug: effSlug || null,
+            description: goal,
+            architecture: arch,
+            implementation_plan: mode === "manual" ? steps.filter((s) => s.title.trim()).map((s) => ({ title: s.title.trim(), detail: s.detail })) : [],
+            budget_tokens: budget ? Number(budget) : null,
+          },
+        }),
+      ),
+    onSuccess: (p) => {
+      void qc.invalidateQueries({ queryKey: qk.projects });
+      void qc.invalidateQueries({ queryKey: qk.agentProjects(agentId) });
+      toast.success(`Project “${p.name}” created — press Start when ready`);
+      navigate(`/projects/${p.id}`);
+    },
+  });
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    setTouched(true);
+    if (valid) create.mutate();
+  }
+  const show = (k: keyof typeof errors) => (touched ? errors[k] : null);
+
+  return (
+    <div className="mx-auto max-w-3xl">
+      <PageHeader title="New project">{agent.data && <p className="text-slate-700 dark:text-slate-300">for {agent.data.name}</p>}</PageHeader>
+      <form onSubmit={submit} noValidate className="space-y-4">
+        <Card className="space-y-4">
+          <TextField label="Project name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Eshop" required maxLength={100} error={show("name")} />
+          <TextField label="Folder name (slug)" value={slug} placeholder={slugify(name) || "eshop"} onChange={(e) => setSlug(e.target.value)} error={errors.slug} hint="The workspace folder; made from the name if empty." />
+          <TextArea label="Goal" value={goal} onChange={(e) => setGoal(e.target.value)} rows={5} required error={show("goal")} hint="What should exist when the agent is done?" />
+          <TextArea label="Architecture (optional)" value={arch} onChange={(e) => setArch(e.target.value)} rows={5} hint="Stack, structure, constraints." />
+        </Card>
+        <Card className="space-y-3">
+          <fieldset>
+            <legend className="text-sm font-medium">Plan</legend>
+            <div className="mt-2 flex flex-wrap gap-4">
+              <label className="flex items-center gap-2">
+                <input type="radio" name="plan-mode" checked={mode === "agent"} onChange={() => setMode("agent")} /> Let the agent plan
+              </label>
+              <label className="flex items-center gap-2">
+                <input type="radio" name="plan-mode" checked={mode === "manual"} onChange={() => setMode("manual")} /> Write the steps myself
+              </label>
+            </div>
+          </fieldset>
+          {mode === "manual" && <PlanEditor steps={steps} onChange={setSteps} />}
+          {show("steps") && <p className="text-sm text-red-700 dark:text-red-400">{errors.steps}</p>}
+          <TextField label="Token budget (optional)" inputMode="numeric" value={budget} onChange={(e) => setBudget(e.target.value.trim())} error={errors.budget} hint="The project pauses when it has used this many tokens." />
+        </Card>
+        <div className="flex gap-2">
+          <Button type="submit" variant="primary" busy={create.isPending} disabled={touched && !valid}>
+            Create project
+          </Button>
+          <Button onClick={() => navigate(-1)}>Cancel</Button>
+        </div>
+      </form>
+    </div>
+  );
+}

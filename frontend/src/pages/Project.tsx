@@ -1,0 +1,317 @@
+import { lazy, Suspense, useState, type FormEvent } from "react";
+import { useNavigate } from "react-router";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { toast } from "sonner";
+import { api, unwrap } from "../api/client";
+import { projectQuery, qk } from "../api/queries";
+import type { Id, PlanStep, ProjectPublic } from "../api/types";
+import { useIdParam } from "../lib/params";
+import { planProgress, STEP_ICON } from "../lib/plan";
+import { isActive } from "../lib/status";
+import { formatTokens } from "../lib/format";
+import { usePageTitle } from "../components/PageTitle";
+import { StatusBadge } from "../components/StatusBadge";
+import { ProgressBar } from "../components/ProgressBar";
+import { RelativeTime } from "../components/RelativeTime";
+import { ConfirmButton } from "../components/ConfirmButton";
+import { Button, ErrorBox, Loading, Spinner, TextArea, cx } from "../components/ui";
+import { useProjectEvents } from "../features/logs/useProjectEvents";
+import { LogsPane } from "../features/logs/LogsPane";
+
+const TerminalPane = lazy(() => import("../features/terminal/TerminalPane"));
+
+type Tab = "terminal" | "logs" | "description" | "architecture";
+const TABS: { id: Tab; label: string }[] = [
+  { id: "terminal", label: "Terminal" },
+  { id: "logs", label: "Logs" },
+  { id: "description", label: "Description" },
+  { id: "architecture", label: "Architecture" },
+];
+
+function Controls({ p }: { p: ProjectPublic }) {
+  const qc = useQueryClient();
+  const action = useMutation({
+    mutationFn: (a: "start" | "stop" | "restart") => {
+      const opts = { params: { path: { project_id: p.id } } };
+      if (a === "start") return unwrap(api.POST("/api/projects/{project_id}/start", opts));
+      if (a === "stop") return unwrap(api.POST("/api/projects/{project_id}/stop", opts));
+      return unwrap(api.POST("/api/projects/{project_id}/restart", opts));
+    },
+    onSuccess: (np) => {
+      qc.setQueryData(qk.project(np.id), np);
+      void qc.invalidateQueries({ queryKey: qk.projects, exact: true });
+    },
+  });
+  const busy = (a: string) => action.isPending && action.variables === a;
+  const active = isActive(p.status);
+  return (
+    <div className="flex flex-wrap gap-2">
+      {!active && (
+        <Button variant="primary" busy={busy("start")} disabled={action.isPending} onClick={() => action.mutate("start")}>
+          ▶ Start
+        </Button>
+      )}
+      {active && (
+        <Button busy={busy("stop")} disabled={action.isPending} onClick={() => action.mutate("stop")}>
+          ⏹ Stop
+        </Button>
+      )}
+      <Button busy={busy("restart")} disabled={action.isPending} onClick={() => action.mutate("restart")}>
+        ↻ Restart
+      </Button>
+    </div>
+  );
+}
+
+function NeedsHelp({ p }: { p: ProjectPublic }) {
+  const [text, setText] = useState("");
+  const reply = useMutation({
+    mutationFn: () => unwrap(api.POST("/api/projects/{project_id}/reply", { params: { path: { project_id: p.id } }, body: { text } })),
+    onSuccess: () => {
+      setText("");
+      toast.success("Reply sent to the agent");
+    },
+  });
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    if (text.trim()) reply.mutate();
+  }
+  return (
+    <section role="alert" aria-label="Needs help" className="rounded-lg border border-amber-400 bg-amber-50 p-3 text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-50">
+      <p className="font-semibold">⚠ needs help{p.status_reason ? ` — ${p.status_reason}` : ""}</p>
+      <form onSubmit={submit} className="mt-2 flex flex-col gap-2 sm:flex-row sm:items-end">
+        <div className="flex-1">
+          <label htmlFor="reply" className="sr-only">
+            Reply to the agent
+          </label>
+          <textarea
+            id="reply"
+            rows={2}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) submit(e);
+            }}
+            placeholder="Your answer (or type in the terminal)"
+            className="w-full rounded-md border border-amber-400 bg-white px-3 py-2 text-slate-900 dark:border-amber-700 dark:bg-slate-900 dark:text-slate-100"
+          />
+        </div>
+        <Button type="submit" variant="primary" busy={reply.isPending} disabled={!text.trim()}>
+          Reply
+        </Button>
+      </form>
+    </section>
+  );
+}
+
+function StepDiff({ projectId, n }: { projectId: Id; n: number }) {
+  const q = useQuery({
+    queryKey: ["projects", projectId, "diff", n],
+    queryFn: () => unwrap(api.GET("/api/projects/{project_id}/steps/{step}/diff", { params: { path: { project_id: projectId, step: n } } })),
+  });
+  if (q.isPending) return <Spinner />;
+  if (q.isError) return <p className="text-sm text-red-700 dark:text-red-400">{(q.error as Error).message}</p>;
+  return q.data.diff ? (
+    <pre className="mt-2 max-h-80 overflow-auto rounded bg-slate-100 p-2 text-xs dark:bg-slate-950">{q.data.diff}</pre>
+  ) : (
+    <p className="text-sm text-slate-600 dark:text-slate-400">No file changes recorded for this step.</p>
+  );
+}
+
+const STEP_CLS: Record<PlanStep["status"], string> = {
+  done: "text-green-700 dark:text-green-400",
+  running: "text-blue-700 dark:text-blue-300",
+  pending: "text-slate-500 dark:text-slate-400",
+  failed: "text-red-700 dark:text-red-400",
+  skipped: "text-slate-500 dark:text-slate-400",
+};
+
+function Plan({ p }: { p: ProjectPublic }) {
+  const prog = planProgress(p);
+  const [open, setOpen] = useState<number | null>(null);
+  return (
+    <section aria-labelledby="plan-h" className="space-y-2">
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
+        <h2 id="plan-h" className="font-semibold">
+          Plan
+        </h2>
+        <span aria-hidden="true" className="font-mono tracking-wider">
+          {p.implementation_plan.map((s, i) => (
+            <span key={i} className={STEP_CLS[s.status]}>
+              {STEP_ICON[s.status]}
+            </span>
+          ))}
+        </span>
+        <span className="text-sm text-slate-700 dark:text-slate-300">
+          {prog.total ? `Step ${prog.currentNumber} of ${prog.total} · ${prog.finished} done` : prog.label}
+        </span>
+      </div>
+      <ProgressBar percent={prog.percent} label="Plan progress" />
+      {p.implementation_plan.length > 0 && (
+        <details className="group">
+          <summary className="cursor-pointer text-sm text-blue-700 dark:text-blue-300">Show steps</summary>
+          <ol className="mt-2 space-y-1">
+            {p.implementation_plan.map((s, i) => (
+              <li key={i} className="rounded-md border border-slate-200 p-2 dark:border-slate-800">
+                <div className="flex items-start gap-2">
+                  <span className={cx("w-5 shrink-0 text-center font-mono", STEP_CLS[s.status])} aria-label={s.status}>
+                    {STEP_ICON[s.status]}
+                  </span>
+                  <div className="min-w-0 flex-1">
+                    <p className={cx(s.status === "running" && "font-semibold")}>
+                      {i + 1}. {s.title}
+                    </p>
+                    {s.detail && <p className="text-sm text-slate-600 dark:text-slate-400">{s.detail}</p>}
+                  </div>
+                  {(s.status === "done" || s.status === "failed") && (
+                    <Button variant="ghost" className="min-h-8 py-1" aria-expanded={open === i} onClick={() => setOpen(open === i ? null : i)}>
+                      {open === i ? "Hide changes" : `Changes in step ${i + 1}`}
+                    </Button>
+                  )}
+                </div>
+                {open === i && <StepDiff projectId={p.id} n={i} />}
+              </li>
+            ))}
+          </ol>
+        </details>
+      )}
+    </section>
+  );
+}
+
+function TextEditor({ p, field, label }: { p: ProjectPublic; field: "description" | "architecture"; label: string }) {
+  const qc = useQueryClient();
+  const [value, setValue] = useState(p[field]);
+  const save = useMutation({
+    mutationFn: () => unwrap(api.PUT("/api/projects/{project_id}", { params: { path: { project_id: p.id } }, body: { [field]: value } })),
+    onSuccess: (np) => {
+      qc.setQueryData(qk.project(np.id), np);
+      toast.success(`${label} saved`);
+    },
+  });
+  const dirty = value !== p[field];
+  return (
+    <div className="space-y-2 p-3">
+      <TextArea label={label} rows={14} value={value} onChange={(e) => setValue(e.target.value)} hint="The agent reads this when it composes the next step." />
+      <div className="flex gap-2">
+        <Button variant="primary" busy={save.isPending} disabled={!dirty} onClick={() => save.mutate()}>
+          Save {label.toLowerCase()}
+        </Button>
+        {dirty && <Button onClick={() => setValue(p[field])}>Discard</Button>}
+      </div>
+    </div>
+  );
+}
+
+export function ReconnectingBar({ show }: { show: boolean }) {
+  if (!show) return null;
+  return (
+    <div role="status" className="fixed inset-x-0 top-0 z-50 flex h-6 items-center justify-center bg-amber-400 text-xs font-medium text-amber-950">
+      <Spinner className="mr-2 size-3" /> reconnecting…
+    </div>
+  );
+}
+
+function ProjectView({ p }: { p: ProjectPublic }) {
+  const navigate = useNavigate();
+  const qc = useQueryClient();
+  const [tab, setTab] = useState<Tab>("terminal");
+  const events = useProjectEvents(p.id);
+  usePageTitle(p.name, p.status);
+  const del = useMutation({
+    mutationFn: () => unwrap(api.DELETE("/api/projects/{project_id}", { params: { path: { project_id: p.id } } })),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: qk.projects });
+      void qc.invalidateQueries({ queryKey: qk.agentProjects(p.agent_id) });
+      toast.success(`Project “${p.name}” deleted`);
+      navigate(`/agents/${p.agent_id}`);
+    },
+  });
+
+  return (
+    <div className="mx-auto flex max-w-6xl flex-col gap-3">
+      <ReconnectingBar show={events.status === "reconnecting"} />
+      <header className="flex flex-wrap items-start justify-between gap-3">
+        <div className="min-w-0">
+          <div className="flex flex-wrap items-center gap-2">
+            <h1 className="truncate text-2xl font-semibold">{p.name}</h1>
+            <StatusBadge status={p.status} />
+          </div>
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
+            <RelativeTime iso={p.last_activity_at ?? p.updated_at} prefix="active" /> · {formatTokens(p.input_tokens + p.output_tokens)} tokens
+            {p.budget_tokens ? ` of ${formatTokens(p.budget_tokens)}` : ""}
+            {p.status !== "needs_help" && p.status_reason ? ` · ${p.status_reason}` : ""}
+          </p>
+        </div>
+        <div className="flex flex-wrap gap-2">
+          <Controls p={p} />
+          <ConfirmButton variant="ghost" label="Delete" title={`Delete project “${p.name}”?`} body="Its logs and plan are removed. Workspace files stay on the server." confirmLabel={`Delete ${p.name}`} onConfirm={() => del.mutateAsync()} />
+        </div>
+      </header>
+      {events.detail && <ErrorBox error={events.detail} />}
+      {p.status === "needs_help" && <NeedsHelp p={p} />}
+      <section aria-label="Goal" className="space-y-1">
+        <p className="line-clamp-3 whitespace-pre-wrap text-slate-800 dark:text-slate-200">{p.description || <em>No goal written yet.</em>}</p>
+        {p.architecture && (
+          <details>
+            <summary className="cursor-pointer text-sm text-blue-700 dark:text-blue-300">Architecture</summary>
+            <p className="mt-1 whitespace-pre-wrap text-sm text-slate-700 dark:text-slate-300">{p.architecture}</p>
+          </details>
+        )}
+      </section>
+      <Plan p={p} />
+      <div className="overflow-hidden rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+        <div role="tablist" aria-label="Project views" className="grid grid-cols-4 gap-1 bg-slate-100 p-1 sm:flex sm:gap-0 sm:bg-transparent sm:p-0 sm:border-b sm:border-slate-200 dark:bg-slate-950 sm:dark:bg-transparent sm:dark:border-slate-800">
+          {TABS.map((t) => (
+            <button
+              key={t.id}
+              id={`tab-${t.id}`}
+              type="button"
+              role="tab"
+              aria-selected={tab === t.id}
+              aria-controls={`panel-${t.id}`}
+              tabIndex={tab === t.id ? 0 : -1}
+              onClick={() => setTab(t.id)}
+              onKeyDown={(e) => {
+                const i = TABS.findIndex((x) => x.id === tab);
+                const d = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+                if (d) {
+                  const next = TABS[(i + d + TABS.length) % TABS.length]!;
+                  setTab(next.id);
+                  document.getElementById(`tab-${next.id}`)?.focus();
+                }
+              }}
+              className={cx(
+                "min-h-10 truncate rounded-md px-2 py-2 text-sm font-medium sm:rounded-none sm:border-b-2 sm:px-4",
+                tab === t.id
+                  ? "bg-white text-slate-950 shadow-sm sm:border-blue-600 sm:shadow-none dark:bg-slate-800 dark:text-white sm:dark:bg-transparent sm:dark:border-blue-400"
+                  : "text-slate-700 hover:text-slate-950 sm:border-transparent dark:text-slate-300 dark:hover:text-white",
+              )}
+            >
+              {t.label}
+            </button>
+          ))}
+        </div>
+        <div id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} className={cx(tab === "terminal" || tab === "logs" ? "h-[60vh] min-h-80 lg:h-[calc(100vh-22rem)]" : "")}>
+          {tab === "terminal" && (
+            <Suspense fallback={<Loading label="Loading terminal…" />}>
+              <TerminalPane projectId={p.id} />
+            </Suspense>
+          )}
+          {tab === "logs" && <LogsPane logs={events.logs} />}
+          {tab === "description" && <TextEditor key={`d${p.id}`} p={p} field="description" label="Description" />}
+          {tab === "architecture" && <TextEditor key={`a${p.id}`} p={p} field="architecture" label="Architecture" />}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export default function ProjectPage() {
+  const id = useIdParam("projectId") ?? 0;
+  const q = useQuery(projectQuery(id));
+  usePageTitle(q.data?.name ?? "Project", q.data?.status ?? null);
+  if (q.isPending) return <Loading />;
+  if (q.isError) return <ErrorBox error={q.error} onRetry={() => void q.refetch()} />;
+  return <ProjectView p={q.data} />;
+}
