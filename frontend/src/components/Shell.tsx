@@ -14,6 +14,14 @@ const link = ({ isActive }: { isActive: boolean }) =>
     isActive ? "bg-slate-200 font-semibold text-slate-950 dark:bg-slate-800 dark:text-white" : "text-slate-700 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800",
   );
 
+function ShieldIcon() {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 16 16" className="size-4" fill="none" stroke="currentColor" strokeWidth="1.6">
+      <path d="M8 1.5l5.5 2v4c0 3.3-2.3 5.9-5.5 7-3.2-1.1-5.5-3.7-5.5-7v-4z" />
+    </svg>
+  );
+}
+
 function Nav({ onNavigate }: { onNavigate?: () => void }) {
   const user = useUser();
   const agents = useQuery(agentsQuery());
@@ -22,6 +30,11 @@ function Nav({ onNavigate }: { onNavigate?: () => void }) {
       <div className="mb-3 flex items-center gap-2 px-3 py-1">
         <img src="/favicon.svg" alt="" className="size-7" />
         <span className="text-lg font-semibold">AutoCode</span>
+        {onNavigate && (
+          <button type="button" aria-label="Close menu" onClick={onNavigate} className="ml-auto grid size-10 place-items-center rounded-md text-xl hover:bg-slate-200 dark:hover:bg-slate-800">
+            ✕
+          </button>
+        )}
       </div>
       <NavLink to="/" end className={link} onClick={onNavigate}>
         <span aria-hidden="true">▦</span> Dashboard
@@ -46,11 +59,11 @@ function Nav({ onNavigate }: { onNavigate?: () => void }) {
         </NavLink>
         {user.is_admin && (
           <NavLink to="/admin" className={link} onClick={onNavigate}>
-            <span aria-hidden="true">⛨</span> Admin
+            <ShieldIcon /> Admin
           </NavLink>
         )}
         <button type="button" className={cx(link({ isActive: false }), "w-full")} onClick={() => void session.logout()}>
-          <span aria-hidden="true">⎋</span> Sign out <span className="ml-auto truncate text-xs text-slate-600 dark:text-slate-400">{user.username}</span>
+          <span aria-hidden="true">↪</span> Sign out <span className="ml-auto truncate text-xs text-slate-600 dark:text-slate-400">{user.username}</span>
         </button>
       </div>
     </nav>

@@ -21,11 +21,11 @@ import { LogsPane } from "../features/logs/LogsPane";
 const TerminalPane = lazy(() => import("../features/terminal/TerminalPane"));
 
 type Tab = "terminal" | "logs" | "description" | "architecture";
-const TABS: { id: Tab; label: string }[] = [
-  { id: "terminal", label: "Terminal" },
-  { id: "logs", label: "Logs" },
-  { id: "description", label: "Description" },
-  { id: "architecture", label: "Architecture" },
+const TABS: { id: Tab; label: string; short: string }[] = [
+  { id: "terminal", label: "Terminal", short: "Terminal" },
+  { id: "logs", label: "Logs", short: "Logs" },
+  { id: "description", label: "Description", short: "Goal" },
+  { id: "architecture", label: "Architecture", short: "Arch" },
 ];
 
 function Controls({ p }: { p: ProjectPublic }) {
@@ -48,16 +48,16 @@ function Controls({ p }: { p: ProjectPublic }) {
     <div className="flex flex-wrap gap-2">
       {!active && (
         <Button variant="primary" busy={busy("start")} disabled={action.isPending} onClick={() => action.mutate("start")}>
-          ▶ Start
+          <span aria-hidden="true">▶</span> Start
         </Button>
       )}
       {active && (
         <Button busy={busy("stop")} disabled={action.isPending} onClick={() => action.mutate("stop")}>
-          ⏹ Stop
+          <span aria-hidden="true">■</span> Stop
         </Button>
       )}
       <Button busy={busy("restart")} disabled={action.isPending} onClick={() => action.mutate("restart")}>
-        ↻ Restart
+        <span aria-hidden="true">↻</span> Restart
       </Button>
     </div>
   );
@@ -233,7 +233,7 @@ function ProjectView({ p }: { p: ProjectPublic }) {
       <ReconnectingBar show={events.status === "reconnecting"} />
       <header className="flex flex-wrap items-start justify-between gap-3">
         <div className="min-w-0">
-          <div className="flex flex-wrap items-center gap-2">
+          <div className="sr-only flex-wrap items-center gap-2 lg:not-sr-only lg:flex">
             <h1 className="truncate text-2xl font-semibold">{p.name}</h1>
             <StatusBadge status={p.status} />
           </div>
@@ -270,6 +270,7 @@ function ProjectView({ p }: { p: ProjectPublic }) {
               role="tab"
               aria-selected={tab === t.id}
               aria-controls={`panel-${t.id}`}
+              aria-label={t.label}
               tabIndex={tab === t.id ? 0 : -1}
               onClick={() => setTab(t.id)}
               onKeyDown={(e) => {
@@ -288,11 +289,12 @@ function ProjectView({ p }: { p: ProjectPublic }) {
                   : "text-slate-700 hover:text-slate-950 sm:border-transparent dark:text-slate-300 dark:hover:text-white",
               )}
             >
-              {t.label}
+              <span className="sm:hidden">{t.short}</span>
+              <span className="hidden sm:inline">{t.label}</span>
             </button>
           ))}
         </div>
-        <div id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} className={cx(tab === "terminal" || tab === "logs" ? "h-[60vh] min-h-80 lg:h-[calc(100vh-22rem)]" : "")}>
+        <div id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} className={cx(tab === "terminal" || tab === "logs" ? "h-[75dvh] min-h-80 lg:h-[calc(100dvh-22rem)]" : "")}>
           {tab === "terminal" && (
             <Suspense fallback={<Loading label="Loading terminal…" />}>
               <TerminalPane projectId={p.id} />

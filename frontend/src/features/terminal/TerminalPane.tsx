@@ -159,7 +159,7 @@ export default function TerminalPane({ projectId }: { projectId: Id }) {
       </div>
       <div ref={host} className="min-h-0 flex-1 overflow-hidden p-1" aria-label="Terminal" role="region" />
       {!readOnly && (
-        <div role="toolbar" aria-label="Terminal keys" className="flex gap-1 overflow-x-auto border-t border-slate-700 bg-slate-900 p-1 lg:hidden">
+        <div role="toolbar" aria-label="Terminal keys" className="flex gap-1 border-t border-slate-700 bg-slate-900 p-1 lg:hidden">
           {KEYS.map((k) => (
             <button
               key={k.name}
@@ -168,7 +168,7 @@ export default function TerminalPane({ projectId }: { projectId: Id }) {
               // Keep focus (and the phone keyboard) in the terminal.
               onMouseDown={(e) => e.preventDefault()}
               onClick={() => sendRef.current(k.seq)}
-              className="min-h-10 min-w-11 flex-1 rounded bg-slate-800 px-2 font-mono text-slate-100 active:bg-slate-600"
+              className="min-h-10 min-w-0 flex-1 rounded bg-slate-800 px-1 font-mono text-slate-100 active:bg-slate-600"
             >
               {k.label}
             </button>
