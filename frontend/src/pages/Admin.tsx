@@ -59,6 +59,29 @@ function CreateUser() {
   );
 }
 
+function ServerHealth() {
+  const h = useQuery({ queryKey: qk.health, queryFn: () => unwrap(api.GET("/api/health")), refetchInterval: 30_000 });
+  if (!h.data) return null;
+  const yes = (b: boolean) => (b ? "✓ available" : "✕ missing");
+  return (
+    <Card>
+      <h2 className="mb-2 text-lg font-semibold">Server</h2>
+      <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+        <dt className="text-slate-600 dark:text-slate-400">Status</dt>
+        <dd>{h.data.status} · version {h.data.version}</dd>
+        <dt className="text-slate-600 dark:text-slate-400">Active projects</dt>
+        <dd>{h.data.active_projects}</dd>
+        <dt className="text-slate-600 dark:text-slate-400">tmux</dt>
+        <dd>{yes(h.data.tmux)}</dd>
+        <dt className="text-slate-600 dark:text-slate-400">Docker</dt>
+        <dd>{yes(h.data.docker)}</dd>
+        <dt className="text-slate-600 dark:text-slate-400">Claude Code</dt>
+        <dd>{yes(h.data.claude)}</dd>
+      </dl>
+    </Card>
+  );
+}
+
 export default function AdminPage() {
   const me = useUser();
   usePageTitle("Admin");
@@ -124,6 +147,7 @@ export default function AdminPage() {
         )}
       </Card>
       <CreateUser />
+      <ServerHealth />
     </div>
   );
 }
