@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from "react";
-import { NavLink, Outlet, useLocation } from "react-router";
+import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useQuery } from "@tanstack/react-query";
-import { agentsQuery } from "../api/queries";
+import { agentsQuery, projectsQuery } from "../api/queries";
+import { toast } from "sonner";
 import { useUser } from "../auth/useSession";
 import { session } from "../api/client";
 import { PageTitleProvider, usePageTitleState } from "./PageTitle";
@@ -22,7 +23,33 @@ function ShieldIcon() {
   );
 }
 
-function Nav({ onNavigate }: { onNavigate?: () => void }) {
+/** Counts projects waiting for the user and announces newcomers wherever the user is. */
+function useNeedsHelp(): number {
+  const projects = useQuery(projectsQuery());
+  const navigate = useNavigate();
+  const seen = useRef<Set<number> | null>(null);
+  const waiting = (projects.data ?? []).filter((p) => p.status === "needs_help");
+  useEffect(() => {
+    if (!projects.data) return;
+    const ids = new Set(waiting.map((p) => p.id));
+    if (seen.current) {
+      for (const p of waiting) {
+        if (!seen.current.has(p.id) && !window.location.pathname.endsWith(`/projects/${p.id}`)) {
+          toast.warning(`${p.name} needs help`, {
+            description: p.status_reason ?? undefined,
+            action: { label: "Open", onClick: () => navigate(`/projects/${p.id}`) },
+          });
+        }
+      }
+    }
+    seen.current = ids;
+    document.title = document.title.replace(/^\(\d+\) /, "");
+    if (ids.size) document.title = `(${ids.size}) ${document.title}`;
+  });
+  return waiting.length;
+}
+
+function Nav({ onNavigate, waiting }: { onNavigate?: () => void; waiting: number }) {
   const user = useUser();
   const agents = useQuery(agentsQuery());
   return (
@@ -38,6 +65,12 @@ function Nav({ onNavigate }: { onNavigate?: () => void }) {
       </div>
       <NavLink to="/" end className={link} onClick={onNavigate}>
         <span aria-hidden="true">▦</span> Dashboard
+        {waiting > 0 && (
+          <span className="ml-auto rounded-full bg-amber-200 px-2 text-xs font-semibold text-amber-950" title={`${waiting} need help`}>
+            ⚠ {waiting}
+            <span className="sr-only"> need help</span>
+          </span>
+        )}
       </NavLink>
       <h2 className="mt-4 px-3 text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">Agents</h2>
       <ul className="space-y-1">
@@ -70,12 +103,13 @@ function Nav({ onNavigate }: { onNavigate?: () => void }) {
   );
 }
 
-function TopBar({ onMenu }: { onMenu: () => void }) {
+function TopBar({ onMenu, waiting }: { onMenu: () => void; waiting: number }) {
   const { title, status } = usePageTitleState();
   return (
     <header className="sticky top-0 z-20 flex h-14 items-center gap-2 border-b border-slate-200 bg-white/95 px-2 backdrop-blur lg:hidden dark:border-slate-800 dark:bg-slate-900/95">
-      <button type="button" aria-label="Open menu" onClick={onMenu} className="grid size-10 place-items-center rounded-md text-xl hover:bg-slate-200 dark:hover:bg-slate-800">
+      <button type="button" aria-label={waiting ? `Open menu, ${waiting} need help` : "Open menu"} onClick={onMenu} className="relative grid size-10 place-items-center rounded-md text-xl hover:bg-slate-200 dark:hover:bg-slate-800">
         ☰
+        {waiting > 0 && <span aria-hidden="true" className="absolute right-1 top-1 size-2.5 rounded-full bg-amber-500" />}
       </button>
       <span className="min-w-0 flex-1 truncate text-lg font-semibold">{title}</span>
       {status && <StatusBadge status={status} />}
@@ -87,6 +121,7 @@ export function Shell() {
   const [open, setOpen] = useState(false);
   const drawer = useRef<HTMLDialogElement>(null);
   const location = useLocation();
+  const waiting = useNeedsHelp();
   useEffect(() => {
     if (open) drawer.current?.showModal();
     else drawer.current?.close();
@@ -96,7 +131,7 @@ export function Shell() {
     <PageTitleProvider>
       <div className="flex min-h-full">
         <aside className="sticky top-0 hidden h-screen w-60 shrink-0 border-r border-slate-200 bg-slate-100 lg:block dark:border-slate-800 dark:bg-slate-900">
-          <Nav />
+          <Nav waiting={waiting} />
         </aside>
         <dialog
           ref={drawer}
@@ -105,10 +140,10 @@ export function Shell() {
           onClick={(e) => e.target === drawer.current && setOpen(false)}
           className="m-0 h-full max-h-none w-72 max-w-[85vw] bg-slate-100 text-slate-900 backdrop:bg-black/50 lg:hidden dark:bg-slate-900 dark:text-slate-100"
         >
-          {open && <Nav onNavigate={() => setOpen(false)} />}
+          {open && <Nav waiting={waiting} onNavigate={() => setOpen(false)} />}
         </dialog>
         <div className="flex min-w-0 flex-1 flex-col">
-          <TopBar onMenu={() => setOpen(true)} />
+          <TopBar waiting={waiting} onMenu={() => setOpen(true)} />
           <main id="main" className="min-w-0 flex-1 p-3 sm:p-5 lg:p-6">
             <Outlet />
           </main>

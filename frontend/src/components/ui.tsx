@@ -137,7 +137,7 @@ export function PageHeader({ title, actions, children }: { title: ReactNode; act
   return (
     <header className="mb-4 flex flex-wrap items-start justify-between gap-3">
       <div className="min-w-0">
-        <h1 className="truncate text-2xl font-semibold">{title}</h1>
+        <h1 className="sr-only truncate text-2xl font-semibold lg:not-sr-only">{title}</h1>
         {children}
       </div>
       {actions && <div className="flex flex-wrap gap-2">{actions}</div>}
