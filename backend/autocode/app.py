@@ -47,7 +47,7 @@ _STATUS: dict[type[DomainError], int] = {
     Throttled: 429,
 }
 RESERVED_PREFIXES = ("api", "ws", "docs", "redoc", "openapi.json")
-WATCHDOG_SECONDS = 1.0
+WATCHDOG_SECONDS = 2.0
 REAPER_SECONDS = 60.0
 
 

@@ -30,7 +30,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     app = create_app(settings)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    # The sans-I/O WebSocket implementation costs less per terminal frame than the legacy one.
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, ws="websockets-sansio")
     return 0
 
 

@@ -289,6 +289,7 @@ class PlanStep(BaseModel):
     title: str
     detail: str = ""
     status: StepStatus = StepStatus.PENDING
+    summary: str | None = None  # what the step did, once it is done
 
 
 class ProjectCreate(Strict):

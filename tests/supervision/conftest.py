@@ -97,6 +97,8 @@ def server_env() -> dict[str, str]:
         "AUTOCODE_CLAUDE_COMMAND": str(CLI),
         "AUTOCODE_SUPERVISOR_TICK_SECONDS": "0.1",
         "AUTOCODE_RETRY_BACKOFF_MAX_SECONDS": "2",
+        # These tests are about the supervisor's own rules; the decision model has its own suite.
+        "AUTOCODE_BRAIN_ENABLED": "false",
     }
 
 

@@ -195,7 +195,7 @@ def test_killed_supervisor_is_restarted_and_resumes_the_same_step(platform: Plat
     assert any("restarting it in" in m for m in messages)
     assert any(m.startswith("Restarted after a crash") for m in messages)
     assert sum(1 for m in messages if m == "Step 1 done: Write the first file") == 1
-    assert (Path(project["workspace_path"]) / "two.txt").exists()
+    assert (Path(project["workspace_path"]) / "two.txt").exists(), platform.log_text(project["id"])
 
 
 def test_server_killed_mid_step_is_readopted_with_no_gap_in_events(platform: Platform) -> None:

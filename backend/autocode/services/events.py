@@ -97,6 +97,8 @@ class EventHub:
             await asyncio.sleep(self.interval)
 
     async def _tick(self) -> None:
+        if not self._subs:
+            return  # nobody listens; a new subscriber catches up from the database
         rows, versions = await asyncio.to_thread(self._poll, list(self._subs))
         for row in rows:
             assert row.id is not None

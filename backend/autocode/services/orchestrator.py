@@ -46,6 +46,7 @@ MAX_CRASHES = 3
 STOP_GRACE_SECONDS = 8.0
 HEARTBEAT_STALE = timedelta(seconds=90)
 CLAUDE_PROVIDERS = ("anthropic", "claude-code-oauth")
+_NOT_FOR_SUPERVISORS = {"admin_password", "admin_username"}
 
 
 def run_dir(data_dir: Path, project_id: int) -> Path:
@@ -72,7 +73,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """The settings as AUTOCODE_* variables, so a supervisor sees exactly the server's config."""
     env: dict[str, str] = {}
     for name, value in settings.model_dump().items():
-        if value is None:
+        if value is None or name in _NOT_FOR_SUPERVISORS:
             continue
         if isinstance(value, SecretStr):
             value = value.get_secret_value()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from autocode.supervisor.claude import (
     claude_argv,
     claude_env,
     claude_settings,
+    hook_command,
     seed_config_dir,
 )
 
@@ -43,10 +43,6 @@ def cli_policy(agent: Agent) -> Policy:
     # `auto` is decided by the supervisor's rules, so Claude Code must ask for everything it
     # would normally ask about; only `bypass` lets Claude Code skip its own prompts.
     return "bypass" if agent.permission_policy == "bypass" else "ask"
-
-
-def hook_command(run_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "autocode.hook", str(run_dir)]
 
 
 def _write_json(path: Path, data: dict[str, object]) -> None:

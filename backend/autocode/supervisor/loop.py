@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import time
 from dataclasses import asdict, dataclass, field
@@ -35,8 +36,9 @@ from autocode.services import keys as key_service
 from autocode.services.orchestrator import CLAUDE_PROVIDERS, run_dir
 from autocode.services.projects import add_log
 from autocode.supervisor import identity, launch, policy
+from autocode.supervisor.brain import Brain, BrainConfig, BrainUnavailable
 from autocode.supervisor.claude import TranscriptReader, find_transcript, project_dir_name
-from autocode.supervisor.screen import Screen, ScreenState, read_screen
+from autocode.supervisor.screen import DIALOG_ACCEPT, Screen, ScreenState, read_screen
 
 log = logging.getLogger(__name__)
 
@@ -45,24 +47,27 @@ START_TIMEOUT = 90.0
 SAME_ERROR_LIMIT = 3
 CRASH_LIMIT = 3
 FALLBACK_IDLE_SECONDS = 3.0
+FOLLOW_UP_LIMIT = 5
+PROMPT_LOST_SECONDS = 10.0
+PROMPT_LOST = "Claude Code did not start working on the prompt"
+BRAIN_COOLDOWN = 120.0
+IDLE_TICK = 1.0  # while a human is asked, a slower look is enough
+STALLED = "stalled: no output for too long"
+USAGE_LIMIT = re.compile(r"usage limit|limit reached|limit will reset|out of (?:extra )?usage", re.I)
 
 
-def strip_side_panel(text: str) -> str:
-    """Cut off the panel Claude Code draws on the right of wide terminals (a `│` column)."""
-    lines = text.split("\n")
-    counts: dict[int, int] = {}
-    for line in lines:
-        for i, ch in enumerate(line):
-            if ch == "│" and i >= 40:
-                counts[i] = counts.get(i, 0) + 1
-    if not counts:
-        return text
-    column, hits = max(counts.items(), key=lambda kv: kv[1])
-    filled = sum(1 for line in lines if line.strip())
-    if hits < max(5, int(filled * 0.6)):
-        return text
-    return "\n".join(line[:column].rstrip() if len(line) > column and line[column] == "│" else line
-                     for line in lines)
+_SPINNER_LINE = re.compile(r"^\s*[·✢✳✶✻✽*]\s")
+
+
+def _error_kind(error: str) -> str:
+    """An error without what changes between occurrences (ids, counters, times)."""
+    return re.sub(r"\b(?:req|msg|toolu)_\w+|[0-9a-f]{8,}(?:-[0-9a-f]{4,})*|\d+", "#", error).strip()[:500]
+
+
+def _fingerprint(text: str) -> str:
+    """The screen without what moves while nothing happens (spinner, timers, token counts)."""
+    lines = [ln for ln in text.split("\n") if not _SPINNER_LINE.match(ln) and "esc to interrupt" not in ln]
+    return re.sub(r"\d+", "#", "\n".join(lines))
 
 
 class Stopped(Exception):
@@ -88,6 +93,7 @@ class Turn:
     stop_seen: bool = False
     texts: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -95,6 +101,8 @@ class TurnResult:
     ok: bool
     error: str | None
     texts: list[str]
+    actions: list[str] = field(default_factory=list)
+    context_tokens: int = 0
 
 
 @dataclass
@@ -140,6 +148,10 @@ class Supervisor:
         self._last_beat = 0.0
         self._screen = Screen(ScreenState.UNKNOWN)
         self._screen_text = ""
+        self._screen_print = ""
+        self._brain: Brain | None = None
+        self._brain_failed = False
+        self._brain_retry_at = 0.0
         self._last_change = time.monotonic()
         self._retry_logged: tuple[int | None, int | None] = (None, None)
         self._logged_calls: set[str] = set()
@@ -288,8 +300,10 @@ class Supervisor:
             if turn is not None and float(event.get("received_at", 0)) >= turn.sent_at - 1:
                 if name in ("UserPromptSubmit", "PreToolUse", "PostToolUse"):
                     turn.busy_seen = True
-                elif name == "Stop":
+                elif name in ("Stop", "StopFailure"):
                     turn.stop_seen = True
+                    if name == "StopFailure" and event.get("error"):
+                        turn.errors.append(str(event.get("error"))[:1000])
         reader = self._transcript_reader()
         if reader is not None:
             update = reader.read()
@@ -301,6 +315,8 @@ class Supervisor:
                 self._logged_calls.add(call.tool_use_id)
                 label = f"{call.tool} {call.target}" if call.target else call.tool
                 self.log(LogLevel.ACTION, label[:500], {"tool": call.tool, "target": call.target})
+                if turn is not None:
+                    turn.actions.append(label[:300])
             for err in update.api_errors:
                 self.log(LogLevel.ERROR, f"Claude Code: {err[:500]}")
                 if turn is not None:
@@ -327,10 +343,13 @@ class Supervisor:
             screen = Screen(ScreenState.EXITED)
             text = ""
         else:
-            screen = Screen(ScreenState.EXITED) if info.dead else read_screen(strip_side_panel(text))
+            screen = Screen(ScreenState.EXITED) if info.dead else read_screen(text)
         if text != self._screen_text:
             self._screen_text = text
-            self._last_change = time.monotonic()
+            print_ = _fingerprint(text)
+            if print_ != self._screen_print:
+                self._screen_print = print_
+                self._last_change = time.monotonic()
         if screen.state != self._screen.state:
             self.update_project(screen_state=screen.state.value)
         self._screen = screen
@@ -366,12 +385,22 @@ class Supervisor:
             time.sleep(self.settings.supervisor_tick_seconds)
 
     def _answer_dialog(self, screen: Screen) -> None:
-        yes = next((i for i, o in enumerate(screen.options) if o.lower().startswith("yes")), None)
-        if yes is None:
+        """Accept a start-up dialog (trust, API key, bypass): arrow to the option, then Enter."""
+        accept = DIALOG_ACCEPT.get(screen.state)
+        if accept is None:
             return
-        self.log(LogLevel.AGENT_DECISION, f"Answered Claude Code's {screen.state.value.replace('_', ' ')}: "
-                 f"{screen.options[yes]}", {"reason": "the workspace and key were set up by AutoCode"})
-        self.runtime.send_keys(self.user.username, self.target, str(yes + 1))
+        key, option = accept
+        for _ in range(4):
+            if self._screen.selected == option or self._screen.state != screen.state:
+                break
+            self.runtime.send_keys(self.user.username, self.target, key)
+            self.sleep(0.2)
+            self.tick()
+        if self._screen.state != screen.state:
+            return
+        self.log(LogLevel.AGENT_DECISION, f"Answered Claude Code's {screen.state.value.replace('_', ' ')}: {option}",
+                 {"reason": "the workspace and key were set up by AutoCode"})
+        self.runtime.send_keys(self.user.username, self.target, "Enter")
         self.sleep(0.5)
 
     # -- Claude Code ---------------------------------------------------------------------------
@@ -441,6 +470,22 @@ class Supervisor:
                 time.sleep(0.05)
         raise ClaudeGone("Claude Code did not take the prompt")
 
+    def _check_adopted_turn(self, turn: Turn) -> None:
+        """A turn saved by an earlier supervisor: forget it if its prompt was never submitted."""
+        if turn.busy_seen or turn.stop_seen:
+            return
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline and not (turn.busy_seen or turn.stop_seen):
+            screen = self.tick()
+            if screen.state in (ScreenState.BUSY, ScreenState.PERMISSION, ScreenState.RETRYING):
+                turn.busy_seen = True
+            time.sleep(self.settings.supervisor_tick_seconds)
+        if not (turn.busy_seen or turn.stop_seen):
+            self.log(LogLevel.AGENT_DECISION, "The previous supervisor stopped before its prompt was taken; "
+                     "sending it again", {"reason": "adopted turn never started"})
+            self.state.turn = None
+            self._save_state()
+
     def wait_turn(self) -> TurnResult:
         """Watch the current turn until it ends, answering permission questions on the way."""
         turn = self.state.turn
@@ -456,6 +501,11 @@ class Supervisor:
                 self.answer_permission(screen)
                 idle_since = None
                 continue
+            if screen.state == ScreenState.QUESTION:
+                self.answer_question(screen)
+                idle_since = None
+                self._last_change = time.monotonic()
+                continue
             if screen.state in (ScreenState.BUSY, ScreenState.RETRYING):
                 turn.busy_seen = True
                 idle_since = None
@@ -470,14 +520,14 @@ class Supervisor:
             elif screen.state in (ScreenState.IDLE, ScreenState.ERROR):
                 idle_since = idle_since or now
                 error = screen.error if screen.state == ScreenState.ERROR else None
-                if turn.stop_seen or (turn.busy_seen and now - idle_since >= FALLBACK_IDLE_SECONDS) or (
-                    screen.turn_finished and now - idle_since >= FALLBACK_IDLE_SECONDS
-                ):
+                if turn.stop_seen or (turn.busy_seen and now - idle_since >= FALLBACK_IDLE_SECONDS):
                     if error is None and turn.errors and not turn.texts:
                         error = turn.errors[-1]
-                    return self._end_turn(TurnResult(ok=error is None, error=error, texts=list(turn.texts)))
-                if now - turn.sent_at > self.settings.stall_seconds + 30 and not turn.busy_seen:
-                    return self._end_turn(TurnResult(ok=False, error="Claude Code never started the turn", texts=[]))
+                    context = self.reader.last_usage.context_tokens if self.reader and self.reader.last_usage else 0
+                    return self._end_turn(TurnResult(ok=error is None, error=error, texts=list(turn.texts),
+                                                     actions=list(turn.actions), context_tokens=context))
+                if not turn.busy_seen and now - idle_since > PROMPT_LOST_SECONDS:
+                    return self._end_turn(TurnResult(ok=False, error=PROMPT_LOST, texts=[]))
             elif screen.state in (ScreenState.TRUST_DIALOG, ScreenState.KEY_DIALOG, ScreenState.BYPASS_DIALOG):
                 self._answer_dialog(screen)
             time.sleep(self.settings.supervisor_tick_seconds)
@@ -489,10 +539,13 @@ class Supervisor:
 
     def _stalled(self) -> TurnResult:
         self.log(LogLevel.AGENT_DECISION, f"No output for {self.settings.stall_seconds:.0f}s while busy; "
-                 "interrupting Claude Code", {"reason": "stall"})
-        self.runtime.send_keys(self.user.username, self.target, "Escape")
-        self.wait_for({ScreenState.IDLE, ScreenState.ERROR}, 30)
-        return self._end_turn(TurnResult(ok=False, error="stalled: no output for too long", texts=[]))
+                 "pressing Ctrl+C to interrupt Claude Code", {"reason": "stall"})
+        self.runtime.send_keys(self.user.username, self.target, "C-c")
+        try:
+            self.wait_for({ScreenState.IDLE, ScreenState.ERROR}, 30)
+        except ClaudeGone:
+            raise
+        return self._end_turn(TurnResult(ok=False, error=STALLED, texts=[]))
 
     # -- permissions and humans ------------------------------------------------------------------
 
@@ -515,13 +568,33 @@ class Supervisor:
             turn = self.state.turn
             self.send_prompt(text, kind="reply", index=turn.index if turn else -1)
 
-    def _press_menu_key(self, key: str) -> None:
+    def answer_question(self, screen: Screen) -> None:
+        """Claude Code asks a multiple-choice question: the brain picks, else a human does."""
+        turn = self.state.turn
+        index = turn.index if turn is not None and turn.index >= 0 else self.project.current_step
+        options = "\n".join(f"{i}. {o}" for i, o in enumerate(screen.options, start=1))
+        question = screen.question or "Claude Code asks a question"
+        steering = SupervisorSteering(self, index, allow_send=False)
+        self.ask_brain(f"Claude Code asks you to choose: {question}\n{options}\n\nPick one with press_key "
+                       "(the option's digit); use ask_human only if the project context cannot decide.", steering)
+        if self.tick().state != ScreenState.QUESTION:
+            return
+        reply = self.need_help(f"Claude Code asks: {question} {options}".strip(), waiting_on_permission=True)
+        if reply is None:
+            return
+        key, text = policy.reply_keys(reply)
+        self._press_menu_key(key or "Escape", state=ScreenState.QUESTION)
+        if text:
+            self.wait_for({ScreenState.IDLE, ScreenState.ERROR}, 60)
+            self.send_prompt(text, kind="reply", index=index)
+
+    def _press_menu_key(self, key: str, *, state: ScreenState = ScreenState.PERMISSION) -> None:
         """Press a menu key once the menu has settled; press again if it was not taken."""
         settled = self._screen_text
         deadline = time.monotonic() + 2
         while time.monotonic() < deadline:  # a menu drawn a moment ago may not take keys yet
             time.sleep(0.1)
-            if self.tick().state != ScreenState.PERMISSION:
+            if self.tick().state != state:
                 return
             if self._screen_text == settled:
                 break
@@ -530,7 +603,7 @@ class Supervisor:
             self.runtime.send_keys(self.user.username, self.target, key)
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
-                if self.tick().state != ScreenState.PERMISSION:
+                if self.tick().state != state:
                     return
                 time.sleep(0.05)
 
@@ -551,10 +624,12 @@ class Supervisor:
                     if text:
                         self.log(LogLevel.AGENT_DECISION, "Going on with your reply", {"reply": text[:500]})
                         return text
-                if waiting_on_permission and screen.state not in (ScreenState.PERMISSION, ScreenState.UNKNOWN):
+                if waiting_on_permission and screen.state not in (
+                    ScreenState.PERMISSION, ScreenState.QUESTION, ScreenState.UNKNOWN
+                ):
                     self.log(LogLevel.AGENT_DECISION, "You answered in the terminal; going on")
                     return None
-                time.sleep(self.settings.supervisor_tick_seconds)
+                time.sleep(max(self.settings.supervisor_tick_seconds, IDLE_TICK))
         finally:
             if not self.stopping:
                 back = previous if previous != ProjectStatus.NEEDS_HELP.value else ProjectStatus.RUNNING.value
@@ -587,6 +662,7 @@ class Supervisor:
         self.update_project(implementation_plan=steps, current_step=0, status=ProjectStatus.RUNNING.value)
 
     def run_step(self, index: int) -> None:
+        """Send one step and work on it until it is done: retries, crashes, decisions, humans."""
         project = self.reload_project()
         step = project.implementation_plan[index]
         title = str(step.get("title", ""))
@@ -598,15 +674,22 @@ class Supervisor:
         else:
             self.update_project(current_step=index)
         errors: list[str] = []
+        approach_changed = False
         crashes = 0
+        follow_ups = 0
         note: str | None = None
+        summary = ""
         while True:
             try:
                 turn = self.state.turn
+                if turn is not None and turn.kind in ("step", "reply") and turn.index == index:
+                    self._check_adopted_turn(turn)
+                    turn = self.state.turn
                 if turn is None or turn.kind not in ("step", "reply") or turn.index != index:
                     summaries = [str(s.get("summary", "")) for s in self.project.implementation_plan[:index]]
                     prompt = identity.step_prompt(self.project, index, summaries=summaries, note=note)
                     self.send_prompt(prompt, kind="step", index=index)
+                note = None
                 result = self.wait_turn()
             except ClaudeGone as exc:
                 crashes += 1
@@ -616,31 +699,201 @@ class Supervisor:
                     reply = self.need_help(f"Claude Code keeps exiting during step {n}: {exc}")
                     note = f"The human says: {reply}" if reply else None
                     crashes = 0
+                self.log(LogLevel.AGENT_DECISION, "Restarting Claude Code and sending the step again",
+                         {"reason": "Claude Code's process ended", "resume": bool(self.project.claude_session_id)})
                 self.ensure_claude(resume=True)
                 note = note or "Claude Code was restarted; continue this step where it stopped."
                 continue
             if result.ok:
-                break
+                self._compact_if_full(result)
+                verdict, summary, follow_up = self._evaluate(index, result)
+                if verdict == "done":
+                    break
+                if verdict == "follow_up":
+                    follow_ups += 1
+                    if follow_ups > FOLLOW_UP_LIMIT:
+                        self.log(LogLevel.AGENT_DECISION, f"Step {n}: {FOLLOW_UP_LIMIT} follow-ups sent; "
+                                 "counting the step as done", {"reason": "follow-up limit"})
+                        summary = summary or (result.texts[-1] if result.texts else "")
+                        break
+                    continue  # a follow-up prompt is running: watch that turn
+                # verdict == "failed": the human decides how to go on
+                self.set_step(index, StepStatus.FAILED)
+                reply = self.need_help(f"Step {n} ({title}) failed: {summary}")
+                self.set_step(index, StepStatus.RUNNING)
+                note = f"The human says: {reply}" if reply else "Try the step again."
+                continue
             error = result.error or "unknown error"
-            errors.append(error)
-            same = sum(1 for e in errors if e == error)
-            if same >= SAME_ERROR_LIMIT:
-                reply = self.need_help(f"Step {n} failed {same} times with the same error: {error}")
+            if USAGE_LIMIT.search(error):
+                self._wait_for_usage_limit(error)
+                note = "The usage limit has reset; continue the step."
+                continue
+            errors.append(_error_kind(error))
+            same = sum(1 for e in errors if e == errors[-1])
+            if same >= SAME_ERROR_LIMIT and approach_changed:
+                reply = self.need_help(f"Step {n} keeps failing with the same error, even with another "
+                                       f"approach: {error}")
                 errors.clear()
+                approach_changed = False
                 note = f"The human says: {reply}" if reply else "Try again."
                 continue
+            if same >= SAME_ERROR_LIMIT:
+                approach_changed = True
+                note = self._another_approach(index, error)
+                continue
             delay = min(self.settings.retry_backoff_max_seconds, 5.0 * 2 ** (len(errors) - 1))
+            if error == STALLED:
+                note = (f"You were interrupted because nothing happened for {self.settings.stall_seconds:.0f}s."
+                        " Say in one line what happened, then continue the step.")
+                delay = 0
+            else:
+                note = f"The previous attempt ended with this error: {error}. Continue the step."
             self.log(LogLevel.AGENT_DECISION, f"Step {n} ended with an error; retrying in {delay:.0f}s",
-                     {"error": error, "attempt": len(errors)})
+                     {"error": error, "attempt": len(errors), "reason": "errors are retried with backoff"})
             self.sleep(delay)
-            note = f"The previous attempt ended with this error: {error}. Continue the step."
-        summary = (result.texts[-1] if result.texts else "").strip().replace("\n", " ")[:300]
+        summary = (summary or (result.texts[-1] if result.texts else "")).strip().replace("\n", " ")[:300]
         commit = checkpoints.commit_step(self.workspace, step=n, title=title)
         self.set_step(index, StepStatus.DONE, summary=summary)
         self.update_project(current_step=min(index + 1, len(self.project.implementation_plan)))
         self.log(LogLevel.INFO, f"Step {n} done: {title}",
                  {"step": n, "commit": commit, "summary": summary, "state": {"step": n, "status": "done"}})
         self._append_history(f"Step {n} done: {title}. {summary}")
+
+    # -- decisions -----------------------------------------------------------------------------
+
+    def brain(self) -> Brain | None:
+        """The nanobot brain for this agent's model, if it can be used (built on first need)."""
+        if self._brain is not None or self._brain_failed or not self.settings.brain_enabled:
+            return self._brain
+        provider = self.agent.model.partition("/")[0]
+        with Session(self.engine) as s:
+            assert self.user.id is not None
+            cred = key_service.credential(s, keys=self.keys, user_id=self.user.id, provider=provider)
+        if cred is None:
+            self._brain_failed = True
+            self.log(LogLevel.INFO, f"No '{provider}' key for the agent's model {self.agent.model}: "
+                     "decisions are made by rules only")
+            return None
+        nb = self.workspace / ".nanobot"
+        ident = (nb / "IDENTITY.md").read_text() if (nb / "IDENTITY.md").is_file() else ""
+        self._brain = Brain(BrainConfig(
+            model=self.agent.model, api_key=cred.secret, base_url=cred.base_url, identity=ident,
+            nanobot_dir=nb, workspace=self.workspace, tools=tuple(self.agent.tools),
+            mcp_servers=dict(self.agent.mcp_servers),
+        ))
+        return self._brain
+
+    def ask_brain(self, situation: str, steering: SupervisorSteering) -> str | None:
+        """One decision by the brain; None when it is unavailable (rules decide instead)."""
+        brain = self.brain()
+        if brain is None or time.monotonic() < self._brain_retry_at:
+            return None
+        try:
+            decision = brain.decide(situation, steering)
+        except BrainUnavailable as exc:
+            # Do not wait on a broken endpoint at every decision: rules decide for a while.
+            self._brain_retry_at = time.monotonic() + BRAIN_COOLDOWN
+            self.log(LogLevel.ERROR, f"The decision model is unavailable: {exc}; rules decide for the next "
+                     f"{BRAIN_COOLDOWN:.0f}s", {"error": str(exc)[:500]})
+            return None
+        self.log(LogLevel.AGENT_DECISION, f"Decided: {decision.text.strip()[:300] or 'no comment'}",
+                 {"actions": [name for name, _ in decision.actions], "reason": decision.text[:1000]})
+        return decision.text
+
+    def _situation(self, index: int, result: TurnResult, headline: str) -> str:
+        step = self.project.implementation_plan[index]
+        status = checkpoints.workspace_status(self.workspace)
+        texts = "\n".join(t.strip() for t in result.texts[-3:]) or "(no text)"
+        actions = "\n".join(f"- {a}" for a in result.actions[-20:]) or "- (no tool calls)"
+        return "\n".join([
+            headline,
+            f"Step {index + 1} of {len(self.project.implementation_plan)}: {step.get('title', '')}",
+            str(step.get("detail", "")),
+            "", "What Claude Code said at the end of its turn:", texts,
+            "", "Its tool calls in this turn:", actions,
+            "", "Changed files (git status --short):", status or "(nothing changed)",
+            "", "Decide with your tools: mark_step_done(summary) if the step is done and verifiable;"
+            " send_text(text) to answer a question Claude Code asked or to give precise instructions;"
+            " mark_step_failed(reason) if it cannot be done; revise_plan(steps, reason) if the remaining"
+            " plan should change; ask_human(question) only if you cannot decide.",
+        ])
+
+    def _evaluate(self, index: int, result: TurnResult) -> tuple[str, str, bool]:
+        """After a clean turn: 'done', 'follow_up' (a prompt was sent) or 'failed', with a summary."""
+        steering = SupervisorSteering(self, index)
+        text = self.ask_brain(self._situation(index, result, "Claude Code finished a turn."), steering)
+        if steering.sent:
+            return "follow_up", "", True
+        if steering.failed is not None:
+            return "failed", steering.failed, False
+        if steering.done is not None:
+            return "done", steering.done, False
+        last = (result.texts[-1] if result.texts else "").strip()
+        if text is None and last.endswith("?"):
+            # Rules cannot answer a question from Claude Code: that is a human's call.
+            reply = self.need_help(f"Claude Code asks: {last[-500:]}")
+            if reply:
+                self.send_prompt(reply, kind="reply", index=index)
+                return "follow_up", "", True
+            return "follow_up", "", True
+        reason = "the turn ended cleanly" if text is None else "the decision model gave no verdict"
+        self.log(LogLevel.AGENT_DECISION, f"Step {index + 1} counts as done: {reason}", {"reason": reason})
+        return "done", last, False
+
+    def _another_approach(self, index: int, error: str) -> str:
+        """The same error three times: ask for a different approach (brain, else a rule)."""
+        result = TurnResult(ok=False, error=error, texts=[])
+        steering = SupervisorSteering(self, index, allow_send=False)
+        text = self.ask_brain(self._situation(
+            index, result, f"The step failed {SAME_ERROR_LIMIT} times with the same error: {error}. "
+            "Reply with instructions for a different approach (plain text, no tool call needed)."), steering)
+        note = (text or "").strip() or (
+            f"The same error happened {SAME_ERROR_LIMIT} times: {error}. Stop and take a different approach:"
+            " rethink the cause, change the method, and verify the result before you finish."
+        )
+        self.log(LogLevel.AGENT_DECISION, f"Same error {SAME_ERROR_LIMIT} times; asking for another approach",
+                 {"error": error, "instructions": note[:1000], "reason": "repeated error"})
+        return note
+
+    def _compact_if_full(self, result: TurnResult) -> None:
+        limit = int(self.settings.context_window_tokens * self.settings.context_compact_ratio)
+        if result.context_tokens < limit:
+            return
+        plan = self.reload_project().implementation_plan
+        done = [f"{i + 1}. {s.get('title', '')}: {s.get('summary', '')}" for i, s in enumerate(plan)
+                if s.get("status") == "done"]
+        summary = (f"Project {self.project.name}. Goal: {self.project.description.strip()[:500]}. "
+                   f"Done so far: {'; '.join(done) or 'nothing yet'}. "
+                   f"Current step: {self.project.current_step + 1}.")
+        self.log(LogLevel.AGENT_DECISION,
+                 f"Context nearly full ({result.context_tokens} of {self.settings.context_window_tokens} tokens);"
+                 " compacting with a state summary", {"reason": "context window", "summary": summary})
+        self.send_prompt(f"/compact Keep this state: {summary}", kind="compact", index=-1)
+        self.wait_turn()
+
+    def _wait_for_usage_limit(self, error: str) -> None:
+        previous = self.reload_project().status
+        wait = self.settings.usage_limit_wait_seconds
+        self.update_project(status=ProjectStatus.PAUSED.value, status_reason=f"Usage limit reached: {error[:300]}")
+        self.log(LogLevel.AGENT_DECISION, f"Usage limit reached; paused, resuming by itself in {wait:.0f}s",
+                 {"error": error, "state": {"status": "paused"}, "reason": "usage limit"})
+        self.sleep(wait)
+        self.update_project(status=previous if previous != ProjectStatus.PAUSED.value else ProjectStatus.RUNNING.value,
+                            status_reason=None)
+        self.log(LogLevel.INFO, "Resuming after the usage limit", {"state": {"status": "running"}})
+
+    def revise_plan(self, index: int, steps: list[dict[str, str]], reason: str) -> str:
+        plan = [dict(s) for s in self.reload_project().implementation_plan]
+        kept = plan[: index + 1]
+        new = [{"title": str(s.get("title", ""))[:200], "detail": str(s.get("detail", ""))[:2000],
+                "status": StepStatus.PENDING.value} for s in steps if str(s.get("title", "")).strip()]
+        if not new and len(plan) > index + 1:
+            return "refused: the revised plan has no steps"
+        self.update_project(implementation_plan=kept + new)
+        self.log(LogLevel.AGENT_DECISION, f"Plan revised: {reason}"[:500],
+                 {"before": [s.get("title") for s in plan[index + 1:]], "after": [s["title"] for s in new],
+                  "reason": reason, "state": {"plan": "revised"}})
+        return f"plan revised: {len(new)} remaining steps"
 
     def _append_history(self, line: str) -> None:
         path = self.workspace / ".nanobot" / "HISTORY.md"
@@ -671,6 +924,7 @@ class Supervisor:
                                 current_step=len(self.project.implementation_plan))
             self.log(LogLevel.INFO, f"All {len(self.project.implementation_plan)} steps are done",
                      {"state": {"status": "completed"}})
+            self._stop_claude()
             self._finish(InstanceStatus.EXITED, "completed")
             return 0
         except Stopped:
@@ -680,10 +934,64 @@ class Supervisor:
         except Paused as exc:
             self.update_project(status=ProjectStatus.PAUSED.value, status_reason=str(exc))
             self.log(LogLevel.AGENT_DECISION, f"Paused: {exc}", {"state": {"status": "paused"}})
+            self._stop_claude()
             self._finish(InstanceStatus.EXITED, str(exc))
             return 0
+
+    def _stop_claude(self) -> None:
+        """Free Claude Code's memory once nothing is left to do (a start resumes its conversation)."""
+        try:
+            self.runtime.kill_window(self.user.username, self.target)
+        except RuntimeErrorBase as exc:
+            log.warning("could not stop claude code", extra={"error": str(exc)})
+        if self._brain is not None:
+            self._brain.close()
 
     def _finish(self, status: InstanceStatus, reason: str) -> None:
         self.set_instance(status=status.value, ended_at=utcnow(), exit_reason=reason)
         self.state.turn = None
         self._save_state()
+
+
+class SupervisorSteering:
+    """The brain's tools, acting on this supervisor for the current step."""
+
+    def __init__(self, supervisor: Supervisor, index: int, *, allow_send: bool = True) -> None:
+        self.sup = supervisor
+        self.index = index
+        self.allow_send = allow_send
+        self.sent = False
+        self.done: str | None = None
+        self.failed: str | None = None
+
+    def send_text(self, text: str) -> str:
+        if not self.allow_send:
+            return "not now: reply with your instructions as text instead"
+        if self.sent:
+            return "a message was already sent; wait for Claude Code's answer"
+        self.sup.log(LogLevel.AGENT_DECISION, f"Told Claude Code: {text.strip()[:300]}", {"text": text[:2000]})
+        self.sup.send_prompt(text, kind="reply", index=self.index)
+        self.sent = True
+        return "sent; Claude Code is working on it"
+
+    def press_key(self, key: str) -> str:
+        if not re.fullmatch(r"Enter|Escape|C-c|C-u|Tab|Up|Down|[1-9]", key):
+            return f"refused: {key!r} is not an allowed key"
+        self.sup.log(LogLevel.AGENT_DECISION, f"Pressed {key}", {"key": key})
+        self.sup.runtime.send_keys(self.sup.user.username, self.sup.target, key)
+        return f"pressed {key}"
+
+    def mark_step_done(self, summary: str) -> str:
+        self.done = summary.strip() or "done"
+        return "recorded: step done"
+
+    def mark_step_failed(self, reason: str) -> str:
+        self.failed = reason.strip() or "failed"
+        return "recorded: step failed"
+
+    def revise_plan(self, steps: list[dict[str, str]], reason: str) -> str:
+        return self.sup.revise_plan(self.index, steps, reason)
+
+    def ask_human(self, question: str) -> str:
+        reply = self.sup.need_help(question)
+        return reply or "(the human answered in the terminal)"

@@ -94,6 +94,24 @@ _EXIT_MARK = re.compile(r"claude exited\b|^Pane is dead\b|^\[(?:process|exited).
 _SHELL_PROMPT = re.compile(r"[$#%] ?$")
 
 
+def strip_side_panel(text: str) -> str:
+    """Cut off the panel Claude Code draws on the right of wide terminals (a `│` column)."""
+    lines = text.split("\n")
+    counts: dict[int, int] = {}
+    for line in lines:
+        for i, ch in enumerate(line):
+            if ch == "│" and i >= 40:
+                counts[i] = counts.get(i, 0) + 1
+    if not counts:
+        return text
+    column, hits = max(counts.items(), key=lambda kv: kv[1])
+    filled = sum(1 for line in lines if line.strip())
+    if hits < max(5, int(filled * 0.6)):
+        return text
+    return "\n".join(line[:column].rstrip() if len(line) > column and line[column] == "│" else line
+                     for line in lines)
+
+
 def _window(text: str) -> list[str]:
     # The UI is anchored at the bottom with the conversation at the top and blank rows in
     # between, so the window is the last WINDOW non-blank lines, not the last screen rows.
@@ -211,7 +229,7 @@ def _menu(lines: list[str]) -> Screen | None:
 
 def read_screen(text: str) -> Screen:
     """Classify a captured screen and extract what the supervisor needs from it."""
-    lines = _window(text)
+    lines = _window(strip_side_panel(text))
     if not lines:
         return Screen(ScreenState.UNKNOWN)
     joined = "\n".join(lines)
@@ -299,4 +317,4 @@ def classify(text: str) -> ScreenState:
     return read_screen(text).state
 
 
-__all__ = ["DIALOG_ACCEPT", "NBSP", "WINDOW", "Screen", "ScreenState", "classify", "read_screen"]
+__all__ = ["DIALOG_ACCEPT", "NBSP", "WINDOW", "Screen", "ScreenState", "classify", "read_screen", "strip_side_panel"]
