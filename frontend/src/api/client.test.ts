@@ -53,6 +53,6 @@ describe("API client", () => {
       message: "Project is already running",
     });
     vi.stubGlobal("fetch", vi.fn(async () => json(422, { detail: [{ loc: ["body", "username"], msg: "String should match pattern" }] })));
-    await expect(unwrap(api.POST("/api/users", { body: { username: "B", password: "x" } }))).rejects.toThrow("username: String should match pattern");
+    await expect(unwrap(api.POST("/api/users", { body: { username: "B", password: "x", is_admin: false } }))).rejects.toThrow("username: String should match pattern");
   });
 });
