@@ -6,7 +6,7 @@ scripted fake Anthropic endpoint (tests/fakes/fake_anthropic.py), all on this ma
 
 A. latency - one project with a plan of --steps tiny steps (each writes one file), watched by
    a WS /ws/projects/{id}/events client. For each step: the time from Claude Code's Stop hook
-   (its `received_at` in <data>/run/projects/<id>/hooks.jsonl) to the arrival of the
+   (its `received_at` in <data>/users/<user>/.autocode/projects/<id>/hooks.jsonl) to the arrival of the
    "Step K done" log frame, split into Stop -> log row written (the row's timestamp: the
    supervisor's share) and row -> frame arrival (the server's event pump and socket); and
    Stop -> the first state frame showing step K done. The supervisor's VmRSS (and Claude
@@ -309,8 +309,12 @@ class Events:
         self.thread.join(5)
 
 
-def hook_events(data: Path, project_id: int) -> list[dict[str, Any]]:
-    path = data / "run" / "projects" / str(project_id) / "hooks.jsonl"
+def hook_events(data: Path, project_id: int, username: str = "admin") -> list[dict[str, Any]]:
+    from autocode.supervisor.launch import hooks_dir
+
+    path = hooks_dir(data, username, project_id) / "hooks.jsonl"
+    if not path.exists():  # runs of the code before hooks moved into the user's tree
+        path = data / "run" / "projects" / str(project_id) / "hooks.jsonl"
     out = []
     with contextlib.suppress(OSError):
         for line in path.read_text().splitlines():

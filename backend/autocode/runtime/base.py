@@ -302,6 +302,10 @@ class Runtime(ABC):
         """The path as processes in the user's sessions see it (for argv and env values)."""
 
     @abstractmethod
+    def prepare_dir(self, username: str, path: Path) -> str:
+        """Make a directory in the user's tree usable by their sessions; its runtime path."""
+
+    @abstractmethod
     def idle_seconds(self, username: str) -> float | None:
         """Seconds since the user's sessions last showed activity; None when not up."""
 
@@ -325,6 +329,10 @@ class TmuxRuntime(Runtime):
     @abstractmethod
     def _workdir(self, username: str, cwd: Path) -> str:
         """The directory as tmux sees it (checked to be inside the user's workspace)."""
+
+    def prepare_dir(self, username: str, path: Path) -> str:
+        """Create the directory (owned by the sessions' user) and return its runtime path."""
+        return self._workdir(username, path)
 
     @staticmethod
     def _check_argv(argv: Sequence[str], secrets: Sequence[str]) -> None:

@@ -17,19 +17,28 @@ MAX_DIFF_BYTES = 2_000_000
 
 def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     git = shutil.which("git") or "git"
+    # In a container the workspace belongs to the container's user; trust exactly this one.
+    trust = ["-c", f"safe.directory={root.resolve()}"]
     return subprocess.run(
-        [git, "-C", str(root), *GIT_IDENTITY, *args],
+        [git, "-C", str(root), *trust, *GIT_IDENTITY, *args],
         capture_output=True, text=True, timeout=60, check=check,
     )
+
+
+class CheckpointFailed(Exception):
+    """git could not record a step (the message says why)."""
 
 
 def commit_step(root: Path, *, step: int, title: str) -> str | None:
     """Commit everything in the workspace for a finished step; the commit id, if any."""
     if not (root / ".git").exists():
         return None
-    _git(root, "add", "-A")
     message = f"Step {step}: {title}\n\n{STEP_TRAILER}: {step}\n"
-    _git(root, "commit", "-q", "--allow-empty", "-m", message)
+    try:
+        _git(root, "add", "-A")
+        _git(root, "commit", "-q", "--allow-empty", "-m", message)
+    except subprocess.CalledProcessError as exc:
+        raise CheckpointFailed((exc.stderr or str(exc)).strip()[:500]) from exc
     return _git(root, "rev-parse", "HEAD").stdout.strip() or None
 
 

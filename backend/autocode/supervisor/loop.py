@@ -140,6 +140,7 @@ class Supervisor:
         self.user = user
         self.run_dir = run_dir(settings.data_path, self.project_id)
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.hooks_file = launch.hooks_dir(settings.data_path, user.username, self.project_id) / "hooks.jsonl"
         self.workspace = Path(project.workspace_path)
         self.target = f"{project.tmux_session}:{sessions.AGENT_WINDOW}"
         self.state = self._load_state()
@@ -165,7 +166,7 @@ class Supervisor:
         try:
             raw = json.loads(self._state_path().read_text())
         except (OSError, ValueError):
-            hooks = self.run_dir / "hooks.jsonl"
+            hooks = self.hooks_file
             inbox = self.run_dir / "inbox.jsonl"
             # A fresh start ignores what earlier runs left behind.
             return Persisted(
@@ -273,9 +274,17 @@ class Supervisor:
                 self.reader = TranscriptReader(path)
         return self.reader
 
+    def _host_path(self, seen: str) -> Path:
+        """A path as Claude Code reports it (maybe inside the container), on this machine."""
+        root = self.settings.data_path / "users" / self.user.username
+        inside = self.runtime.runtime_path(self.user.username, root)
+        if seen == inside or seen.startswith(inside.rstrip("/") + "/"):
+            return root / seen[len(inside):].lstrip("/")
+        return Path(seen)
+
     def _follow_transcript(self, path_text: str) -> None:
         """Hooks name the transcript Claude Code writes now (a resumed session may start a new file)."""
-        path = Path(path_text)
+        path = self._host_path(path_text)
         if self.reader is not None and self.reader.path == path:
             return
         seen = self.reader.seen_message_ids if self.reader is not None else set()
@@ -287,7 +296,7 @@ class Supervisor:
         if self.stopping:
             raise Stopped()
         self.heartbeat()
-        events, self.state.hooks_offset = self._read_jsonl(self.run_dir / "hooks.jsonl", self.state.hooks_offset)
+        events, self.state.hooks_offset = self._read_jsonl(self.hooks_file, self.state.hooks_offset)
         turn = self.state.turn
         for event in events:
             name = str(event.get("hook_event_name", ""))
@@ -425,8 +434,8 @@ class Supervisor:
             raise Paused("No Anthropic key or Claude subscription token; add one in Settings")
         resume_id = self.project.claude_session_id if resume else None
         plan = launch.prepare(
-            settings=self.settings, user=self.user, agent=self.agent, project=self.project,
-            credential=credential, run_dir=self.run_dir, resume_session_id=resume_id,
+            settings=self.settings, runtime=self.runtime, user=self.user, agent=self.agent,
+            project=self.project, credential=credential, resume_session_id=resume_id,
         )
         self.runtime.new_window(username, self.project.tmux_session, window=sessions.AGENT_WINDOW,
                                 command=plan.argv, cwd=plan.cwd, env=plan.env)
@@ -752,7 +761,11 @@ class Supervisor:
                      {"error": error, "attempt": len(errors), "reason": "errors are retried with backoff"})
             self.sleep(delay)
         summary = (summary or (result.texts[-1] if result.texts else "")).strip().replace("\n", " ")[:300]
-        commit = checkpoints.commit_step(self.workspace, step=n, title=title)
+        try:
+            commit = checkpoints.commit_step(self.workspace, step=n, title=title)
+        except checkpoints.CheckpointFailed as exc:
+            commit = None  # the work is done and on disk; only its history entry is missing
+            self.log(LogLevel.ERROR, f"Could not record step {n} in the workspace's git history: {exc}")
         self.set_step(index, StepStatus.DONE, summary=summary)
         self.update_project(current_step=min(index + 1, len(self.project.implementation_plan)))
         self.log(LogLevel.INFO, f"Step {n} done: {title}",
