@@ -28,13 +28,12 @@ npm --prefix tools/claude-code ci --no-audit --no-fund --loglevel=error
 export PATH="$ROOT/tools/claude-code/node_modules/.bin:$PATH"
 claude --version
 
-if [ -f frontend/package.json ]; then
-  step "frontend: install, type check, unit tests, build"
-  npm --prefix frontend ci --no-audit --no-fund --loglevel=error
-  npm --prefix frontend run typecheck
-  npm --prefix frontend test
-  npm --prefix frontend run build
-fi
+step "frontend: install, type check, unit tests, build, size budget"
+npm --prefix frontend ci --no-audit --no-fund --loglevel=error
+npm --prefix frontend run typecheck
+npm --prefix frontend test
+npm --prefix frontend run build
+npm --prefix frontend run size
 
 step "docker engine and the workspace image"
 bash scripts/ensure-docker.sh
