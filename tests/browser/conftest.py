@@ -115,14 +115,34 @@ def settle(page: Any) -> None:
     )
 
 
-def shoot(page: Any, name: str) -> None:
-    """Screenshot the current page at 390×844 and at 1440×900, then restore the viewport."""
+def dismiss_toasts(page: Any) -> None:
+    """Close the toasts so they do not hide the page in its screenshot."""
+    toasts = page.locator("[data-sonner-toast]")
+    for _ in range(10):
+        if toasts.count() == 0:
+            break
+        try:
+            toasts.first.locator("[data-close-button]").click(force=True, timeout=2_000)
+        except Exception:  # it went away on its own meanwhile
+            pass
+    page.wait_for_function("() => document.querySelectorAll('[data-sonner-toast]').length === 0", timeout=10_000)
+
+
+def shoot(page: Any, name: str, ready: str | None = None) -> None:
+    """Screenshot the current page at 390×844 and at 1440×900, then restore the viewport.
+
+    `ready` is a JS predicate awaited after each resize (e.g. the terminal has redrawn).
+    """
     SHOTS.mkdir(parents=True, exist_ok=True)
+    dismiss_toasts(page)
     original = page.viewport_size
     notes: dict[str, Any] = {}
     for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(size)
         settle(page)
+        if ready:
+            page.wait_for_function(ready, timeout=15_000)
+            settle(page)
         overflow = page.evaluate(
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )

@@ -44,6 +44,20 @@ def phone_nav(page: Any, link: str) -> None:
     expect(drawer).to_be_hidden()
 
 
+# After a resize tmux redraws the screen for the new size: wait until the rows show the text and
+# have stopped changing for half a second (polled, with a deadline).
+TERMINAL_QUIET = """async () => {
+  const rows = () => document.querySelector('.xterm-rows')?.innerText ?? '';
+  let last = rows(), quiet = 0;
+  for (const end = Date.now() + 10000; Date.now() < end; ) {
+    await new Promise(r => setTimeout(r, 100));
+    const now = rows();
+    if (now === last && now.includes('%s')) { if (++quiet >= 5) return true; } else { quiet = 0; last = now; }
+  }
+  return false;
+}"""
+
+
 def terminal_text(page: Any) -> str:
     return str(page.evaluate("() => document.querySelector('.xterm-rows')?.innerText ?? ''"))
 
@@ -165,7 +179,7 @@ def test_admin_invites_a_user_who_builds_an_agent_and_uses_the_terminal(
     page.wait_for_function(
         "() => /keybar-42/.test(document.querySelector('.xterm-rows')?.innerText ?? '')", timeout=20_000
     )
-    shoot(page, "06-project-terminal")
+    shoot(page, "06-project-terminal", ready=TERMINAL_QUIET % "keybar-42")
     # after the resizes the terminal is still attached and answering
     page.locator(".xterm-helper-textarea").focus()
     page.keyboard.type("echo again-$((2*21))")
