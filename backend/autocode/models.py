@@ -385,6 +385,20 @@ class StepDiff(BaseModel):
     diff: str
 
 
+class FileEntry(BaseModel):
+    name: str
+    path: str
+    kind: str
+    size: int
+
+
+class FileText(BaseModel):
+    path: str
+    size: int
+    text: str | None
+    truncated: bool
+
+
 class ScreenText(BaseModel):
     text: str
 

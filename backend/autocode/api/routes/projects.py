@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
 
 from autocode.api.deps import ContextDep, CurrentUser, ProjectDep, SessionDep, SettingsDep
-from autocode.models import LogLevel, LogPublic, ProjectPublic, ProjectUpdate, ReplyRequest, ScreenText, StepDiff
+from autocode.models import (
+    FileEntry,
+    FileText,
+    LogLevel,
+    LogPublic,
+    ProjectPublic,
+    ProjectUpdate,
+    ReplyRequest,
+    ScreenText,
+    StepDiff,
+)
 from autocode.services import projects as project_service
-from autocode.services import checkpoints, sessions
+from autocode.services import checkpoints, files, sessions
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -97,3 +109,32 @@ def reply(body: ReplyRequest, project: ProjectDep, session: SessionDep, ctx: Con
 def step_diff(project: ProjectDep, step: Annotated[int, Path(ge=1, le=1000)]) -> StepDiff:
     """What one step (1-based) changed in the workspace, from its checkpoint commit."""
     return checkpoints.step_diff(project, step)
+
+
+@router.get("/{project_id}/files")
+def list_files(project: ProjectDep, path: Annotated[str, Query(max_length=1000)] = "") -> list[FileEntry]:
+    """One folder of the workspace (path relative to it)."""
+    return [FileEntry(name=e.name, path=e.path, kind=e.kind, size=e.size) for e in files.list_dir(project, path)]
+
+
+@router.get("/{project_id}/files/content")
+def read_file(project: ProjectDep, path: Annotated[str, Query(min_length=1, max_length=1000)]) -> FileText:
+    """A file of the workspace as text (first MB; `text` is null for binary files)."""
+    content = files.read_file(project, path)
+    return FileText(path=content.path, size=content.size, text=content.text, truncated=content.truncated)
+
+
+@router.get(
+    "/{project_id}/archive",
+    response_class=Response,
+    responses={200: {"content": {"application/gzip": {}}, "description": "the workspace as .tar.gz"}},
+)
+def download_archive(project: ProjectDep) -> Response:
+    """The whole workspace as a .tar.gz download (written to a temporary file, then streamed)."""
+    path = files.archive(project)
+    return FileResponse(
+        path,
+        media_type="application/gzip",
+        filename=f"{project.slug}.tar.gz",
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
