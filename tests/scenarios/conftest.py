@@ -45,18 +45,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 class Scenario(Platform):
     brain: FakeOpenAI | None = None
 
-    def project(self, plan: list[dict[str, str]] | None, *, policy: str = "auto", **fields: Any) -> dict[str, Any]:
-        agent = self.api.http.post(
-            "/api/agents", json={"name": "Dev", "model": "openai/gpt-test", "permission_policy": policy,
-                                 "identity": "You supervise a careful engineer."}
-        )
-        assert agent.status_code == 201, agent.text
-        body = {"name": fields.pop("name", "Shop"), "implementation_plan": plan or [], **fields}
-        r = self.api.http.post(f"/api/agents/{agent.json()['id']}/projects", json=body)
-        assert r.status_code == 201, r.text
-        result: dict[str, Any] = r.json()
-        return result
-
     def decisions(self, project_id: int) -> list[str]:
         return [e["message"] for e in self.logs(project_id) if e["level"] == "agent_decision"]
 
@@ -75,7 +63,8 @@ def scenario(server: ServerProcess) -> Iterator[Scenario]:
         r = user.http.post("/api/keys", json=body)
         assert r.status_code == 201, r.text
     try:
-        yield Scenario(fake=claude, server=server, api=user, data=server.data_dir, brain=brain)
+        yield Scenario(fake=claude, server=server, api=user, data=server.data_dir, brain=brain,
+                       agent_fields={"model": "openai/gpt-test", "identity": "You supervise a careful engineer."})
     finally:
         for project in user.http.get("/api/projects").json():
             if project["status"] in ("running", "planning", "needs_help"):

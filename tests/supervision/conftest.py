@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,11 @@ class Platform:
         self.server = ServerProcess(self.data, port=port, env=server_env())
         self.api = Api(self.server.base, "admin", ADMIN_PASSWORD)
 
+    agent_fields: dict[str, Any] = field(default_factory=lambda: {"model": "anthropic/claude-test"})
+
     def project(self, plan: list[dict[str, str]] | None, *, policy: str = "auto", **fields: Any) -> dict[str, Any]:
         agent = self.api.http.post(
-            "/api/agents", json={"name": "Dev", "model": "anthropic/claude-test", "permission_policy": policy}
+            "/api/agents", json={"name": "Dev", **self.agent_fields, "permission_policy": policy}
         )
         assert agent.status_code == 201, agent.text
         body = {"name": fields.pop("name", "Shop"), "implementation_plan": plan or [], **fields}
