@@ -192,3 +192,38 @@ def test_8_a_failing_brain_leaves_the_project_safe(scenario: Scenario) -> None:
     # never a crash loop: one supervisor instance did all of it
     assert done["instance"]["status"] == "exited"
     assert not any("restarting it in" in e["message"] for e in scenario.logs(project["id"]))
+
+
+def test_9_the_brain_revises_the_remaining_plan(scenario: Scenario) -> None:
+    assert scenario.brain is not None
+    scenario.fake.on_prompt("GO-R1", claude.write("r1.txt", "1\n"), claude.text("r1 done"))
+    scenario.fake.on_prompt("Now do step 2: Write r2 and r3 together",
+                            claude.write("r23.txt", "2+3\n"), claude.text("r2 and r3 done"))
+    revised = [{"title": "Write r2 and r3 together", "detail": "one file is enough"}]
+    scenario.brain.on_message("Step 1 of 3", call("revise_plan", steps=revised, reason="steps 2 and 3 belong together"),
+                              call("mark_step_done", summary="r1 written"), reply("Revised."))
+    scenario.brain.on_message("Step 2 of 2", call("mark_step_done", summary="r2+r3 written"), reply("Done."))
+    project = scenario.project([{"title": "Write r1", "detail": "GO-R1"}, {"title": "Write r2"}, {"title": "Write r3"}])
+    scenario.start(project["id"])
+    done = scenario.wait_status(project["id"], "completed")
+    assert [(s["title"], s["status"]) for s in done["implementation_plan"]] == [
+        ("Write r1", "done"), ("Write r2 and r3 together", "done")
+    ]
+    assert (workspace(project) / "r23.txt").exists()
+    revision = next(e for e in scenario.logs(project["id"]) if e["message"].startswith("Plan revised:"))
+    assert revision["level"] == "agent_decision"
+    assert revision["data"]["before"] == ["Write r2", "Write r3"]
+    assert revision["data"]["after"] == ["Write r2 and r3 together"]
+
+
+def test_10_a_token_budget_pauses_the_project(scenario: Scenario) -> None:
+    scenario.fake.on_prompt("GO-SPEND", claude.write("spent.txt", "x\n", input_tokens=6000),
+                            claude.text("spent", input_tokens=6000))
+    project = scenario.project([{"title": "Spend", "detail": "GO-SPEND"}, {"title": "Never", "detail": "GO-NEVER"}],
+                               budget_tokens=5000)
+    scenario.start(project["id"])
+    paused = scenario.wait_status(project["id"], "paused")
+    assert paused["status_reason"].startswith("Token budget reached (")
+    assert paused["input_tokens"] + paused["output_tokens"] >= 5000
+    assert any(d.startswith("Paused: Token budget reached") for d in scenario.decisions(project["id"]))
+    assert not any("GO-NEVER" in r.prompt for r in scenario.fake.calls())
