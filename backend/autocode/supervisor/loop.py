@@ -950,6 +950,11 @@ class Supervisor:
             self._stop_claude()
             self._finish(InstanceStatus.EXITED, str(exc))
             return 0
+        except Exception as exc:
+            # The watchdog restarts this process; the reason must be in the project's log.
+            self.log(LogLevel.ERROR, f"The supervisor stopped on an error: {type(exc).__name__}: {exc}"[:1000])
+            self._save_state()
+            raise
 
     def _stop_claude(self) -> None:
         """Free Claude Code's memory once nothing is left to do (a start resumes its conversation)."""
