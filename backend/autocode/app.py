@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from sqlmodel import Session
@@ -244,6 +245,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(terminal.router)
     app.include_router(events.router)
     _mount_pwa(app, settings)
+    # Compressed answers for the embedded default (behind Caddy, Caddy compresses too).
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 
