@@ -112,7 +112,7 @@ export default function AdminPage() {
                   <th scope="col" className="py-2 pr-3">User</th>
                   <th scope="col" className="py-2 pr-3">Agents</th>
                   <th scope="col" className="py-2 pr-3">Projects</th>
-                  <th scope="col" className="py-2 pr-3">Since</th>
+                  <th scope="col" className="hidden py-2 pr-3 sm:table-cell">Since</th>
                   <th scope="col" className="py-2"><span className="sr-only">Actions</span></th>
                 </tr>
               </thead>
@@ -126,7 +126,7 @@ export default function AdminPage() {
                     </td>
                     <td className="py-2 pr-3">{u.agent_count}</td>
                     <td className="py-2 pr-3">{u.project_count}</td>
-                    <td className="py-2 pr-3"><RelativeTime iso={u.created_at} /></td>
+                    <td className="hidden py-2 pr-3 sm:table-cell"><RelativeTime iso={u.created_at} /></td>
                     <td className="py-2 text-right">
                       {u.id !== me.id && (
                         <ConfirmButton

@@ -23,7 +23,7 @@ const TerminalPane = lazy(() => import("../features/terminal/TerminalPane"));
 
 type Tab = "terminal" | "logs" | "files" | "description" | "architecture";
 const TABS: { id: Tab; label: string; short: string }[] = [
-  { id: "terminal", label: "Terminal", short: "Terminal" },
+  { id: "terminal", label: "Terminal", short: "Term" },
   { id: "logs", label: "Logs", short: "Logs" },
   { id: "files", label: "Files", short: "Files" },
   { id: "description", label: "Description", short: "Goal" },
