@@ -12,7 +12,7 @@ export default defineConfig({
     VitePWA({
       registerType: "autoUpdate",
       injectRegister: null,
-      includeAssets: ["favicon.svg", "offline.html", "apple-touch-icon.png"],
+      includeAssets: ["favicon.svg", "offline.html", "apple-touch-icon.png", "theme-init.js"],
       manifest: {
         name: "AutoCode",
         short_name: "AutoCode",
