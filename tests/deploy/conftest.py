@@ -57,11 +57,15 @@ def fetch(
     """One raw HTTP/1.1 request: no automatic decompression, redirects or retries."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
     try:
-        if chunked and body is not None:
-            pieces = (body[i : i + 65536] for i in range(0, len(body), 65536))
-            conn.request(method, path, body=pieces, headers=dict(headers or {}), encode_chunked=True)
-        else:
-            conn.request(method, path, body=body, headers=dict(headers or {}))
+        try:
+            if chunked and body is not None:
+                pieces = (body[i : i + 65536] for i in range(0, len(body), 65536))
+                conn.request(method, path, body=pieces, headers=dict(headers or {}), encode_chunked=True)
+            else:
+                conn.request(method, path, body=body, headers=dict(headers or {}))
+        except (BrokenPipeError, ConnectionResetError):
+            # A server may answer (413) and close before the whole body is sent: read that answer.
+            pass
         r = conn.getresponse()
         try:
             data = r.read()

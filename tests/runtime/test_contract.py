@@ -130,7 +130,8 @@ def test_pane_death_is_detected(runtime: Runtime, new_user: Callable[[], str]) -
     eventually(lambda: "last-words" in runtime.capture(user, tgt))
     assert not runtime.pane_info(user, tgt).dead
     runtime.send_keys(user, tgt, "Enter")
-    info = eventually(lambda: (i := runtime.pane_info(user, tgt)) and i.dead and i)
+    # tmux marks the pane dead a moment before it records the exit status: wait for both.
+    info = eventually(lambda: (i := runtime.pane_info(user, tgt)) and i.dead and i.dead_status is not None and i)
     assert info.dead_status == 3 and info.pid is None
     # tmux scrolls the dead pane's last screen into the history to print its notice.
     assert "last-words" in runtime.capture(user, tgt, history=200)
