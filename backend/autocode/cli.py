@@ -30,8 +30,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     app = create_app(settings)
-    # The sans-I/O WebSocket implementation costs less per terminal frame than the legacy one.
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, ws="websockets-sansio")
+    # The sans-I/O WebSocket implementation costs less per terminal frame than the legacy one;
+    # per-message deflate would add CPU and latency to every keystroke echo and output burst.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
+    )
     return 0
 
 
