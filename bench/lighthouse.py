@@ -224,7 +224,7 @@ def main() -> int:
             f"/api/agents/{agent['id']}/projects",
             json={"name": "Eshop", "description": "A small tea shop.", "implementation_plan": plan},
         ).json()
-        main_js = next(ref for ref, _ in files if ref.endswith(".js"))
+        main_js = max((f for f in files if f[0].endswith(".js")), key=lambda f: f[1])[0]
         head = httpx.get(server.base + main_js, headers={"Accept-Encoding": "gzip, br"})
         encoding = head.headers.get("content-encoding") or "none"
         wire_kb = int(head.headers.get("content-length") or len(head.content)) / 1024
