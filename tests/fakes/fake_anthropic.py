@@ -22,13 +22,14 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import PurePosixPath
 from typing import Any
+
+from tests.fakes import scripted
 
 _CWD_RE = re.compile(r"Primary working directory: (\S+)")
 _ids = itertools.count(1)
@@ -293,19 +294,16 @@ def _as_reply(r: ReplyLike) -> Reply:
     return Reply(blocks=[r])
 
 
-@dataclass
-class Rule:
-    match: Callable[[Request], bool]
-    respond: Responder
-    times: int | None = None  # None: unlimited
-    used: int = 0
+Rule = scripted.Rule
 
 
 # --------------------------------------------------------------------------- server
 
 
-class FakeAnthropic:
+class FakeAnthropic(scripted.ScriptedEndpoint[Request]):
     """The fake endpoint: rules are tried in order, first non-None reply wins."""
+
+    thread_name = "fake-anthropic"
 
     def __init__(
         self,
@@ -314,77 +312,22 @@ class FakeAnthropic:
         title: str = "Scripted session",
         model: str = "claude-sonnet-4-5",
     ) -> None:
-        self.rules: list[Rule] = []
-        self.requests: list[Request] = []
+        super().__init__()
         self.default: Responder = default or (lambda r: text("OK."))
         self.title = title
         self.model = model
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle
-    def start(self) -> FakeAnthropic:
-        fake = self
-
-        class Handler(_Handler):
-            owner = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-anthropic", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeAnthropic:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("fake endpoint not started")
-        return int(self._server.server_address[1])
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     # -- scripting
-    def add(self, match: Callable[[Request], bool], respond: Responder, *, times: int | None = None,
-            first: bool = False) -> Rule:
-        rule = Rule(match, respond, times)
-        with self._lock:
-            if first:
-                self.rules.insert(0, rule)
-            else:
-                self.rules.append(rule)
-        return rule
-
-    def on_prompt(self, needle: str, *replies: ReplyLike) -> Rule:
+    def on_prompt(self, needle: str, *replies: ReplyLike) -> Rule[Request]:
         """When the turn's prompt contains ``needle``, answer its k-th model call with replies[k].
 
         After the last reply the rule stops matching, so the default answers.
         """
-
-        def respond(req: Request) -> ReplyLike | None:
-            step = req.turn_step
-            return replies[step] if step < len(replies) else None
-
-        return self.add(lambda r: needle in r.prompt, respond)
+        return self._turn_rule(needle, replies)
 
     def fail(
         self,
@@ -393,7 +336,7 @@ class FakeAnthropic:
         times: int = 1,
         contains: str | None = None,
         **kw: Any,
-    ) -> Rule:
+    ) -> Rule[Request]:
         """Answer the next ``times`` main-loop model calls (optionally only for a prompt) with an error."""
         rep = error(status, **kw)
         return self.add(
@@ -619,3 +562,6 @@ __all__ = [
     "text",
     "write",
 ]
+
+
+FakeAnthropic.handler_class = _Handler

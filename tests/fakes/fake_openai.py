@@ -28,12 +28,13 @@ from __future__ import annotations
 import itertools
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes import scripted
 
 _ids = itertools.count(1)
 
@@ -221,63 +222,21 @@ def _as_reply(r: ReplyLike) -> Reply:
     return Reply(parts=[r])
 
 
-@dataclass
-class Rule:
-    match: Callable[[Request], bool]
-    respond: Responder
-    times: int | None = None  # None: unlimited
-    used: int = 0
+Rule = scripted.Rule
 
 
 # --------------------------------------------------------------------------- server
 
 
-class FakeOpenAI:
+class FakeOpenAI(scripted.ScriptedEndpoint[Request]):
     """The fake endpoint: rules are tried in order, first non-None reply wins."""
 
+    thread_name = "fake-openai"
+
     def __init__(self, *, default: Responder | None = None, model: str = "gpt-fake") -> None:
-        self.rules: list[Rule] = []
-        self.requests: list[Request] = []
+        super().__init__()
         self.default: Responder = default or (lambda r: reply("OK."))
         self.model = model
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle
-    def start(self) -> FakeOpenAI:
-        fake = self
-
-        class Handler(_Handler):
-            owner = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-openai", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("fake endpoint not started")
-        return int(self._server.server_address[1])
 
     @property
     def url(self) -> str:
@@ -285,36 +244,21 @@ class FakeOpenAI:
         return f"http://127.0.0.1:{self.port}/v1"
 
     # -- scripting
-    def add(self, match: Callable[[Request], bool], respond: Responder, *, times: int | None = None,
-            first: bool = False) -> Rule:
-        rule = Rule(match, respond, times)
-        with self._lock:
-            if first:
-                self.rules.insert(0, rule)
-            else:
-                self.rules.append(rule)
-        return rule
-
-    def on_message(self, needle: str, *replies: ReplyLike) -> Rule:
+    def on_message(self, needle: str, *replies: ReplyLike) -> Rule[Request]:
         """When the turn's user message contains ``needle``, answer its k-th model call with replies[k].
 
         After the last reply the rule stops matching, so the default answers.
         """
-
-        def respond(req: Request) -> ReplyLike | None:
-            step = req.turn_step
-            return replies[step] if step < len(replies) else None
-
-        return self.add(lambda r: needle in r.prompt, respond)
+        return self._turn_rule(needle, replies)
 
     def fail(self, status: int = 500, *, times: int | None = 1, contains: str | None = None,
-             **kw: Any) -> Rule:
+             **kw: Any) -> Rule[Request]:
         """Answer the next ``times`` chat calls (all when None; optionally only for a message) with an error."""
         rep = error(status, **kw)
         return self.add(lambda r: contains is None or contains in r.prompt, lambda r: rep,
                         times=times, first=True)
 
-    def hang_up(self, *, times: int | None = 1, contains: str | None = None) -> Rule:
+    def hang_up(self, *, times: int | None = 1, contains: str | None = None) -> Rule[Request]:
         """Close the connection on the next ``times`` chat calls (all when None) without answering."""
         rep = hangup()
         return self.add(lambda r: contains is None or contains in r.prompt, lambda r: rep,
@@ -541,3 +485,6 @@ __all__ = [
     "refused_url",
     "reply",
 ]
+
+
+FakeOpenAI.handler_class = _Handler
