@@ -29,7 +29,7 @@ from autocode.runtime import (
 )
 from autocode.runtime.base import TmuxResult, TmuxRuntime
 
-from .helpers import eventually
+from tests.conftest import wait_until as eventually
 
 SHELL = ["bash", "--noprofile", "--norc", "-i"]
 PROMPT = {"PS1": "$ "}

@@ -17,7 +17,7 @@ import pytest
 from autocode.runtime import CommandFailed, session_name, target
 from autocode.runtime.docker import DockerRuntime, container_name
 
-from .helpers import eventually
+from tests.conftest import wait_until as eventually
 
 pytestmark = pytest.mark.docker
 

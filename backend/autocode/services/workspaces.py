@@ -109,11 +109,10 @@ def compose_identity(*, rules: str, agent: Agent, project: Project, conventions:
 
 
 def nanobot_config(agent: Agent) -> dict[str, Any]:
-    """The supervisor brain's config; keys come from the environment, never from this file."""
-    provider, _, _model = agent.model.partition("/")
+    """A record of the decision model's settings; its key is the user's stored key, never here."""
+    provider = agent.model.partition("/")[0] or "custom"
     return {
-        "agents": {"defaults": {"model": agent.model, "provider": provider or "custom"}},
-        "providers": {provider or "custom": {"apiKey": "${AUTOCODE_BRAIN_API_KEY}"}},
+        "agents": {"defaults": {"model": agent.model, "provider": provider}},
         "tools": {"restrictToWorkspace": True, "mcpServers": agent.mcp_servers},
     }
 
