@@ -715,7 +715,7 @@ class Supervisor:
                 continue
             if result.ok:
                 self._compact_if_full(result)
-                verdict, summary, follow_up = self._evaluate(index, result)
+                verdict, summary = self._evaluate(index, result)
                 if verdict == "done":
                     break
                 if verdict == "follow_up":
@@ -831,27 +831,25 @@ class Supervisor:
             " plan should change; ask_human(question) only if you cannot decide.",
         ])
 
-    def _evaluate(self, index: int, result: TurnResult) -> tuple[str, str, bool]:
+    def _evaluate(self, index: int, result: TurnResult) -> tuple[str, str]:
         """After a clean turn: 'done', 'follow_up' (a prompt was sent) or 'failed', with a summary."""
         steering = SupervisorSteering(self, index)
         text = self.ask_brain(self._situation(index, result, "Claude Code finished a turn."), steering)
         if steering.sent:
-            return "follow_up", "", True
+            return "follow_up", ""
         if steering.failed is not None:
-            return "failed", steering.failed, False
+            return "failed", steering.failed
         if steering.done is not None:
-            return "done", steering.done, False
+            return "done", steering.done
         last = (result.texts[-1] if result.texts else "").strip()
         if text is None and last.endswith("?"):
             # Rules cannot answer a question from Claude Code: that is a human's call.
-            reply = self.need_help(f"Claude Code asks: {last[-500:]}")
-            if reply:
-                self.send_prompt(reply, kind="reply", index=index)
-                return "follow_up", "", True
-            return "follow_up", "", True
+            reply = self.need_help(f"Claude Code asks: {last[-500:]}") or "Go on with the step."
+            self.send_prompt(reply, kind="reply", index=index)
+            return "follow_up", ""
         reason = "the turn ended cleanly" if text is None else "the decision model gave no verdict"
         self.log(LogLevel.AGENT_DECISION, f"Step {index + 1} counts as done: {reason}", {"reason": reason})
-        return "done", last, False
+        return "done", last
 
     def _another_approach(self, index: int, error: str) -> str:
         """The same error three times: ask for a different approach (brain, else a rule)."""
