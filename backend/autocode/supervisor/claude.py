@@ -436,6 +436,9 @@ class TranscriptReader:
         self.usage = usage or Usage()
         self.last_usage: Usage | None = None
         self.seen_message_ids: set[str] = set()
+        # (message id, text) already reported: a text block is reported once even when the
+        # same message is written twice or the file is read again from the start.
+        self.seen_texts: set[tuple[str, str]] = set()
 
     def _lines(self) -> Iterator[bytes]:
         try:
@@ -520,6 +523,10 @@ class TranscriptReader:
                         )
                     )
                 elif b.get("type") == "text" and b.get("text"):
+                    key = (str(msg_id), str(b["text"]))
+                    if isinstance(msg_id, str) and key in self.seen_texts:
+                        continue
+                    self.seen_texts.add(key)
                     upd.assistant_texts.append(str(b["text"]))
         elif kind == "user":
             if isinstance(content, str):

@@ -285,11 +285,19 @@ class Supervisor:
     def _follow_transcript(self, path_text: str) -> None:
         """Hooks name the transcript Claude Code writes now (a resumed session may start a new file)."""
         path = self._host_path(path_text)
-        if self.reader is not None and self.reader.path == path:
-            return
-        seen = self.reader.seen_message_ids if self.reader is not None else set()
+        old = self.reader
+        if old is not None:
+            if old.path == path:
+                return
+            try:
+                if path.exists() and old.path.exists() and os.path.samefile(old.path, path):
+                    return
+            except OSError:
+                pass
         self.reader = TranscriptReader(path)
-        self.reader.seen_message_ids = set(seen)
+        if old is not None:
+            self.reader.seen_message_ids = set(old.seen_message_ids)
+            self.reader.seen_texts = set(old.seen_texts)
 
     def tick(self) -> Screen:
         """One look at everything: hooks, transcript, screen; logs and state follow."""

@@ -1,0 +1,28 @@
+"""A text block is reported once, even when its message is written twice or read again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from autocode.supervisor.claude import TranscriptReader
+
+
+def _line(msg_id: str, text: str) -> str:
+    entry = {"type": "assistant", "sessionId": "s",
+             "message": {"id": msg_id, "content": [{"type": "text", "text": text}],
+                         "usage": {"input_tokens": 10, "output_tokens": 2}}}
+    return json.dumps(entry) + "\n"
+
+
+def test_repeated_message_lines_give_one_text_and_one_usage(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_text(_line("m1", "1. Plan step") + _line("m1", "1. Plan step") + _line("m2", "1. Plan step"))
+    reader = TranscriptReader(path)
+    update = reader.read()
+    assert update.assistant_texts == ["1. Plan step", "1. Plan step"]  # m1 once, m2 once
+    assert update.usage.input_tokens == 20
+    again = TranscriptReader(path)
+    again.seen_texts = set(reader.seen_texts)
+    again.seen_message_ids = set(reader.seen_message_ids)
+    assert again.read().assistant_texts == []
