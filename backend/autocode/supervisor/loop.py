@@ -319,6 +319,11 @@ class Supervisor:
                     turn.busy_seen = True
                 elif name in ("Stop", "StopFailure"):
                     turn.stop_seen = True
+                    last_text = event.get("last_assistant_message")
+                    # The transcript may be written a moment later: the hook's copy of the last
+                    # answer makes sure the turn's final words are known when it ends.
+                    if isinstance(last_text, str) and last_text.strip() and last_text not in turn.texts:
+                        turn.texts.append(last_text)
                     if name == "StopFailure" and event.get("error"):
                         turn.errors.append(str(event.get("error"))[:1000])
         reader = self._transcript_reader()
@@ -339,7 +344,8 @@ class Supervisor:
                 if turn is not None:
                     turn.errors.append(err)
             if turn is not None:
-                turn.texts.extend(update.assistant_texts)
+                # the Stop hook may have delivered the last answer already
+                turn.texts.extend(t for t in update.assistant_texts if t not in turn.texts)
             if update.usage.input_tokens or update.usage.output_tokens:
                 project = self.reload_project()
                 self.update_project(
