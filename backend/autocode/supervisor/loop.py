@@ -945,12 +945,13 @@ class Supervisor:
                 if not pending:
                     break
                 self.run_step(pending[0])
+            # The instance ends first, so a project seen as completed never has a live instance.
+            self._stop_claude()
+            self._finish(InstanceStatus.EXITED, "completed")
             self.update_project(status=ProjectStatus.COMPLETED.value, status_reason=None,
                                 current_step=len(self.project.implementation_plan))
             self.log(LogLevel.INFO, f"All {len(self.project.implementation_plan)} steps are done",
                      {"state": {"status": "completed"}})
-            self._stop_claude()
-            self._finish(InstanceStatus.EXITED, "completed")
             return 0
         except Stopped:
             self._save_state()
