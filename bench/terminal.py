@@ -897,7 +897,7 @@ def main() -> int:
     p.add_argument("--samples", type=int, default=500)
     p.add_argument("--warmup", type=int, default=50)
     p.add_argument("--rounds", type=int, default=5, help="keystroke samples are taken in this many turns")
-    p.add_argument("--bursts", type=int, default=2)
+    p.add_argument("--bursts", type=int, default=5)
     p.add_argument("--nice", type=int, default=-10 if os.geteuid() == 0 else 0,
                    help="niceness of every process involved during the keystroke rounds (0: leave alone)")
     p.add_argument("--mb", type=int, default=50)

@@ -23,6 +23,12 @@ log = logging.getLogger(__name__)
 READ_CHUNK = 65536
 MAX_QUEUED_CHUNKS = 32  # ~2 MiB at most per viewer before reading pauses
 MAX_FRAME = 256 * 1024
+# Output pacing: at most FRAME_BYTES are read per FRAME_SECONDS. During a flood the attach
+# client then falls behind and tmux skips ahead (it drops the backlog and repaints the screen),
+# which costs everyone less than relaying every byte to a viewer that cannot read that fast.
+# A keystroke's echo arrives after a quiet spell and is never held back.
+FRAME_SECONDS = 1 / 60
+FRAME_BYTES = 64 * 1024  # ~4 MB/s per viewer at most, far more than a screen a frame
 CLIENT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -51,6 +57,9 @@ class PtyClient:
         self._reading = False
         self._eof = False
         self._closed = False
+        self._window_start = 0.0
+        self._window_bytes = 0
+        self._paced = False
         self._resume_reading()
 
     @property
@@ -58,7 +67,7 @@ class PtyClient:
         return self.proc.pid
 
     def _resume_reading(self) -> None:
-        if not self._reading and not self._eof and not self._closed:
+        if not self._reading and not self._paced and not self._eof and not self._closed:
             self._loop.add_reader(self.fd, self._on_readable)
             self._reading = True
 
@@ -82,6 +91,23 @@ class PtyClient:
         self._queue.put_nowait(data)
         if self._queue.qsize() >= MAX_QUEUED_CHUNKS:
             self._pause_reading()  # backpressure: the viewer is slower than the output
+            return
+        now = self._loop.time()
+        if now - self._window_start >= FRAME_SECONDS:
+            self._window_start = now
+            self._window_bytes = 0
+        self._window_bytes += len(data)
+        if self._window_bytes >= FRAME_BYTES:
+            self._paced = True
+            self._pause_reading()
+            self._loop.call_at(self._window_start + FRAME_SECONDS, self._end_window)
+
+    def _end_window(self) -> None:
+        self._paced = False
+        self._window_start = self._loop.time()
+        self._window_bytes = 0
+        if self._queue.qsize() < MAX_QUEUED_CHUNKS // 2:
+            self._resume_reading()
 
     async def read(self) -> bytes | None:
         """The next output (coalesced up to one frame), or None once the client exited."""
