@@ -187,6 +187,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page (median reported)")
     ap.add_argument("--lighthouse", help="path of a lighthouse binary (default: npm install, pinned)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    ap.add_argument("--only", help="run only the pages whose label contains this text (implies --no-write)")
+    ap.add_argument("--keep", type=Path, help="copy every Lighthouse JSON report into this folder")
     args = ap.parse_args()
 
     if not (DIST / "index.html").exists():
@@ -233,12 +235,18 @@ def main() -> int:
             ("/", "dashboard (signed in)", True),
             (f"/projects/{project['id']}", "project + terminal (signed in)", True),
         ]
+        if args.only:
+            pages = [p for p in pages if args.only in p[1]]
+            args.no_write = True
         for path, label, signed_in in pages:
             results[label] = []
             for i in range(args.runs):
                 cookie = login_refresh(server.base, "alice", "alice-password-1") if signed_in else None
                 report = run_lighthouse(lh, server.base + path, tmp / f"lh-{len(results)}-{i}.json", cookie)
                 s = summarize(report)
+                if args.keep:
+                    args.keep.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(tmp / f"lh-{len(results)}-{i}.json", args.keep / f"{label.split()[0]}-{i}.json")
                 if signed_in and s["final_url"] and s["final_url"].rstrip("/").endswith("/login"):
                     raise SystemExit(f"{label}: Lighthouse was sent to the login page; the cookie did not sign in")
                 results[label].append(s)

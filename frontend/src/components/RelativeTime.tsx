@@ -20,11 +20,18 @@ function subscribe(fn: () => void) {
   };
 }
 
+function showExact(e: { currentTarget: HTMLTimeElement }) {
+  const el = e.currentTarget;
+  if (!el.title) el.title = formatExact(el.dateTime);
+}
+
 export function RelativeTime({ iso, prefix }: { iso: string | null | undefined; prefix?: string }) {
   const t = useSyncExternalStore(subscribe, () => now);
   if (!iso) return <span>{prefix ? `${prefix} never` : "never"}</span>;
   return (
-    <time dateTime={iso} title={formatExact(iso)}>
+    // The exact time is worked out when someone points at it: building a date formatter is
+    // costly enough to show up in the page's start-up time.
+    <time dateTime={iso} onPointerEnter={showExact} onFocus={showExact} onTouchStart={showExact}>
       {prefix ? `${prefix} ` : ""}
       {formatRelative(iso, Math.max(t, Date.now() - 30_000))}
     </time>

@@ -7,6 +7,10 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["minute", 60],
 ];
 
+// Building an Intl formatter is far dearer than using one: make each once.
+let relativeFormat: Intl.RelativeTimeFormat | null = null;
+let exactFormat: Intl.DateTimeFormat | null = null;
+
 /** "just now", "2 min ago", "3 h ago", "yesterday"… */
 export function formatRelative(iso: string | null | undefined, now: number = Date.now()): string {
   if (!iso) return "never";
@@ -15,7 +19,7 @@ export function formatRelative(iso: string | null | undefined, now: number = Dat
   const secs = Math.round((t - now) / 1000);
   const abs = Math.abs(secs);
   if (abs < 45) return "just now";
-  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" });
+  const rtf = (relativeFormat ??= new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" }));
   for (const [unit, size] of UNITS) {
     if (abs >= size) return rtf.format(Math.round(secs / size), unit);
   }
@@ -26,7 +30,8 @@ export function formatExact(iso: string | null | undefined): string {
   if (!iso) return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+  exactFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+  return exactFormat.format(d);
 }
 
 /** 1234 → "1.2k", 2_500_000 → "2.5M". */

@@ -13,7 +13,139 @@ type Conn = "connecting" | "open" | "reconnecting" | "ended" | "gone";
 
 const encoder = new TextEncoder();
 
+/** Resolves after the next frame has been painted. */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 const DARK = { background: "#0b1120", foreground: "#e2e8f0", cursor: "#60a5fa", selectionBackground: "#334155" };
+
+interface StartOptions {
+  el: HTMLDivElement;
+  projectId: Id;
+  readOnly: boolean;
+  setConn: (c: Conn) => void;
+  sendRef: { current: (data: string) => void };
+  isStopped: () => boolean;
+}
+
+/** Open xterm in `el` and attach it to the project's session; returns the teardown. */
+async function startTerminal({ el, projectId, readOnly, setConn, sendRef, isStopped }: StartOptions): Promise<(() => void) | null> {
+  const term = new Terminal({
+    cursorBlink: true,
+    fontFamily: 'ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace',
+    fontSize: window.innerWidth < 640 ? 12 : 14,
+    scrollback: 5000,
+    theme: DARK,
+    disableStdin: readOnly,
+  });
+  const fit = new FitAddon();
+  term.loadAddon(fit);
+  term.loadAddon(new WebLinksAddon());
+  term.open(el);
+  await nextTask();
+  if (isStopped()) {
+    term.dispose();
+    return null;
+  }
+  fit.fit();
+
+  let ws: WebSocket | null = null;
+  let stopped = false;
+  let attempt = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  const sendResize = () => {
+    if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "resize", cols: term.cols, rows: term.rows }));
+  };
+  const send = (data: string) => {
+    if (!readOnly && ws?.readyState === WebSocket.OPEN) ws.send(encoder.encode(data));
+  };
+  sendRef.current = send;
+
+  const connect = async () => {
+    setConn(attempt === 0 ? "connecting" : "reconnecting");
+    let ticket: string;
+    try {
+      ticket = await wsTicket();
+    } catch {
+      schedule();
+      return;
+    }
+    if (stopped) return;
+    const params: Record<string, string | number> = { ticket, cols: term.cols, rows: term.rows };
+    if (readOnly) params.mode = "ro";
+    const sock = new WebSocket(wsUrl(`/ws/projects/${projectId}/terminal`, params));
+    sock.binaryType = "arraybuffer";
+    ws = sock;
+    let exited = false;
+    sock.onopen = () => {
+      attempt = 0;
+      setConn("open");
+      term.reset();
+      sendResize();
+    };
+    sock.onmessage = (ev: MessageEvent<ArrayBuffer | string>) => {
+      if (typeof ev.data === "string") {
+        try {
+          const msg = JSON.parse(ev.data) as { type?: string };
+          if (msg.type === "exit") exited = true;
+        } catch {
+          // not a control frame
+        }
+        return;
+      }
+      term.write(new Uint8Array(ev.data));
+    };
+    sock.onclose = (ev) => {
+      if (ws !== sock || stopped) return;
+      ws = null;
+      if (ev.code === 4404) {
+        setConn("gone");
+        return;
+      }
+      if (exited || ev.code === 4000) {
+        setConn("ended");
+        term.write("\r\n\x1b[2m[session ended — press Reconnect to attach again]\x1b[0m\r\n");
+        return;
+      }
+      schedule();
+    };
+  };
+  const schedule = () => {
+    if (stopped) return;
+    setConn("reconnecting");
+    timer = setTimeout(() => void connect(), backoffDelay(attempt++));
+  };
+
+  const dataSub = term.onData(send);
+  const resizeSub = term.onResize(sendResize);
+  const ro = new ResizeObserver(() => {
+    try {
+      fit.fit();
+    } catch {
+      // hidden pane: nothing to fit
+    }
+  });
+  ro.observe(el);
+  void connect();
+  await nextTask();
+  if (!isStopped() && !readOnly && window.matchMedia("(pointer: fine)").matches) term.focus();
+
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    ro.disconnect();
+    dataSub.dispose();
+    resizeSub.dispose();
+    ws?.close(1000);
+    term.dispose();
+  };
+}
 
 /** Live tmux session of a project, re-attached with backoff after drops. */
 export default function TerminalPane({ projectId }: { projectId: Id }) {
@@ -26,109 +158,19 @@ export default function TerminalPane({ projectId }: { projectId: Id }) {
   useEffect(() => {
     const el = host.current;
     if (!el) return;
-    const term = new Terminal({
-      cursorBlink: true,
-      fontFamily: 'ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace',
-      fontSize: window.innerWidth < 640 ? 12 : 14,
-      scrollback: 5000,
-      theme: DARK,
-      disableStdin: readOnly,
-    });
-    const fit = new FitAddon();
-    term.loadAddon(fit);
-    term.loadAddon(new WebLinksAddon());
-    term.open(el);
-    fit.fit();
-
-    let ws: WebSocket | null = null;
     let stopped = false;
-    let attempt = 0;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-
-    const sendResize = () => {
-      if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "resize", cols: term.cols, rows: term.rows }));
-    };
-    const send = (data: string) => {
-      if (!readOnly && ws?.readyState === WebSocket.OPEN) ws.send(encoder.encode(data));
-    };
-    sendRef.current = send;
-
-    const connect = async () => {
-      setConn(attempt === 0 ? "connecting" : "reconnecting");
-      let ticket: string;
-      try {
-        ticket = await wsTicket();
-      } catch {
-        schedule();
-        return;
-      }
+    let teardown: (() => void) | null = null;
+    // xterm's start-up (measuring the font, building rows, fitting) is the heaviest work on the
+    // page: start it after the page has painted, in separate tasks, so input is never held up long.
+    void (async () => {
+      await afterPaint();
       if (stopped) return;
-      const params: Record<string, string | number> = { ticket, cols: term.cols, rows: term.rows };
-      if (readOnly) params.mode = "ro";
-      const sock = new WebSocket(wsUrl(`/ws/projects/${projectId}/terminal`, params));
-      sock.binaryType = "arraybuffer";
-      ws = sock;
-      let exited = false;
-      sock.onopen = () => {
-        attempt = 0;
-        setConn("open");
-        term.reset();
-        sendResize();
-      };
-      sock.onmessage = (ev: MessageEvent<ArrayBuffer | string>) => {
-        if (typeof ev.data === "string") {
-          try {
-            const msg = JSON.parse(ev.data) as { type?: string };
-            if (msg.type === "exit") exited = true;
-          } catch {
-            // not a control frame
-          }
-          return;
-        }
-        term.write(new Uint8Array(ev.data));
-      };
-      sock.onclose = (ev) => {
-        if (ws !== sock || stopped) return;
-        ws = null;
-        if (ev.code === 4404) {
-          setConn("gone");
-          return;
-        }
-        if (exited || ev.code === 4000) {
-          setConn("ended");
-          term.write("\r\n\x1b[2m[session ended — press Reconnect to attach again]\x1b[0m\r\n");
-          return;
-        }
-        schedule();
-      };
-    };
-    const schedule = () => {
-      if (stopped) return;
-      setConn("reconnecting");
-      timer = setTimeout(() => void connect(), backoffDelay(attempt++));
-    };
-
-    const dataSub = term.onData(send);
-    const resizeSub = term.onResize(sendResize);
-    const ro = new ResizeObserver(() => {
-      try {
-        fit.fit();
-      } catch {
-        // hidden pane: nothing to fit
-      }
-    });
-    ro.observe(el);
-    void connect();
-    if (!readOnly && window.matchMedia("(pointer: fine)").matches) term.focus();
-
+      teardown = await startTerminal({ el, projectId, readOnly, setConn, sendRef, isStopped: () => stopped });
+      if (stopped) teardown?.();
+    })();
     return () => {
       stopped = true;
-      if (timer) clearTimeout(timer);
-      ro.disconnect();
-      dataSub.dispose();
-      resizeSub.dispose();
-      ws?.close(1000);
-      term.dispose();
+      teardown?.();
     };
   }, [projectId, readOnly, generation]);
 
