@@ -203,3 +203,21 @@ def test_session_end_closes_the_socket_with_a_clear_code(server: ServerProcess) 
                     messages.append(json.loads(frame))
         assert info.value.rcvd is not None and info.value.rcvd.code == 4000
         assert {"type": "exit"} in messages
+
+
+def test_widening_a_phone_sized_terminal_keeps_the_last_output_line(server: ServerProcess) -> None:
+    """The shell's prompt must not wrap on a phone: readline would erase a line when it widens."""
+    admin = Api(server.base, "admin", ADMIN_PASSWORD)
+    project = admin.project()
+    with open_terminal(server, admin, project["id"], cols="44", rows="30") as ws:
+        type_line(ws, "seq 1 40 | sed 's/^/row-/'")
+        read_until(ws, "row-40")
+        ws.send(json.dumps({"type": "resize", "cols": 160, "rows": 40}))
+
+        from autocode.runtime.local import LocalRuntime
+
+        runtime = LocalRuntime(data_dir=server.data_dir)
+        wait_until(lambda: runtime.pane_info("admin", project["tmux_session"]).width == 160, timeout=10)
+        time.sleep(0.5)  # the shell redraws its prompt on SIGWINCH
+        text = admin.http.get(f"/api/projects/{project['id']}/screen").json()["text"]
+        assert "row-40" in text, text

@@ -10,6 +10,9 @@ from autocode.runtime.base import SessionExists
 
 SHELL_WINDOW = "shell"
 AGENT_WINDOW = "agent"
+# bash shortens `\w` in its prompt to the last two directories. A prompt that wraps on a phone
+# is redrawn by readline after a resize as if it still wrapped, erasing the line above it.
+SHELL_ENV = {"PROMPT_DIRTRIM": "2"}
 
 
 def ensure_session(runtime: Runtime, *, user: User, project: Project, cols: int = 200, rows: int = 50) -> None:
@@ -23,6 +26,7 @@ def ensure_session(runtime: Runtime, *, user: User, project: Project, cols: int 
             window=SHELL_WINDOW,
             command=None,
             cwd=Path(project.workspace_path),
+            env=SHELL_ENV,
             cols=cols,
             rows=rows,
         )

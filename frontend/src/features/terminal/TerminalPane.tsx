@@ -22,7 +22,30 @@ function nextTask(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-const DARK = { background: "#0b1120", foreground: "#e2e8f0", cursor: "#60a5fa", selectionBackground: "#334155" };
+// A palette whose common pairs stay readable (AA) on the dark background, and for tmux's
+// status line (black on green).
+const DARK = {
+  background: "#0b1120",
+  foreground: "#e2e8f0",
+  cursor: "#60a5fa",
+  selectionBackground: "#334155",
+  black: "#1e293b",
+  red: "#f87171",
+  green: "#4ade80",
+  yellow: "#facc15",
+  blue: "#60a5fa",
+  magenta: "#e879f9",
+  cyan: "#22d3ee",
+  white: "#e2e8f0",
+  brightBlack: "#94a3b8",
+  brightRed: "#fca5a5",
+  brightGreen: "#86efac",
+  brightYellow: "#fde047",
+  brightBlue: "#93c5fd",
+  brightMagenta: "#f0abfc",
+  brightCyan: "#67e8f9",
+  brightWhite: "#f8fafc",
+};
 
 interface StartOptions {
   el: HTMLDivElement;
