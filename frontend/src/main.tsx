@@ -43,11 +43,14 @@ if ("serviceWorker" in navigator && import.meta.env.PROD) {
   void import("virtual:pwa-register").then(({ registerSW }) => registerSW({ immediate: true }));
 }
 
+const phone = window.matchMedia("(max-width: 599px)").matches; // sonner's own phone width
+
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
       <App />
-      <Toaster richColors closeButton position="top-center" theme="system" />
+      {/* Below the phone's top bar; on a desktop out of the way of the page's header and buttons. */}
+      <Toaster richColors closeButton position={phone ? "top-center" : "bottom-right"} mobileOffset={{ top: "4rem" }} theme="system" />
     </QueryClientProvider>
   </StrictMode>,
 );
