@@ -107,7 +107,7 @@ def login_refresh(base: str, username: str, password: str) -> str:
     return str(r.json()["refresh_token"])
 
 
-def run_lighthouse(lh: str, url: str, out: Path, cookie: str | None) -> dict[str, Any]:
+def run_lighthouse(lh: str, url: str, out: Path, cookie: str | None, assets: bool = False) -> dict[str, Any]:
     cmd = [
         lh,
         url,
@@ -117,6 +117,8 @@ def run_lighthouse(lh: str, url: str, out: Path, cookie: str | None) -> dict[str
         f"--only-categories={','.join(CATEGORIES)}",
         f"--chrome-flags={CHROME_FLAGS}",
     ]
+    if assets:
+        cmd.append("--save-assets")  # the trace and DevTools log next to the report
     if cookie:
         cmd.append("--extra-headers=" + json.dumps({"Cookie": f"autocode_refresh={cookie}"}))
     env = {**os.environ, "CHROME_PATH": CHROMIUM}
@@ -242,11 +244,13 @@ def main() -> int:
             results[label] = []
             for i in range(args.runs):
                 cookie = login_refresh(server.base, "alice", "alice-password-1") if signed_in else None
-                report = run_lighthouse(lh, server.base + path, tmp / f"lh-{len(results)}-{i}.json", cookie)
+                report = run_lighthouse(lh, server.base + path, tmp / f"lh-{len(results)}-{i}.json", cookie,
+                                        assets=bool(args.keep))
                 s = summarize(report)
                 if args.keep:
                     args.keep.mkdir(parents=True, exist_ok=True)
-                    shutil.copy(tmp / f"lh-{len(results)}-{i}.json", args.keep / f"{label.split()[0]}-{i}.json")
+                    for f in tmp.glob(f"lh-{len(results)}-{i}*"):
+                        shutil.copy(f, args.keep / f.name.replace(f"lh-{len(results)}-{i}", f"{label.split()[0]}-{i}"))
                 if signed_in and s["final_url"] and s["final_url"].rstrip("/").endswith("/login"):
                     raise SystemExit(f"{label}: Lighthouse was sent to the login page; the cookie did not sign in")
                 results[label].append(s)

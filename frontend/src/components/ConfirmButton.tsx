@@ -34,7 +34,9 @@ export function ConfirmButton({
         <h2 className="text-lg font-semibold">{title}</h2>
         {body && <div className="mt-2 text-sm text-slate-700 dark:text-slate-300">{body}</div>}
         <div className="mt-5 flex justify-end gap-2">
-          <Button onClick={() => ref.current?.close()} autoFocus>
+          {/* showModal() focuses this first button itself; React's autoFocus would instead focus
+              it (forcing a layout) on every page that merely renders the closed dialog. */}
+          <Button onClick={() => ref.current?.close()}>
             Cancel
           </Button>
           <Button

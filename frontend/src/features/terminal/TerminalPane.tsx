@@ -13,6 +13,28 @@ type Conn = "connecting" | "open" | "reconnecting" | "ended" | "gone";
 
 const encoder = new TextEncoder();
 
+const FONT = 'ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace';
+const SCROLLBAR = 14; // xterm's default scroll bar width, which fitting leaves free
+
+/**
+ * The terminal's grid for `el`, from the font's metrics (no layout of the page needed), so
+ * xterm starts at about the size fitting gives it and renders once rather than twice.
+ */
+function estimateGrid(el: HTMLElement, fontSize: number): { cols: number; rows: number } | Record<string, never> {
+  const ctx = document.createElement("canvas").getContext("2d");
+  if (!ctx) return {};
+  ctx.font = `${fontSize}px ${FONT}`;
+  const m = ctx.measureText("W".repeat(32));
+  const width = m.width / 32;
+  const height = Math.ceil(m.fontBoundingBoxAscent + m.fontBoundingBoxDescent);
+  // As the fit addon measures: the container's computed size, less the scroll bar.
+  const style = getComputedStyle(el);
+  const w = parseInt(style.width) - SCROLLBAR;
+  const h = parseInt(style.height);
+  if (!(width > 0 && height > 0 && w > 0 && h > 0)) return {};
+  return { cols: Math.max(2, Math.floor(w / width)), rows: Math.max(1, Math.floor(h / height)) };
+}
+
 /** Resolves after the next frame has been painted. */
 function afterPaint(): Promise<void> {
   return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
@@ -51,17 +73,21 @@ interface StartOptions {
   el: HTMLDivElement;
   projectId: Id;
   readOnly: boolean;
+  /** The first connection's ticket, already on its way. */
+  ticket: Promise<string>;
   setConn: (c: Conn) => void;
   sendRef: { current: (data: string) => void };
   isStopped: () => boolean;
 }
 
 /** Open xterm in `el` and attach it to the project's session; returns the teardown. */
-async function startTerminal({ el, projectId, readOnly, setConn, sendRef, isStopped }: StartOptions): Promise<(() => void) | null> {
+async function startTerminal({ el, projectId, readOnly, ticket: firstTicket, setConn, sendRef, isStopped }: StartOptions): Promise<(() => void) | null> {
+  const fontSize = window.innerWidth < 640 ? 12 : 14;
   const term = new Terminal({
+    ...estimateGrid(el, fontSize),
     cursorBlink: true,
-    fontFamily: 'ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace',
-    fontSize: window.innerWidth < 640 ? 12 : 14,
+    fontFamily: FONT,
+    fontSize,
     scrollback: 5000,
     theme: DARK,
     disableStdin: readOnly,
@@ -75,11 +101,12 @@ async function startTerminal({ el, projectId, readOnly, setConn, sendRef, isStop
     term.dispose();
     return null;
   }
-  fit.fit();
+  fit.fit(); // usually nothing left to do: the estimate was right
 
   let ws: WebSocket | null = null;
   let stopped = false;
   let attempt = 0;
+  let reattached = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
 
   const sendResize = () => {
@@ -94,7 +121,7 @@ async function startTerminal({ el, projectId, readOnly, setConn, sendRef, isStop
     setConn(attempt === 0 ? "connecting" : "reconnecting");
     let ticket: string;
     try {
-      ticket = await wsTicket();
+      ticket = await (attempt === 0 && !reattached ? firstTicket : wsTicket());
     } catch {
       schedule();
       return;
@@ -107,9 +134,10 @@ async function startTerminal({ el, projectId, readOnly, setConn, sendRef, isStop
     ws = sock;
     let exited = false;
     sock.onopen = () => {
-      attempt = 0;
       setConn("open");
-      term.reset();
+      if (attempt > 0 || reattached) term.reset(); // tmux repaints everything on attach
+      attempt = 0;
+      reattached = true;
       sendResize();
     };
     sock.onmessage = (ev: MessageEvent<ArrayBuffer | string>) => {
@@ -185,10 +213,13 @@ export default function TerminalPane({ projectId }: { projectId: Id }) {
     let teardown: (() => void) | null = null;
     // xterm's start-up (measuring the font, building rows, fitting) is the heaviest work on the
     // page: start it after the page has painted, in separate tasks, so input is never held up long.
+    // The first ticket is asked for while xterm starts, not after.
+    const ticket = wsTicket();
+    ticket.catch(() => {}); // a failure is handled (and retried) by the first connection attempt
     void (async () => {
       await afterPaint();
       if (stopped) return;
-      teardown = await startTerminal({ el, projectId, readOnly, setConn, sendRef, isStopped: () => stopped });
+      teardown = await startTerminal({ el, projectId, readOnly, ticket, setConn, sendRef, isStopped: () => stopped });
       if (stopped) teardown?.();
     })();
     return () => {
