@@ -229,9 +229,9 @@ def main() -> int:
             json={"name": "Eshop", "description": "A small tea shop.", "implementation_plan": plan},
         ).json()
         main_js = max((f for f in files if f[0].endswith(".js")), key=lambda f: f[1])[0]
-        head = httpx.get(server.base + main_js, headers={"Accept-Encoding": "gzip, br"})
-        encoding = head.headers.get("content-encoding") or "none"
-        wire_kb = int(head.headers.get("content-length") or len(head.content)) / 1024
+        with httpx.stream("GET", server.base + main_js, headers={"Accept-Encoding": "gzip, br"}) as head:
+            encoding = head.headers.get("content-encoding") or "none"
+            wire_kb = sum(len(chunk) for chunk in head.iter_raw()) / 1024  # as sent, not decoded
         pages = [
             ("/login", "login (anonymous)", False),
             ("/", "dashboard (signed in)", True),
