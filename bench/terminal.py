@@ -818,7 +818,8 @@ def render(results: list[Result], stalls: list[dict[str, Any]], versions: dict[s
                  "and its attach client (raw: the attach client alone, which idles: tmux's server writes to a "
                  "client's tty itself); tmux server CPU = the session's tmux server, which does the heavy "
                  "lifting for everyone. Bytes received is not a figure of merit: tmux drops a slow client's "
-                 "backlog and repaints.")
+                 "backlog and repaints. Ours reads at most 64 KiB per 1/60 s from a viewer's pty (output "
+                 "pacing), so during a flood tmux skips ahead and the viewer gets the screens, not every byte.")
     lines.append("")
     lines.append("| contender | wall s | serving CPU s | tmux server CPU s | bytes received | runs (wall s / CPU s) |")
     lines.append("|---|---|---|---|---|---|")
