@@ -175,9 +175,14 @@ def tmux_quote(value: str) -> str:
 
 
 def tmux_script(commands: Sequence[Sequence[str]]) -> bytes:
-    """A tmux command file (for `source-file -`), one command per line, every word quoted."""
-    lines = [" ".join(tmux_quote(word) for word in command) for command in commands]
-    return ("\n".join(lines) + "\n").encode()
+    """A tmux command file (for `source-file -`) holding one command sequence, every word quoted.
+
+    The commands are joined by `;` on one line: tmux stops a sequence at its first error, so
+    a `new-session` that finds the session already made (another viewer was quicker) does
+    not go on to add windows to that session.
+    """
+    words = [" ".join(tmux_quote(word) for word in command) for command in commands]
+    return (" ; ".join(words) + "\n").encode()
 
 
 def wait_until(check: Callable[[], object], timeout: float, interval: float = 0.05) -> bool:
@@ -576,6 +581,11 @@ class TmuxRuntime(Runtime):
             raise SessionNotFound(f"no pane in {target}")
         chosen = next((line for line in lines if line.split("\t")[7] == "1"), lines[0])
         dead, status, pid, cx, cy, width, height, _active, command = chosen.split("\t", 8)
+        if dead == "1" and not status:
+            # tmux 3.3a now and then misses the SIGCHLD of a pane's process: it stays a zombie
+            # and its exit status unknown until another child of the server exits. A no-op
+            # background job is such a child; the next look finds the status.
+            self._tmux(username, ["run-shell", "-b", "true"])
         return PaneInfo(
             dead=dead == "1",
             dead_status=int(status) if status.lstrip("-").isdigit() else None,
