@@ -84,13 +84,16 @@ def test_resize_is_seen_by_programs(server: ServerProcess) -> None:
         type_line(ws, "echo ready-$((1+1))")
         read_until(ws, "ready-2")
         ws.send(json.dumps({"type": "resize", "cols": 97, "rows": 31}))
-        # tmux applies the size when its client handles SIGWINCH: ask until it has
-        sizes = []
-        for i in range(20):
+        # tmux applies the size when its client handles SIGWINCH, and resizes a pane on a
+        # timer: ask until it has (at most 10 s, 100 times)
+        sizes: list[str] = []
+        deadline = time.monotonic() + 10
+        for i in range(100):
             type_line(ws, f"echo size{i}=$(tput cols)x$(tput lines)")
             sizes.append(read_until(ws, rf"size{i}=\d+x\d+"))
-            if sizes[-1] == f"size{i}=97x30":
+            if sizes[-1] == f"size{i}=97x30" or time.monotonic() > deadline:
                 break
+            time.sleep(0.1)
         assert sizes[-1].endswith("=97x30"), sizes
         ws.send(json.dumps({"type": "resize", "cols": 0, "rows": 5}))
         error = None
