@@ -117,12 +117,14 @@ def settle(page: Any) -> None:
 
 def dismiss_toasts(page: Any) -> None:
     """Close the toasts so they do not hide the page in its screenshot."""
-    toasts = page.locator("[data-sonner-toast]")
+    # The click event goes to the close button itself, never to a point on the screen: a toast
+    # sliding away would let a click at its old place land on what lies beneath (the menu).
+    toasts = page.locator('[data-sonner-toast]:not([data-removed="true"])')
     for _ in range(10):
         if toasts.count() == 0:
             break
         try:
-            toasts.first.locator("[data-close-button]").click(force=True, timeout=2_000)
+            toasts.first.locator("[data-close-button]").dispatch_event("click", timeout=2_000)
         except Exception:  # it went away on its own meanwhile
             pass
     page.wait_for_function("() => document.querySelectorAll('[data-sonner-toast]').length === 0", timeout=10_000)
