@@ -159,6 +159,28 @@ def test_every_pane_death_reports_its_exit_status(runtime: Runtime,
         runtime.kill_session(user, session)
 
 
+def test_a_pane_killed_by_a_signal_says_which(runtime: Runtime, new_user: Callable[[], str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """No exit status then, and no reason to prod tmux for one on every look."""
+    assert isinstance(runtime, TmuxRuntime)
+    user = new_user()
+    session = session_name(user, "p1")
+    runtime.create_session(user, session, window="agent",
+                           command=["sh", "-c", "echo up; exec sleep 100"],
+                           cwd=workdir(runtime, user))
+    tgt = target(session, "agent")
+    eventually(lambda: runtime.pane_info(user, tgt).current_command == "sleep")
+    runtime.send_keys(user, tgt, "C-c")  # SIGINT to the pane's process
+    info = eventually(lambda: (i := runtime.pane_info(user, tgt)) and i.dead
+                      and (i.dead_signal is not None or i.dead_status is not None) and i)
+    assert (info.dead_status, info.dead_signal) == (None, 2)
+    spy = _ArgvSpy(runtime)
+    monkeypatch.setattr(runtime, "_tmux", spy)
+    for _ in range(3):
+        assert runtime.pane_info(user, tgt).dead_signal == 2
+    assert [c[0] for c in spy.calls] == ["list-panes"] * 3
+
+
 def test_two_creators_of_one_session_at_once(runtime: Runtime,
                                              new_user: Callable[[], str]) -> None:
     """Two viewers opening a new project's terminal together: one session, one window."""

@@ -68,6 +68,7 @@ class PaneInfo:
 
     dead: bool
     dead_status: int | None
+    dead_signal: int | None
     current_command: str
     cursor_x: int
     cursor_y: int
@@ -572,23 +573,24 @@ class TmuxRuntime(Runtime):
         """Liveness, exit status, command, cursor and size of the pane."""
         # list-panes, not display-message: display-message falls back to another pane
         # when the target is missing.
-        fmt = "\t".join(["#{pane_dead}", "#{pane_dead_status}", "#{pane_pid}", "#{cursor_x}",
-                         "#{cursor_y}", "#{pane_width}", "#{pane_height}", "#{pane_active}",
-                         "#{pane_current_command}"])
+        fmt = "\t".join(["#{pane_dead}", "#{pane_dead_status}", "#{pane_dead_signal}", "#{pane_pid}",
+                         "#{cursor_x}", "#{cursor_y}", "#{pane_width}", "#{pane_height}",
+                         "#{pane_active}", "#{pane_current_command}"])
         result = self._checked(username, ["list-panes", "-t", tmux_target(target), "-F", fmt])
         lines = [line for line in result.stdout.splitlines() if line]
         if not lines:
             raise SessionNotFound(f"no pane in {target}")
-        chosen = next((line for line in lines if line.split("\t")[7] == "1"), lines[0])
-        dead, status, pid, cx, cy, width, height, _active, command = chosen.split("\t", 8)
-        if dead == "1" and not status:
-            # tmux 3.3a now and then misses the SIGCHLD of a pane's process: it stays a zombie
-            # and its exit status unknown until another child of the server exits. A no-op
+        chosen = next((line for line in lines if line.split("\t")[8] == "1"), lines[0])
+        dead, status, signal, pid, cx, cy, width, height, _active, command = chosen.split("\t", 9)
+        if dead == "1" and not status and not signal:
+            # tmux 3.3a now and then misses the SIGCHLD of a pane's process: it stays a zombie,
+            # how it ended unknown, until another child of the server exits. A no-op
             # background job is such a child; the next look finds the status.
             self._tmux(username, ["run-shell", "-b", "true"])
         return PaneInfo(
             dead=dead == "1",
             dead_status=int(status) if status.lstrip("-").isdigit() else None,
+            dead_signal=int(signal) if signal.isdigit() else None,
             current_command=command,
             cursor_x=int(cx),
             cursor_y=int(cy),
