@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import settle, shoot
+from tests.browser.conftest import DESKTOP, PHONE, settle, shoot
 from tests.conftest import ADMIN_PASSWORD, ServerProcess
 
 pytestmark = pytest.mark.browser
@@ -96,6 +96,14 @@ def test_admin_invites_a_user_who_builds_an_agent_and_uses_the_terminal(
     expect(users.get_by_role("row").filter(has_text="alice")).to_be_visible()
     expect(admin.get_by_text("✓ available").first).to_be_visible()  # server health loaded
     shoot(admin, "10-admin")
+    # on a phone the users table fits its card: no sideways scrolling to reach "Delete"
+    admin.set_viewport_size(PHONE)
+    settle(admin)
+    fits = admin.evaluate("() => { const box = document.querySelector('table').parentElement;"
+                          " return box.scrollWidth - box.clientWidth; }")
+    assert fits <= 0, f"the users table is {fits} px wider than its card on a phone"
+    admin.set_viewport_size(DESKTOP)
+    settle(admin)
 
     # the old admin password no longer works
     r = __import__("httpx").post(

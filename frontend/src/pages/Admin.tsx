@@ -120,9 +120,12 @@ export default function AdminPage() {
                 {users.data.map((u) => (
                   <tr key={u.id}>
                     <td className="py-2 pr-3 font-medium">
-                      {u.username}
-                      {u.is_admin && <span className="ml-2 rounded bg-slate-200 px-1.5 text-xs dark:bg-slate-800">admin</span>}
-                      {u.id === me.id && <span className="ml-2 text-xs text-slate-600 dark:text-slate-400">(you)</span>}
+                      {/* the badges wrap under the name on a phone instead of widening the table */}
+                      <div className="flex flex-wrap items-center gap-x-2">
+                        {u.username}
+                        {u.is_admin && <span className="rounded bg-slate-200 px-1.5 text-xs dark:bg-slate-800">admin</span>}
+                        {u.id === me.id && <span className="text-xs text-slate-600 dark:text-slate-400">(you)</span>}
+                      </div>
                     </td>
                     <td className="py-2 pr-3">{u.agent_count}</td>
                     <td className="py-2 pr-3">{u.project_count}</td>
@@ -131,7 +134,11 @@ export default function AdminPage() {
                       {u.id !== me.id && (
                         <ConfirmButton
                           variant="ghost"
-                          label={`Delete ${u.username}`}
+                          label={
+                            <>
+                              Delete<span className="sr-only sm:not-sr-only"> {u.username}</span>
+                            </>
+                          }
                           title={`Delete user “${u.username}”?`}
                           body={`Their ${u.agent_count} agent(s) and ${u.project_count} project(s) are removed and running projects stop.`}
                           confirmLabel={`Delete ${u.username}`}
