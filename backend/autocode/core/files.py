@@ -1,0 +1,436 @@
+"""The one safe file layer for a user's tree: the only way the host touches ``users/{u}/``.
+
+The user controls everything in their tree and may swap any folder for a link at any moment,
+so every operation walks from the tree's root with directory file descriptors, opening each
+component with ``O_NOFOLLOW`` (a link anywhere is refused, never followed), works on regular
+files only, creates temporary files under random names with ``O_EXCL``, renames within one
+directory descriptor, and stops at byte, entry and time limits. Paths are relative to the
+tree; ``..``, ``.``, empty and NUL components are refused before any system call.
+
+Python has no ``openat2``; per-component ``O_NOFOLLOW`` gives the same guarantee here
+(``RESOLVE_NO_SYMLINKS`` beneath a descriptor) at one system call per component.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import shutil
+import stat
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+MAX_COMPONENT_BYTES = 255
+MAX_PATH_BYTES = 4096
+MAX_DEPTH = 64
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+_NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class FileError(Exception):
+    """Base of the refusals; the message names no host path and is safe to show a user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Refused(FileError):
+    """A link, a non-regular file, a forbidden or overlong name."""
+
+
+class Missing(FileError):
+    """No such file or folder (or a file where a folder was expected)."""
+
+
+class TooLarge(FileError):
+    """A byte, entry or time limit was reached."""
+
+
+def parse_rel(path: str | PurePosixPath) -> PurePosixPath:
+    """A user-given path ('a/b', '/a/b', '' for the top) as a clean relative path."""
+    text = str(path)
+    if "\x00" in text:
+        raise Refused("Invalid path")
+    if len(os.fsencode(text)) > MAX_PATH_BYTES:
+        raise Refused("Path is too long")
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    for part in parts:
+        if part == "..":
+            raise Refused("Path leaves its folder")
+        if len(os.fsencode(part)) > MAX_COMPONENT_BYTES:
+            raise Refused("A name in the path is too long")
+    return PurePosixPath(*parts)
+
+
+def _check(rel: PurePosixPath | str) -> PurePosixPath:
+    path = PurePosixPath(rel)
+    if path.is_absolute():
+        raise Refused("Path must be relative")
+    return parse_rel(path)
+
+
+def _translate(exc: OSError, what: str) -> FileError:
+    if exc.errno == errno.ELOOP:
+        return Refused(f"{what}: links are not followed")
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return Missing(f"No such file or folder: {what}")
+    if exc.errno == errno.ENAMETOOLONG:
+        return Refused("A name in the path is too long")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return Refused(f"{what}: permission denied")
+    return Refused(f"{what}: {os.strerror(exc.errno or errno.EIO)}")
+
+
+def _open_dir(parent_fd: int, name: str) -> int:
+    try:
+        return os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+    except OSError as exc:
+        raise _translate(exc, name) from None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one walk may cover before it stops with TooLarge."""
+
+    max_entries: int = 20_000
+    max_bytes: int = 200_000_000
+    max_seconds: float = 20.0
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    kind: str  # "dir" | "file" | "link" | "other"
+    size: int
+
+
+@dataclass(frozen=True)
+class WalkedFile:
+    """A regular file met by :meth:`Tree.walk`; open it with :meth:`Tree.open_walked`."""
+
+    path: PurePosixPath  # relative to the walk's start
+    size: int
+    mode: int
+    dir_fd: int  # valid only while the walk is at this file
+    name: str
+
+
+class Tree:
+    """A user's tree (``users/{u}/``), opened without following links anywhere below it.
+
+    ``root``'s parents are the server's own folders; the root itself is opened with
+    ``O_NOFOLLOW`` so a user who replaced their tree with a link is refused too.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    # -- directories -------------------------------------------------------------------------
+
+    @contextmanager
+    def dir_fd(self, rel: PurePosixPath | str = "", *, create: bool = False, mode: int = 0o700,
+               owner: tuple[int, int] | None = None) -> Iterator[int]:
+        """A descriptor of the folder ``rel`` (made, and handed to ``owner``, when ``create``)."""
+        path = _check(rel)
+        try:
+            fd = os.open(self.root, _DIR_FLAGS)
+        except OSError as exc:
+            raise _translate(exc, "workspace") from None
+        try:
+            for part in path.parts:
+                if create:
+                    try:
+                        os.mkdir(part, mode, dir_fd=fd)
+                    except FileExistsError:
+                        pass
+                    except OSError as exc:
+                        raise _translate(exc, part) from None
+                child = _open_dir(fd, part)
+                os.close(fd)
+                fd = child
+                if create and owner is not None:
+                    _own(fd, owner)
+            yield fd
+        finally:
+            os.close(fd)
+
+    def ensure_dir(self, rel: PurePosixPath | str, *, mode: int = 0o700,
+                   owner: tuple[int, int] | None = None) -> None:
+        """Make ``rel`` and its parents (refusing links); ``owner`` gets each component."""
+        with self.dir_fd(rel, create=True, mode=mode, owner=owner):
+            pass
+
+    def is_dir(self, rel: PurePosixPath | str = "") -> bool:
+        try:
+            with self.dir_fd(rel):
+                return True
+        except Missing:
+            return False
+
+    def list(self, rel: PurePosixPath | str = "", *, limit: int = 2000) -> list[Entry]:
+        """The folder's entries (at most ``limit``), links reported as links, never followed."""
+        entries: list[Entry] = []
+        with self.dir_fd(rel) as fd, os.scandir(fd) as it:
+            for item in it:
+                entries.append(_entry(item))
+                if len(entries) >= limit:
+                    break
+        return entries
+
+    # -- files -------------------------------------------------------------------------------
+
+    @contextmanager
+    def _parent(self, rel: PurePosixPath | str, *, create: bool = False,
+                owner: tuple[int, int] | None = None) -> Iterator[tuple[int, str]]:
+        path = _check(rel)
+        if not path.parts:
+            raise Refused("A file name is needed")
+        with self.dir_fd(path.parent, create=create, owner=owner) as fd:
+            yield fd, path.name
+
+    def lstat(self, rel: PurePosixPath | str) -> os.stat_result | None:
+        """The entry's own status (a link is not followed), None when missing."""
+        try:
+            with self._parent(rel) as (fd, name):
+                return os.stat(name, dir_fd=fd, follow_symlinks=False)
+        except Missing:
+            return None
+        except FileNotFoundError:
+            return None
+
+    def read(self, rel: PurePosixPath | str, *, limit: int, offset: int = 0) -> tuple[bytes, int]:
+        """Up to ``limit`` bytes of a regular file from ``offset``, and the file's size."""
+        with self._parent(rel) as (fd, name):
+            return _read_at(fd, name, limit=limit, offset=offset)
+
+    def read_text(self, rel: PurePosixPath | str, *, limit: int = 1_000_000) -> str:
+        data, _ = self.read(rel, limit=limit)
+        return data.decode("utf-8", "replace")
+
+    def write(self, rel: PurePosixPath | str, data: bytes | str, *, mode: int = 0o600,
+              owner: tuple[int, int] | None = None) -> None:
+        """Replace the file atomically (random ``O_EXCL`` temp, rename in the same folder).
+
+        Whatever was at the name (a file, a link) is replaced, never written through.
+        """
+        body = data.encode() if isinstance(data, str) else data
+        with self._parent(rel, create=True, owner=owner) as (fd, name):
+            tmp = f".{name[:200]}.{secrets.token_hex(8)}.tmp"
+            try:
+                out = os.open(tmp, _NEW_FLAGS, mode, dir_fd=fd)
+            except OSError as exc:
+                raise _translate(exc, name) from None
+            try:
+                try:
+                    view = memoryview(body)
+                    while view:
+                        view = view[os.write(out, view):]
+                    if owner is not None:
+                        os.fchown(out, *owner)
+                finally:
+                    os.close(out)
+                os.rename(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)
+            except BaseException:
+                try:
+                    os.unlink(tmp, dir_fd=fd)
+                except OSError:
+                    pass
+                raise
+
+    def remove(self, rel: PurePosixPath | str) -> bool:
+        """Remove a file, a link (not its target) or a whole folder; False when missing."""
+        try:
+            with self._parent(rel) as (fd, name):
+                try:
+                    info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                except FileNotFoundError:
+                    return False
+                if stat.S_ISDIR(info.st_mode):
+                    # The descriptor-based rmtree: never leaves `fd`, never follows a link.
+                    shutil.rmtree(name, dir_fd=fd)
+                else:
+                    os.unlink(name, dir_fd=fd)
+                return True
+        except Missing:
+            return False
+
+    # -- walking -------------------------------------------------------------------------------
+
+    def walk(self, rel: PurePosixPath | str = "", *, limits: Limits = Limits(),
+             skip: frozenset[str] = frozenset()) -> Iterator[WalkedFile]:
+        """Every regular file below ``rel`` (links and special files skipped), depth first.
+
+        ``skip`` names top-level entries left out. Raises TooLarge past ``limits``.
+        """
+        budget = _Budget(limits)
+        with self.dir_fd(rel) as fd:
+            yield from _walk(fd, PurePosixPath(), budget, skip, 0)
+
+    @staticmethod
+    def open_walked(item: WalkedFile) -> int:
+        """A read descriptor of a walked file (still a regular file, still not a link)."""
+        out = os.open(item.name, _FILE_FLAGS, dir_fd=item.dir_fd)
+        if not stat.S_ISREG(os.fstat(out).st_mode):
+            os.close(out)
+            raise Refused(f"{item.path}: not a regular file")
+        return out
+
+    def chown_tree(self, rel: PurePosixPath | str, owner: tuple[int, int], *,
+                   limits: Limits = Limits()) -> None:
+        """Give ``rel`` and everything below it to ``owner`` (links themselves, not targets)."""
+        budget = _Budget(limits)
+        with self.dir_fd(rel, create=True, owner=owner) as fd:
+            _own(fd, owner)
+            _chown_below(fd, owner, budget, 0)
+
+
+class _Budget:
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.entries = 0
+        self.bytes = 0
+        self.deadline = time.monotonic() + limits.max_seconds
+
+    def entry(self, size: int = 0) -> None:
+        self.entries += 1
+        self.bytes += size
+        if self.entries > self.limits.max_entries:
+            raise TooLarge(f"more than {self.limits.max_entries} files")
+        if self.bytes > self.limits.max_bytes:
+            raise TooLarge(f"more than {self.limits.max_bytes // 1_000_000} MB")
+        if self.entries % 256 == 0 and time.monotonic() > self.deadline:
+            raise TooLarge(f"took longer than {self.limits.max_seconds:g} s")
+
+
+def _entry(item: os.DirEntry[str]) -> Entry:
+    try:
+        info = item.stat(follow_symlinks=False)
+    except OSError:
+        return Entry(item.name, "other", 0)
+    if stat.S_ISLNK(info.st_mode):
+        return Entry(item.name, "link", 0)
+    if stat.S_ISDIR(info.st_mode):
+        return Entry(item.name, "dir", 0)
+    if stat.S_ISREG(info.st_mode):
+        return Entry(item.name, "file", info.st_size)
+    return Entry(item.name, "other", 0)
+
+
+def _walk(fd: int, prefix: PurePosixPath, budget: _Budget, skip: frozenset[str],
+          depth: int) -> Iterator[WalkedFile]:
+    if depth > MAX_DEPTH:
+        raise TooLarge(f"folders nested deeper than {MAX_DEPTH}")
+    with os.scandir(fd) as it:
+        entries = []
+        for item in it:
+            if depth == 0 and item.name in skip:
+                continue
+            entries.append(item)
+            budget.entry()
+    entries.sort(key=lambda e: e.name)
+    for item in entries:
+        try:
+            info = item.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            try:
+                child = _open_dir(fd, item.name)
+            except FileError:
+                continue  # swapped for a link since the listing: skipped
+            try:
+                yield from _walk(child, prefix / item.name, budget, skip, depth + 1)
+            finally:
+                os.close(child)
+        elif stat.S_ISREG(info.st_mode):
+            budget.entry(info.st_size)
+            yield WalkedFile(prefix / item.name, info.st_size, info.st_mode, fd, item.name)
+
+
+def _chown_below(fd: int, owner: tuple[int, int], budget: _Budget, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        return
+    with os.scandir(fd) as it:
+        names = [(item.name, item.is_dir(follow_symlinks=False)) for item in it]
+    for name, is_dir in names:
+        budget.entry()
+        try:
+            info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            if (info.st_uid, info.st_gid) != owner:
+                os.chown(name, *owner, dir_fd=fd, follow_symlinks=False)
+        except OSError:
+            continue
+        if is_dir:
+            try:
+                child = _open_dir(fd, name)
+            except FileError:
+                continue
+            try:
+                _chown_below(child, owner, budget, depth + 1)
+            finally:
+                os.close(child)
+
+
+def _own(fd: int, owner: tuple[int, int]) -> None:
+    info = os.fstat(fd)
+    if (info.st_uid, info.st_gid) != owner:
+        os.fchown(fd, *owner)
+
+
+def _read_at(dir_fd: int, name: str, *, limit: int, offset: int) -> tuple[bytes, int]:
+    try:
+        fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
+    except OSError as exc:
+        raise _translate(exc, name) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Refused(f"{name}: not a regular file")
+        chunks: list[bytes] = []
+        left = max(0, limit)
+        pos = max(0, offset)
+        while left > 0:
+            chunk = os.pread(fd, min(left, 1 << 20), pos)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+            pos += len(chunk)
+        return b"".join(chunks), info.st_size
+    finally:
+        os.close(fd)
+
+
+def ensure_root(root: Path, *, mode: int = 0o700) -> None:
+    """Make a tree's root folder (its parents are the server's); refuse a link in its place."""
+    root.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.mkdir(root, mode)
+    except FileExistsError:
+        pass
+    info = os.lstat(root)
+    if not stat.S_ISDIR(info.st_mode):
+        raise Refused("workspace root is not a folder")
+
+
+def remove_root(root: Path) -> None:
+    """Remove a tree's root folder and everything in it, never following a link."""
+    parent = os.open(root.parent, _DIR_FLAGS)
+    try:
+        try:
+            info = os.stat(root.name, dir_fd=parent, follow_symlinks=False)
+        except FileNotFoundError:
+            return
+        if stat.S_ISDIR(info.st_mode):
+            shutil.rmtree(root.name, dir_fd=parent)
+        else:
+            os.unlink(root.name, dir_fd=parent)
+    finally:
+        os.close(parent)
