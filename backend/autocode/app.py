@@ -20,6 +20,7 @@ from autocode.api.routes import agents, auth, events, health, keys, projects, te
 from autocode.core import db
 from autocode.core.config import Settings
 from autocode.core.context import AppContext, runtime_for
+from autocode.core.files import FileError, Missing, TooLarge
 from autocode.core.security import Keys, load_master_secret
 from autocode.runtime import RuntimeErrorBase, SessionNotFound
 from autocode.runtime.terminal import TerminalManager
@@ -230,6 +231,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if isinstance(exc, Throttled):
             headers["Retry-After"] = str(exc.retry_after)
         return JSONResponse({"detail": exc.message}, status_code=status_code, headers=headers)
+
+    @app.exception_handler(FileError)
+    async def _file_error(_request: Request, exc: FileError) -> JSONResponse:
+        # The user's tree is theirs: a link or odd file where the server expected its own is
+        # a refusal to show them, never a crash.
+        code = 404 if isinstance(exc, Missing) else 413 if isinstance(exc, TooLarge) else 409
+        return JSONResponse({"detail": f"Workspace: {exc.message}"}, status_code=code)
 
     @app.exception_handler(RuntimeErrorBase)
     async def _runtime_error(_request: Request, exc: RuntimeErrorBase) -> JSONResponse:

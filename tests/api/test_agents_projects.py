@@ -77,15 +77,18 @@ def test_project_crud_lays_out_and_removes_the_workspace(
     assert [s["status"] for s in project["implementation_plan"]] == ["pending", "pending"]
     claude_md = (root / ".claude" / "CLAUDE.md").read_text()
     assert "A small shop" in claude_md and "FastAPI + SQLite" in claude_md
+    # The decision model's files are the server's, outside the user's tree.
+    brain = settings.data_path / "run" / "projects" / str(project["id"]) / "brain"
+    assert not (root / ".nanobot").exists()
     for name in ("config.json", "IDENTITY.md", "MEMORY.md", "HISTORY.md"):
-        assert (root / ".nanobot" / name).is_file(), name
-    identity = (root / ".nanobot" / "IDENTITY.md").read_text()
+        assert (brain / name).is_file(), name
+    identity = (brain / "IDENTITY.md").read_text()
     assert "Use type hints." in identity and "1. [ ] Scaffold" in identity and "FastAPI + SQLite" in identity
-    config = json.loads((root / ".nanobot" / "config.json").read_text())
+    config = json.loads((brain / "config.json").read_text())
     assert config["agents"]["defaults"]["model"] == "anthropic/claude-opus-4-6"
     assert config["tools"]["mcpServers"] == {"m": {"url": "http://x"}}
-    log = subprocess.run(["git", "-C", str(root), "log", "--oneline"], capture_output=True, text=True, check=True)
-    assert "Project created" in log.stdout
+    # No repository in the tree: checkpoints live in the server's own repository.
+    assert not (root / ".git").exists()
 
     second = make_project(client, alice, agent["id"])
     assert second["slug"] == "eshop-2"
@@ -102,7 +105,7 @@ def test_project_crud_lays_out_and_removes_the_workspace(
     assert r.status_code == 200
     assert r.json()["implementation_plan"] == [{"title": "Only step", "detail": "", "status": "pending", "summary": None}]
     assert "A bigger shop" in (root / ".claude" / "CLAUDE.md").read_text()
-    assert "1. [ ] Only step" in (root / ".nanobot" / "IDENTITY.md").read_text()
+    assert "1. [ ] Only step" in (brain / "IDENTITY.md").read_text()
 
     listed = client.get(f"/api/agents/{agent['id']}/projects", headers=alice.headers).json()
     assert [p["slug"] for p in listed] == ["eshop", "eshop-2"]

@@ -19,7 +19,7 @@ import secrets
 import shutil
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -264,14 +264,16 @@ class Tree:
     # -- walking -------------------------------------------------------------------------------
 
     def walk(self, rel: PurePosixPath | str = "", *, limits: Limits = Limits(),
-             skip: frozenset[str] = frozenset()) -> Iterator[WalkedFile]:
-        """Every regular file below ``rel`` (links and special files skipped), depth first.
+             skip: frozenset[str] = frozenset(),
+             exclude: Callable[[PurePosixPath, bool], bool] | None = None) -> Iterator[WalkedFile]:
+        """Every regular file below ``rel`` (links and special files skipped), in name order.
 
-        ``skip`` names top-level entries left out. Raises TooLarge past ``limits``.
+        ``skip`` names top-level entries left out; ``exclude(path, is_dir)`` prunes any
+        entry (path relative to ``rel``). Raises TooLarge past ``limits``.
         """
         budget = _Budget(limits)
         with self.dir_fd(rel) as fd:
-            yield from _walk(fd, PurePosixPath(), budget, skip, 0)
+            yield from _walk(fd, PurePosixPath(), budget, skip, exclude, 0)
 
     @staticmethod
     def open_walked(item: WalkedFile) -> int:
@@ -298,14 +300,18 @@ class _Budget:
         self.bytes = 0
         self.deadline = time.monotonic() + limits.max_seconds
 
-    def entry(self, size: int = 0) -> None:
+    def entry(self) -> None:
         self.entries += 1
-        self.bytes += size
         if self.entries > self.limits.max_entries:
-            raise TooLarge(f"more than {self.limits.max_entries} files")
+            raise TooLarge(f"more than {self.limits.max_entries} files and folders")
+        if self.entries % 256 == 0 and time.monotonic() > self.deadline:
+            raise TooLarge(f"took longer than {self.limits.max_seconds:g} s")
+
+    def add_bytes(self, size: int) -> None:
+        self.bytes += size
         if self.bytes > self.limits.max_bytes:
             raise TooLarge(f"more than {self.limits.max_bytes // 1_000_000} MB")
-        if self.entries % 256 == 0 and time.monotonic() > self.deadline:
+        if time.monotonic() > self.deadline:
             raise TooLarge(f"took longer than {self.limits.max_seconds:g} s")
 
 
@@ -324,6 +330,7 @@ def _entry(item: os.DirEntry[str]) -> Entry:
 
 
 def _walk(fd: int, prefix: PurePosixPath, budget: _Budget, skip: frozenset[str],
+          exclude: Callable[[PurePosixPath, bool], bool] | None,
           depth: int) -> Iterator[WalkedFile]:
     if depth > MAX_DEPTH:
         raise TooLarge(f"folders nested deeper than {MAX_DEPTH}")
@@ -331,6 +338,9 @@ def _walk(fd: int, prefix: PurePosixPath, budget: _Budget, skip: frozenset[str],
         entries = []
         for item in it:
             if depth == 0 and item.name in skip:
+                continue
+            if exclude is not None and exclude(prefix / item.name,
+                                               item.is_dir(follow_symlinks=False)):
                 continue
             entries.append(item)
             budget.entry()
@@ -346,11 +356,11 @@ def _walk(fd: int, prefix: PurePosixPath, budget: _Budget, skip: frozenset[str],
             except FileError:
                 continue  # swapped for a link since the listing: skipped
             try:
-                yield from _walk(child, prefix / item.name, budget, skip, depth + 1)
+                yield from _walk(child, prefix / item.name, budget, skip, exclude, depth + 1)
             finally:
                 os.close(child)
         elif stat.S_ISREG(info.st_mode):
-            budget.entry(info.st_size)
+            budget.add_bytes(info.st_size)
             yield WalkedFile(prefix / item.name, info.st_size, info.st_mode, fd, item.name)
 
 

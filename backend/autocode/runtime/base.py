@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,15 @@ class InvalidName(RuntimeErrorBase, ValueError):
 
 class PathOutsideWorkspace(RuntimeErrorBase, ValueError):
     """A working directory outside the user's workspace."""
+
+
+def tree_rel(root: Path, path: Path) -> PurePosixPath:
+    """``path`` relative to a user's tree, decided on the words alone (links are never
+    resolved: the tree is the user's, and core.files opens it without following any)."""
+    norm = Path(os.path.normpath(path))
+    if not norm.is_relative_to(root):
+        raise PathOutsideWorkspace(f"{path} is outside the workspace")
+    return PurePosixPath(norm.relative_to(root).as_posix())
 
 
 class SessionNotFound(RuntimeErrorBase, LookupError):
@@ -201,6 +211,10 @@ class Runtime(ABC):
     """Tmux sessions for the projects of each user; blocking (wrap in asyncio.to_thread)."""
 
     kind: str = "abstract"
+
+    @abstractmethod
+    def workspace(self, username: str) -> Path:
+        """The root of the user's tree on the host (reach it only through core.files)."""
 
     @abstractmethod
     def ensure_user(self, username: str) -> None:

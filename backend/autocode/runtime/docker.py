@@ -19,7 +19,9 @@ from docker.models.containers import Container
 from docker.types import Mount
 from docker.utils.socket import frames_iter
 
+from autocode.core import files
 from autocode.runtime.base import (
+    tree_rel,
     Availability,
     CommandFailed,
     PathOutsideWorkspace,
@@ -125,37 +127,24 @@ class DockerRuntime(TmuxRuntime):
 
     def runtime_path(self, username: str, path: Path) -> str:
         """The container path of a host path inside the user's directory (/workspace/...)."""
-        root = self.workspace(username).resolve()
-        resolved = Path(path).resolve()
-        if not resolved.is_relative_to(root):
-            raise PathOutsideWorkspace(f"{path} is outside the workspace of {username}")
-        return str(CONTAINER_WORKSPACE / resolved.relative_to(root).as_posix())
+        rel = tree_rel(self.workspace(username), path)
+        return str(CONTAINER_WORKSPACE.joinpath(*rel.parts))
 
     def _workdir(self, username: str, cwd: Path) -> str:
-        inside = self.runtime_path(username, cwd)
-        path = Path(cwd).resolve()
-        path.mkdir(parents=True, exist_ok=True)
-        self._give(self.workspace(username).resolve(), path)
-        return inside
+        root = self.workspace(username)
+        rel = tree_rel(root, cwd)
+        files.ensure_root(root)
+        owner = self._owner()
+        tree = files.Tree(root)
+        tree.ensure_dir(rel, owner=owner)
+        if owner is not None:
+            # Files the server seeded there (settings, hooks) become the container user's.
+            tree.chown_tree(rel, owner)
+        return str(CONTAINER_WORKSPACE.joinpath(*rel.parts))
 
-    def _give(self, root: Path, path: Path) -> None:
-        """Make path (and the dirs from root to it) owned by the container's uid."""
-        if os.geteuid() != 0:
-            return
-        chain = [path, *[p for p in path.parents if p.is_relative_to(root)]]
-        for item in chain:
-            self._chown(item)
-        for base, dirs, files in os.walk(path):
-            for name in dirs + files:
-                self._chown(Path(base) / name)
-
-    def _chown(self, path: Path) -> None:
-        try:
-            info = path.lstat()
-            if info.st_uid != self.uid or info.st_gid != self.gid:
-                os.lchown(path, self.uid, self.gid)
-        except FileNotFoundError:
-            pass
+    def _owner(self) -> tuple[int, int] | None:
+        """Who owns what the server creates in a user's tree (None: we cannot chown)."""
+        return (self.uid, self.gid) if os.geteuid() == 0 else None
 
     def _exec_env(self) -> dict[str, str]:
         home = CONTAINER_HOME if self.uid == WORKSPACE_UID else str(CONTAINER_WORKSPACE)
@@ -256,7 +245,7 @@ class DockerRuntime(TmuxRuntime):
                 environment={"HOME": self._exec_env()["HOME"], "LANG": "C.UTF-8"},
                 labels={USER_LABEL: username, DATA_LABEL: str(self.data_dir)},
                 mounts=[Mount(target=str(CONTAINER_WORKSPACE),
-                              source=str(self.workspace(username).resolve()), type="bind")],
+                              source=str(self.workspace(username)), type="bind")],
                 cap_drop=["ALL"],
                 security_opt=["no-new-privileges"],
                 mem_limit=self.memory,
@@ -291,8 +280,10 @@ class DockerRuntime(TmuxRuntime):
         """Create (first use), upgrade (when stopped and the image changed) and start it."""
         workspace = self.workspace(username)
         with self._lock(username):
-            workspace.mkdir(parents=True, exist_ok=True)
-            self._chown(workspace)
+            files.ensure_root(workspace)
+            ids = self._owner()
+            if ids is not None and os.lstat(workspace)[4:6] != ids:
+                os.chown(workspace, *ids, follow_symlinks=False)
             found = self.container(username)
             owner = None if found is None else found.labels.get(DATA_LABEL)
             if found is not None and owner != str(self.data_dir):

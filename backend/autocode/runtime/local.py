@@ -13,7 +13,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from autocode.core import files
 from autocode.runtime.base import (
+    tree_rel,
     Availability,
     CommandFailed,
     PathOutsideWorkspace,
@@ -78,17 +80,16 @@ class LocalRuntime(TmuxRuntime):
         return Path("/tmp") / f"autocode-{os.geteuid()}" / digest / f"{username}.sock"
 
     def runtime_path(self, username: str, path: Path) -> str:
-        """The same absolute path (checked to be inside the user's workspace)."""
-        root = self.workspace(username).resolve()
-        resolved = Path(path).resolve()
-        if not resolved.is_relative_to(root):
-            raise PathOutsideWorkspace(f"{path} is outside the workspace of {username}")
-        return str(resolved)
+        """The same absolute path (checked, lexically, to be inside the user's workspace)."""
+        root = self.workspace(username)
+        return str(root.joinpath(*tree_rel(root, path).parts))
 
     def _workdir(self, username: str, cwd: Path) -> str:
-        inside = self.runtime_path(username, cwd)
-        Path(inside).mkdir(parents=True, exist_ok=True)
-        return inside
+        root = self.workspace(username)
+        rel = tree_rel(root, cwd)
+        files.ensure_root(root)
+        files.Tree(root).ensure_dir(rel)
+        return str(root.joinpath(*rel.parts))
 
     def _client_env(self) -> dict[str, str]:
         # The first client starts the user's server and its environment becomes the global
@@ -131,7 +132,7 @@ class LocalRuntime(TmuxRuntime):
 
     def ensure_user(self, username: str) -> None:
         """Make the user's workspace and socket directory exist."""
-        self.workspace(username).mkdir(parents=True, exist_ok=True)
+        files.ensure_root(self.workspace(username))
         _private_dir(self.socket_path(username).parent)
 
     def user_is_up(self, username: str) -> bool:

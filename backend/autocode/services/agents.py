@@ -85,7 +85,7 @@ def delete_agent(
     session.delete(agent)
     session.commit()
     for project in projects:
-        workspaces.remove_project_dir(data_dir, owner.username, project.slug)
+        workspaces.remove_project_dir(data_dir, owner.username, project.slug, project.id)
     assert agent.id is not None
     workspaces.remove_agent_dir(data_dir, agent.id)
     return projects

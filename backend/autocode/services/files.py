@@ -1,22 +1,27 @@
-"""Reading a project's workspace from the app: list a folder, read a file, download it all."""
+"""Reading a project's workspace from the app: list a folder, read a file, download it all.
+
+Everything goes through core.files (no link followed, regular files only) and stops at byte,
+entry and time limits; the routes run these off the event loop on a small limiter of their own.
+"""
 
 from __future__ import annotations
 
 import os
-import stat
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from autocode.models import Project
+from autocode.core import files as safe
+from autocode.core.layout import project_rel
 from autocode.services.errors import Invalid, NotFound
-from autocode.services.workspaces import safe_join
+from autocode.services.workspaces import user_tree
 
 MAX_READ_BYTES = 1_000_000
 MAX_ENTRIES = 2000
-# What the supervisor keeps for itself stays out of listings and downloads.
-HIDDEN = {".git", ".nanobot"}
+ARCHIVE_LIMITS = safe.Limits(max_entries=20_000, max_bytes=500_000_000, max_seconds=60.0)
+# What the supervisor kept for itself in older workspaces stays out of listings and downloads.
+HIDDEN = frozenset({".git", ".nanobot"})
 
 
 @dataclass(frozen=True)
@@ -35,81 +40,87 @@ class FileContent:
     truncated: bool
 
 
-def _root(project: Project) -> Path:
-    root = Path(project.workspace_path)
-    if not root.is_dir():
-        raise NotFound("This project has no workspace on disk")
-    return root
-
-
-def _resolve(project: Project, path: str) -> tuple[Path, Path]:
-    root = _root(project)
-    clean = path.strip().lstrip("/")
-    if "\x00" in clean:
-        raise Invalid("Invalid path")
-    target = safe_join(root, clean) if clean else root.resolve()
-    rel = target.relative_to(root.resolve())
+def _rel(path: str) -> PurePosixPath:
+    try:
+        rel = safe.parse_rel(path.strip())
+    except safe.FileError as exc:
+        raise Invalid(exc.message) from None
     if rel.parts and rel.parts[0] in HIDDEN:
         raise NotFound("No such file or folder")
-    return root.resolve(), target
+    return rel
 
 
-def list_dir(project: Project, path: str = "") -> list[Entry]:
-    root, target = _resolve(project, path)
-    if not target.is_dir():
-        raise NotFound("No such folder")
-    entries: list[Entry] = []
-    for child in sorted(target.iterdir(), key=lambda p: (not p.is_dir(), p.name.lower())):
-        if target == root and child.name in HIDDEN:
-            continue
-        try:
-            info = child.lstat()
-        except OSError:
-            continue
-        if stat.S_ISLNK(info.st_mode):
-            continue  # a link could point anywhere: not shown
-        kind = "dir" if stat.S_ISDIR(info.st_mode) else "file"
-        entries.append(Entry(child.name, str(child.relative_to(root)), kind, 0 if kind == "dir" else info.st_size))
-        if len(entries) >= MAX_ENTRIES:
-            break
-    return entries
+def list_dir(data_dir: Path, username: str, slug: str, path: str = "") -> list[Entry]:
+    rel = _rel(path)
+    tree = user_tree(data_dir, username)
+    try:
+        found = tree.list(project_rel(slug) / rel, limit=MAX_ENTRIES + len(HIDDEN))
+    except safe.Missing:
+        raise NotFound("No such folder") from None
+    except safe.FileError as exc:
+        raise Invalid(exc.message) from None
+    entries = [
+        Entry(e.name, str(rel / e.name), e.kind, e.size)
+        for e in found
+        if e.kind in ("dir", "file") and not (not rel.parts and e.name in HIDDEN)
+    ]
+    entries.sort(key=lambda e: (e.kind != "dir", e.name.lower()))
+    return entries[:MAX_ENTRIES]
 
 
-def read_file(project: Project, path: str) -> FileContent:
-    root, target = _resolve(project, path)
-    if target.is_symlink() or not target.is_file():
-        raise NotFound("No such file")
-    size = target.stat().st_size
-    with target.open("rb") as fh:
-        data = fh.read(MAX_READ_BYTES)
-    text: str | None
-    if b"\x00" in data[:8192]:
-        text = None
-    else:
-        text = data.decode("utf-8", "replace")
-    return FileContent(str(target.relative_to(root)), size, text, size > MAX_READ_BYTES)
+def read_file(data_dir: Path, username: str, slug: str, path: str) -> FileContent:
+    rel = _rel(path)
+    if not rel.parts:
+        raise Invalid("A file path is needed")
+    try:
+        data, size = user_tree(data_dir, username).read(project_rel(slug) / rel, limit=MAX_READ_BYTES)
+    except safe.Missing:
+        raise NotFound("No such file") from None
+    except safe.FileError as exc:
+        raise Invalid(exc.message) from None
+    text = None if b"\x00" in data[:8192] else data.decode("utf-8", "replace")
+    return FileContent(str(rel), size, text, size > MAX_READ_BYTES)
 
 
-def archive(project: Project) -> Path:
-    """The workspace as a .tar.gz in a temporary file the caller removes (no .git, .nanobot, links)."""
-    root = _root(project).resolve()
+def archive(data_dir: Path, username: str, slug: str) -> Path:
+    """The workspace as a .tar.gz in a temporary file the caller removes.
 
-    def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
-        parts = Path(info.name).parts
-        if len(parts) > 1 and parts[1] in HIDDEN:
-            return None
-        if info.issym() or info.islnk() or info.isdev():
-            return None
-        info.uid = info.gid = 0
-        info.uname = info.gname = ""
-        return info
-
+    Regular files only (no links, no devices, no .git); refused past ARCHIVE_LIMITS.
+    """
+    tree = user_tree(data_dir, username)
+    root = project_rel(slug)
+    if not tree.is_dir(root):
+        raise NotFound("This project has no workspace on disk")
     fd, name = tempfile.mkstemp(prefix="autocode-archive-", suffix=".tar.gz")
     os.close(fd)
     try:
         with tarfile.open(name, mode="w:gz") as tar:
-            tar.add(str(root), arcname=project.slug, filter=keep)
+            for item in tree.walk(root, limits=ARCHIVE_LIMITS, skip=HIDDEN):
+                _add(tar, tree, item, f"{slug}/{item.path}")
+    except safe.TooLarge as exc:
+        os.unlink(name)
+        raise Invalid(f"The workspace is too large to download here ({exc.message})") from None
+    except safe.FileError as exc:
+        os.unlink(name)
+        raise Invalid(exc.message) from None
     except BaseException:
         os.unlink(name)
         raise
     return Path(name)
+
+
+def _add(tar: tarfile.TarFile, tree: safe.Tree, item: safe.WalkedFile, arcname: str) -> None:
+    try:
+        fd = tree.open_walked(item)
+    except (OSError, safe.FileError):
+        return  # gone or swapped since the listing: left out
+    with os.fdopen(fd, "rb") as fh:
+        info = tarfile.TarInfo(arcname)
+        st = os.fstat(fh.fileno())
+        info.size = st.st_size
+        info.mode = st.st_mode & 0o755
+        info.mtime = int(st.st_mtime)
+        try:
+            tar.addfile(info, fh)
+        except OSError as exc:  # the file shrank while it was read
+            raise Invalid("A file changed while the download was made; try again") from exc

@@ -91,8 +91,6 @@ def create_project(
         slug = _unique_slug(session, owner=owner, base=slugify(data.name))
     assert owner.id is not None and agent.id is not None
     root = workspaces.project_dir(data_dir, owner.username, slug)
-    if root.exists():
-        raise Conflict(f"A workspace folder '{slug}' already exists; choose another slug")
     project = Project(
         user_id=owner.id,
         agent_id=agent.id,
@@ -105,16 +103,12 @@ def create_project(
         workspace_path=str(root),
         budget_tokens=data.budget_tokens,
     )
-    workspaces.layout_project(
-        data_dir,
-        username=owner.username,
-        agent=agent,
-        project=project,
-        rules=workspaces.read_rules(data_dir, agent.id),
-    )
+    workspaces.layout_project(data_dir, username=owner.username, project=project)
     session.add(project)
     session.commit()
     session.refresh(project)
+    workspaces.write_brain_files(data_dir, agent=agent, project=project,
+                                 rules=workspaces.read_rules(data_dir, agent.id))
     return project
 
 
@@ -152,9 +146,10 @@ def delete_project(
     if project.status in ACTIVE_STATUSES:
         raise Conflict("Stop the project before deleting it")
     runtime.kill_session(owner.username, project.tmux_session)
+    project_id = project.id
     session.delete(project)
     session.commit()
-    workspaces.remove_project_dir(data_dir, owner.username, project.slug)
+    workspaces.remove_project_dir(data_dir, owner.username, project.slug, project_id)
 
 
 def latest_instance(session: Session, project_id: int) -> AgentInstance | None:

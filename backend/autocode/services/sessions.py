@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from autocode.core.layout import project_rel
 from autocode.models import Project, User
 from autocode.runtime import Runtime
 from autocode.runtime.base import SessionExists
@@ -25,7 +24,7 @@ def ensure_session(runtime: Runtime, *, user: User, project: Project, cols: int 
             project.tmux_session,
             window=SHELL_WINDOW,
             command=None,
-            cwd=Path(project.workspace_path),
+            cwd=runtime.workspace(user.username).joinpath(*project_rel(project.slug).parts),
             env=SHELL_ENV,
             cols=cols,
             rows=rows,

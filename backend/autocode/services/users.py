@@ -80,6 +80,7 @@ def delete_user(
         if admins <= 1:
             raise Forbidden("Cannot delete the last admin")
     agent_ids = [a.id for a in session.exec(select(Agent).where(Agent.user_id == target.id)).all()]
+    project_ids = [p.id for p in session.exec(select(Project).where(Project.user_id == target.id)).all()]
     runtime.remove_user(target.username)
     session.delete(target)
     session.commit()
@@ -87,6 +88,9 @@ def delete_user(
     for agent_id in agent_ids:
         if agent_id is not None:
             workspaces.remove_agent_dir(data_dir, agent_id)
+    for project_id in project_ids:
+        if project_id is not None:
+            workspaces.remove_project_state(data_dir, project_id)
     return target
 
 

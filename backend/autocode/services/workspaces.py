@@ -1,57 +1,62 @@
-"""Files on disk: user directories, agent rules, project workspaces, composed identity."""
+"""Files on disk: user directories, agent rules, project workspaces, composed identity.
+
+A user's tree is reached only through core.files (no link followed, ever); the server's own
+places (agent rules, run state, the decision model's files) are plain paths under the data dir.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import secrets
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
+from autocode.core import files
+from autocode.core.files import Tree
+from autocode.core.layout import CLAUDE_MD, PROJECTS, Layout, project_rel
 from autocode.models import Agent, Project
-from autocode.services.errors import Invalid
+from autocode.services.errors import Conflict
 
 log = logging.getLogger(__name__)
 
-GIT_IDENTITY = ["-c", "user.name=AutoCode", "-c", "user.email=autocode@localhost"]
+
+def layout(data_dir: Path) -> Layout:
+    return Layout.at(data_dir)
 
 
-def safe_join(base: Path, *parts: str) -> Path:
-    """`base/parts...`, refusing anything that would leave `base`."""
-    base = base.resolve()
-    target = base.joinpath(*parts).resolve()
-    if target != base and not target.is_relative_to(base):
-        raise Invalid("Path leaves its directory")
-    return target
-
-
-def user_root(data_dir: Path, username: str) -> Path:
-    return safe_join(data_dir / "users", username)
+def user_tree(data_dir: Path, username: str) -> Tree:
+    """The user's tree, reachable only through the safe file layer."""
+    return Tree(layout(data_dir).user_dir(username))
 
 
 def project_dir(data_dir: Path, username: str, slug: str) -> Path:
-    return safe_join(user_root(data_dir, username) / "projects", slug)
+    """The project's folder as a host path: for the runtime (cwd, argv), never opened here."""
+    return layout(data_dir).host_path(username, project_rel(slug))
 
 
 def agent_dir(data_dir: Path, agent_id: int) -> Path:
-    return safe_join(data_dir / "agents", str(agent_id))
+    return layout(data_dir).agent_dir(agent_id)
 
 
 def ensure_user_dirs(data_dir: Path, username: str) -> Path:
-    root = user_root(data_dir, username)
-    (root / "projects").mkdir(parents=True, exist_ok=True)
-    (root / "config").mkdir(parents=True, exist_ok=True)
+    root = layout(data_dir).user_dir(username)
+    files.ensure_root(root)
+    tree = Tree(root)
+    tree.ensure_dir(PROJECTS)
+    tree.ensure_dir("config")
     return root
 
 
 def remove_user_dirs(data_dir: Path, username: str) -> None:
-    _remove_tree(user_root(data_dir, username), data_dir / "users")
+    files.remove_root(layout(data_dir).user_dir(username))
 
 
 def write_rules(data_dir: Path, agent_id: int, rules: str) -> Path:
     path = agent_dir(data_dir, agent_id) / "RULES.md"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     _atomic_write(path, rules)
     return path
 
@@ -62,7 +67,7 @@ def read_rules(data_dir: Path, agent_id: int) -> str:
 
 
 def remove_agent_dir(data_dir: Path, agent_id: int) -> None:
-    _remove_tree(agent_dir(data_dir, agent_id), data_dir / "agents")
+    _remove_server_dir(agent_dir(data_dir, agent_id))
 
 
 def claude_md(project: Project) -> str:
@@ -117,73 +122,74 @@ def nanobot_config(agent: Agent) -> dict[str, Any]:
     }
 
 
-def layout_project(
-    data_dir: Path, *, username: str, agent: Agent, project: Project, rules: str
-) -> Path:
-    """Create a project's workspace: CLAUDE.md, the .nanobot folder, a git repository."""
-    root = project_dir(data_dir, username, project.slug)
-    root.mkdir(parents=True, exist_ok=False)
-    (root / ".claude").mkdir()
-    nb = root / ".nanobot"
-    nb.mkdir()
-    _atomic_write(root / ".claude" / "CLAUDE.md", claude_md(project))
-    _atomic_write(nb / "config.json", json.dumps(nanobot_config(agent), indent=2) + "\n")
-    write_identity(root, agent=agent, project=project, rules=rules)
-    _atomic_write(nb / "MEMORY.md", "# Memory\n")
-    _atomic_write(nb / "HISTORY.md", "# History\n")
-    _atomic_write(root / ".gitignore", ".nanobot/\n.autocode/\n.claude/settings.local.json\n")
-    _git_init(root)
-    return root
+def layout_project(data_dir: Path, *, username: str, project: Project) -> Path:
+    """Create a project's folder in the user's tree with its CLAUDE.md; its host path."""
+    tree = user_tree(data_dir, username)
+    rel = project_rel(project.slug)
+    if tree.lstat(rel) is not None:
+        raise Conflict(f"A workspace folder '{project.slug}' already exists; choose another slug")
+    tree.ensure_dir(rel)
+    tree.write(rel / CLAUDE_MD, claude_md(project), mode=0o644)
+    return project_dir(data_dir, username, project.slug)
 
 
-def write_identity(root: Path, *, agent: Agent, project: Project, rules: str) -> None:
-    conventions_path = root / ".claude" / "CLAUDE.md"
-    conventions = conventions_path.read_text() if conventions_path.is_file() else claude_md(project)
+def write_brain_files(data_dir: Path, *, agent: Agent, project: Project, rules: str,
+                      conventions: str | None = None) -> Path:
+    """The decision model's own files (identity, memory, history, its settings), server-owned."""
+    assert project.id is not None
+    brain = layout(data_dir).brain_dir(project.id)
+    brain.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _atomic_write(brain / "config.json", json.dumps(nanobot_config(agent), indent=2) + "\n")
     _atomic_write(
-        root / ".nanobot" / "IDENTITY.md",
-        compose_identity(rules=rules, agent=agent, project=project, conventions=conventions),
+        brain / "IDENTITY.md",
+        compose_identity(rules=rules, agent=agent, project=project,
+                         conventions=conventions if conventions is not None else claude_md(project)),
     )
+    for name, heading in (("MEMORY.md", "# Memory\n"), ("HISTORY.md", "# History\n")):
+        if not (brain / name).exists():
+            _atomic_write(brain / name, heading)
+    return brain
 
 
 def refresh_project_docs(data_dir: Path, *, username: str, agent: Agent, project: Project) -> None:
-    """Rewrite CLAUDE.md and IDENTITY.md after the goal, architecture or plan changed."""
-    root = project_dir(data_dir, username, project.slug)
-    if not root.is_dir():
-        return
-    (root / ".claude").mkdir(exist_ok=True)
-    (root / ".nanobot").mkdir(exist_ok=True)
-    _atomic_write(root / ".claude" / "CLAUDE.md", claude_md(project))
-    write_identity(root, agent=agent, project=project, rules=read_rules(data_dir, agent.id or 0))
+    """Rewrite CLAUDE.md and the decision model's identity after the goal, architecture or plan changed."""
+    tree = user_tree(data_dir, username)
+    rel = project_rel(project.slug)
+    try:
+        if tree.is_dir(rel):
+            tree.write(rel / CLAUDE_MD, claude_md(project), mode=0o644)
+    except files.FileError as exc:
+        # The folder is the user's: a link where .claude/ was is refused, never followed.
+        log.warning("CLAUDE.md not refreshed", extra={"project": project.id, "why": exc.message})
+    write_brain_files(data_dir, agent=agent, project=project,
+                      rules=read_rules(data_dir, agent.id or 0))
 
 
-def remove_project_dir(data_dir: Path, username: str, slug: str) -> None:
-    _remove_tree(project_dir(data_dir, username, slug), user_root(data_dir, username) / "projects")
+def remove_project_dir(data_dir: Path, username: str, slug: str, project_id: int | None = None) -> None:
+    """Remove the project's folder (never following a link) and the server's state for it."""
+    user_tree(data_dir, username).remove(project_rel(slug))
+    if project_id is not None:
+        remove_project_state(data_dir, project_id)
 
 
-def _git_init(root: Path) -> None:
-    git = shutil.which("git")
-    if git is None:
-        log.warning("git missing; workspace is not a repository", extra={"path": str(root)})
-        return
-    subprocess.run([git, "init", "-q", "-b", "main", str(root)], check=True, timeout=30)
-    subprocess.run([git, "-C", str(root), "add", "-A"], check=True, timeout=30)
-    subprocess.run(
-        [git, "-C", str(root), *GIT_IDENTITY, "commit", "-q", "-m", "Project created"],
-        check=True,
-        timeout=30,
-    )
+def remove_project_state(data_dir: Path, project_id: int) -> None:
+    """The server's own files for a project: run state, the decision model's files, checkpoints."""
+    where = layout(data_dir)
+    _remove_server_dir(where.run_dir(project_id))
+    _remove_server_dir(where.checkpoints_dir(project_id))
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    """Write one of the server's own files (random temp name, O_EXCL, rename)."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
-def _remove_tree(path: Path, must_be_under: Path) -> None:
-    path = path.resolve()
-    parent = must_be_under.resolve()
-    if not path.is_relative_to(parent) or path == parent:
-        raise Invalid("Refusing to remove a directory outside its parent")
-    if path.exists():
+def _remove_server_dir(path: Path) -> None:
+    if path.is_symlink():
+        path.unlink()
+    elif path.exists():
         shutil.rmtree(path)

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from autocode.core.config import Settings
+from autocode.core.layout import Layout, project_rel
 from autocode.core.security import Keys
 from autocode.models import (
     Agent,
@@ -141,7 +142,8 @@ class Supervisor:
         self.run_dir = run_dir(settings.data_path, self.project_id)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.hooks_file = launch.hooks_dir(settings.data_path, user.username, self.project_id) / "hooks.jsonl"
-        self.workspace = Path(project.workspace_path)
+        self.workspace = Layout.at(settings.data_path).host_path(user.username, project_rel(project.slug))
+        self.checkpoints = checkpoints.Workspace.of(settings.data_path, user.username, project)
         self.target = f"{project.tmux_session}:{sessions.AGENT_WINDOW}"
         self.state = self._load_state()
         self.reader: TranscriptReader | None = None
@@ -776,10 +778,10 @@ class Supervisor:
             self.sleep(delay)
         summary = (summary or (result.texts[-1] if result.texts else "")).strip().replace("\n", " ")[:300]
         try:
-            commit = checkpoints.commit_step(self.workspace, step=n, title=title)
+            commit = checkpoints.commit_step(self.checkpoints, step=n, title=title)
         except checkpoints.CheckpointFailed as exc:
             commit = None  # the work is done and on disk; only its history entry is missing
-            self.log(LogLevel.ERROR, f"Could not record step {n} in the workspace's git history: {exc}")
+            self.log(LogLevel.ERROR, f"Could not record a checkpoint for step {n}: {exc}")
         self.set_step(index, StepStatus.DONE, summary=summary)
         self.update_project(current_step=min(index + 1, len(self.project.implementation_plan)))
         self.log(LogLevel.INFO, f"Step {n} done: {title}",
@@ -829,7 +831,7 @@ class Supervisor:
 
     def _situation(self, index: int, result: TurnResult, headline: str) -> str:
         step = self.project.implementation_plan[index]
-        status = checkpoints.workspace_status(self.workspace)
+        status = checkpoints.workspace_status(self.checkpoints)
         texts = "\n".join(t.strip() for t in result.texts[-3:]) or "(no text)"
         actions = "\n".join(f"- {a}" for a in result.actions[-20:]) or "- (no tool calls)"
         return "\n".join([

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import anyio
+import anyio.to_thread
 
 from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import FileResponse
@@ -24,6 +29,7 @@ from autocode.services import projects as project_service
 from autocode.services import checkpoints, files, sessions
 
 router = APIRouter(prefix="/projects", tags=["projects"])
+T = TypeVar("T")
 
 
 @router.get("")
@@ -106,21 +112,26 @@ def reply(body: ReplyRequest, project: ProjectDep, session: SessionDep, ctx: Con
 
 
 @router.get("/{project_id}/steps/{step}/diff")
-def step_diff(project: ProjectDep, step: Annotated[int, Path(ge=1, le=1000)]) -> StepDiff:
-    """What one step (1-based) changed in the workspace, from its checkpoint commit."""
-    return checkpoints.step_diff(project, step)
+async def step_diff(project: ProjectDep, user: CurrentUser, settings: SettingsDep,
+                    step: Annotated[int, Path(ge=1, le=1000)]) -> StepDiff:
+    """What one step (1-based) changed in the workspace, from its checkpoint."""
+    where = checkpoints.Workspace.of(settings.data_path, user.username, project)
+    return await _off_loop(checkpoints.step_diff, where, project, step)
 
 
 @router.get("/{project_id}/files")
-def list_files(project: ProjectDep, path: Annotated[str, Query(max_length=1000)] = "") -> list[FileEntry]:
+async def list_files(project: ProjectDep, user: CurrentUser, settings: SettingsDep,
+                     path: Annotated[str, Query(max_length=4096)] = "") -> list[FileEntry]:
     """One folder of the workspace (path relative to it)."""
-    return [FileEntry(name=e.name, path=e.path, kind=e.kind, size=e.size) for e in files.list_dir(project, path)]
+    entries = await _off_loop(files.list_dir, settings.data_path, user.username, project.slug, path)
+    return [FileEntry(name=e.name, path=e.path, kind=e.kind, size=e.size) for e in entries]
 
 
 @router.get("/{project_id}/files/content")
-def read_file(project: ProjectDep, path: Annotated[str, Query(min_length=1, max_length=1000)]) -> FileText:
+async def read_file(project: ProjectDep, user: CurrentUser, settings: SettingsDep,
+                    path: Annotated[str, Query(min_length=1, max_length=4096)]) -> FileText:
     """A file of the workspace as text (first MB; `text` is null for binary files)."""
-    content = files.read_file(project, path)
+    content = await _off_loop(files.read_file, settings.data_path, user.username, project.slug, path)
     return FileText(path=content.path, size=content.size, text=content.text, truncated=content.truncated)
 
 
@@ -129,12 +140,21 @@ def read_file(project: ProjectDep, path: Annotated[str, Query(min_length=1, max_
     response_class=Response,
     responses={200: {"content": {"application/gzip": {}}, "description": "the workspace as .tar.gz"}},
 )
-def download_archive(project: ProjectDep) -> Response:
+async def download_archive(project: ProjectDep, user: CurrentUser, settings: SettingsDep) -> Response:
     """The whole workspace as a .tar.gz download (written to a temporary file, then streamed)."""
-    path = files.archive(project)
+    path = await _off_loop(files.archive, settings.data_path, user.username, project.slug)
     return FileResponse(
         path,
         media_type="application/gzip",
         filename=f"{project.slug}.tar.gz",
         background=BackgroundTask(path.unlink, missing_ok=True),
     )
+
+
+# Reading workspaces (listings, diffs, archives) gets threads of its own, so a large
+# workspace never holds the pool every other synchronous route shares.
+_FILE_WORK = anyio.CapacityLimiter(4)
+
+
+async def _off_loop(fn: Callable[..., T], *args: object) -> T:
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=_FILE_WORK)
