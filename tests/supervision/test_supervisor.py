@@ -66,7 +66,11 @@ def test_three_steps_end_to_end(platform: Platform) -> None:
         assert any(m.startswith("Write") and m.endswith(name) for m in actions), actions
 
     # one commit per step, and each step's diff shows that step's file
-    log = subprocess.run(["git", "-C", str(root), "log", "--format=%s"], capture_output=True, text=True, check=True)
+    # (in the server's own repository, outside the user's tree)
+    assert not (root / ".git").exists()
+    repo = platform.data / "checkpoints" / f"{project['id']}.git"
+    log = subprocess.run(["git", "--git-dir", str(repo), "log", "--format=%s"], capture_output=True, text=True,
+                         check=True)
     subjects = log.stdout.split("\n")
     assert [s for s in subjects if s.startswith("Step ")] == [
         "Step 3: Write the third file", "Step 2: Write the second file", "Step 1: Write the first file"
