@@ -86,8 +86,8 @@ def stack(tmp_path: Path, runtime: str, env: dict[str, str] | None = None) -> It
 class Shell:
     """A project's terminal, typed into as its user would."""
 
-    def __init__(self, st: Stack, api: Api, project_id: int) -> None:
-        url = f"{st.server.ws_base}/ws/projects/{project_id}/terminal?ticket={api.ticket()}"
+    def __init__(self, ws_base: str, api: Api, project_id: int) -> None:
+        url = f"{ws_base}/ws/projects/{project_id}/terminal?ticket={api.ticket()}"
         self.ws: ClientConnection = connect(url, open_timeout=20, max_size=None)
 
     def run(self, command: str, timeout: float = 30.0) -> str:
@@ -115,8 +115,8 @@ class Shell:
 
 
 @contextmanager
-def shell(st: Stack, api: Api, project_id: int) -> Iterator[Shell]:
-    sh = Shell(st, api, project_id)
+def shell(st: Stack | str, api: Api, project_id: int) -> Iterator[Shell]:
+    sh = Shell(st if isinstance(st, str) else st.server.ws_base, api, project_id)
     try:
         yield sh
     finally:

@@ -13,12 +13,22 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
+from autocode.core import files
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
     """An engine whose every connection runs in WAL mode with foreign keys enforced."""
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    database = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
+        # SQLite's locks are POSIX locks: closing *any* descriptor of the database in this
+        # process drops them all, and another process may then reset the WAL under us
+        # ("disk I/O error", committed rows gone). A user's tree may hold a hard link to
+        # these files (local runtime); the safe file layer refuses to open them.
+        base = Path(database)
+        files.protect(base, *(base.with_name(base.name + s) for s in ("-wal", "-shm", "-journal")))
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:

@@ -33,6 +33,27 @@ _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_
 _NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
+_PROTECTED: set[Path] = set()
+
+
+def protect(*paths: Path) -> None:
+    """Never open these server files through a user's tree (a hard link to them included)."""
+    _PROTECTED.update(Path(p) for p in paths)
+
+
+def _check_not_protected(fd: int, name: str | None = None) -> None:
+    """Refuse one of the server's own files: by name before opening it (closing a descriptor
+    of the database would drop SQLite's locks), by descriptor after."""
+    info = os.fstat(fd) if name is None else os.stat(name, dir_fd=fd, follow_symlinks=False)
+    for path in _PROTECTED:
+        try:
+            own = os.stat(path, follow_symlinks=False)
+        except OSError:
+            continue
+        if (own.st_dev, own.st_ino) == (info.st_dev, info.st_ino):
+            raise Refused("that file is one of the server's own")
+
+
 class FileError(Exception):
     """Base of the refusals; the message names no host path and is safe to show a user."""
 
@@ -278,10 +299,15 @@ class Tree:
     @staticmethod
     def open_walked(item: WalkedFile) -> int:
         """A read descriptor of a walked file (still a regular file, still not a link)."""
+        _check_not_protected(item.dir_fd, item.name)
         out = os.open(item.name, _FILE_FLAGS, dir_fd=item.dir_fd)
-        if not stat.S_ISREG(os.fstat(out).st_mode):
+        try:
+            if not stat.S_ISREG(os.fstat(out).st_mode):
+                raise Refused(f"{item.path}: not a regular file")
+            _check_not_protected(out)
+        except BaseException:
             os.close(out)
-            raise Refused(f"{item.path}: not a regular file")
+            raise
         return out
 
     def chown_tree(self, rel: PurePosixPath | str, owner: tuple[int, int], *,
@@ -396,6 +422,7 @@ def _own(fd: int, owner: tuple[int, int]) -> None:
 
 def _read_at(dir_fd: int, name: str, *, limit: int, offset: int) -> tuple[bytes, int]:
     try:
+        _check_not_protected(dir_fd, name)
         fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
     except OSError as exc:
         raise _translate(exc, name) from None
@@ -403,6 +430,7 @@ def _read_at(dir_fd: int, name: str, *, limit: int, offset: int) -> tuple[bytes,
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise Refused(f"{name}: not a regular file")
+        _check_not_protected(fd)
         chunks: list[bytes] = []
         left = max(0, limit)
         pos = max(0, offset)

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from jose import JWTError, jwt
 from passlib.context import CryptContext
 
+from autocode.core import files
 from autocode.core.config import Settings
 
 JWT_ALGORITHM = "HS256"
@@ -32,6 +33,7 @@ def load_master_secret(settings: Settings) -> bytes:
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value().encode()
     path = settings.data_path / "secret.key"
+    files.protect(path)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
