@@ -97,13 +97,7 @@ def archive(data_dir: Path, username: str, slug: str) -> Path:
         with tarfile.open(name, mode="w:gz") as tar:
             for item in tree.walk(root, limits=ARCHIVE_LIMITS, skip=HIDDEN):
                 _add(tar, tree, item, f"{slug}/{item.path}")
-    except safe.TooLarge as exc:
-        os.unlink(name)
-        raise Invalid(f"The workspace is too large to download here ({exc.message})") from None
-    except safe.FileError as exc:
-        os.unlink(name)
-        raise Invalid(exc.message) from None
-    except BaseException:
+    except BaseException:  # TooLarge answers 413 with what was exceeded
         os.unlink(name)
         raise
     return Path(name)
