@@ -38,6 +38,9 @@ class InvalidName(RuntimeErrorBase, ValueError):
     """A user, session, window, key or environment name that tmux must never see."""
 
 
+SERVER_EXIT_RETRIES = 5
+
+
 class PathOutsideWorkspace(RuntimeErrorBase, ValueError):
     """A working directory outside the user's workspace."""
 
@@ -419,8 +422,14 @@ class TmuxRuntime(Runtime):
         # The commands reach the server through the client's stdin (`source-file -`), so
         # environment values never sit on any command line nor in any file.
         script = tmux_script(commands)
-        result = self._tmux(username, ["start-server", ";", "source-file", "-"], stdin=script,
-                            secrets=secrets)
+        for attempt in range(SERVER_EXIT_RETRIES):
+            result = self._tmux(username, ["start-server", ";", "source-file", "-"], stdin=script,
+                                secrets=secrets)
+            # The user's last session just ended and their server was exiting as we connected
+            # (tmux exits when empty): nothing of the script ran; a new server takes it.
+            if result.returncode == 0 or "server exited unexpectedly" not in result.stderr:
+                break
+            time.sleep(0.05 * (attempt + 1))
         if result.returncode != 0:
             raise self._error(result, commands[-1][0] if commands else "source-file")
 
