@@ -9,7 +9,7 @@ import re
 import signal
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import FrameType
 from typing import Any
 
@@ -575,7 +575,12 @@ class Supervisor:
     # -- permissions and humans ------------------------------------------------------------------
 
     def answer_permission(self, screen: Screen) -> None:
-        decision = policy.decide(screen, policy=self.agent.permission_policy, workspace=self.workspace)
+        try:
+            seen = PurePosixPath(self.runtime.runtime_path(self.user.username, self.workspace))
+        except RuntimeErrorBase:
+            seen = None
+        decision = (policy.decide(screen, policy=self.agent.permission_policy, workspace=seen) if seen is not None
+                    else policy.Decision(False, "the project folder could not be located"))
         question = " ".join(x for x in (screen.question, screen.target) if x)
         if decision.approve:
             self.log(LogLevel.AGENT_DECISION, f"Approved: {question}", {"reason": decision.reason})
