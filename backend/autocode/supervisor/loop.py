@@ -18,7 +18,6 @@ from sqlmodel import Session
 
 from autocode.core.config import Settings
 from autocode.core.layout import Layout, project_rel
-from autocode.core.security import Keys
 from autocode.models import (
     Agent,
     AgentInstance,
@@ -33,10 +32,10 @@ from autocode.models import (
 from autocode.runtime import Runtime
 from autocode.runtime.base import RuntimeErrorBase
 from autocode.services import checkpoints, sessions
-from autocode.services import keys as key_service
-from autocode.services.orchestrator import CLAUDE_PROVIDERS, run_dir
+from autocode.services.orchestrator import run_dir
 from autocode.services.projects import add_log
 from autocode.supervisor import identity, launch, policy
+from autocode.supervisor.boot import Credentials
 from autocode.supervisor.brain import Brain, BrainConfig, BrainUnavailable
 from autocode.supervisor.claude import TranscriptReader, find_transcript, project_dir_name
 from autocode.supervisor.screen import DIALOG_ACCEPT, Screen, ScreenState, read_screen
@@ -118,10 +117,11 @@ class Persisted:
 class Supervisor:
     """Drives Claude Code through one project's plan, writing logs and state to the database."""
 
-    def __init__(self, *, settings: Settings, engine: Engine, keys: Keys, runtime: Runtime, instance_id: int) -> None:
+    def __init__(self, *, settings: Settings, engine: Engine, credentials: Credentials, runtime: Runtime,
+                 instance_id: int) -> None:
         self.settings = settings
         self.engine = engine
-        self.keys = keys
+        self.credentials = credentials  # only this project's, handed over by the server at start
         self.runtime = runtime
         self.instance_id = instance_id
         self.stopping = False
@@ -439,13 +439,7 @@ class Supervisor:
                 self.log(LogLevel.INFO, "Claude Code is already running; watching it")
                 return
             self.runtime.kill_window(username, self.target)
-        credential = None
-        with Session(self.engine) as s:
-            assert self.user.id is not None
-            for provider in CLAUDE_PROVIDERS:
-                credential = key_service.credential(s, keys=self.keys, user_id=self.user.id, provider=provider)
-                if credential is not None:
-                    break
+        credential = self.credentials.claude
         if credential is None:
             raise Paused("No Anthropic key or Claude subscription token; add one in Settings")
         resume_id = self.project.claude_session_id if resume else None
@@ -800,9 +794,7 @@ class Supervisor:
         if self._brain is not None or self._brain_failed or not self.settings.brain_enabled:
             return self._brain
         provider = self.agent.model.partition("/")[0]
-        with Session(self.engine) as s:
-            assert self.user.id is not None
-            cred = key_service.credential(s, keys=self.keys, user_id=self.user.id, provider=provider)
+        cred = self.credentials.brain
         if cred is None:
             self._brain_failed = True
             self.log(LogLevel.INFO, f"No '{provider}' key for the agent's model {self.agent.model}: "
