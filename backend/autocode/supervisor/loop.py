@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from autocode.core.config import Settings
+from autocode.core.files import Tree
 from autocode.core.layout import Layout, project_rel
 from autocode.models import (
     Agent,
@@ -36,7 +37,8 @@ from autocode.services.orchestrator import run_dir
 from autocode.services.projects import add_log
 from autocode.supervisor import identity, launch, policy
 from autocode.supervisor.boot import Credentials
-from autocode.supervisor.brain import Brain, BrainConfig, BrainUnavailable
+from autocode.supervisor import mcp
+from autocode.supervisor.brain import Brain, BrainConfig, BrainUnavailable, ProjectFiles, prepare_brain_dir, read_identity
 from autocode.supervisor.claude import TranscriptReader, find_transcript, project_dir_name
 from autocode.supervisor.screen import DIALOG_ACCEPT, Screen, ScreenState, read_screen
 
@@ -800,12 +802,21 @@ class Supervisor:
             self.log(LogLevel.INFO, f"No '{provider}' key for the agent's model {self.agent.model}: "
                      "decisions are made by rules only")
             return None
-        nb = self.workspace / ".nanobot"
-        ident = (nb / "IDENTITY.md").read_text() if (nb / "IDENTITY.md").is_file() else ""
+        layout = Layout.at(self.settings.data_path)
+        brain_dir = layout.brain_dir(self.project_id)
+        try:
+            workdir = self.runtime.runtime_path(self.user.username, self.workspace)
+        except RuntimeErrorBase:
+            workdir = ""
+        placement = mcp.placement_for(self.runtime, username=self.user.username, workdir=workdir,
+                                      host_commands=self.settings.mcp_host_commands,
+                                      allowed_networks=self.settings.mcp_allowed_networks)
         self._brain = Brain(BrainConfig(
-            model=self.agent.model, api_key=cred.secret, base_url=cred.base_url, identity=ident,
-            nanobot_dir=nb, workspace=self.workspace, tools=tuple(self.agent.tools),
-            mcp_servers=dict(self.agent.mcp_servers),
+            model=self.agent.model, api_key=cred.secret, base_url=cred.base_url,
+            identity=read_identity(brain_dir), brain_dir=brain_dir,
+            files=ProjectFiles(Tree(layout.user_dir(self.user.username)), project_rel(self.project.slug)),
+            tools=tuple(self.agent.tools), mcp_servers=dict(self.agent.mcp_servers),
+            mcp_placement=placement, on_refusal=lambda message: self.log(LogLevel.ERROR, message),
         ))
         return self._brain
 
@@ -920,8 +931,8 @@ class Supervisor:
         return f"plan revised: {len(new)} remaining steps"
 
     def _append_history(self, line: str) -> None:
-        path = self.workspace / ".nanobot" / "HISTORY.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = Layout.at(self.settings.data_path).brain_dir(self.project_id) / "HISTORY.md"
+        prepare_brain_dir(path.parent)
         with path.open("a") as fh:
             fh.write(f"- {utcnow().isoformat(timespec='seconds')} {line}\n")
 
