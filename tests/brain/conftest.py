@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 
-from autocode.supervisor.brain import Brain, BrainConfig
+from autocode.core.files import Tree
+from autocode.supervisor.brain import Brain, BrainConfig, ProjectFiles
 from tests.fakes.fake_openai import FakeOpenAI
 
 IDENTITY = "# Identity\nIDENTITY-MARKER-7f3a: a careful supervisor of the project Demo.\n"
@@ -73,12 +74,26 @@ def fake() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     ws = tmp_path / "projects" / "demo"
-    (ws / ".nanobot").mkdir(parents=True)
-    (ws / ".nanobot" / "MEMORY.md").write_text("# Memory\n")
+    ws.mkdir(parents=True)
     (ws / "src").mkdir()
     (ws / "src" / "app.py").write_text("def main():\n    return 'READ-ME-42'\n")
     (tmp_path / "projects" / "secret.txt").write_text("SECRET-OUTSIDE\n")
     return ws
+
+
+@pytest.fixture
+def brain_dir(tmp_path: Path) -> Path:
+    """The decision model's own folder: the server's, outside the user's tree (tmp_path)."""
+    d = tmp_path.parent / f"{tmp_path.name}-brain"
+    d.mkdir()
+    (d / "MEMORY.md").write_text("# Memory\n")
+    return d
+
+
+@pytest.fixture
+def files(tmp_path: Path, workspace: Path) -> ProjectFiles:
+    """The project folder as the brain's read helpers reach it: through the user's tree."""
+    return ProjectFiles(Tree(tmp_path), PurePosixPath("projects/demo"))
 
 
 @pytest.fixture
@@ -87,7 +102,7 @@ def recorder() -> Recorder:
 
 
 @pytest.fixture
-def make_brain(fake: FakeOpenAI, workspace: Path) -> Iterator[Callable[..., Brain]]:
+def make_brain(fake: FakeOpenAI, brain_dir: Path, files: ProjectFiles) -> Iterator[Callable[..., Brain]]:
     brains: list[Brain] = []
 
     def make(**overrides: Any) -> Brain:
@@ -96,8 +111,8 @@ def make_brain(fake: FakeOpenAI, workspace: Path) -> Iterator[Callable[..., Brai
             api_key=API_KEY,
             base_url=fake.url,
             identity=IDENTITY,
-            nanobot_dir=workspace / ".nanobot",
-            workspace=workspace,
+            brain_dir=brain_dir,
+            files=files,
             timeout_seconds=20,
         )
         kw.update(overrides)

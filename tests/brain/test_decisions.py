@@ -59,8 +59,8 @@ def test_revises_the_plan_with_a_list_of_steps(fake: FakeOpenAI, make_brain: Cal
 
 
 def test_identity_is_the_system_prompt(fake: FakeOpenAI, make_brain: Callable[..., Brain], recorder: Recorder,
-                                       workspace: Path) -> None:
-    (workspace / ".nanobot" / "MEMORY.md").write_text("# Memory\n- MEMORY-FACT-9: tests run with `make test`\n")
+                                       brain_dir: Path) -> None:
+    (brain_dir / "MEMORY.md").write_text("# Memory\n- MEMORY-FACT-9: tests run with `make test`\n")
     make_brain().decide("hello", recorder)
     [chat] = fake.calls()
     assert [m["role"] for m in chat.messages] == ["system", "user"]
@@ -90,7 +90,7 @@ def test_an_unprefixed_model_goes_to_the_base_url_as_is(fake: FakeOpenAI, make_b
 
 
 def test_the_session_persists_between_decisions(fake: FakeOpenAI, make_brain: Callable[..., Brain],
-                                                recorder: Recorder, workspace: Path) -> None:
+                                                recorder: Recorder, brain_dir: Path) -> None:
     brain = make_brain()
     fake.on_message("FIRST", reply("first answer"))
     brain.decide("FIRST situation", recorder)
@@ -98,7 +98,7 @@ def test_the_session_persists_between_decisions(fake: FakeOpenAI, make_brain: Ca
     last = fake.calls()[-1]
     assert "FIRST situation" in [m.get("content") for m in last.messages]
     assert last.prompt == "SECOND situation"
-    sessions = workspace / ".nanobot" / "sessions"
+    sessions = brain_dir / "sessions"
     assert list(sessions.rglob("*.jsonl"))
 
 

@@ -108,9 +108,13 @@ def test_the_brain_answers_again_after_a_timeout(fake: FakeOpenAI, make_brain: C
     assert brain.decide("quick", recorder).text == "quick answer"
 
 
-def test_an_invalid_mcp_config_is_unavailable(make_brain: Callable[..., Brain], recorder: Recorder) -> None:
-    exc, _ = _unavailable(make_brain(mcp_servers={"bad": {"type": "carrier-pigeon"}}), recorder)
-    assert "could not be set up" in str(exc)
+def test_an_invalid_mcp_config_is_refused_and_reported(fake: FakeOpenAI, make_brain: Callable[..., Brain],
+                                                       recorder: Recorder) -> None:
+    refusals: list[str] = []
+    brain = make_brain(mcp_servers={"bad": {"type": "carrier-pigeon"}}, on_refusal=refusals.append)
+    fake.on_message("still", call("mark_step_done", summary="ok"), reply("works"))
+    assert brain.decide("still works", recorder).text == "works"
+    assert len(refusals) == 1 and "MCP server 'bad' not started" in refusals[0]
 
 
 def test_an_mcp_server_that_does_not_start_leaves_the_steering_tools(

@@ -1,4 +1,4 @@
-"""The brain writes only under the project's .nanobot/, never under $HOME, and never goes online.
+"""The brain writes only under its own brain dir (outside the user's tree), never under $HOME, and never goes online.
 
 It runs in a fresh interpreter so that nanobot is imported with the empty HOME in place, and an
 audit hook records every DNS lookup and connection the process attempts.
@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 SCRIPT = r"""
 import json, sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 events = []
 
@@ -31,7 +31,8 @@ def audit(event, args):
 
 sys.addaudithook(audit)
 
-from autocode.supervisor.brain import Brain, BrainConfig
+from autocode.core.files import Tree
+from autocode.supervisor.brain import Brain, BrainConfig, ProjectFiles
 
 class Steering:
     def __init__(self): self.calls = []
@@ -42,9 +43,10 @@ class Steering:
     def revise_plan(self, steps, reason): return "ok"
     def ask_human(self, question): return "ok"
 
-url, workspace = sys.argv[1], Path(sys.argv[2])
+url, workspace, brain_dir = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 brain = Brain(BrainConfig(model="openai/gpt-test", api_key="sk-iso", base_url=url, identity="I",
-                          nanobot_dir=workspace / ".nanobot", workspace=workspace, tools=["read_file"]))
+                          brain_dir=brain_dir, files=ProjectFiles(Tree(workspace), PurePosixPath(".")),
+                          tools=["read_file"]))
 steering = Steering()
 decision = brain.decide("ISOLATION check " + "long context " * 400, steering)
 brain.close()
@@ -52,9 +54,9 @@ print(json.dumps({"text": decision.text, "calls": steering.calls, "events": even
 """
 
 
-def test_no_writes_outside_nanobot_dir_and_no_network(fake: FakeOpenAI, tmp_path: Path) -> None:
-    home, cwd, workspace = tmp_path / "home", tmp_path / "cwd", tmp_path / "ws"
-    for d in (home, cwd, workspace / ".nanobot"):
+def test_no_writes_outside_the_brain_dir_and_no_network(fake: FakeOpenAI, tmp_path: Path) -> None:
+    home, cwd, workspace, brain_dir = tmp_path / "home", tmp_path / "cwd", tmp_path / "ws", tmp_path / "brain"
+    for d in (home, cwd, workspace):
         d.mkdir(parents=True, exist_ok=True)
     (workspace / "README.md").write_text("hello\n")
     fake.on_message("ISOLATION", call("read_file", path="README.md"), call("mark_step_done", summary="s"),
@@ -62,7 +64,7 @@ def test_no_writes_outside_nanobot_dir_and_no_network(fake: FakeOpenAI, tmp_path
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TIKTOKEN", "DATA_GYM", "NANOBOT"))}
     env.update(HOME=str(home), PYTHONPATH=str(REPO / "backend"), TMPDIR=str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, fake.url, str(workspace)], cwd=cwd, env=env,
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, fake.url, str(workspace), str(brain_dir)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -71,8 +73,9 @@ def test_no_writes_outside_nanobot_dir_and_no_network(fake: FakeOpenAI, tmp_path
 
     assert list(home.rglob("*")) == []
     assert list(cwd.rglob("*")) == []
-    assert sorted(p.name for p in workspace.iterdir()) == [".nanobot", "README.md"]
-    assert list((workspace / ".nanobot" / "sessions").rglob("*.jsonl"))
+    assert sorted(p.name for p in workspace.iterdir()) == ["README.md"]  # nothing in the user's tree
+    assert list((brain_dir / "sessions").rglob("*.jsonl"))
+    assert brain_dir.stat().st_mode & 0o777 == 0o700
     assert ["connect", "127.0.0.1"] in result["events"]  # the hook sees connections
     assert list((tmp_path / "tmp").rglob("*")) == []
     offline = [e for e in result["events"] if e[1] not in ("127.0.0.1", "localhost", "::1")]

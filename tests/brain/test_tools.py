@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from autocode.supervisor.brain import STEERING_TOOLS, Brain, enabled_read_helpers, list_dir, read_file, search
+from autocode.supervisor import mcp
+from autocode.supervisor.brain import (
+    STEERING_TOOLS,
+    Brain,
+    ProjectFiles,
+    enabled_read_helpers,
+    list_dir,
+    read_file,
+    search,
+)
 from tests.brain.conftest import Recorder
 from tests.fakes.fake_openai import FakeOpenAI, Request, call, reply
 
@@ -76,7 +85,7 @@ def test_read_file_refuses_paths_outside_the_workspace(fake: FakeOpenAI, make_br
     assert "SECRET-OUTSIDE" not in result and "root:" not in result
 
 
-def test_helpers_refuse_to_leave_the_workspace(workspace: Path) -> None:
+def test_helpers_refuse_to_leave_the_workspace(workspace: Path, files: ProjectFiles) -> None:
     (workspace / "out").symlink_to(workspace.parent / "secret.txt")
     cases: list[tuple[Callable[..., str], dict[str, str]]] = [
         (read_file, {"path": "../secret.txt"}), (read_file, {"path": "out"}),
@@ -84,19 +93,44 @@ def test_helpers_refuse_to_leave_the_workspace(workspace: Path) -> None:
     ]
     for fn, kw in cases:
         with pytest.raises(ValueError, match="outside the workspace"):
-            fn(workspace, **kw)
+            fn(files, **kw)
     # a symlink leading out is skipped by search rather than followed
-    assert search(workspace, "SECRET-OUTSIDE") == "(no matches)"
-    assert "1  def main" in read_file(workspace, "src/app.py")
+    assert search(files, "SECRET-OUTSIDE") == "(no matches)"
+    assert "1  def main" in read_file(files, "src/app.py")
+    # the project folder itself swapped for a link: nothing is read through it
+    (workspace.parent / "real").mkdir()
+    (workspace.parent / "real" / "x.txt").write_text("BEHIND-A-LINK\n")
+    workspace.rename(workspace.parent / "old")
+    workspace.symlink_to(workspace.parent / "real")
+    for fn, kw in [(read_file, {"path": "x.txt"}), (list_dir, {"path": "."}), (search, {"pattern": "BEHIND"})]:
+        with pytest.raises(ValueError, match="links are not followed"):
+            fn(files, **kw)
 
 
 def test_mcp_server_tools_are_offered_and_called(fake: FakeOpenAI, make_brain: Callable[..., Brain],
                                                  recorder: Recorder) -> None:
     server = Path(__file__).with_name("mcp_echo_server.py")
     fake.on_message("use mcp", call("mcp_echo_echo", text="hi"), reply("echoed"))
-    brain = make_brain(mcp_servers={"echo": {"command": sys.executable, "args": [str(server)]}})
+    # Under the local runtime a command runs on the host only when the admin listed it exactly.
+    placement = mcp.Placement(kind="local", host_commands=frozenset({sys.executable}))
+    brain = make_brain(mcp_servers={"echo": {"command": sys.executable, "args": [str(server)]}},
+                       mcp_placement=placement)
     decision = brain.decide("use mcp", recorder)
     chats = fake.calls()
     assert set(chats[0].tool_names) == set(STEERING_TOOLS) | {"mcp_echo_echo"}
     assert decision.actions == [("mcp_echo_echo", {"text": "hi"})]
     assert "echo:hi" in _tool_result(chats[1])
+
+
+def test_a_command_server_not_allowlisted_never_runs_on_the_host(fake: FakeOpenAI, make_brain: Callable[..., Brain],
+                                                                  recorder: Recorder, tmp_path: Path) -> None:
+    marker = tmp_path / "mcp-ran-on-host"
+    refusals: list[str] = []
+    fake.on_message("use mcp", reply("no tools"))
+    brain = make_brain(mcp_servers={"x": {"command": "sh", "args": ["-c", f"touch {marker}"]}},
+                       on_refusal=refusals.append)
+    brain.decide("use mcp", recorder)
+    assert set(fake.calls()[0].tool_names) == set(STEERING_TOOLS)
+    assert not marker.exists()
+    assert len(refusals) == 1 and "MCP server 'x' not started" in refusals[0]
+    assert "AUTOCODE_MCP_HOST_COMMANDS" in refusals[0]

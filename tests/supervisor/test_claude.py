@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from autocode.supervisor.claude import (
-    AUTO_ALLOW,
     HOOK_EVENTS,
     TranscriptReader,
     Usage,
@@ -100,7 +99,8 @@ def test_reseeding_keeps_claude_codes_own_state(tmp_path: Path) -> None:
 
 
 def test_settings_per_policy() -> None:
-    assert claude_settings(policy="auto")["permissions"]["allow"] == list(AUTO_ALLOW)
+    # `auto` pre-approves nothing in Claude Code: the supervisor's one rule answers every question.
+    assert claude_settings(policy="auto") == {}
     assert claude_settings(policy="auto", allow=["Write"])["permissions"]["allow"] == ["Write"]
     assert claude_settings(policy="ask") == {}
     assert claude_settings(policy="ask", deny=["Bash(rm:*)"]) == {"permissions": {"deny": ["Bash(rm:*)"]}}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     """Validated configuration, prefix `AUTOCODE_`."""
 
     model_config = SettingsConfigDict(env_prefix="AUTOCODE_", extra="ignore")
+    _without_master_secret: ClassVar[bool] = False
 
     environment: Literal["development", "production"] = "development"
     data_dir: Path = Path("data")
@@ -56,9 +57,41 @@ class Settings(BaseSettings):
     usage_limit_wait_seconds: float = Field(default=900, gt=0)
     brain_enabled: bool = True
 
+    # Agent templates' MCP servers (the decision model's tools). Commands run inside the user's
+    # container under the docker runtime; under the local runtime they would run on the host, so
+    # only these exact absolute commands may (comma list; default none). URL servers may reach
+    # public addresses only, plus these networks (comma list of CIDRs, e.g. 10.0.5.0/24).
+    mcp_host_commands: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    mcp_allowed_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("mcp_host_commands", "mcp_allowed_networks", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("mcp_host_commands")
+    @classmethod
+    def _absolute_commands(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not item.startswith("/"):
+                raise ValueError(f"AUTOCODE_MCP_HOST_COMMANDS: {item!r} is not an absolute path")
+        return value
+
+    @field_validator("mcp_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            ipaddress.ip_network(item, strict=False)  # ValueError names the bad entry
+        return value
+
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:
-        if self.environment == "production":
+        # A supervisor is handed the server's settings without the master secret (supervisor/boot.py).
+        if self.environment == "production" and not self._without_master_secret:
             if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
                 raise ValueError(
                     "production requires AUTOCODE_SECRET_KEY (at least 32 characters)"

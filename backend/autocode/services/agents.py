@@ -6,10 +6,12 @@ from pathlib import Path, PurePosixPath
 
 from sqlmodel import Session, col, select
 
+from autocode.core.config import Settings
 from autocode.models import ACTIVE_STATUSES, Agent, AgentCreate, AgentUpdate, Project, User, utcnow
 from autocode.runtime import Runtime
 from autocode.services import workspaces
 from autocode.services.errors import Conflict, Invalid, NotFound
+from autocode.supervisor import mcp
 
 
 def _check_workspace_base(value: str | None) -> None:
@@ -20,10 +22,17 @@ def _check_workspace_base(value: str | None) -> None:
         raise Invalid("workspace_base must be a relative folder inside the project workspace")
 
 
-def _check_mcp_servers(servers: dict[str, object]) -> None:
+def _check_mcp_servers(servers: dict[str, object], settings: Settings) -> None:
+    """Refuse what can be seen now: a URL to a private address, and in production under the
+    local runtime a command the admin has not listed (it would run on the server itself). The
+    supervisor checks again when it connects (names resolved, commands placed in the container)."""
+    allowed = mcp.networks(settings.mcp_allowed_networks)
     for name, spec in servers.items():
-        if not isinstance(spec, dict) or not ("command" in spec or "url" in spec):
-            raise Invalid(f"MCP server '{name}' needs a 'command' or a 'url'")
+        try:
+            mcp.check_spec(spec, runtime=settings.runtime, host_commands=settings.mcp_host_commands,
+                           allowed_networks=allowed, strict_local=settings.environment == "production")
+        except mcp.Refused as exc:
+            raise Invalid(f"MCP server '{name}': {exc}") from None
 
 
 def list_agents(session: Session, *, owner: User) -> list[Agent]:
@@ -40,9 +49,10 @@ def get_agent(session: Session, *, owner: User, agent_id: int) -> Agent:
     return agent
 
 
-def create_agent(session: Session, *, data_dir: Path, owner: User, data: AgentCreate) -> Agent:
+def create_agent(session: Session, *, settings: Settings, data_dir: Path, owner: User,
+                 data: AgentCreate) -> Agent:
     _check_workspace_base(data.workspace_base)
-    _check_mcp_servers(data.mcp_servers)
+    _check_mcp_servers(data.mcp_servers, settings)
     assert owner.id is not None
     agent = Agent(user_id=owner.id, **data.model_dump())
     session.add(agent)
@@ -53,12 +63,13 @@ def create_agent(session: Session, *, data_dir: Path, owner: User, data: AgentCr
     return agent
 
 
-def update_agent(session: Session, *, data_dir: Path, agent: Agent, data: AgentUpdate) -> Agent:
+def update_agent(session: Session, *, settings: Settings, data_dir: Path, agent: Agent,
+                 data: AgentUpdate) -> Agent:
     changes = data.model_dump(exclude_unset=True)
     if "workspace_base" in changes:
         _check_workspace_base(changes["workspace_base"])
     if changes.get("mcp_servers") is not None:
-        _check_mcp_servers(changes["mcp_servers"])
+        _check_mcp_servers(changes["mcp_servers"], settings)
     for key, value in changes.items():
         if value is None and key != "workspace_base":
             raise Invalid(f"{key} cannot be null")

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import SecretStr
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
@@ -22,6 +21,7 @@ from autocode.core.config import Settings
 from autocode.core.security import Keys
 from autocode.models import (
     ACTIVE_STATUSES,
+    Agent,
     AgentInstance,
     InstanceStatus,
     LogLevel,
@@ -36,6 +36,7 @@ from autocode.services import keys as key_service
 from autocode.services.errors import Conflict, Invalid
 from autocode.services.projects import add_log
 from autocode.services.sessions import AGENT_WINDOW
+from autocode.supervisor import boot
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,6 @@ MAX_CRASHES = 3
 STOP_GRACE_SECONDS = 8.0
 HEARTBEAT_STALE = timedelta(seconds=90)
 CLAUDE_PROVIDERS = ("anthropic", "claude-code-oauth")
-_NOT_FOR_SUPERVISORS = {"admin_password", "admin_username"}
 
 
 def run_dir(data_dir: Path, project_id: int) -> Path:
@@ -67,21 +67,6 @@ def process_is_supervisor(pid: int | None, instance_id: int) -> bool:
     if state in ("Z", "X"):
         return False
     return SUPERVISOR_MODULE.encode() in cmdline and str(instance_id).encode() in cmdline
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The settings as AUTOCODE_* variables, so a supervisor sees exactly the server's config."""
-    env: dict[str, str] = {}
-    for name, value in settings.model_dump().items():
-        if value is None or name in _NOT_FOR_SUPERVISORS:
-            continue
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        env[f"AUTOCODE_{name.upper()}"] = (
-            json.dumps(value) if isinstance(value, (list, dict)) else str(value)
-        )
-    env["AUTOCODE_DATA_DIR"] = str(settings.data_path)
-    return env
 
 
 @dataclass
@@ -203,22 +188,36 @@ class Orchestrator:
         assert instance.id is not None
         rdir = run_dir(self.settings.data_path, project.id)
         rdir.mkdir(parents=True, exist_ok=True)
+        # No secret in the environment or on the command line: settings and this project's
+        # credentials go through the stdin pipe (supervisor/boot.py). AUTOCODE_DATA_DIR only
+        # names the installation a supervisor belongs to (it is not read by the supervisor).
         env = {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
             "LANG": "C.UTF-8",
             "HOME": str(rdir),
-            **settings_env(self.settings),
+            "AUTOCODE_DATA_DIR": str(self.settings.data_path),
         }
+        message = boot.encode(self.settings, self._credentials(session, project))
         with (rdir / "supervisor.log").open("ab") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", SUPERVISOR_MODULE, str(instance.id)],
                 env=env,
                 cwd=str(self.settings.data_path),
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(message)
+        except OSError:
+            log.warning("supervisor did not take its boot message", extra={"instance": instance.id})
+        finally:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
         self._children[instance.id] = proc
         instance.pid = proc.pid
         session.add(instance)
@@ -228,6 +227,20 @@ class Orchestrator:
                 data={"pid": proc.pid})
         log.info("supervisor spawned", extra={"project": project.id, "instance": instance.id, "pid": proc.pid})
         return instance
+
+    def _credentials(self, session: Session, project: Project) -> boot.Credentials:
+        """Only this project's credentials, decrypted: Claude Code's and the decision model's."""
+        claude = None
+        for provider in CLAUDE_PROVIDERS:
+            claude = key_service.credential(session, keys=self.keys, user_id=project.user_id, provider=provider)
+            if claude is not None:
+                break
+        brain = None
+        agent = session.get(Agent, project.agent_id)
+        if agent is not None and self.settings.brain_enabled:
+            provider = agent.model.partition("/")[0]
+            brain = key_service.credential(session, keys=self.keys, user_id=project.user_id, provider=provider)
+        return boot.Credentials(claude=claude, brain=brain)
 
     def _alive(self, instance: AgentInstance) -> bool:
         assert instance.id is not None

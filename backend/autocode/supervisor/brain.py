@@ -4,8 +4,9 @@ The supervisor asks the brain only what its rules cannot decide. One :class:`Bra
 supervisor process: nanobot keeps process-global state (its config path, loguru), and its
 ``AgentLoop`` is bound to the private event loop the brain runs it on.
 
-Where nanobot writes (all under ``BrainConfig.nanobot_dir``, the project's ``.nanobot/``):
-``workspace/`` (nanobot's own scratch workspace: ``memory/``, a workspace id), ``sessions/``
+Where nanobot writes (all under ``BrainConfig.brain_dir``, the server's own
+``Layout.brain_dir(project_id)``, mode 0700, outside the user's tree): ``IDENTITY.md``,
+``MEMORY.md``, ``HISTORY.md``, ``workspace/`` (nanobot's own scratch workspace: ``memory/``, a workspace id), ``sessions/``
 (the conversation, JSONL; nanobot refuses a sessions folder inside its workspace, hence the
 sibling), and the runtime folders nanobot derives from its config path (``media/``,
 ``cli-apps/``). Nothing is written under ``$HOME``; ``config.json`` is never read or written.
@@ -23,12 +24,16 @@ import hashlib
 import logging
 import os
 import re
+import stat
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
+
+from autocode.core.files import FileError, Limits, Missing, Refused, TooLarge, Tree, parse_rel
+from autocode.supervisor import mcp
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +98,13 @@ class BrainConfig:
     api_key: str | None  # the user's key for that provider
     base_url: str | None  # a gateway, a self-hosted server, a test fake
     identity: str  # the composed identity: the system prompt
-    nanobot_dir: Path  # the project's .nanobot/: sessions and nanobot's runtime files live here
-    workspace: Path  # the project workspace: the read-only helpers cannot leave it
+    brain_dir: Path  # Layout.brain_dir(project): memory, sessions and nanobot's runtime files
+    files: ProjectFiles  # the project's folder in the user's tree: the read-only helpers' reach
     tools: Sequence[str] = ()  # the template's `tools`: enables read_file / list_dir / search
     mcp_servers: Mapping[str, Any] = field(default_factory=dict)
+    # Where stdio MCP servers run and what URL servers may reach (default: nothing on the host).
+    mcp_placement: mcp.Placement = field(default_factory=lambda: mcp.Placement(kind="local"))
+    on_refusal: Callable[[str], None] | None = None  # told about each MCP server refused
     max_iterations: int = 8
     timeout_seconds: float = 60
 
@@ -146,14 +154,14 @@ Handler = Callable[..., Awaitable[str]]
 _process_ready = False
 
 
-def _prepare_process(nanobot_dir: Path) -> None:
+def _prepare_process(brain_dir: Path) -> None:
     """Point nanobot's process-global state away from $HOME and the network."""
     global _process_ready
     from nanobot.config.loader import set_config_path
 
     # The config path decides nanobot's data dir (media/, cli-apps/, default sessions): the
-    # project's .nanobot/. The file itself is never loaded: everything is passed explicitly.
-    set_config_path(nanobot_dir / "config.json")
+    # project's brain dir. The file itself is never loaded: everything is passed explicitly.
+    set_config_path(brain_dir / "config.json")
     if _process_ready:
         return
     from loguru import logger
@@ -201,6 +209,21 @@ def _offline_token_estimates() -> None:
         return original()
 
     helpers._get_token_encoding = encoding
+
+
+def prepare_brain_dir(brain_dir: Path) -> None:
+    """Make the decision model's folder (server-owned, 0700); its files are written by
+    ``services.workspaces.write_brain_files`` when the project is created or its docs change."""
+    brain_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(brain_dir, 0o700)
+
+
+def read_identity(brain_dir: Path) -> str:
+    """The composed identity (``IDENTITY.md`` in the brain dir), or '' when there is none."""
+    try:
+        return (brain_dir / "IDENTITY.md").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 # --------------------------------------------------------------------------- providers
@@ -340,28 +363,66 @@ STEERING_SCHEMAS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def _inside(workspace: Path, path: str) -> Path:
-    """``path`` (relative to the workspace, or absolute) resolved; ValueError when it leaves it."""
-    root = workspace.resolve()
-    p = Path(path).expanduser()
-    resolved = (p if p.is_absolute() else root / p).resolve()
-    if resolved != root and not resolved.is_relative_to(root):
-        raise ValueError(f"{path} is outside the workspace")
-    return resolved
+@dataclass(frozen=True)
+class ProjectFiles:
+    """The project's folder in its owner's tree, read through core.files (no link followed)."""
+
+    tree: Tree
+    root: PurePosixPath  # the project's folder, relative to the tree
+
+    def rel(self, path: str) -> PurePosixPath:
+        """A path the model gave (relative to the project) as a path in the tree."""
+        text = (path or ".").strip()
+        if text.startswith("/") or text.startswith("~"):
+            raise ValueError(f"{path} is outside the workspace (use a path relative to it)")
+        try:
+            inner = parse_rel(text)
+        except FileError as exc:
+            raise ValueError(f"{path} is outside the workspace ({exc.message})") from None
+        return self.root / inner
 
 
-def _rel(workspace: Path, p: Path) -> str:
-    return str(p.relative_to(workspace.resolve())) or "."
+def _through_link(files: ProjectFiles, rel: PurePosixPath) -> bool:
+    """Whether a component of ``rel`` below the project folder is a link (looked at, not followed)."""
+    for depth in range(len(files.root.parts), len(rel.parts) + 1):
+        try:
+            info = files.tree.lstat(PurePosixPath(*rel.parts[:depth]))
+        except FileError:
+            return True
+        if info is None:
+            return False
+        if stat.S_ISLNK(info.st_mode):
+            return True
+    return False
 
 
-def read_file(workspace: Path, path: str, offset: int = 1, limit: int = 400) -> str:
+def _file_error(path: str, exc: FileError, files: ProjectFiles | None = None,
+                rel: PurePosixPath | None = None) -> str:
+    if isinstance(exc, Missing) and files is not None and rel is not None and _through_link(files, rel):
+        raise ValueError(f"{path} is outside the workspace (links are not followed)")
+    if isinstance(exc, Missing):
+        return f"error: {path} does not exist"
+    if isinstance(exc, Refused) and "links are not followed" in exc.message:
+        raise ValueError(f"{path} is outside the workspace (links are not followed)")
+    return f"error: {path}: {exc.message}"
+
+
+def read_file(files: ProjectFiles, path: str, offset: int = 1, limit: int = 400) -> str:
     """Numbered lines ``offset``.. of a text file inside the workspace."""
-    p = _inside(workspace, path)
-    if not p.is_file():
+    rel = files.rel(path)
+    try:
+        data, size = files.tree.read(rel, limit=MAX_READ_FILE_BYTES)
+    except FileError as exc:
+        if isinstance(exc, Refused) and "not a regular file" in exc.message:
+            return f"error: {path} is not a file"
+        if isinstance(exc, Missing) and files.tree.is_dir(rel):
+            return f"error: {path} is not a file"
+        return _file_error(path, exc, files, rel)
+    except IsADirectoryError:
         return f"error: {path} is not a file"
-    if p.stat().st_size > MAX_READ_FILE_BYTES:
+    if size > MAX_READ_FILE_BYTES:
         return f"error: {path} is larger than {MAX_READ_FILE_BYTES} bytes; use search"
-    lines = p.read_text(errors="replace").splitlines()
+    lines = data.decode("utf-8", "replace").splitlines()
     start = max(1, offset)
     chosen = lines[start - 1 : start - 1 + max(1, min(limit, 2000))]
     out = "\n".join(f"{i:>5}  {line}" for i, line in enumerate(chosen, start))
@@ -371,52 +432,81 @@ def read_file(workspace: Path, path: str, offset: int = 1, limit: int = 400) -> 
     return out + (f"\n... ({more} more lines; use offset)" if more > 0 else "") if out else "(empty)"
 
 
-def list_dir(workspace: Path, path: str = ".") -> str:
+def list_dir(files: ProjectFiles, path: str = ".") -> str:
     """Entries of a directory inside the workspace, directories with a trailing slash."""
-    p = _inside(workspace, path)
-    if not p.is_dir():
-        return f"error: {path} is not a directory"
-    entries = sorted(p.iterdir(), key=lambda e: (not e.is_dir(), e.name))
-    names = [e.name + ("/" if e.is_dir() else "") for e in entries[:MAX_LIST_ENTRIES]]
+    rel = files.rel(path)
+    try:
+        entries = files.tree.list(rel, limit=MAX_LIST_ENTRIES + 1)
+    except FileError as exc:
+        if isinstance(exc, Missing) and not _through_link(files, rel):
+            return f"error: {path} is not a directory"
+        return _file_error(path, exc, files, rel)
+    entries.sort(key=lambda e: (e.kind != "dir", e.name))
+    suffix = {"dir": "/", "link": " (link, not followed)"}
+    names = [e.name + suffix.get(e.kind, "") for e in entries[:MAX_LIST_ENTRIES]]
     if len(entries) > MAX_LIST_ENTRIES:
-        names.append(f"... ({len(entries) - MAX_LIST_ENTRIES} more)")
+        names.append(f"... (more than {MAX_LIST_ENTRIES} entries)")
     return "\n".join(names) or "(empty directory)"
 
 
-def search(workspace: Path, pattern: str, path: str = ".", glob: str | None = None, regex: bool = False) -> str:
+def search(files: ProjectFiles, pattern: str, path: str = ".", glob: str | None = None,
+           regex: bool = False) -> str:
     """Lines matching ``pattern`` (literal unless ``regex``) in text files inside the workspace."""
-    base = _inside(workspace, path)
+    rel = files.rel(path)
     try:
         rx = re.compile(pattern if regex else re.escape(pattern))
     except re.error as exc:
         return f"error: bad regular expression: {exc}"
-    files = [base] if base.is_file() else []
-    if base.is_dir():
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-            files.extend(Path(dirpath) / f for f in sorted(filenames))
-            if len(files) >= MAX_SEARCH_FILES:
-                break
+    shown = rel.relative_to(files.root)
     hits: list[str] = []
-    root = workspace.resolve()
-    for f in files[:MAX_SEARCH_FILES]:
-        if glob and not f.match(glob):
-            continue
-        try:
-            if f.is_symlink() and not f.resolve().is_relative_to(root):
-                continue
-            if f.stat().st_size > MAX_SEARCH_FILE_BYTES:
-                continue
-            data = f.read_bytes()
-        except OSError:
-            continue
+
+    def scan(name: PurePosixPath, data: bytes) -> bool:
         if b"\0" in data[:8192]:
-            continue
+            return False
         for n, line in enumerate(data.decode(errors="replace").splitlines(), 1):
             if rx.search(line):
-                hits.append(f"{_rel(workspace, f)}:{n}: {line.strip()[:300]}")
+                hits.append(f"{name}:{n}: {line.strip()[:300]}")
                 if len(hits) >= MAX_SEARCH_MATCHES:
-                    return "\n".join(hits) + f"\n... (stopped at {MAX_SEARCH_MATCHES} matches)"
+                    return True
+        return False
+
+    info = files.tree.lstat(rel) if rel != files.root else None
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        raise ValueError(f"{path} is outside the workspace (links are not followed)")
+    if info is not None and stat.S_ISREG(info.st_mode):
+        if info.st_size <= MAX_SEARCH_FILE_BYTES:
+            try:
+                data, _ = files.tree.read(rel, limit=MAX_SEARCH_FILE_BYTES)
+            except FileError as exc:
+                return _file_error(path, exc)
+            scan(shown, data)
+        return "\n".join(hits) or "(no matches)"
+    count = 0
+    limits = Limits(max_entries=MAX_SEARCH_FILES * 4, max_bytes=1 << 40, max_seconds=10.0)
+    try:
+        for item in files.tree.walk(rel, limits=limits, exclude=lambda p, is_dir: is_dir and p.name in SKIP_DIRS):
+            count += 1
+            if count > MAX_SEARCH_FILES:
+                break
+            if glob and not item.path.match(glob):
+                continue
+            if item.size > MAX_SEARCH_FILE_BYTES:
+                continue
+            try:
+                fd = Tree.open_walked(item)
+            except (OSError, FileError):
+                continue
+            try:
+                data = os.pread(fd, MAX_SEARCH_FILE_BYTES, 0)
+            finally:
+                os.close(fd)
+            name = shown / item.path if str(shown) != "." else item.path
+            if scan(name, data):
+                return "\n".join(hits) + f"\n... (stopped at {MAX_SEARCH_MATCHES} matches)"
+    except TooLarge as exc:
+        hits.append(f"... (search stopped: {exc.message})")
+    except FileError as exc:
+        return _file_error(path, exc, files, rel)
     return "\n".join(hits) or "(no matches)"
 
 
@@ -597,8 +687,8 @@ class Brain:
                 await self._mcp.connect()  # reconnects servers that dropped
             return self._agent
         cfg = self.config
-        nb = cfg.nanobot_dir
-        nb.mkdir(parents=True, exist_ok=True)
+        nb = cfg.brain_dir
+        prepare_brain_dir(nb)
         _prepare_process(nb)
         from nanobot.agent.loop import AgentLoop
         from nanobot.bus.queue import MessageBus
@@ -608,7 +698,13 @@ class Brain:
         from nanobot.config.schema import MCPServerConfig
 
         provider, model = _make_provider(cfg)
-        servers = {name: MCPServerConfig.model_validate(dict(spec)) for name, spec in cfg.mcp_servers.items()}
+        placed, refused = mcp.place(cfg.mcp_servers, cfg.mcp_placement)
+        for name, reason in refused.items():
+            message = f"MCP server '{name}' not started: {reason}"
+            log.warning("brain mcp server refused", extra={"server": name, "reason": reason})
+            if cfg.on_refusal is not None:
+                cfg.on_refusal(message)
+        servers = {name: MCPServerConfig.model_validate(spec) for name, spec in placed.items()}
         provider._CHAT_RETRY_DELAYS = RETRY_DELAYS
         agent_ws = nb / "workspace"
         tools_config = ToolsConfig.model_validate(
@@ -672,13 +768,13 @@ class Brain:
     def _system_prompt(self, **kwargs: Any) -> str:
         """The composed identity, our role, the project memory and nanobot's archived summary."""
         parts = [self.config.identity.strip(), ROLE]
-        memory_path = self.config.nanobot_dir / "MEMORY.md"
+        memory_path = self.config.brain_dir / "MEMORY.md"
         try:
             memory = memory_path.read_text(errors="replace").strip()
         except OSError:
             memory = ""
         if memory and memory != "# Memory":
-            parts.append(f"# Project memory (.nanobot/MEMORY.md)\n{memory[-MEMORY_CHARS:]}")
+            parts.append(f"# Project memory\n{memory[-MEMORY_CHARS:]}")
         summary = kwargs.get("session_summary")
         if isinstance(summary, Mapping) and summary.get("text") and summary.get("text") != "(nothing)":
             parts.append(f"# Earlier decisions (summary)\n{summary['text']}")
@@ -713,11 +809,11 @@ class Brain:
         return handler
 
     def _read_handler(self, fn: Callable[..., str]) -> Handler:
-        workspace = self.config.workspace
+        files = self.config.files
 
         async def handler(**kwargs: Any) -> str:
             try:
-                return fn(workspace, **kwargs)
+                return fn(files, **kwargs)
             except (ValueError, OSError) as exc:
                 return f"error: {exc}"
 

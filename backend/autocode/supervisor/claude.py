@@ -46,33 +46,8 @@ HOOK_EVENTS: tuple[str, ...] = (
 )
 _MATCHER_EVENTS = frozenset({"PreToolUse", "PermissionRequest", "PostToolUse"})
 
-#: Tools the ``auto`` policy pre-approves: file work and read-only search, plus the usual
-#: test/build/vcs commands. Anything else still prompts and is for the supervisor to answer.
-AUTO_ALLOW: tuple[str, ...] = (
-    "Read",
-    "Write",
-    "Edit",
-    "MultiEdit",
-    "NotebookEdit",
-    "Glob",
-    "Grep",
-    "LS",
-    "TodoWrite",
-    "Bash(ls:*)",
-    "Bash(cat:*)",
-    "Bash(mkdir:*)",
-    "Bash(git status:*)",
-    "Bash(git diff:*)",
-    "Bash(git log:*)",
-    "Bash(git add:*)",
-    "Bash(git commit:*)",
-    "Bash(npm test:*)",
-    "Bash(npm run:*)",
-    "Bash(npm install:*)",
-    "Bash(pytest:*)",
-    "Bash(python -m pytest:*)",
-    "Bash(make:*)",
-)
+#: Claude Code's own allow list stays empty under ``auto``: every question it asks is answered
+#: by the supervisor through :mod:`autocode.supervisor.permissions`, the one rule.
 
 _NONESSENTIAL_OFF: dict[str, str] = {
     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
@@ -180,12 +155,10 @@ def claude_settings(
     allow: Sequence[str] | None = None,
     deny: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """``settings.json`` for a policy; ``allow`` overrides :data:`AUTO_ALLOW` for ``auto``."""
+    """``settings.json`` for a policy (``auto`` pre-approves nothing: the supervisor decides)."""
     _check_policy(policy)
     settings: dict[str, Any] = {}
-    if policy == "auto":
-        settings["permissions"] = {"allow": list(AUTO_ALLOW if allow is None else allow)}
-    elif allow:
+    if allow:
         settings["permissions"] = {"allow": list(allow)}
     if deny:
         settings.setdefault("permissions", {})["deny"] = list(deny)
@@ -549,7 +522,6 @@ class TranscriptReader:
 
 
 __all__ = [
-    "AUTO_ALLOW",
     "Compaction",
     "HOOK_EVENTS",
     "POLICIES",

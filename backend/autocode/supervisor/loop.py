@@ -9,7 +9,7 @@ import re
 import signal
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import FrameType
 from typing import Any
 
@@ -17,8 +17,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from autocode.core.config import Settings
+from autocode.core.files import Tree
 from autocode.core.layout import Layout, project_rel
-from autocode.core.security import Keys
 from autocode.models import (
     Agent,
     AgentInstance,
@@ -33,11 +33,12 @@ from autocode.models import (
 from autocode.runtime import Runtime
 from autocode.runtime.base import RuntimeErrorBase
 from autocode.services import checkpoints, sessions
-from autocode.services import keys as key_service
-from autocode.services.orchestrator import CLAUDE_PROVIDERS, run_dir
+from autocode.services.orchestrator import run_dir
 from autocode.services.projects import add_log
 from autocode.supervisor import identity, launch, policy
-from autocode.supervisor.brain import Brain, BrainConfig, BrainUnavailable
+from autocode.supervisor.boot import Credentials
+from autocode.supervisor import mcp
+from autocode.supervisor.brain import Brain, BrainConfig, BrainUnavailable, ProjectFiles, prepare_brain_dir, read_identity
 from autocode.supervisor.claude import TranscriptReader, find_transcript, project_dir_name
 from autocode.supervisor.screen import DIALOG_ACCEPT, Screen, ScreenState, read_screen
 
@@ -118,10 +119,11 @@ class Persisted:
 class Supervisor:
     """Drives Claude Code through one project's plan, writing logs and state to the database."""
 
-    def __init__(self, *, settings: Settings, engine: Engine, keys: Keys, runtime: Runtime, instance_id: int) -> None:
+    def __init__(self, *, settings: Settings, engine: Engine, credentials: Credentials, runtime: Runtime,
+                 instance_id: int) -> None:
         self.settings = settings
         self.engine = engine
-        self.keys = keys
+        self.credentials = credentials  # only this project's, handed over by the server at start
         self.runtime = runtime
         self.instance_id = instance_id
         self.stopping = False
@@ -439,13 +441,7 @@ class Supervisor:
                 self.log(LogLevel.INFO, "Claude Code is already running; watching it")
                 return
             self.runtime.kill_window(username, self.target)
-        credential = None
-        with Session(self.engine) as s:
-            assert self.user.id is not None
-            for provider in CLAUDE_PROVIDERS:
-                credential = key_service.credential(s, keys=self.keys, user_id=self.user.id, provider=provider)
-                if credential is not None:
-                    break
+        credential = self.credentials.claude
         if credential is None:
             raise Paused("No Anthropic key or Claude subscription token; add one in Settings")
         resume_id = self.project.claude_session_id if resume else None
@@ -575,7 +571,12 @@ class Supervisor:
     # -- permissions and humans ------------------------------------------------------------------
 
     def answer_permission(self, screen: Screen) -> None:
-        decision = policy.decide(screen, policy=self.agent.permission_policy, workspace=self.workspace)
+        try:
+            seen = PurePosixPath(self.runtime.runtime_path(self.user.username, self.workspace))
+        except RuntimeErrorBase:
+            seen = None
+        decision = (policy.decide(screen, policy=self.agent.permission_policy, workspace=seen) if seen is not None
+                    else policy.Decision(False, "the project folder could not be located"))
         question = " ".join(x for x in (screen.question, screen.target) if x)
         if decision.approve:
             self.log(LogLevel.AGENT_DECISION, f"Approved: {question}", {"reason": decision.reason})
@@ -795,20 +796,27 @@ class Supervisor:
         if self._brain is not None or self._brain_failed or not self.settings.brain_enabled:
             return self._brain
         provider = self.agent.model.partition("/")[0]
-        with Session(self.engine) as s:
-            assert self.user.id is not None
-            cred = key_service.credential(s, keys=self.keys, user_id=self.user.id, provider=provider)
+        cred = self.credentials.brain
         if cred is None:
             self._brain_failed = True
             self.log(LogLevel.INFO, f"No '{provider}' key for the agent's model {self.agent.model}: "
                      "decisions are made by rules only")
             return None
-        nb = self.workspace / ".nanobot"
-        ident = (nb / "IDENTITY.md").read_text() if (nb / "IDENTITY.md").is_file() else ""
+        layout = Layout.at(self.settings.data_path)
+        brain_dir = layout.brain_dir(self.project_id)
+        try:
+            workdir = self.runtime.runtime_path(self.user.username, self.workspace)
+        except RuntimeErrorBase:
+            workdir = ""
+        placement = mcp.placement_for(self.runtime, username=self.user.username, workdir=workdir,
+                                      host_commands=self.settings.mcp_host_commands,
+                                      allowed_networks=self.settings.mcp_allowed_networks)
         self._brain = Brain(BrainConfig(
-            model=self.agent.model, api_key=cred.secret, base_url=cred.base_url, identity=ident,
-            nanobot_dir=nb, workspace=self.workspace, tools=tuple(self.agent.tools),
-            mcp_servers=dict(self.agent.mcp_servers),
+            model=self.agent.model, api_key=cred.secret, base_url=cred.base_url,
+            identity=read_identity(brain_dir), brain_dir=brain_dir,
+            files=ProjectFiles(Tree(layout.user_dir(self.user.username)), project_rel(self.project.slug)),
+            tools=tuple(self.agent.tools), mcp_servers=dict(self.agent.mcp_servers),
+            mcp_placement=placement, on_refusal=lambda message: self.log(LogLevel.ERROR, message),
         ))
         return self._brain
 
@@ -923,8 +931,8 @@ class Supervisor:
         return f"plan revised: {len(new)} remaining steps"
 
     def _append_history(self, line: str) -> None:
-        path = self.workspace / ".nanobot" / "HISTORY.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = Layout.at(self.settings.data_path).brain_dir(self.project_id) / "HISTORY.md"
+        prepare_brain_dir(path.parent)
         with path.open("a") as fh:
             fh.write(f"- {utcnow().isoformat(timespec='seconds')} {line}\n")
 

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePosixPath
 
+from autocode.supervisor import permissions
 from autocode.supervisor.screen import Screen
 
-# Ordinary build, test and inspection commands; anything else is a human's call.
-SAFE_COMMANDS: tuple[tuple[str, ...], ...] = (
-    ("ls",), ("cat",), ("head",), ("tail",), ("wc",), ("pwd",), ("echo",), ("mkdir",), ("touch",),
-    ("grep",), ("find",), ("diff",), ("tree",),
-    ("git", "status"), ("git", "diff"), ("git", "log"), ("git", "add"), ("git", "show"),
-    ("npm", "test"), ("npm", "run"), ("npm", "install"), ("npm", "ci"), ("npx", "tsc"),
-    ("pnpm", "test"), ("yarn", "test"),
-    ("pytest",), ("python", "-m", "pytest"), ("python3", "-m", "pytest"),
-    ("python",), ("python3",), ("node",), ("make",), ("cargo", "build"), ("cargo", "test"),
-    ("go", "build"), ("go", "test"), ("go", "vet"), ("ruff",), ("mypy",), ("tsc",),
-)
-# Shell features that can hide a second command or write outside the workspace.
-_UNSAFE = re.compile(r"[;&|`$<>]|\bsudo\b|\brm\b|\bcurl\b|\bwget\b|\bchmod\b|\bchown\b")
 _EDIT_TOOLS = ("create", "edit", "write", "update", "notebook")
 
 
@@ -31,28 +18,12 @@ class Decision:
     reason: str
 
 
-def command_is_safe(command: str) -> bool:
-    if _UNSAFE.search(command):
-        return False
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return False
-    return any(tuple(words[: len(prefix)]) == prefix for prefix in SAFE_COMMANDS if words)
+def decide(screen: Screen, *, policy: str, workspace: PurePosixPath) -> Decision:
+    """Approve or escalate a permission question shown on Claude Code's screen.
 
-
-def path_inside(path: str, root: Path) -> bool:
-    candidate = Path(path)
-    if not candidate.is_absolute():
-        candidate = root / candidate
-    try:
-        return candidate.resolve().is_relative_to(root.resolve())
-    except (OSError, ValueError):
-        return False
-
-
-def decide(screen: Screen, *, policy: str, workspace: Path) -> Decision:
-    """Approve or escalate a permission question shown on Claude Code's screen."""
+    ``workspace`` is the project folder as Claude Code sees it (``/workspace/projects/<slug>``
+    in a container); paths are judged lexically, the user's tree is never looked at.
+    """
     what = f"{screen.question or 'a permission question'} {screen.target or ''}".strip()
     if policy == "ask":
         return Decision(False, f"policy 'ask': every permission goes to you ({what})")
@@ -64,13 +35,16 @@ def decide(screen: Screen, *, policy: str, workspace: Path) -> Decision:
         any(word in tool for word in _EDIT_TOOLS) or "edit to" in question or "create" in question
     )
     if is_edit:
-        if target and path_inside(target, workspace):
+        if target and permissions.inside(target, workspace):
             return Decision(True, f"edit inside the workspace: {target}")
         return Decision(False, f"edit outside the workspace: {target or 'unknown file'}")
     if is_command:
-        if target and command_is_safe(target):
-            return Decision(True, f"ordinary build/test command: {target}")
-        return Decision(False, f"command not on the safe list: {target or 'unknown command'}")
+        if not target:
+            return Decision(False, "a command that could not be read from the screen")
+        verdict = permissions.decide(target, workspace=workspace)
+        if verdict.allow:
+            return Decision(True, f"ordinary build/test command: {target} ({verdict.reason})")
+        return Decision(False, f"not approved by the auto policy: {verdict.reason}")
     return Decision(False, f"not a file edit or a known command ({what})")
 
 

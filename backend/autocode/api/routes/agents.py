@@ -21,7 +21,7 @@ def list_agents(user: CurrentUser, session: SessionDep) -> list[AgentPublic]:
 def create_agent(
     body: AgentCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> AgentPublic:
-    agent = agent_service.create_agent(session, data_dir=settings.data_path, owner=user, data=body)
+    agent = agent_service.create_agent(session, settings=settings, data_dir=settings.data_path, owner=user, data=body)
     return AgentPublic.model_validate(agent)
 
 
@@ -34,7 +34,7 @@ def get_agent(agent: AgentDep) -> AgentPublic:
 def update_agent(
     body: AgentUpdate, agent: AgentDep, session: SessionDep, settings: SettingsDep
 ) -> AgentPublic:
-    updated = agent_service.update_agent(session, data_dir=settings.data_path, agent=agent, data=body)
+    updated = agent_service.update_agent(session, settings=settings, data_dir=settings.data_path, agent=agent, data=body)
     return AgentPublic.model_validate(updated)
 
 
