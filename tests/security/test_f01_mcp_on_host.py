@@ -84,3 +84,58 @@ def test_mcp_command_never_runs_on_the_host(plat: tuple[Platform, FakeOpenAI], t
     finally:
         user.http.post(f"/api/projects/{project['id']}/stop")
         marker.unlink(missing_ok=True)
+
+
+@pytest.mark.docker
+def test_mcp_command_runs_inside_the_users_container(tmp_path: Path) -> None:
+    """Docker runtime: the same command runs, but in the user's container (`docker exec`)."""
+    from tests.security.shell import ensure_docker
+
+    ensure_docker()
+    fake = FakeAnthropic().start()
+    model = FakeOpenAI()
+    model.__enter__()
+    data = tmp_path / "data"
+    username = f"f01d{uuid.uuid4().hex[:6]}"
+    marker = Path("/tmp") / f"autocode-f01-{uuid.uuid4().hex}"
+    server = ServerProcess(data, env={**server_env(), "AUTOCODE_BRAIN_ENABLED": "true",
+                                      "AUTOCODE_RUNTIME": "docker",
+                                      # the scripted endpoints listen on the host's 127.0.0.1
+                                      "AUTOCODE_CONTAINER_NETWORK": "host"})
+    try:
+        admin = Api(server.base, "admin", ADMIN_PASSWORD)
+        user = admin.create_user(username)
+        for provider, url in (("anthropic", fake.url), ("openai", model.url)):
+            r = user.http.post("/api/keys", json={"provider": provider, "key": f"sk-{provider}-f01-0123456789",
+                                                   "base_url": url})
+            assert r.status_code == 201, r.text
+        servers = {"x": {"command": "sh", "args": ["-c", f"touch /workspace/mcp-ran-here {marker}"]}}
+        r = user.http.post("/api/agents", json={"name": "Dev", "model": "openai/gpt-test",
+                                                 "permission_policy": "auto", "mcp_servers": servers})
+        assert r.status_code == 201, r.text
+        fake.on_prompt("GO-F01", write("f01.txt", "x\n"), text("Wrote f01.txt"))
+        model.on_message("finished a turn", call("mark_step_done", summary="f01.txt written"), reply("done"))
+        r = user.http.post(f"/api/agents/{r.json()['id']}/projects",
+                           json={"name": "Mcp", "implementation_plan": [{"title": "One", "detail": "GO-F01"}]})
+        assert r.status_code == 201, r.text
+        project = r.json()
+        assert user.http.post(f"/api/projects/{project['id']}/start").status_code == 200
+        platform = Platform(fake=fake, server=server, api=user, data=data)
+        platform.wait_status(project["id"], "completed", "needs_help", timeout=120)
+        assert model.calls()
+        # It ran where the user's own commands run: their container, whose /workspace is their tree.
+        wait_until(lambda: (data / "users" / username / "mcp-ran-here").exists(), timeout=30)
+        assert not marker.exists(), "the agent's MCP command ran on the host"
+        user.http.post(f"/api/projects/{project['id']}/stop")
+    finally:
+        _kill_supervisors(data)
+        server.stop()
+        from autocode.runtime.docker import DockerRuntime
+
+        try:
+            DockerRuntime(data_dir=data).remove_user(username)
+        except Exception:  # cleanup goes on
+            pass
+        model.__exit__(None, None, None)
+        fake.stop()
+        marker.unlink(missing_ok=True)
