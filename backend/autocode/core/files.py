@@ -395,11 +395,12 @@ def _walk(fd: int, prefix: PurePosixPath, budget: _Budget, skip: frozenset[str],
 
 
 def _chown_below(fd: int, owner: tuple[int, int], budget: _Budget, depth: int) -> None:
+    """This folder's entries first, then each subfolder: shallow files (the server's) go first."""
     if depth > MAX_DEPTH:
         return
     with os.scandir(fd) as it:
         names = [(item.name, item.is_dir(follow_symlinks=False)) for item in it]
-    for name, is_dir in names:
+    for name, _ in names:
         budget.entry()
         try:
             info = os.stat(name, dir_fd=fd, follow_symlinks=False)
@@ -407,15 +408,17 @@ def _chown_below(fd: int, owner: tuple[int, int], budget: _Budget, depth: int) -
                 os.chown(name, *owner, dir_fd=fd, follow_symlinks=False)
         except OSError:
             continue
-        if is_dir:
-            try:
-                child = _open_dir(fd, name)
-            except FileError:
-                continue
-            try:
-                _chown_below(child, owner, budget, depth + 1)
-            finally:
-                os.close(child)
+    for name, is_dir in names:
+        if not is_dir:
+            continue
+        try:
+            child = _open_dir(fd, name)
+        except FileError:
+            continue
+        try:
+            _chown_below(child, owner, budget, depth + 1)
+        finally:
+            os.close(child)
 
 
 def _own(fd: int, owner: tuple[int, int]) -> None:
