@@ -109,11 +109,20 @@ def _translate(exc: OSError, what: str) -> FileError:
     return Refused(f"{what}: {os.strerror(exc.errno or errno.EIO)}")
 
 
-def _open_dir(parent_fd: int, name: str) -> int:
+def _open_dir(parent_fd: int | None, name: str | Path) -> int:
     try:
         return os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
     except OSError as exc:
-        raise _translate(exc, name) from None
+        if exc.errno == errno.ENOTDIR and _is_link(parent_fd, name):
+            raise Refused(f"{Path(name).name}: links are not followed") from None
+        raise _translate(exc, Path(name).name if parent_fd is None else str(name)) from None
+
+
+def _is_link(parent_fd: int | None, name: str | Path) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=parent_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -160,10 +169,7 @@ class Tree:
                owner: tuple[int, int] | None = None) -> Iterator[int]:
         """A descriptor of the folder ``rel`` (made, and handed to ``owner``, when ``create``)."""
         path = _check(rel)
-        try:
-            fd = os.open(self.root, _DIR_FLAGS)
-        except OSError as exc:
-            raise _translate(exc, "workspace") from None
+        fd = _open_dir(None, self.root)
         try:
             for part in path.parts:
                 if create:
@@ -266,7 +272,8 @@ class Tree:
                 raise
 
     def remove(self, rel: PurePosixPath | str) -> bool:
-        """Remove a file, a link (not its target) or a whole folder; False when missing."""
+        """Remove a file, a link (not its target) or a whole folder; False when missing or
+        reachable only through a link."""
         try:
             with self._parent(rel) as (fd, name):
                 try:
@@ -279,8 +286,8 @@ class Tree:
                 else:
                     os.unlink(name, dir_fd=fd)
                 return True
-        except Missing:
-            return False
+        except (Missing, Refused):
+            return False  # missing, or only reachable through a link: nothing to remove
 
     # -- walking -------------------------------------------------------------------------------
 
