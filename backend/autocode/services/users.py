@@ -13,6 +13,7 @@ from autocode.core.security import generate_password, hash_password
 from autocode.models import USERNAME_PATTERN, Agent, Project, User
 from autocode.runtime import Runtime
 from autocode.services import workspaces
+from autocode.services.live import LiveSockets
 from autocode.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 _USERNAME = re.compile(USERNAME_PATTERN)
@@ -67,9 +68,18 @@ def list_users(session: Session) -> list[UserCounts]:
 
 
 def delete_user(
-    session: Session, *, data_dir: Path, runtime: Runtime, actor: User, user_id: int
+    session: Session,
+    *,
+    data_dir: Path,
+    runtime: Runtime,
+    sockets: LiveSockets,
+    actor: User,
+    user_id: int,
 ) -> User:
-    """Stop the user's sessions and environment, then remove their rows and files."""
+    """Stop the user's sessions and environment, then remove their rows and files.
+
+    Their access tokens die with the row (ids are never reused, so no later user matches) and
+    their open sockets are closed."""
     target = session.get(User, user_id)
     if target is None:
         raise NotFound("User not found")
@@ -83,6 +93,7 @@ def delete_user(
     runtime.remove_user(target.username)
     session.delete(target)
     session.commit()
+    sockets.end_user(user_id)
     workspaces.remove_user_dirs(data_dir, target.username)
     for agent_id in agent_ids:
         if agent_id is not None:

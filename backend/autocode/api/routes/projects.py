@@ -55,6 +55,8 @@ def delete_project(project: ProjectDep, user: CurrentUser, session: SessionDep, 
     project_service.delete_project(
         session, data_dir=ctx.settings.data_path, runtime=ctx.runtime, owner=user, project=project
     )
+    assert project.id is not None
+    ctx.sockets.end_project(project.id)
 
 
 @router.get("/{project_id}/logs")
