@@ -311,7 +311,7 @@ class ProjectCreate(Strict):
     description: str = PField(default="", max_length=50_000)
     architecture: str = PField(default="", max_length=50_000)
     implementation_plan: list[PlanStepIn] = PField(default_factory=list, max_length=200)
-    budget_tokens: int | None = PField(default=None, ge=1)
+    budget_tokens: int | None = PField(default=None, ge=1, le=2**63 - 1)
 
 
 class ProjectUpdate(Strict):
@@ -319,7 +319,7 @@ class ProjectUpdate(Strict):
     description: str | None = PField(default=None, max_length=50_000)
     architecture: str | None = PField(default=None, max_length=50_000)
     implementation_plan: list[PlanStepIn] | None = PField(default=None, max_length=200)
-    budget_tokens: int | None = PField(default=None, ge=1)
+    budget_tokens: int | None = PField(default=None, ge=1, le=2**63 - 1)
 
 
 class InstancePublic(BaseModel):

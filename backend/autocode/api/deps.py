@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
+from pydantic import AfterValidator
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -23,6 +24,27 @@ _bearer = HTTPBearer(auto_error=False)
 # Ids are SQLite integers: anything outside that range is invalid input, not a server error.
 MAX_ID = 2**63 - 1
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+# A path inside a workspace, as the files endpoints take it: bounded like the OS bounds it
+# (PATH_MAX 4096, NAME_MAX 255 bytes a component), so an over-long one is a 422, not an
+# ENAMETOOLONG deep in the file layer.
+MAX_PATH_BYTES = 4096
+MAX_NAME_BYTES = 255
+
+
+def check_workspace_path(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("path must not contain NUL")
+    if len(value.encode()) > MAX_PATH_BYTES:
+        raise ValueError(f"path is longer than {MAX_PATH_BYTES} bytes")
+    if any(len(part.encode()) > MAX_NAME_BYTES for part in value.split("/")):
+        raise ValueError(f"a path component is longer than {MAX_NAME_BYTES} bytes")
+    return value
+
+
+WorkspacePath = Annotated[
+    str, Query(max_length=MAX_PATH_BYTES), AfterValidator(check_workspace_path)
+]
 
 
 def get_context(request: Request) -> AppContext:

@@ -8,7 +8,15 @@ from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from autocode.api.deps import ContextDep, CurrentUser, ProjectDep, SessionDep, SettingsDep
+from autocode.api.deps import (
+    MAX_ID,
+    ContextDep,
+    CurrentUser,
+    ProjectDep,
+    SessionDep,
+    SettingsDep,
+    WorkspacePath,
+)
 from autocode.models import (
     FileEntry,
     FileText,
@@ -63,7 +71,7 @@ def delete_project(project: ProjectDep, user: CurrentUser, session: SessionDep, 
 def list_logs(
     project: ProjectDep,
     session: SessionDep,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     level: LogLevel | None = None,
     limit: Annotated[int, Query(ge=1, le=project_service.MAX_LOG_PAGE)] = 200,
 ) -> list[LogPublic]:
@@ -114,13 +122,13 @@ def step_diff(project: ProjectDep, step: Annotated[int, Path(ge=1, le=1000)]) ->
 
 
 @router.get("/{project_id}/files")
-def list_files(project: ProjectDep, path: Annotated[str, Query(max_length=1000)] = "") -> list[FileEntry]:
+def list_files(project: ProjectDep, path: WorkspacePath = "") -> list[FileEntry]:
     """One folder of the workspace (path relative to it)."""
     return [FileEntry(name=e.name, path=e.path, kind=e.kind, size=e.size) for e in files.list_dir(project, path)]
 
 
 @router.get("/{project_id}/files/content")
-def read_file(project: ProjectDep, path: Annotated[str, Query(min_length=1, max_length=1000)]) -> FileText:
+def read_file(project: ProjectDep, path: Annotated[WorkspacePath, Query(min_length=1)]) -> FileText:
     """A file of the workspace as text (first MB; `text` is null for binary files)."""
     content = files.read_file(project, path)
     return FileText(path=content.path, size=content.size, text=content.text, truncated=content.truncated)
