@@ -90,10 +90,12 @@ def delete_user(
         if admins <= 1:
             raise Forbidden("Cannot delete the last admin")
     agent_ids = [a.id for a in session.exec(select(Agent).where(Agent.user_id == target.id)).all()]
+    # Sockets first: removing the environment ends their terminals, and they should learn why.
+    sockets.end_user(user_id)
     runtime.remove_user(target.username)
     session.delete(target)
     session.commit()
-    sockets.end_user(user_id)
+    sockets.end_user(user_id)  # and any opened while the environment was being removed
     workspaces.remove_user_dirs(data_dir, target.username)
     for agent_id in agent_ids:
         if agent_id is not None:

@@ -32,6 +32,7 @@ CLOSE_UNAUTHORIZED = CLOSE_AUTH_ENDED
 CLOSE_NOT_FOUND = CLOSE_PROJECT_GONE
 CLOSE_TOO_MANY = 4429
 CLOSE_RUNTIME_ERROR = 4500
+ENDING_GRACE_SECONDS = 1.0
 
 
 class ResizeMessage(BaseModel):
@@ -162,6 +163,15 @@ async def _bridge(ws: WebSocket, client: PtyClient, live: LiveSocket, *, readonl
         while True:
             data = await client.read()
             if data is None:
+                # Deleting a project or a user kills its tmux session a moment before the
+                # socket is told why; give that reason the chance to be the close code.
+                try:
+                    ending = await asyncio.wait_for(asyncio.shield(live.ended), ENDING_GRACE_SECONDS)
+                except asyncio.TimeoutError:
+                    pass
+                else:
+                    await ws.close(ending.code, ending.reason)
+                    return
                 await ws.send_json({"type": "exit"})
                 await ws.close(CLOSE_SESSION_ENDED, "session ended")
                 return
