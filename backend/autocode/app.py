@@ -138,6 +138,7 @@ def _operation_id(route: APIRoute) -> str:
 
 def build_context(settings: Settings) -> AppContext:
     settings.data_path.mkdir(parents=True, exist_ok=True)
+    _make_private(settings.data_path)
     engine = db.make_engine(settings.database_url)
     keys = Keys.from_master(load_master_secret(settings))
     runtime = runtime_for(settings)
@@ -146,7 +147,9 @@ def build_context(settings: Settings) -> AppContext:
         engine=engine,
         keys=keys,
         throttle=LoginThrottle(
-            max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
+            max_failures=settings.login_max_failures,
+            window_seconds=settings.login_window_seconds,
+            max_keys=settings.throttle_max_keys,
         ),
         tickets=TicketStore(lifetime_seconds=settings.ws_ticket_seconds),
         runtime=runtime,
@@ -154,6 +157,16 @@ def build_context(settings: Settings) -> AppContext:
         events=EventHub(engine),
         orchestrator=Orchestrator(settings=settings, engine=engine, keys=keys, runtime=runtime),
     )
+
+def _make_private(data_dir: Path) -> None:
+    """The data directory and the database are the service user's alone (older installs made
+    them 0755/0644; `autocode serve` also runs with umask 077 so new files start private)."""
+    data_dir.chmod(0o700)
+    for name in ("autocode.db", "autocode.db-wal", "autocode.db-shm", "secret.key"):
+        path = data_dir / name
+        if path.is_file() and not path.is_symlink():
+            path.chmod(0o600)
+
 
 def prepare(ctx: AppContext) -> user_service.BootstrapResult | None:
     """Migrate the schema and create the first admin when there is no user yet."""
@@ -215,11 +228,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ctx.orchestrator.shutdown()
             ctx.engine.dispose()
 
+    # The interactive docs load scripts from a CDN on the app's origin: development only.
+    docs = settings.api_docs_enabled
     app = FastAPI(
         title="AutoCode",
         version=__version__,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
 
     @app.exception_handler(DomainError)

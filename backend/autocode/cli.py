@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import getpass
+import logging
+import os
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
@@ -21,23 +26,56 @@ def _settings() -> Settings:
         raise SystemExit(2) from exc
 
 
+# WebSocket tickets travel in the query string (`?ticket=`): keep them out of every log line.
+_TICKET = re.compile(r"(ticket=)[^&\s\"']+")
+
+
+class RedactTickets(logging.Filter):
+    """Replaces the value of any `ticket=` in a log record with `***`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "ticket=" in message:
+            record.msg = _TICKET.sub(r"\1***", message)
+            record.args = None
+        return True
+
+
+def _log_config() -> dict[str, Any]:
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact_tickets"] = {"()": RedactTickets}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("redact_tickets")
+    return config
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from autocode.app import create_app
 
+    # Everything the server creates (data dir, database, WAL, keys, users' trees) is private
+    # to the service user unless a step widens it on purpose.
+    os.umask(0o077)
     settings = _settings()
     host = args.host or settings.host
     port = args.port or settings.port
     app = create_app(settings)
+    proxies = settings.trusted_proxy_list
     # The sans-I/O WebSocket implementation costs less per terminal frame than the legacy one;
     # per-message deflate would add CPU and latency to every keystroke echo and output burst.
+    # Forwarded headers are believed only from AUTOCODE_TRUSTED_PROXIES (nobody by default):
+    # otherwise any client could pick its own address and step around the login throttle.
     uvicorn.run(
         app,
         host=host,
         port=port,
         log_level="info",
-        proxy_headers=True,
+        log_config=_log_config(),
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or [],
         ws="websockets-sansio",
         ws_per_message_deflate=False,
     )

@@ -72,16 +72,20 @@ class PermissionPolicy(StrEnum):
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(index=True, unique=True, max_length=32)
     password_hash: str
     is_admin: bool = False
+    # Bumped by logout-all (and so on): every access token and ticket carrying an older one dies.
+    token_version: int = 0
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class RefreshToken(SQLModel, table=True):
     __tablename__ = "refresh_tokens"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
@@ -94,6 +98,7 @@ class RefreshToken(SQLModel, table=True):
 
 class Agent(SQLModel, table=True):
     __tablename__ = "agents"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
@@ -113,7 +118,10 @@ class Agent(SQLModel, table=True):
 
 class Project(SQLModel, table=True):
     __tablename__ = "projects"
-    __table_args__ = (UniqueConstraint("user_id", "slug", name="uq_projects_user_slug"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "slug", name="uq_projects_user_slug"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
@@ -142,6 +150,7 @@ class Project(SQLModel, table=True):
 
 class AgentInstance(SQLModel, table=True):
     __tablename__ = "agent_instances"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="projects.id", index=True, ondelete="CASCADE")
@@ -155,7 +164,10 @@ class AgentInstance(SQLModel, table=True):
 
 class LogEntry(SQLModel, table=True):
     __tablename__ = "logs"
-    __table_args__ = (Index("ix_logs_project_id_id", "project_id", "id"),)
+    __table_args__ = (
+        Index("ix_logs_project_id_id", "project_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE")
@@ -170,6 +182,7 @@ class LogEntry(SQLModel, table=True):
 
 class ApiKey(SQLModel, table=True):
     __tablename__ = "api_keys"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
@@ -298,7 +311,7 @@ class ProjectCreate(Strict):
     description: str = PField(default="", max_length=50_000)
     architecture: str = PField(default="", max_length=50_000)
     implementation_plan: list[PlanStepIn] = PField(default_factory=list, max_length=200)
-    budget_tokens: int | None = PField(default=None, ge=1)
+    budget_tokens: int | None = PField(default=None, ge=1, le=2**63 - 1)
 
 
 class ProjectUpdate(Strict):
@@ -306,7 +319,7 @@ class ProjectUpdate(Strict):
     description: str | None = PField(default=None, max_length=50_000)
     architecture: str | None = PField(default=None, max_length=50_000)
     implementation_plan: list[PlanStepIn] | None = PField(default=None, max_length=200)
-    budget_tokens: int | None = PField(default=None, ge=1)
+    budget_tokens: int | None = PField(default=None, ge=1, le=2**63 - 1)
 
 
 class InstancePublic(BaseModel):

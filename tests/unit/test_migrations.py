@@ -57,14 +57,61 @@ def test_upgrade_from_previous_revision_keeps_data(tmp_path: Path) -> None:
     db.upgrade(engine)
     raw = sqlite3.connect(path)
     try:
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)
         project = raw.execute(
             "SELECT name, implementation_plan, input_tokens, output_tokens, budget_tokens FROM projects"
         ).fetchone()
         assert project == ("Shop", '[{"title": "s"}]', 0, 0, None)
         assert raw.execute("SELECT global_rules, permission_policy FROM agents").fetchone() == ("rules", "auto")
         assert raw.execute("SELECT message FROM logs").fetchall() == [("kept",)]
-        assert raw.execute("SELECT username FROM users").fetchall() == [("alice",)]
+        assert raw.execute("SELECT username, token_version FROM users").fetchall() == [("alice", 0)]
+        assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        raw.close()
+    engine.dispose()
+
+
+def test_ids_continue_past_the_largest_ever_used_after_upgrading_a_database_with_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.upgrade(engine, "0003")
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA foreign_keys=ON")
+    for uid, name in ((1, "alice"), (2, "bob")):
+        raw.execute(
+            "INSERT INTO users (id, username, password_hash, is_admin, created_at)"
+            " VALUES (?, ?, 'h', 0, '2026-01-01 00:00:00')",
+            (uid, name),
+        )
+    raw.execute(
+        "INSERT INTO agents (id, user_id, name, model, identity, tools, mcp_servers, global_rules,"
+        " created_at, updated_at, permission_policy) VALUES (1, 2, 'Web', 'anthropic/x', '', '[]',"
+        " '{}', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'auto')"
+    )
+    raw.commit()
+    raw.close()
+
+    db.upgrade(engine)
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA foreign_keys=ON")
+    try:
+        # The rebuild cascaded nothing: bob's agent is still there.
+        assert raw.execute("SELECT id, user_id FROM agents").fetchall() == [(1, 2)]
+        raw.execute("DELETE FROM users WHERE id = 2")
+        raw.execute(
+            "INSERT INTO users (username, password_hash, is_admin, created_at, token_version)"
+            " VALUES ('carol', 'h', 1, '2026-01-02 00:00:00', 0)"
+        )
+        raw.execute(
+            "INSERT INTO agents (user_id, name, model, identity, tools, mcp_servers, global_rules,"
+            " created_at, updated_at, permission_policy) VALUES (1, 'Web', 'anthropic/x', '', '[]',"
+            " '{}', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'auto')"
+        )
+        raw.commit()
+        assert raw.execute("SELECT id FROM users WHERE username = 'carol'").fetchone() == (3,)
+        assert raw.execute("SELECT id FROM agents").fetchall() == [(2,)]
     finally:
         raw.close()
     engine.dispose()

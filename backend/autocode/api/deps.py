@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
+from pydantic import AfterValidator
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -13,13 +14,37 @@ from autocode.core.config import Settings
 from autocode.core.context import AppContext
 from autocode.models import Agent, Project, User
 from autocode.services import agents as agent_service
+from autocode.services import auth as auth_service
 from autocode.services import projects as project_service
+from autocode.services.auth import Principal
 from autocode.services.errors import Unauthorized
 
 _bearer = HTTPBearer(auto_error=False)
 
 # Ids are SQLite integers: anything outside that range is invalid input, not a server error.
-IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
+MAX_ID = 2**63 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+# A path inside a workspace, as the files endpoints take it: bounded like the OS bounds it
+# (PATH_MAX 4096, NAME_MAX 255 bytes a component), so an over-long one is a 422, not an
+# ENAMETOOLONG deep in the file layer.
+MAX_PATH_BYTES = 4096
+MAX_NAME_BYTES = 255
+
+
+def check_workspace_path(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("path must not contain NUL")
+    if len(value.encode()) > MAX_PATH_BYTES:
+        raise ValueError(f"path is longer than {MAX_PATH_BYTES} bytes")
+    if any(len(part.encode()) > MAX_NAME_BYTES for part in value.split("/")):
+        raise ValueError(f"a path component is longer than {MAX_NAME_BYTES} bytes")
+    return value
+
+
+WorkspacePath = Annotated[
+    str, Query(max_length=MAX_PATH_BYTES), AfterValidator(check_workspace_path)
+]
 
 
 def get_context(request: Request) -> AppContext:
@@ -53,21 +78,26 @@ def unauthorized(detail: str) -> HTTPException:
     )
 
 
-def get_current_user(
+def get_principal(
     ctx: ContextDep,
     session: SessionDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
+) -> Principal:
+    """The user and login a bearer token speaks for: the user must still exist, the token's
+    version must be the user's current one and its login (refresh family) must be alive."""
     if creds is None or creds.scheme.lower() != "bearer":
         raise unauthorized("Not authenticated")
     try:
-        user_id = ctx.keys.verify_access_token(creds.credentials)
-    except Exception as exc:  # any decode failure is the same answer to the caller
+        return auth_service.principal_from_access_token(session, keys=ctx.keys, token=creds.credentials)
+    except Unauthorized as exc:
         raise unauthorized("Invalid or expired token") from exc
-    user = session.get(User, user_id)
-    if user is None:
-        raise unauthorized("Invalid or expired token")
-    return user
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_current_user(principal: PrincipalDep) -> User:
+    return principal.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -98,18 +128,16 @@ def get_owned_project(project_id: IdPath, user: CurrentUser, session: SessionDep
 ProjectDep = Annotated[Project, Depends(get_owned_project)]
 
 
-def ws_user(ctx: AppContext, ticket: str | None) -> User:
-    """The user a WebSocket ticket belongs to (tickets are single-use)."""
+def ws_principal(ctx: AppContext, ticket: str | None) -> Principal:
+    """Who a WebSocket ticket speaks for (single-use; checked like an access token)."""
     if not ticket:
         raise Unauthorized("Missing ticket")
-    user_id = ctx.tickets.redeem(ticket)
-    with Session(ctx.engine) as session:
-        user = session.get(User, user_id)
-    if user is None:
-        raise Unauthorized("Unknown user")
-    return user
+    claims = ctx.tickets.redeem(ticket)
+    with Session(ctx.engine, expire_on_commit=False) as session:
+        return auth_service.authenticate(session, claims)
 
 
 def client_address(request: Request) -> str:
+    """The client's address. Under `autocode serve`, uvicorn has already replaced the peer with
+    the forwarded address only when the peer is in AUTOCODE_TRUSTED_PROXIES (nobody by default)."""
     return request.client.host if request.client else "unknown"
-

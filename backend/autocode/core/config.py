@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
@@ -37,6 +38,13 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None
 
     static_dir: Path | None = None
+
+    # --- trust boundary (auth) ---
+    # Proxies whose X-Forwarded-For / -Proto are believed: a comma list of IPs or CIDRs.
+    # Empty (the default) trusts nobody; behind Caddy on the same host, 127.0.0.1.
+    trusted_proxies: str = ""
+    # At most this many throttle keys are remembered; the least recently used go first.
+    throttle_max_keys: int = Field(default=10_000, ge=100)
 
     runtime: Literal["local", "docker"] = "local"
     workspace_image: str = "autocode-workspace:latest"
@@ -97,6 +105,24 @@ class Settings(BaseSettings):
                     "production requires AUTOCODE_SECRET_KEY (at least 32 characters)"
                 )
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if item:
+                ipaddress.ip_network(item, strict=False)  # raises ValueError: a clear 422-like error
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """The trusted proxies, one IP or CIDR each (empty: trust no forwarded header)."""
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        """`/docs`, `/redoc` and `/openapi.json` are for development only."""
+        return self.environment != "production"
 
     @cached_property
     def data_path(self) -> Path:

@@ -12,6 +12,7 @@ from autocode.runtime import Runtime, make_runtime
 from autocode.runtime.terminal import TerminalManager
 from autocode.services.auth import LoginThrottle, TicketStore
 from autocode.services.events import EventHub
+from autocode.services.live import LiveSockets
 from autocode.services.orchestrator import Orchestrator
 
 
@@ -26,6 +27,7 @@ class AppContext:
     terminals: TerminalManager
     events: EventHub
     orchestrator: Orchestrator
+    sockets: LiveSockets = field(default_factory=LiveSockets)
     extras: dict[str, object] = field(default_factory=dict)
 
 

@@ -69,29 +69,46 @@ class Keys:
         except InvalidToken as exc:
             raise TokenError("stored secret cannot be decrypted with this key") from exc
 
-    def access_token(self, *, user_id: int, lifetime: timedelta) -> str:
+    def access_token(
+        self, *, user_id: int, token_version: int, family: str, lifetime: timedelta
+    ) -> str:
+        """A signed access token naming the user, their token version and the login's family."""
         now = datetime.now(UTC)
         claims = {
             "sub": str(user_id),
             "type": "access",
+            "tv": token_version,
+            "fam": family,
             "iat": int(now.timestamp()),
             "exp": int((now + lifetime).timestamp()),
             "jti": secrets.token_hex(8),
         }
         return str(jwt.encode(claims, self.jwt_key, algorithm=JWT_ALGORITHM))
 
-    def verify_access_token(self, token: str) -> int:
-        """The user id inside a valid access token."""
+    def verify_access_token(self, token: str) -> AccessClaims:
+        """The claims of a valid access token (signature, expiry and shape checked)."""
         try:
             claims = jwt.decode(token, self.jwt_key, algorithms=[JWT_ALGORITHM])
         except JWTError as exc:
             raise TokenError(str(exc)) from exc
         if claims.get("type") != "access":
             raise TokenError("not an access token")
-        sub = claims.get("sub")
-        if not isinstance(sub, str) or not sub.isdigit():
+        sub, tv, fam = claims.get("sub"), claims.get("tv"), claims.get("fam")
+        if not isinstance(sub, str) or not sub.isdigit() or len(sub) > 19:
             raise TokenError("bad subject")
-        return int(sub)
+        # Tokens from before token versions existed carry neither claim: they are refused.
+        if not isinstance(tv, int) or isinstance(tv, bool) or not isinstance(fam, str) or not fam:
+            raise TokenError("token without a version or family")
+        return AccessClaims(user_id=int(sub), token_version=tv, family=fam)
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    """Who an access token speaks for: the user, the token version, the refresh family."""
+
+    user_id: int
+    token_version: int
+    family: str
 
 
 def hash_password(password: str) -> str:

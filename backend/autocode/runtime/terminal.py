@@ -177,9 +177,11 @@ class TerminalManager:
     def __init__(self, *, per_user: int) -> None:
         self.per_user = per_user
         self._clients: set[PtyClient] = set()
+        self._starting: dict[str, int] = {}
 
     def count(self, owner: str) -> int:
-        return sum(1 for c in self._clients if c.owner == owner)
+        """Open terminals of `owner`, counting those still starting."""
+        return sum(1 for c in self._clients if c.owner == owner) + self._starting.get(owner, 0)
 
     @property
     def clients(self) -> frozenset[PtyClient]:
@@ -187,8 +189,18 @@ class TerminalManager:
 
     async def open(self, owner: str, argv: Sequence[str], *, cols: int, rows: int) -> PtyClient:
         """Start `argv` on a new pty of the given size."""
+        # Check and reserve with no await in between: concurrent opens cannot all pass the check.
         if self.count(owner) >= self.per_user:
             raise TerminalLimitReached(f"at most {self.per_user} terminals per user")
+        self._starting[owner] = self._starting.get(owner, 0) + 1
+        try:
+            return await self._start(owner, argv, cols=cols, rows=rows)
+        finally:
+            self._starting[owner] -= 1
+            if not self._starting[owner]:
+                del self._starting[owner]
+
+    async def _start(self, owner: str, argv: Sequence[str], *, cols: int, rows: int) -> PtyClient:
         master, slave = pty.openpty()
         try:
             _set_size(master, cols, rows)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import Engine
 from sqlmodel import Session, col, select, update
 
 from autocode.core.config import Settings
 from autocode.core.security import (
+    AccessClaims,
     Keys,
     TokenError,
     burn_password_check,
@@ -24,6 +25,7 @@ from autocode.core.security import (
 )
 from autocode.models import RefreshToken, User, utcnow
 from autocode.services.errors import Throttled, Unauthorized
+from autocode.services.live import LiveSockets
 
 
 @dataclass(frozen=True)
@@ -35,38 +37,108 @@ class IssuedTokens:
 
 
 class LoginThrottle:
-    """Counts failed logins per username and per client in a sliding window."""
+    """Counts failures per key in a sliding window, in a map of bounded size.
 
-    def __init__(self, *, max_failures: int, window_seconds: int) -> None:
+    Callers pick keys that never lock a name out for everyone: (username, client) and client,
+    never the username alone, so a stranger's bad tries cannot keep its owner out. The map
+    holds at most `max_keys` keys; the least recently touched go first once it is full.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_failures: int,
+        window_seconds: float,
+        max_keys: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._max = max_failures
         self._window = window_seconds
-        self._failures: dict[str, deque[float]] = {}
+        self._max_keys = max_keys
+        self._clock = clock
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
+    def __len__(self) -> int:
+        return len(self._failures)
+
+    def _recent(self, key: str, now: float) -> deque[float] | None:
+        q = self._failures.get(key)
+        if q is None:
+            return None
         while q and q[0] <= now - self._window:
             q.popleft()
+        if not q:
+            del self._failures[key]
+            return None
         return q
 
-    def check(self, *keys: str) -> None:
-        now = time.monotonic()
+    def check(self, *limits: tuple[str, int]) -> None:
+        """Raise Throttled when any (key, allowed failures) pair is used up."""
+        now = self._clock()
+        with self._lock:
+            for key, allowed in limits:
+                q = self._recent(key, now)
+                if q is not None and len(q) >= allowed:
+                    retry = max(1, int(q[0] + self._window - now) + 1)
+                    raise Throttled("Too many failed attempts; try again later", retry)
+
+    def fail(self, *keys: str) -> None:
+        now = self._clock()
         with self._lock:
             for key in keys:
                 q = self._recent(key, now)
-                if len(q) >= self._max:
-                    retry = max(1, int(q[0] + self._window - now) + 1)
-                    raise Throttled("Too many failed logins; try again later", retry)
+                if q is None:
+                    self._make_room(now)
+                    q = self._failures[key] = deque(maxlen=max(self._max * 8, 64))
+                q.append(now)
+                self._failures.move_to_end(key)
 
-    def fail(self, *keys: str) -> None:
-        now = time.monotonic()
+    def succeed(self, *keys: str) -> None:
         with self._lock:
             for key in keys:
-                self._recent(key, now).append(now)
+                self._failures.pop(key, None)
 
-    def succeed(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+    def _make_room(self, now: float) -> None:
+        if len(self._failures) < self._max_keys:
+            return
+        for key in list(self._failures)[: max(1, self._max_keys // 10)]:
+            self._recent(key, now)  # drops keys whose failures all expired
+        while len(self._failures) >= self._max_keys:
+            self._failures.popitem(last=False)
+
+    @property
+    def max_failures(self) -> int:
+        return self._max
+
+
+# One client (an address) may fail this many times more than one (username, client) pair:
+# a household behind one address should not be locked out by one member's typos.
+CLIENT_FACTOR = 4
+
+
+def login_limits(throttle: LoginThrottle, *, username: str, client: str) -> tuple[tuple[str, int], ...]:
+    """The throttle keys of a login attempt: (username, client) and client, never username alone."""
+    return (
+        (f"login:{username.lower()}|{client}", throttle.max_failures),
+        (f"client:{client}", throttle.max_failures * CLIENT_FACTOR),
+    )
+
+
+def password_limits(throttle: LoginThrottle, *, user_id: int, client: str) -> tuple[tuple[str, int], ...]:
+    """The throttle keys of a password change (its caller is signed in: the user is the key)."""
+    return (
+        (f"password:{user_id}", throttle.max_failures),
+        (f"client:{client}", throttle.max_failures * CLIENT_FACTOR),
+    )
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request or socket speaks for: a user, through one login (refresh family)."""
+
+    user: User
+    family: str
 
 
 @dataclass
@@ -74,20 +146,26 @@ class TicketStore:
     """One-time, short-lived tickets that authenticate a WebSocket (browsers can't set headers)."""
 
     lifetime_seconds: int
-    _tickets: dict[str, tuple[int, float]] = field(default_factory=dict)
+    _tickets: dict[str, tuple[AccessClaims, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def issue(self, user_id: int) -> str:
+    def issue(self, principal: Principal) -> str:
+        assert principal.user.id is not None
+        claims = AccessClaims(
+            user_id=principal.user.id,
+            token_version=principal.user.token_version,
+            family=principal.family,
+        )
         ticket = secrets.token_urlsafe(24)
         now = time.monotonic()
         with self._lock:
             for key in [k for k, (_, exp) in self._tickets.items() if exp < now]:
                 del self._tickets[key]
-            self._tickets[ticket] = (user_id, now + self.lifetime_seconds)
+            self._tickets[ticket] = (claims, now + self.lifetime_seconds)
         return ticket
 
-    def redeem(self, ticket: str) -> int:
-        """The user id of a valid ticket, which is then used up."""
+    def redeem(self, ticket: str) -> AccessClaims:
+        """The claims of a valid ticket, which is then used up (check them like a token's)."""
         with self._lock:
             entry = self._tickets.pop(ticket, None)
         if entry is None or entry[1] < time.monotonic():
@@ -109,7 +187,9 @@ def _issue(session: Session, *, settings: Settings, keys: Keys, user: User, fami
     session.commit()
     lifetime = timedelta(minutes=settings.access_token_minutes)
     return IssuedTokens(
-        access_token=keys.access_token(user_id=user.id, lifetime=lifetime),
+        access_token=keys.access_token(
+            user_id=user.id, token_version=user.token_version, family=family, lifetime=lifetime
+        ),
         refresh_token=refresh,
         expires_in=int(lifetime.total_seconds()),
         user=user,
@@ -126,9 +206,9 @@ def login(
     password: str,
     client: str,
 ) -> IssuedTokens:
-    """Check credentials (throttled per username and per client) and issue a token pair."""
-    user_key, client_key = f"user:{username.lower()}", f"client:{client}"
-    throttle.check(user_key, client_key)
+    """Check credentials (throttled per (username, client) and per client); issue a token pair."""
+    limits = login_limits(throttle, username=username, client=client)
+    throttle.check(*limits)
     user = session.exec(select(User).where(User.username == username.lower())).first()
     if user is None:
         burn_password_check(password)
@@ -136,13 +216,15 @@ def login(
     else:
         ok = verify_password(password, user.password_hash)
     if user is None or not ok:
-        throttle.fail(user_key, client_key)
+        throttle.fail(*(key for key, _ in limits))
         raise Unauthorized("Incorrect username or password")
-    throttle.succeed(user_key)
-    return _issue(session, settings=settings, keys=keys, user=user, family=secrets.token_hex(8))
+    throttle.succeed(limits[0][0])
+    return _issue(session, settings=settings, keys=keys, user=user, family=secrets.token_hex(16))
 
 
-def refresh(session: Session, *, settings: Settings, keys: Keys, token: str) -> IssuedTokens:
+def refresh(
+    session: Session, *, settings: Settings, keys: Keys, sockets: LiveSockets, token: str
+) -> IssuedTokens:
     """Rotate a refresh token; reusing a rotated token revokes its whole family."""
     row = session.exec(
         select(RefreshToken).where(RefreshToken.token_hash == hash_opaque_token(token))
@@ -152,6 +234,7 @@ def refresh(session: Session, *, settings: Settings, keys: Keys, token: str) -> 
     now = utcnow()
     if row.revoked_at is not None:
         _revoke_family(session, row.family)
+        sockets.end_family(row.family)
         raise Unauthorized("Refresh token was already used or revoked")
     if row.expires_at <= now:
         raise Unauthorized("Refresh token expired")
@@ -163,53 +246,106 @@ def refresh(session: Session, *, settings: Settings, keys: Keys, token: str) -> 
     return _issue(session, settings=settings, keys=keys, user=user, family=row.family)
 
 
-def logout(session: Session, *, token: str) -> None:
+def logout(session: Session, *, sockets: LiveSockets, token: str) -> None:
+    """End one login: its refresh family, the access tokens and sockets of that family."""
     row = session.exec(
         select(RefreshToken).where(RefreshToken.token_hash == hash_opaque_token(token))
     ).first()
     if row is not None:
         _revoke_family(session, row.family)
+        sockets.end_family(row.family)
+
+
+def logout_family(session: Session, *, sockets: LiveSockets, principal: Principal) -> None:
+    """End the login an access token belongs to (logout with a bearer token, no cookie)."""
+    _revoke_family(session, principal.family, user_id=principal.user.id)
+    sockets.end_family(principal.family)
+
+
+def logout_all(session: Session, *, sockets: LiveSockets, user: User) -> None:
+    """End every login of the user: bump the token version and revoke every refresh token."""
+    _end_sessions(session, user=user, keep_family=None, bump=True)
+    assert user.id is not None
+    sockets.end_user(user.id)
 
 
 def change_password(
-    session: Session, *, user: User, current_password: str, new_password: str, keep_token: str | None
+    session: Session,
+    *,
+    throttle: LoginThrottle,
+    sockets: LiveSockets,
+    principal: Principal,
+    client: str,
+    current_password: str,
+    new_password: str,
 ) -> None:
-    """Change a password and revoke every other refresh token of that user."""
+    """Change a password (throttled like login) and end every other login of that user.
+
+    The caller's own login (its refresh family) lives on, so the app stays signed in here.
+    """
+    user = principal.user
+    assert user.id is not None
+    limits = password_limits(throttle, user_id=user.id, client=client)
+    throttle.check(*limits)
     if not verify_password(current_password, user.password_hash):
+        throttle.fail(*(key for key, _ in limits))
         raise Unauthorized("Current password is incorrect")
+    throttle.succeed(limits[0][0])
     user.password_hash = hash_password(new_password)
     session.add(user)
-    keep_hash = hash_opaque_token(keep_token) if keep_token else None
+    _end_sessions(session, user=user, keep_family=principal.family, bump=False)
+    sockets.end_user(user.id, keep_family=principal.family)
+
+
+def authenticate(session: Session, claims: AccessClaims) -> Principal:
+    """The principal of verified claims, if the user, their token version and login still live."""
+    user = session.get(User, claims.user_id)
+    if user is None or user.token_version != claims.token_version:
+        raise Unauthorized("Invalid or expired token")
+    alive = session.exec(
+        select(RefreshToken.id)
+        .where(RefreshToken.family == claims.family)
+        .where(RefreshToken.user_id == user.id)
+        .where(col(RefreshToken.revoked_at).is_(None))
+        .limit(1)
+    ).first()
+    if alive is None:
+        raise Unauthorized("Session ended")
+    return Principal(user=user, family=claims.family)
+
+
+def principal_from_access_token(session: Session, *, keys: Keys, token: str) -> Principal:
+    try:
+        claims = keys.verify_access_token(token)
+    except TokenError as exc:
+        raise Unauthorized("Invalid or expired token") from exc
+    return authenticate(session, claims)
+
+
+def _end_sessions(session: Session, *, user: User, keep_family: str | None, bump: bool) -> None:
     stmt = (
         update(RefreshToken)
         .where(col(RefreshToken.user_id) == user.id)
         .where(col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
-    if keep_hash is not None:
-        stmt = stmt.where(col(RefreshToken.token_hash) != keep_hash)
+    if keep_family is not None:
+        stmt = stmt.where(col(RefreshToken.family) != keep_family)
     session.exec(stmt)
+    if bump:
+        user.token_version += 1
+        session.add(user)
     session.commit()
 
 
-def user_from_access_token(engine: Engine, *, keys: Keys, token: str) -> User:
-    try:
-        user_id = keys.verify_access_token(token)
-    except TokenError as exc:
-        raise Unauthorized("Invalid or expired token") from exc
-    with Session(engine) as session:
-        user = session.get(User, user_id)
-    if user is None:
-        raise Unauthorized("Invalid or expired token")
-    return user
-
-
-def _revoke_family(session: Session, family: str) -> None:
-    session.exec(
+def _revoke_family(session: Session, family: str, *, user_id: int | None = None) -> None:
+    stmt = (
         update(RefreshToken)
         .where(col(RefreshToken.family) == family)
         .where(col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
+    if user_id is not None:
+        stmt = stmt.where(col(RefreshToken.user_id) == user_id)
+    session.exec(stmt)
     session.commit()
-

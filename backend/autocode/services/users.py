@@ -13,6 +13,7 @@ from autocode.core.security import generate_password, hash_password
 from autocode.models import USERNAME_PATTERN, Agent, Project, User
 from autocode.runtime import Runtime
 from autocode.services import workspaces
+from autocode.services.live import LiveSockets
 from autocode.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 _USERNAME = re.compile(USERNAME_PATTERN)
@@ -67,9 +68,18 @@ def list_users(session: Session) -> list[UserCounts]:
 
 
 def delete_user(
-    session: Session, *, data_dir: Path, runtime: Runtime, actor: User, user_id: int
+    session: Session,
+    *,
+    data_dir: Path,
+    runtime: Runtime,
+    sockets: LiveSockets,
+    actor: User,
+    user_id: int,
 ) -> User:
-    """Stop the user's sessions and environment, then remove their rows and files."""
+    """Stop the user's sessions and environment, then remove their rows and files.
+
+    Their access tokens die with the row (ids are never reused, so no later user matches) and
+    their open sockets are closed."""
     target = session.get(User, user_id)
     if target is None:
         raise NotFound("User not found")
@@ -81,9 +91,12 @@ def delete_user(
             raise Forbidden("Cannot delete the last admin")
     agent_ids = [a.id for a in session.exec(select(Agent).where(Agent.user_id == target.id)).all()]
     project_ids = [p.id for p in session.exec(select(Project).where(Project.user_id == target.id)).all()]
+    # Sockets first: removing the environment ends their terminals, and they should learn why.
+    sockets.end_user(user_id)
     runtime.remove_user(target.username)
     session.delete(target)
     session.commit()
+    sockets.end_user(user_id)  # and any opened while the environment was being removed
     workspaces.remove_user_dirs(data_dir, target.username)
     for agent_id in agent_ids:
         if agent_id is not None:

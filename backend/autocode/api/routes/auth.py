@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Cookie, Request, Response, status
 
-from autocode.api.deps import ContextDep, CurrentUser, SessionDep, client_address
+from autocode.api.deps import ContextDep, CurrentUser, PrincipalDep, SessionDep, client_address
 from autocode.core.context import AppContext
 from autocode.models import (
     LoginRequest,
@@ -72,20 +72,32 @@ def refresh(
     token = (body.refresh_token if body else None) or cookie
     if not token:
         raise Unauthorized("No refresh token")
-    issued = auth_service.refresh(session, settings=ctx.settings, keys=ctx.keys, token=token)
+    issued = auth_service.refresh(
+        session, settings=ctx.settings, keys=ctx.keys, sockets=ctx.sockets, token=token
+    )
     return _respond(ctx, response, issued)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(
     response: Response,
+    ctx: ContextDep,
     session: SessionDep,
     cookie: RefreshCookie = None,
     body: Annotated[RefreshRequest | None, Body()] = None,
 ) -> None:
     token = (body.refresh_token if body else None) or cookie
     if token:
-        auth_service.logout(session, token=token)
+        auth_service.logout(session, sockets=ctx.sockets, token=token)
+    response.delete_cookie(REFRESH_COOKIE, path=COOKIE_PATH)
+
+
+@router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT)
+def logout_all(
+    principal: PrincipalDep, response: Response, ctx: ContextDep, session: SessionDep
+) -> None:
+    """Sign out everywhere: every token and open socket of this user dies, this one too."""
+    auth_service.logout_all(session, sockets=ctx.sockets, user=principal.user)
     response.delete_cookie(REFRESH_COOKIE, path=COOKIE_PATH)
 
 
@@ -96,18 +108,24 @@ def me(user: CurrentUser) -> UserPublic:
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
 def change_password(
-    body: PasswordChange, user: CurrentUser, session: SessionDep, cookie: RefreshCookie = None
+    body: PasswordChange,
+    principal: PrincipalDep,
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
 ) -> None:
+    """Change the password; every other login of this user ends, this one stays signed in."""
     auth_service.change_password(
         session,
-        user=user,
+        throttle=ctx.throttle,
+        sockets=ctx.sockets,
+        principal=principal,
+        client=client_address(request),
         current_password=body.current_password,
         new_password=body.new_password,
-        keep_token=cookie,
     )
 
 
 @router.post("/ws-ticket")
-def ws_ticket(user: CurrentUser, ctx: ContextDep) -> WsTicket:
-    assert user.id is not None
-    return WsTicket(ticket=ctx.tickets.issue(user.id), expires_in=ctx.tickets.lifetime_seconds)
+def ws_ticket(principal: PrincipalDep, ctx: ContextDep) -> WsTicket:
+    return WsTicket(ticket=ctx.tickets.issue(principal), expires_in=ctx.tickets.lifetime_seconds)

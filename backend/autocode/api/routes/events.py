@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from sqlmodel import Session
 
-from autocode.api.routes.terminal import authorise
+from autocode.api.deps import MAX_ID, IdPath
+from autocode.api.routes.terminal import authorise, closed_by_server
 from autocode.core.context import AppContext
 from autocode.models import LogPublic, Project, ProjectPublic
 from autocode.services import projects as project_service
@@ -25,9 +26,9 @@ CATCH_UP_PAGE = 500
 @router.websocket("/projects/{project_id}/events")
 async def events(
     ws: WebSocket,
-    project_id: int,
+    project_id: IdPath,
     ticket: str | None = None,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> None:
     """Sends `{"type":"log","id",entry}` for each log row after `after_id`, in order, and
     `{"type":"state","id",project}` on connect and whenever the project changes (its id is
@@ -37,14 +38,17 @@ async def events(
     auth = await authorise(ws, ctx, project_id, ticket)
     if auth is None:
         return
-    _user, project = auth
+    project = auth.project
     sub = ctx.events.subscribe(project_id)
+    watcher = asyncio.create_task(closed_by_server(ws, auth.live))
     try:
-        await _serve(ws, ctx, project, sub, after_id)
-    except WebSocketDisconnect:
-        pass
+        await _serve(ws, ctx, project, sub, after_id, watcher)
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the client left, or the server closed the socket under the sender
     finally:
+        watcher.cancel()
         ctx.events.unsubscribe(sub)
+        ctx.sockets.unregister(auth.live)
 
 
 def _snapshot(ctx: AppContext, project_id: int) -> ProjectPublic | None:
@@ -59,7 +63,14 @@ def _page(ctx: AppContext, project: Project, after: int, upto: int) -> list[LogP
     return [LogPublic.model_validate(r) for r in rows if r.id is not None and r.id <= upto]
 
 
-async def _serve(ws: WebSocket, ctx: AppContext, project: Project, sub: Subscription, after_id: int) -> None:
+async def _serve(
+    ws: WebSocket,
+    ctx: AppContext,
+    project: Project,
+    sub: Subscription,
+    after_id: int,
+    watcher: asyncio.Task[None],
+) -> None:
     assert project.id is not None
     last = after_id
     # Catch up from the database to where the live feed starts, then follow the feed.
@@ -78,15 +89,17 @@ async def _serve(ws: WebSocket, ctx: AppContext, project: Project, sub: Subscrip
 
     receiver = asyncio.create_task(_drain_client(ws))
     try:
-        while not receiver.done():
+        while not receiver.done() and not watcher.done():
             getter = asyncio.create_task(sub.queue.get())
             changed = asyncio.create_task(sub.state_changed.wait())
             done, pending = await asyncio.wait(
-                {getter, changed, receiver}, return_when=asyncio.FIRST_COMPLETED
+                {getter, changed, receiver, watcher}, return_when=asyncio.FIRST_COMPLETED
             )
             for task in pending:
-                if task is not receiver:
+                if task is not receiver and task is not watcher:
                     task.cancel()
+            if watcher in done:
+                return  # the login or the project ended; the watcher closed the socket
             if getter in done:
                 item = getter.result()
                 if item is None:

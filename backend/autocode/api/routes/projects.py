@@ -13,7 +13,15 @@ from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from autocode.api.deps import ContextDep, CurrentUser, ProjectDep, SessionDep, SettingsDep
+from autocode.api.deps import (
+    MAX_ID,
+    ContextDep,
+    CurrentUser,
+    ProjectDep,
+    SessionDep,
+    SettingsDep,
+    WorkspacePath,
+)
 from autocode.models import (
     FileEntry,
     FileText,
@@ -61,13 +69,15 @@ def delete_project(project: ProjectDep, user: CurrentUser, session: SessionDep, 
     project_service.delete_project(
         session, data_dir=ctx.settings.data_path, runtime=ctx.runtime, owner=user, project=project
     )
+    assert project.id is not None
+    ctx.sockets.end_project(project.id)
 
 
 @router.get("/{project_id}/logs")
 def list_logs(
     project: ProjectDep,
     session: SessionDep,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     level: LogLevel | None = None,
     limit: Annotated[int, Query(ge=1, le=project_service.MAX_LOG_PAGE)] = 200,
 ) -> list[LogPublic]:
@@ -121,7 +131,7 @@ async def step_diff(project: ProjectDep, user: CurrentUser, settings: SettingsDe
 
 @router.get("/{project_id}/files")
 async def list_files(project: ProjectDep, user: CurrentUser, settings: SettingsDep,
-                     path: Annotated[str, Query(max_length=4096)] = "") -> list[FileEntry]:
+                     path: WorkspacePath = "") -> list[FileEntry]:
     """One folder of the workspace (path relative to it)."""
     entries = await _off_loop(files.list_dir, settings.data_path, user.username, project.slug, path)
     return [FileEntry(name=e.name, path=e.path, kind=e.kind, size=e.size) for e in entries]
@@ -129,7 +139,7 @@ async def list_files(project: ProjectDep, user: CurrentUser, settings: SettingsD
 
 @router.get("/{project_id}/files/content")
 async def read_file(project: ProjectDep, user: CurrentUser, settings: SettingsDep,
-                    path: Annotated[str, Query(min_length=1, max_length=4096)]) -> FileText:
+                    path: Annotated[WorkspacePath, Query(min_length=1)]) -> FileText:
     """A file of the workspace as text (first MB; `text` is null for binary files)."""
     content = await _off_loop(files.read_file, settings.data_path, user.username, project.slug, path)
     return FileText(path=content.path, size=content.size, text=content.text, truncated=content.truncated)

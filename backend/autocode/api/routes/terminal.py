@@ -4,30 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import suppress
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlmodel import Session
 
-from autocode.api.deps import ws_user
+from autocode.api.deps import IdPath, ws_principal
 from autocode.core.context import AppContext
 from autocode.models import Project, User
 from autocode.runtime.base import RuntimeErrorBase
 from autocode.runtime.terminal import PtyClient, TerminalLimitReached
 from autocode.services import projects as project_service
 from autocode.services import sessions
-from autocode.services.errors import DomainError
+from autocode.services.auth import Principal
+from autocode.services.errors import DomainError, NotFound, Unauthorized
+from autocode.services.live import CLOSE_AUTH_ENDED, CLOSE_PROJECT_GONE, LiveSocket
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/ws", tags=["terminal"])
 
 # Close codes a client can act on.
 CLOSE_SESSION_ENDED = 4000
-CLOSE_UNAUTHORIZED = 4401
-CLOSE_NOT_FOUND = 4404
+CLOSE_UNAUTHORIZED = CLOSE_AUTH_ENDED
+CLOSE_NOT_FOUND = CLOSE_PROJECT_GONE
 CLOSE_TOO_MANY = 4429
 CLOSE_RUNTIME_ERROR = 4500
+ENDING_GRACE_SECONDS = 1.0
 
 
 class ResizeMessage(BaseModel):
@@ -45,13 +50,26 @@ ControlMessage = TypeAdapter(
 )
 
 
-async def authorise(ws: WebSocket, ctx: AppContext, project_id: int, ticket: str | None) -> tuple[User, Project] | None:
-    """Redeem the ticket and load the project if it is the user's; close the socket otherwise."""
+@dataclass(frozen=True)
+class Authorised:
+    user: User
+    project: Project
+    live: LiveSocket
+
+
+async def authorise(
+    ws: WebSocket, ctx: AppContext, project_id: int, ticket: str | None
+) -> Authorised | None:
+    """Redeem the ticket and load the project if it is the user's; close the socket otherwise.
+
+    The socket is then registered, so it closes when its login or its project ends; the
+    caller must `ctx.sockets.unregister(auth.live)` when it is done."""
     try:
-        user = await asyncio.to_thread(ws_user, ctx, ticket)
+        principal = await asyncio.to_thread(ws_principal, ctx, ticket)
     except DomainError as exc:
         await ws.close(CLOSE_UNAUTHORIZED, exc.message)
         return None
+    user = principal.user
 
     def load() -> Project:
         with Session(ctx.engine) as session:
@@ -62,13 +80,38 @@ async def authorise(ws: WebSocket, ctx: AppContext, project_id: int, ticket: str
     except DomainError as exc:
         await ws.close(CLOSE_NOT_FOUND, exc.message)
         return None
-    return user, project
+    assert user.id is not None and project.id is not None
+    live = ctx.sockets.register(user_id=user.id, family=principal.family, project_id=project.id)
+    # A session or project that ended between the checks above and the registration.
+    try:
+        await asyncio.to_thread(_still_valid, ctx, principal, project.id)
+    except DomainError as exc:
+        ctx.sockets.unregister(live)
+        await ws.close(CLOSE_NOT_FOUND if isinstance(exc, NotFound) else CLOSE_UNAUTHORIZED, exc.message)
+        return None
+    return Authorised(user=user, project=project, live=live)
+
+
+def _still_valid(ctx: AppContext, principal: Principal, project_id: int) -> None:
+    with Session(ctx.engine) as session:
+        user = session.get(User, principal.user.id)
+        if user is None or user.token_version != principal.user.token_version:
+            raise Unauthorized("Session ended")
+        if session.get(Project, project_id) is None:
+            raise NotFound("Project not found")
+
+
+async def closed_by_server(ws: WebSocket, live: LiveSocket) -> None:
+    """Wait until the socket's login or project ends, then close it with the reason's code."""
+    ending = await asyncio.shield(live.ended)
+    with suppress(RuntimeError, WebSocketDisconnect):
+        await ws.close(ending.code, ending.reason)
 
 
 @router.websocket("/projects/{project_id}/terminal")
 async def terminal(
     ws: WebSocket,
-    project_id: int,
+    project_id: IdPath,
     ticket: str | None = None,
     mode: Literal["rw", "ro"] = "rw",
     cols: Annotated[int, Query(ge=2, le=1000)] = 80,
@@ -79,7 +122,24 @@ async def terminal(
     auth = await authorise(ws, ctx, project_id, ticket)
     if auth is None:
         return
-    user, project = auth
+    user, project = auth.user, auth.project
+    try:
+        await _terminal(ws, ctx, auth, user, project, mode=mode, cols=cols, rows=rows)
+    finally:
+        ctx.sockets.unregister(auth.live)
+
+
+async def _terminal(
+    ws: WebSocket,
+    ctx: AppContext,
+    auth: Authorised,
+    user: User,
+    project: Project,
+    *,
+    mode: Literal["rw", "ro"],
+    cols: int,
+    rows: int,
+) -> None:
     readonly = mode == "ro"
     try:
         await asyncio.to_thread(sessions.ensure_session, ctx.runtime, user=user, project=project)
@@ -89,20 +149,29 @@ async def terminal(
         await ws.close(CLOSE_TOO_MANY, str(exc))
         return
     except RuntimeErrorBase as exc:
-        log.warning("terminal unavailable", extra={"project": project_id, "error": str(exc)})
+        log.warning("terminal unavailable", extra={"project": project.id, "error": str(exc)})
         await ws.close(CLOSE_RUNTIME_ERROR, "terminal unavailable")
         return
     try:
-        await _bridge(ws, client, readonly=readonly)
+        await _bridge(ws, client, auth.live, readonly=readonly)
     finally:
         await ctx.terminals.release(client)
 
 
-async def _bridge(ws: WebSocket, client: PtyClient, *, readonly: bool) -> None:
+async def _bridge(ws: WebSocket, client: PtyClient, live: LiveSocket, *, readonly: bool) -> None:
     async def output() -> None:
         while True:
             data = await client.read()
             if data is None:
+                # Deleting a project or a user kills its tmux session a moment before the
+                # socket is told why; give that reason the chance to be the close code.
+                try:
+                    ending = await asyncio.wait_for(asyncio.shield(live.ended), ENDING_GRACE_SECONDS)
+                except asyncio.TimeoutError:
+                    pass
+                else:
+                    await ws.close(ending.code, ending.reason)
+                    return
                 await ws.send_json({"type": "exit"})
                 await ws.close(CLOSE_SESSION_ENDED, "session ended")
                 return
@@ -131,7 +200,11 @@ async def _bridge(ws: WebSocket, client: PtyClient, *, readonly: bool) -> None:
             else:
                 await ws.send_json({"type": "pong"})
 
-    tasks = [asyncio.create_task(output()), asyncio.create_task(input_())]
+    tasks = [
+        asyncio.create_task(output()),
+        asyncio.create_task(input_()),
+        asyncio.create_task(closed_by_server(ws, live)),
+    ]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:

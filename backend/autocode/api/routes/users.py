@@ -40,5 +40,10 @@ def create_user(
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_user(user_id: IdPath, admin: AdminUser, session: SessionDep, ctx: ContextDep) -> None:
     user_service.delete_user(
-        session, data_dir=ctx.settings.data_path, runtime=ctx.runtime, actor=admin, user_id=user_id
+        session,
+        data_dir=ctx.settings.data_path,
+        runtime=ctx.runtime,
+        sockets=ctx.sockets,
+        actor=admin,
+        user_id=user_id,
     )
