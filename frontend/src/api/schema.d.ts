@@ -432,7 +432,7 @@ export interface paths {
         };
         /**
          * Step Diff
-         * @description What one step (1-based) changed in the workspace, from its checkpoint commit.
+         * @description What one step (1-based) changed in the workspace, from its checkpoint.
          */
         get: operations["projects-step_diff"];
         put?: never;
