@@ -14,7 +14,7 @@ CACHE="${AUTOCODE_BUILD_CACHE:-/var/cache/autocode/systemd-test}"
 MIRROR="${AUTOCODE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 # What install.sh --skip-apt expects to find, plus systemd itself.
 PACKAGES="systemd,systemd-sysv,dbus,python3,python3-venv,tmux,git,rsync,ca-certificates,sqlite3,caddy,procps,iproute2"
-HASH=$(cat "$HERE/systemd-image.sh" | sha256sum | cut -c1-16)
+HASH=$(sha256sum <"$HERE/systemd-image.sh" | cut -c1-16)
 IMAGE="$REPO:$HASH"
 
 log() { echo "systemd-image: $*" >&2; }

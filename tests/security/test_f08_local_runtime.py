@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
+from websockets.sync.connection import Connection
 
 from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess, stop_tmux_servers
+from tests.supervision.conftest import _kill_supervisors
 
 SECRET_ENV = "ops-f08-master-secret-" + "x" * 24
 
@@ -45,7 +47,7 @@ def terminal(srv: ServerProcess, api: Api, project_id: int) -> ClientConnection:
     return connect(url, open_timeout=10, max_size=None)
 
 
-def collect(ws: ClientConnection, until: str, timeout: float = 20) -> str:
+def collect(ws: Connection, until: str, timeout: float = 20) -> str:
     """Terminal output until the regex `until` appears (or the socket closes / the deadline)."""
     deadline = time.monotonic() + timeout
     seen = b""
@@ -74,6 +76,7 @@ def local_server(tmp_path: Path) -> Iterator[tuple[ServerProcess, Path]]:
     try:
         yield srv, data
     finally:
+        _kill_supervisors(data)  # none, unless the policy failed and a start went through
         srv.stop()
         stop_tmux_servers(data, ["admin", "opsf08a", "opsf08b"])
 

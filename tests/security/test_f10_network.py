@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
+from websockets.sync.connection import Connection
 
 from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess, free_port
 
@@ -49,7 +50,7 @@ def terminal(srv: ServerProcess, api: Api, project_id: int) -> ClientConnection:
     return connect(url, open_timeout=30, max_size=None)
 
 
-def collect(ws: ClientConnection, until: str, timeout: float = 60) -> str:
+def collect(ws: Connection, until: str, timeout: float = 60) -> str:
     deadline = time.monotonic() + timeout
     seen = b""
     while time.monotonic() < deadline:
@@ -113,7 +114,7 @@ def test_a_users_container_reaches_no_private_address(platform: tuple[ServerProc
         bob_ip = next(iter(b_nets.values()))["IPAddress"]
         gateway = next(iter(a_nets.values()))["Gateway"]
         net = docker_json("network", "inspect", f"autocode-net-{alice.username}")[0]  # type: ignore[index]
-        assert net["Options"]["com.docker.network.bridge.enable_icc"] == "false"  # type: ignore[index]
+        assert net["Options"]["com.docker.network.bridge.enable_icc"] == "false"
 
         # Bob's server answers inside his own container (the target is real)...
         bob_ws.send(f"{PROBE} 127.0.0.1:8765\r".encode())
