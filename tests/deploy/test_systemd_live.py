@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,12 +88,12 @@ def wheelhouse() -> Path:
         return target
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
+    # The dependencies only (install.sh builds AutoCode itself from the copied source).
+    deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     r = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--wheel-dir", str(target),
-                        str(REPO), "setuptools>=68", "wheel"],
+                        "setuptools>=68", "wheel", *deps],
                        capture_output=True, text=True, timeout=900, check=False)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    for own in target.glob("autocode-*.whl"):
-        own.unlink()  # install.sh installs the copied source, never a stale wheel of it
     (target / ".done").touch()
     return target
 
