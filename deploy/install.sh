@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Install or upgrade AutoCode on a Debian/Ubuntu server, as root. Safe to run again: an upgrade
 # is `git pull && deploy/install.sh`. What it does (docs/deploy.md has the whole story):
-#   packages (python3-venv, tmux, git, rsync, caddy, nodejs/npm; docker.io with --docker),
+#   packages (python3-venv, tmux, git, rsync, caddy, nodejs/npm, docker.io unless --local),
 #   the `autocode` system user, the code in /opt/autocode with its venv, the built PWA, the
 #   pinned Claude Code CLI, /data, /etc/autocode/autocode.env with a generated secret key (made
 #   once, never overwritten), the first admin (made once; the password is shown once here),
 #   the systemd unit, /etc/caddy/Caddyfile for the domain, then (re)starts both services.
 #
-# Usage: deploy/install.sh --domain autocode.example.com [--docker] [--admin-username NAME]
+# Usage: deploy/install.sh --domain autocode.example.com [--local] [--admin-username NAME]
+#   The Docker runtime (one container per user, its own network, an egress firewall) is the
+#   default: it is what isolates users from each other and from the server (docs/security.md).
+#   --local            the local runtime instead (no Docker): every account's shell runs as the
+#                      service user, so in production only admins may use it
+#   --docker           the default, accepted for older instructions
 # Test and packaging options:
 #   --root DIR         install under DIR instead of / (or AUTOCODE_INSTALL_ROOT); touches nothing
 #                      outside DIR: no user is made, files belong to --user (default: you)
@@ -23,7 +28,7 @@ ROOT=${AUTOCODE_INSTALL_ROOT:-}
 DOMAIN=${AUTOCODE_DOMAIN:-}
 ADMIN_USERNAME="admin"
 SERVICE_USER=
-WITH_DOCKER=0
+WITH_DOCKER=1
 SKIP_APT=0
 SKIP_SYSTEMCTL=0
 SKIP_NPM=0
@@ -38,6 +43,7 @@ while [ $# -gt 0 ]; do
     --domain) DOMAIN=${2:?--domain needs a name}; shift 2 ;;
     --domain=*) DOMAIN=${1#*=}; shift ;;
     --docker) WITH_DOCKER=1; shift ;;
+    --local) WITH_DOCKER=0; shift ;;
     --admin-username) ADMIN_USERNAME=${2:?}; shift 2 ;;
     --root) ROOT=${2:?--root needs a directory}; shift 2 ;;
     --root=*) ROOT=${1#*=}; shift ;;
@@ -92,7 +98,7 @@ if [ "$SKIP_APT" = 0 ]; then
   pkgs=(python3 python3-venv tmux git rsync ca-certificates caddy sqlite3)
   have node || pkgs+=(nodejs)
   have npm || pkgs+=(npm)
-  [ "$WITH_DOCKER" = 0 ] || pkgs+=(docker.io)
+  [ "$WITH_DOCKER" = 0 ] || pkgs+=(docker.io debootstrap)  # debootstrap: the offline image build
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${pkgs[@]}"
 fi
@@ -202,6 +208,8 @@ AUTOCODE_PORT=8000
 AUTOCODE_STATIC_DIR=/opt/autocode/frontend/dist
 AUTOCODE_TRUSTED_PROXIES=127.0.0.1
 AUTOCODE_RUNTIME=$runtime
+# Proxy headers (X-Forwarded-For) are believed only from these addresses: Caddy, on this host.
+AUTOCODE_TRUSTED_PROXIES=127.0.0.1
 $claude_line
 EOF
   chown "root:$SERVICE_GROUP" "$tmp_env"
@@ -215,7 +223,8 @@ else
     warn "keeping AUTOCODE_DOMAIN=$configured from $ENV_FILE (edit it there to change the domain)"
   fi
   [ "$WITH_DOCKER" = 0 ] || [ "$(env_value AUTOCODE_RUNTIME)" = docker ] \
-    || warn "--docker: set AUTOCODE_RUNTIME=docker in $ENV_FILE to use the Docker runtime"
+    || warn "$ENV_FILE keeps AUTOCODE_RUNTIME=$(env_value AUTOCODE_RUNTIME):" \
+      "users are not isolated; set AUTOCODE_RUNTIME=docker there (docs/security.md)"
 fi
 DOMAIN=$(env_value AUTOCODE_DOMAIN)
 case "$DOMAIN" in

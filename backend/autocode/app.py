@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autocode import __version__
@@ -24,6 +25,8 @@ from autocode.core.files import FileError, Missing, TooLarge
 from autocode.core.security import Keys, load_master_secret
 from autocode.runtime import RuntimeErrorBase, SessionNotFound
 from autocode.runtime.terminal import TerminalManager
+from autocode.models import AgentInstance, InstanceStatus, Project, User
+from autocode.services import runtime_policy
 from autocode.services.events import EventHub
 from autocode.services.orchestrator import Orchestrator
 from autocode.services import users as user_service
@@ -66,10 +69,28 @@ async def _every(seconds: float, job: Callable[[], object]) -> None:
 
 
 def _reap_idle(ctx: AppContext) -> None:
-    """Stop users' environments (containers) that had nothing running for too long."""
-    stopped = ctx.runtime.stop_idle_users(ctx.settings.idle_minutes * 60)
-    for username in stopped:
-        log.info("idle environment stopped", extra={"user": username})
+    """Stop users' environments (containers) idle for too long, never under a supervisor or a viewer."""
+    if ctx.runtime.kind != "docker":
+        return  # tmux servers on the host cost nothing idle; they are never reaped
+    with Session(ctx.engine) as session:
+        usernames = list(session.exec(select(User.username)).all())
+        supervised = session.exec(
+            select(User.username)
+            .join(Project, col(Project.user_id) == col(User.id))
+            .join(AgentInstance, col(AgentInstance.project_id) == col(Project.id))
+            .where(col(AgentInstance.status).in_(
+                [InstanceStatus.STARTING.value, InstanceStatus.RUNNING.value]))
+        ).all()
+    live = Counter(supervised)
+    watched = Counter(client.owner for client in ctx.terminals.clients)
+    max_idle = ctx.settings.idle_minutes * 60
+    for username in usernames:
+        idle = ctx.runtime.idle_seconds(username)
+        if runtime_policy.may_reap(idle_seconds=idle, max_idle_seconds=max_idle,
+                                   live_supervisors=live[username],
+                                   open_terminals=watched[username]):
+            ctx.runtime.stop_user(username)
+            log.info("idle environment stopped", extra={"user": username, "idle": idle})
 
 class BodyLimit:
     """Answers 413 once a request body passes the limit, declared or streamed."""
@@ -215,7 +236,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tasks = [
             asyncio.create_task(ctx.events.run(), name="event-pump"),
             asyncio.create_task(_every(WATCHDOG_SECONDS, ctx.orchestrator.watch_once), name="watchdog"),
-            asyncio.create_task(_every(REAPER_SECONDS, lambda: _reap_idle(ctx)), name="idle-reaper"),
+            # Checked a few times per idle limit (a short limit, as in tests, is checked often).
+            asyncio.create_task(_every(min(REAPER_SECONDS, max(1.0, settings.idle_minutes * 15)),
+                                       lambda: _reap_idle(ctx)), name="idle-reaper"),
         ]
         log.info("server ready", extra={"data_dir": str(settings.data_path)})
         try:

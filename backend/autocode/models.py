@@ -424,3 +424,7 @@ class Health(BaseModel):
     tmux: bool
     docker: bool
     claude: bool
+    # Whether accounts that are not admins may run projects and terminals on this runtime, and
+    # why not (the local runtime isolates nobody; production keeps it for admins).
+    runtime_users_allowed: bool = True
+    runtime_note: str | None = None

@@ -108,7 +108,10 @@ def test_secret_is_made_once_and_kept(installed: Installed) -> None:
     env = env_file_values(installed.root)
     assert env["AUTOCODE_ENVIRONMENT"] == "production"
     assert env["AUTOCODE_DOMAIN"] == DOMAIN and env["AUTOCODE_DATA_DIR"] == "/data"
-    assert env["AUTOCODE_RUNTIME"] == "local"
+    # A VPS gets the runtime that isolates users (docs/security.md); --local opts out.
+    assert env["AUTOCODE_RUNTIME"] == "docker"
+    # X-Forwarded-For is believed only from Caddy on this host.
+    assert env["AUTOCODE_TRUSTED_PROXIES"] == "127.0.0.1"
     st = (installed.root / "etc/autocode/autocode.env").stat()
     assert stat.S_IMODE(st.st_mode) == 0o640
     assert pwd.getpwuid(st.st_uid).pw_name == "root"
@@ -201,6 +204,20 @@ def test_installed_server_starts_with_the_settings_and_the_shown_password(instal
         assert "password:" not in log.read_text()  # the server made no second admin
     finally:
         stop(proc)
+
+
+def test_local_opts_out_of_the_docker_runtime_and_a_later_run_warns(installed: Installed,
+                                                                    tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    # The settings step only: the venv of the module's install is reused (no second pip run).
+    shutil.copytree(installed.root / "opt", root / "opt", symlinks=True)
+    shutil.copytree(installed.root / "var", root / "var", symlinks=True)
+    run_install(installed.src, root, "--domain", DOMAIN, "--local")
+    env = env_file_values(root)
+    assert env["AUTOCODE_RUNTIME"] == "local" and env["AUTOCODE_TRUSTED_PROXIES"] == "127.0.0.1"
+    again = run_install(installed.src, root)
+    assert "AUTOCODE_RUNTIME=local" in again.stderr and "not isolated" in again.stderr
+    assert env_file_values(root) == env  # made once: the warning changes nothing
 
 
 def test_first_install_without_a_domain_stops_before_touching_anything(tmp_path: Path) -> None:

@@ -243,9 +243,15 @@ def test_networks_reach_the_host(drt: Callable[..., DockerRuntime],
     out = run_script(drt(on_host, network="host"), on_host, "net",
                      FETCH + f"http://127.0.0.1:{loopback}/")
     assert "got=hello-from-host" in out
-    # Bridge (default): the host is host.docker.internal, for services bound beyond loopback.
+    # The user's own network (default): the host (host.docker.internal) is walled off...
+    walled = user()
+    out = run_script(drt(walled), walled, "net",
+                     FETCH + f"http://host.docker.internal:{everywhere}/")
+    assert "got=" not in out and "failed=URLError" in out
+    # ...except the ports the admin allows (a model gateway on the host), for services bound
+    # beyond loopback; the host's 127.0.0.1 stays out of reach.
     bridged = user()
-    out = run_script(drt(bridged), bridged, "net",
+    out = run_script(drt(bridged, egress_allow=[f"host-gateway:{everywhere}"]), bridged, "net",
                      FETCH + f"http://host.docker.internal:{everywhere}/\n"
                      + FETCH + f"http://host.docker.internal:{loopback}/")
     assert "got=hello-from-host" in out and "failed=URLError" in out

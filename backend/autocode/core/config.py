@@ -10,6 +10,8 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from autocode.runtime.egress import parse_allow
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -52,7 +54,7 @@ class Settings(BaseSettings):
     container_cpus: float = Field(default=1.0, gt=0)
     container_pids: int = Field(default=512, ge=16)
     container_network: str | None = None
-    idle_minutes: int = Field(default=30, ge=1)
+    idle_minutes: float = Field(default=30, gt=0)
     terminals_per_user: int = Field(default=8, ge=1)
 
     claude_command: str = "claude"
@@ -96,6 +98,14 @@ class Settings(BaseSettings):
             ipaddress.ip_network(item, strict=False)  # ValueError names the bad entry
         return value
 
+    # --- isolation between users (docs/security.md) -------------------------------------------
+    # The local runtime runs every account's shell as the service user: in production only
+    # admins may use it, unless the admin opts in with "all" (then nothing separates users).
+    local_runtime_users: Literal["admins", "all"] = "admins"
+    # What users' containers may reach besides the public internet and DNS, as
+    # `CIDR[:PORT]` or `host-gateway:PORT` (the host, e.g. a model gateway on it). JSON list.
+    container_egress_allow: list[str] = Field(default_factory=list)
+
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:
         # A supervisor is handed the server's settings without the master secret (supervisor/boot.py).
@@ -104,6 +114,13 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "production requires AUTOCODE_SECRET_KEY (at least 32 characters)"
                 )
+            network = self.container_network or ""
+            if network == "host" or network.startswith("container:"):
+                raise ValueError(
+                    "AUTOCODE_CONTAINER_NETWORK=host (or container:...) is refused in production:"
+                    " it gives users' containers the host's 127.0.0.1 (the API, Caddy's admin)"
+                )
+        parse_allow(self.container_egress_allow)
         return self
 
     @field_validator("trusted_proxies")

@@ -40,5 +40,6 @@ def runtime_for(settings: Settings) -> Runtime:
         memory=settings.container_memory,
         cpus=settings.container_cpus,
         pids=settings.container_pids,
-        network=settings.container_network or "bridge",
+        network=settings.container_network,
+        egress_allow=settings.container_egress_allow,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from autocode.runtime.base import (
@@ -30,7 +31,8 @@ def make_runtime(
     memory: str = "2g",
     cpus: float = 2.0,
     pids: int = 512,
-    network: str = "bridge",
+    network: str | None = None,
+    egress_allow: Sequence[str] = (),
 ) -> Runtime:
     """Build the runtime the settings ask for; limits and image apply to docker only."""
     if kind == "local":
@@ -41,7 +43,7 @@ def make_runtime(
         from autocode.runtime.docker import DockerRuntime
 
         return DockerRuntime(data_dir=data_dir, image=image, memory=memory, cpus=cpus,
-                             pids=pids, network=network)
+                             pids=pids, network=network, egress_allow=egress_allow)
     raise ValueError(f"unknown runtime {kind!r} (expected one of {', '.join(RUNTIME_KINDS)})")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
@@ -20,6 +21,7 @@ from docker.types import Mount
 from docker.utils.socket import frames_iter
 
 from autocode.core import files
+from autocode.runtime import egress
 from autocode.runtime.base import (
     tree_rel,
     Availability,
@@ -40,6 +42,7 @@ CONTAINER_WORKSPACE = PurePosixPath("/workspace")
 CONTAINER_HOME = "/home/autocode"
 CONTAINER_SOCKET = "/tmp/autocode-tmux.sock"
 USER_LABEL = "autocode.user"
+ROLE_LABEL = "autocode.role"  # "firewall": the short-lived helper that installs a container's rules
 DATA_LABEL = "autocode.data"  # which AutoCode instance (data dir) owns the container
 WORKSPACE_UID = 1000  # the `autocode` user of the image
 # PID 1 of the container: reaps orphans (tmux daemonises into one) and stops at once on TERM.
@@ -50,6 +53,32 @@ _EXEC_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 def container_name(username: str) -> str:
     """The name of a user's container."""
     return f"autocode-{validate_name(username, 'username')}"
+
+
+def network_name(username: str) -> str:
+    """The name of a user's own bridge network (no other container joins it)."""
+    return f"autocode-net-{validate_name(username, 'username')}"
+
+
+def host_addresses() -> list[str]:
+    """The host's own IPv4 addresses (a container must not reach the host by its public address)."""
+    found: list[str] = []
+    for _index, name in socket.if_nameindex():
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            try:
+                packed = fcntl.ioctl(sock.fileno(), 0x8915,  # SIOCGIFADDR
+                                     name[:15].encode().ljust(256, b"\0"))
+            except OSError:
+                continue  # no IPv4 address on that interface
+            found.append(socket.inet_ntoa(packed[20:24]))
+    return found
+
+
+def _host_nameservers() -> list[str]:
+    try:
+        return egress.nameservers(Path("/etc/resolv.conf").read_text())
+    except OSError:
+        return []
 
 
 def _parse_docker_time(value: str) -> float | None:
@@ -75,7 +104,8 @@ class DockerRuntime(TmuxRuntime):
         memory: str = "2g",
         cpus: float = 2.0,
         pids: int = 512,
-        network: str = "bridge",
+        network: str | None = None,
+        egress_allow: Sequence[str] = (),
         read_only: bool = True,
         tmpfs_size: str = "1g",
         client: docker.DockerClient | None = None,
@@ -87,10 +117,13 @@ class DockerRuntime(TmuxRuntime):
         self.memory = memory
         self.cpus = cpus
         self.pids = pids
-        # "bridge" (default): the container reaches the internet and, through
-        # host.docker.internal, host services bound to the bridge address; it can't reach
-        # the host's 127.0.0.1. "host" shares the host's network (tests, local endpoints).
+        # None (default): the user's own bridge network `autocode-net-{user}` plus an egress
+        # firewall (runtime/egress.py): DNS and the public internet, nothing private unless
+        # allowed (`egress_allow`, e.g. "host-gateway:4000" for a model gateway on the host).
+        # A named network ("bridge", an admin's own) gets the same firewall. "host" shares the
+        # host's network (development and tests only: production settings refuse it).
         self.network = network
+        self.egress_allow = egress.parse_allow(egress_allow)
         self.read_only = read_only
         self.tmpfs_size = tmpfs_size
         self.docker_cli = docker_cli
@@ -120,6 +153,24 @@ class DockerRuntime(TmuxRuntime):
     def _lock(self, username: str) -> threading.Lock:
         with self._locks_guard:
             return self._locks.setdefault(username, threading.Lock())
+
+    @property
+    def firewalled(self) -> bool:
+        """Whether containers get the egress firewall (every mode but host/none/container:)."""
+        mode = self.network or ""
+        return mode not in ("host", "none") and not mode.startswith("container:")
+
+    def _network_mode(self, username: str) -> str:
+        return self.network or network_name(username)
+
+    def _file_lock(self, username: str) -> int:
+        """An exclusive lock shared with the supervisors (other processes): until a started
+        container has its firewall, nobody else sees it running and execs into it."""
+        path = self.data_dir / "run" / "docker" / f"{validate_name(username, 'username')}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return fd
 
     def workspace(self, username: str) -> Path:
         """The user's directory on the host (mounted at /workspace)."""
@@ -231,7 +282,10 @@ class DockerRuntime(TmuxRuntime):
             kwargs["read_only"] = True
             kwargs["tmpfs"] = {"/tmp": f"rw,nosuid,nodev,size={self.tmpfs_size},mode=1777",
                                CONTAINER_HOME: home_opts}
-        if self.network not in ("host", "none") and not self.network.startswith("container:"):
+        if self.network is None:
+            # The host as this network's gateway: the address the firewall knows as the host.
+            kwargs["extra_hosts"] = {"host.docker.internal": self._ensure_network(username)}
+        elif self.firewalled:
             kwargs["extra_hosts"] = {"host.docker.internal": "host-gateway"}
         name = container_name(username)
         try:
@@ -252,7 +306,7 @@ class DockerRuntime(TmuxRuntime):
                 memswap_limit=self.memory,
                 nano_cpus=int(self.cpus * 1e9),
                 pids_limit=self.pids,
-                network_mode=self.network,
+                network_mode=self._network_mode(username),
                 stop_signal="SIGTERM",
                 **kwargs,
             )
@@ -269,40 +323,132 @@ class DockerRuntime(TmuxRuntime):
                                                  "image": self.image})
         return created
 
-    def _outdated(self, found: Container) -> bool:
+    def _outdated(self, found: Container, username: str) -> bool:
+        mode = found.attrs.get("HostConfig", {}).get("NetworkMode")
+        if mode != self._network_mode(username):
+            return True  # made before per-user networks, or the setting changed
         try:
             wanted = self.client.images.get(self.image).id
             return bool(found.image is None or found.image.id != wanted)
         except (ImageNotFound, NotFound):
             return False
 
+    # -- networks and the egress firewall ------------------------------------------------
+
+    def _ensure_network(self, username: str) -> str:
+        """The user's own bridge, without inter-container traffic (made on first use); its gateway."""
+        name = network_name(username)
+        try:
+            network = self.client.networks.get(name)
+        except NotFound:
+            try:
+                network = self.client.networks.create(
+                    name, driver="bridge", check_duplicate=True,
+                    options={"com.docker.network.bridge.enable_icc": "false"},
+                    labels={USER_LABEL: username, DATA_LABEL: str(self.data_dir)})
+            except APIError as exc:
+                if exc.status_code != 409:  # another process made it a moment ago
+                    raise CommandFailed("network create failed", stderr=str(exc)) from exc
+                network = self.client.networks.get(name)
+            logger.info("network created", extra={"user": username, "network": name})
+        network.reload()
+        for config in (network.attrs.get("IPAM", {}).get("Config") or []):
+            if config.get("Gateway"):
+                return str(config["Gateway"])
+        raise CommandFailed(f"network {name} has no gateway")
+
+    def _gateway(self, found: Container) -> str:
+        networks: dict[str, Any] = found.attrs.get("NetworkSettings", {}).get("Networks", {}) or {}
+        for settings in networks.values():
+            gateway = str(settings.get("Gateway") or "")
+            if gateway:
+                return gateway
+        raise CommandFailed(f"container {found.name} has no gateway")
+
+    def firewall_rules(self, found: Container) -> tuple[str, str]:
+        """The iptables-restore inputs (IPv4, IPv6) for this container's namespace."""
+        v4 = egress.rules_v4(gateway=self._gateway(found), nameservers=_host_nameservers(),
+                             host_addresses=host_addresses(), allow=self.egress_allow)
+        return v4, egress.rules_v6()
+
+    def _install_firewall(self, username: str, found: Container) -> None:
+        """Install the egress rules from a helper sharing the container's network namespace.
+
+        The helper has NET_ADMIN and nothing else; the user's container has no capabilities at
+        all, so nothing in it can change or remove the rules. Fails closed: the caller stops
+        the container when this raises.
+        """
+        found.reload()
+        v4, v6 = self.firewall_rules(found)
+        script = ('printf "%s" "$RULES4" | iptables-restore'
+                  ' && printf "%s" "$RULES6" | ip6tables-restore')
+        helper: Container | None = None
+        try:
+            helper = self.client.containers.run(
+                self.image, command=["/bin/sh", "-c", script], detach=True,
+                user="0:0", network_mode=f"container:{found.id}",
+                cap_drop=["ALL"], cap_add=["NET_ADMIN", "NET_RAW"],
+                security_opt=["no-new-privileges"], environment={"RULES4": v4, "RULES6": v6},
+                labels={ROLE_LABEL: "firewall", USER_LABEL: username,
+                        DATA_LABEL: str(self.data_dir)},
+                mem_limit="64m", pids_limit=32)
+            status = helper.wait(timeout=max(self.timeout, 30))
+            code = int(status.get("StatusCode", 1))
+            if code != 0:
+                output = helper.logs().decode("utf-8", "replace")[-2000:]
+                raise CommandFailed(f"firewall for {found.name} failed ({code})", stderr=output)
+        except ImageNotFound as exc:
+            raise RuntimeUnavailable(f"workspace image {self.image} not found") from exc
+        except (APIError, DockerException, OSError) as exc:
+            raise CommandFailed(f"firewall for {found.name} failed", stderr=str(exc)) from exc
+        finally:
+            if helper is not None:
+                try:
+                    helper.remove(force=True)
+                except DockerException:
+                    pass
+        logger.info("firewall installed", extra={"user": username, "container": found.name})
+
     def ensure_user(self, username: str) -> None:
         """Create (first use), upgrade (when stopped and the image changed) and start it."""
         workspace = self.workspace(username)
         with self._lock(username):
-            files.ensure_root(workspace)
-            ids = self._owner()
-            if ids is not None and os.lstat(workspace)[4:6] != ids:
-                os.chown(workspace, *ids, follow_symlinks=False)
-            found = self.container(username)
-            owner = None if found is None else found.labels.get(DATA_LABEL)
-            if found is not None and owner != str(self.data_dir):
-                # Its /workspace would be another instance's (or nobody's) directory.
-                raise CommandFailed(f"container {found.name} belongs to another data dir "
-                                    f"({owner or 'none'}); remove it or rename the user")
-            if found is not None and found.status == "running":
-                return
-            if found is not None and self._outdated(found):
-                found.remove(force=True)
-                logger.info("container replaced", extra={"user": username})
-                found = None
-            if found is None:
-                found = self._create(username)
+            lock_fd = self._file_lock(username)
             try:
-                found.start()
-            except APIError as exc:
-                raise CommandFailed("container start failed", stderr=str(exc)) from exc
-            logger.info("container started", extra={"user": username, "container": found.name})
+                self._ensure_user_locked(username, workspace)
+            finally:
+                os.close(lock_fd)
+
+    def _ensure_user_locked(self, username: str, workspace: Path) -> None:
+        files.ensure_root(workspace)
+        ids = self._owner()
+        if ids is not None and os.lstat(workspace)[4:6] != ids:
+            os.chown(workspace, *ids, follow_symlinks=False)
+        found = self.container(username)
+        owner = None if found is None else found.labels.get(DATA_LABEL)
+        if found is not None and owner != str(self.data_dir):
+            # Its /workspace would be another instance's (or nobody's) directory.
+            raise CommandFailed(f"container {found.name} belongs to another data dir "
+                                f"({owner or 'none'}); remove it or rename the user")
+        if found is not None and found.status == "running":
+            return
+        if found is not None and self._outdated(found, username):
+            found.remove(force=True)
+            logger.info("container replaced", extra={"user": username})
+            found = None
+        if found is None:
+            found = self._create(username)
+        try:
+            found.start()
+        except APIError as exc:
+            raise CommandFailed("container start failed", stderr=str(exc)) from exc
+        if self.firewalled:
+            try:
+                self._install_firewall(username, found)
+            except (CommandFailed, RuntimeUnavailable):
+                found.stop(timeout=1)  # fail closed: no container without its firewall
+                raise
+        logger.info("container started", extra={"user": username, "container": found.name})
 
     def user_is_up(self, username: str) -> bool:
         """Whether the user's container runs."""
@@ -325,6 +471,12 @@ class DockerRuntime(TmuxRuntime):
             except NotFound:
                 pass
             logger.info("container removed", extra={"user": username})
+        try:
+            self.client.networks.get(network_name(username)).remove()
+        except NotFound:
+            pass
+        except APIError as exc:  # still in use (a helper ending): the next removal retries
+            logger.warning("network not removed", extra={"user": username, "error": str(exc)})
 
     def availability(self) -> Availability:
         """Whether the engine answers and the workspace image exists."""

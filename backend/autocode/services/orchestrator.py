@@ -33,6 +33,7 @@ from autocode.models import (
 )
 from autocode.runtime import Runtime
 from autocode.services import keys as key_service
+from autocode.services import runtime_policy
 from autocode.services.errors import Conflict, Invalid
 from autocode.services.projects import add_log
 from autocode.services.sessions import AGENT_WINDOW
@@ -85,6 +86,7 @@ class Orchestrator:
 
     def start(self, session: Session, *, user: User, project: Project) -> Project:
         """Check the project can run, then start its supervisor."""
+        runtime_policy.require_runtime(self.settings, user)
         with self._lock:
             session.refresh(project)
             if project.status in ACTIVE_STATUSES:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from autocode.core.config import Settings
 from autocode.core.layout import project_rel
 from autocode.models import Project, User
 from autocode.runtime import Runtime
 from autocode.runtime.base import SessionExists
+from autocode.services import runtime_policy
 
 SHELL_WINDOW = "shell"
 AGENT_WINDOW = "agent"
@@ -33,7 +35,8 @@ def ensure_session(runtime: Runtime, *, user: User, project: Project, cols: int 
         pass  # another viewer made it a moment ago
 
 
-def screen(runtime: Runtime, *, user: User, project: Project, lines: int) -> str:
+def screen(runtime: Runtime, *, settings: Settings, user: User, project: Project, lines: int) -> str:
     """The visible screen of the session's active window, plus `lines` of history."""
+    runtime_policy.require_runtime(settings, user)
     ensure_session(runtime, user=user, project=project)
     return runtime.capture(user.username, project.tmux_session, history=lines)

@@ -640,6 +640,13 @@ export interface components {
             docker: boolean;
             /** Runtime */
             runtime: string;
+            /** Runtime Note */
+            runtime_note?: string | null;
+            /**
+             * Runtime Users Allowed
+             * @default true
+             */
+            runtime_users_allowed: boolean;
             /** Status */
             status: string;
             /** Tmux */

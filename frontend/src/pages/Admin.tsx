@@ -71,6 +71,11 @@ function ServerHealth() {
         <dd>{h.data.status} · version {h.data.version}</dd>
         <dt className="text-slate-600 dark:text-slate-400">Active projects</dt>
         <dd>{h.data.active_projects}</dd>
+        <dt className="text-slate-600 dark:text-slate-400">Runtime</dt>
+        <dd>
+          {h.data.runtime}
+          {h.data.runtime === "local" && (h.data.runtime_users_allowed ? " · every account" : " · admins only")}
+        </dd>
         <dt className="text-slate-600 dark:text-slate-400">tmux</dt>
         <dd>{yes(h.data.tmux)}</dd>
         <dt className="text-slate-600 dark:text-slate-400">Docker</dt>
@@ -78,6 +83,11 @@ function ServerHealth() {
         <dt className="text-slate-600 dark:text-slate-400">Claude Code</dt>
         <dd>{yes(h.data.claude)}</dd>
       </dl>
+      {h.data.runtime_note && (
+        <p role="note" className="mt-3 rounded border border-amber-400 bg-amber-50 p-2 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+          {h.data.runtime_note}
+        </p>
+      )}
     </Card>
   );
 }

@@ -93,7 +93,7 @@ def get_screen(
     lines: Annotated[int, Query(ge=0, le=5000)] = 0,
 ) -> ScreenText:
     """What the project's terminal shows now, for a quick look on a phone."""
-    text = sessions.screen(ctx.runtime, user=user, project=project, lines=lines)
+    text = sessions.screen(ctx.runtime, settings=ctx.settings, user=user, project=project, lines=lines)
     return ScreenText(text=text)
 
 

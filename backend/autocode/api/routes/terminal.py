@@ -18,7 +18,7 @@ from autocode.models import Project, User
 from autocode.runtime.base import RuntimeErrorBase
 from autocode.runtime.terminal import PtyClient, TerminalLimitReached
 from autocode.services import projects as project_service
-from autocode.services import sessions
+from autocode.services import runtime_policy, sessions
 from autocode.services.auth import Principal
 from autocode.services.errors import DomainError, NotFound, Unauthorized
 from autocode.services.live import CLOSE_AUTH_ENDED, CLOSE_PROJECT_GONE, LiveSocket
@@ -29,6 +29,7 @@ router = APIRouter(prefix="/ws", tags=["terminal"])
 # Close codes a client can act on.
 CLOSE_SESSION_ENDED = 4000
 CLOSE_UNAUTHORIZED = CLOSE_AUTH_ENDED
+CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = CLOSE_PROJECT_GONE
 CLOSE_TOO_MANY = 4429
 CLOSE_RUNTIME_ERROR = 4500
@@ -140,6 +141,11 @@ async def _terminal(
     cols: int,
     rows: int,
 ) -> None:
+    try:
+        runtime_policy.require_runtime(ctx.settings, user)
+    except DomainError:
+        await ws.close(CLOSE_FORBIDDEN, runtime_policy.LOCAL_RUNTIME_CLOSE_REASON)
+        return
     readonly = mode == "ro"
     try:
         await asyncio.to_thread(sessions.ensure_session, ctx.runtime, user=user, project=project)

@@ -159,6 +159,12 @@ async function startTerminal({ el, projectId, readOnly, ticket: firstTicket, set
         setConn("gone");
         return;
       }
+      if (ev.code === 4403) {
+        // Refused by the server's policy (the local runtime is for admins only): retrying won't help.
+        setConn("ended");
+        term.write(`\r\n\x1b[33m[${ev.reason || "terminal refused by the server"}]\x1b[0m\r\n`);
+        return;
+      }
       if (exited || ev.code === 4000) {
         setConn("ended");
         term.write("\r\n\x1b[2m[session ended — press Reconnect to attach again]\x1b[0m\r\n");

@@ -1,0 +1,116 @@
+"""The egress firewall of a user's container: what it may reach (pure: rules as text, no I/O).
+
+A user's container reaches DNS and the public internet, and nothing private: not the cloud
+metadata address, not the host (its gateway address or its own addresses), not other containers,
+not the private ranges, except the destinations the admin allows
+(`AUTOCODE_CONTAINER_EGRESS_ALLOW`). The rules go into the container's own network namespace,
+installed by a short-lived helper container; the user's container has no capabilities, so
+nothing inside it can change them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+METADATA = "169.254.169.254"
+HOST_GATEWAY = "host-gateway"
+# Everything that is not the public internet: private, shared (CGNAT), link-local (cloud
+# metadata), loopback, "this network", benchmarking, multicast and reserved.
+PRIVATE_V4 = (
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+)
+_ENTRY = re.compile(r"^(?P<dest>[^:]+?)(?::(?P<port>\d{1,5}))?$")
+
+
+@dataclass(frozen=True)
+class Allow:
+    """One destination the admin allows: a network (None: the host gateway) and maybe a TCP port."""
+
+    network: ipaddress.IPv4Network | None
+    port: int | None
+
+    def destination(self, gateway: str) -> str:
+        return f"{gateway}/32" if self.network is None else str(self.network)
+
+
+def parse_allow(entries: Sequence[str]) -> list[Allow]:
+    """Parse `CIDR[:PORT]` / `host-gateway:PORT` entries; ValueError names the bad one."""
+    out: list[Allow] = []
+    for raw in entries:
+        entry = raw.strip()
+        match = _ENTRY.match(entry)
+        if not match:
+            raise ValueError(f"container egress entry {raw!r}: expected CIDR[:PORT] or host-gateway:PORT")
+        port = int(match.group("port")) if match.group("port") else None
+        if port is not None and not 1 <= port <= 65535:
+            raise ValueError(f"container egress entry {raw!r}: port out of range")
+        dest = match.group("dest")
+        if dest == HOST_GATEWAY:
+            if port is None:
+                raise ValueError(f"container egress entry {raw!r}: host-gateway needs a port")
+            out.append(Allow(None, port))
+            continue
+        try:
+            network = ipaddress.IPv4Network(dest, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"container egress entry {raw!r}: {exc}") from exc
+        out.append(Allow(network, port))
+    return out
+
+
+def rules_v4(*, gateway: str, nameservers: Sequence[str], host_addresses: Sequence[str],
+             allow: Sequence[Allow]) -> str:
+    """`iptables-restore` input for the container's namespace (filter table only)."""
+    lines = ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]",
+             # Docker's embedded DNS (127.0.0.11) and the container's own services.
+             "-A OUTPUT -o lo -j ACCEPT"]
+    # Docker's DNS server forwards from inside this namespace to the host's resolvers, which
+    # are often private addresses (10.x on cloud VMs): port 53 to those stays open.
+    for ns in _ipv4s(nameservers):
+        for proto in ("udp", "tcp"):
+            lines.append(f"-A OUTPUT -d {ns}/32 -p {proto} -m {proto} --dport 53 -j ACCEPT")
+    for item in allow:
+        port = f" -p tcp -m tcp --dport {item.port}" if item.port is not None else ""
+        lines.append(f"-A OUTPUT -d {item.destination(gateway)}{port} -j ACCEPT")
+    blocked = [f"{gateway}/32", *(f"{a}/32" for a in _ipv4s(host_addresses)), *PRIVATE_V4]
+    for dest in dict.fromkeys(blocked):
+        lines.append(f"-A OUTPUT -d {dest} -p tcp -j REJECT --reject-with tcp-reset")
+        lines.append(f"-A OUTPUT -d {dest} -j REJECT --reject-with icmp-admin-prohibited")
+    lines.append("COMMIT")
+    return "\n".join(lines) + "\n"
+
+
+def rules_v6() -> str:
+    """`ip6tables-restore` input: the per-user networks are IPv4 only, so nothing but loopback."""
+    return "\n".join(["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT DROP [0:0]",
+                      "-A OUTPUT -o lo -j ACCEPT", "COMMIT"]) + "\n"
+
+
+def nameservers(resolv_conf: str) -> list[str]:
+    """The IPv4 nameservers of a resolv.conf text."""
+    found = [line.split()[1] for line in resolv_conf.splitlines()
+             if line.strip().startswith("nameserver") and len(line.split()) > 1]
+    return _ipv4s(found)
+
+
+def _ipv4s(values: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        try:
+            out.append(str(ipaddress.IPv4Address(value)))
+        except ValueError:
+            continue
+    return out
