@@ -500,9 +500,16 @@ class Supervisor:
         sessions.ensure_session(self.runtime, user=self.user, project=self.project)
         username = self.user.username
         if self.runtime.has_window(username, self.project.tmux_session, sessions.AGENT_WINDOW):
-            if not self.runtime.pane_info(username, self.target).dead:
+            alive = not self.runtime.pane_info(username, self.target).dead
+            if alive and self.state.hook_key:
                 self.log(LogLevel.INFO, "Claude Code is already running; watching it")
                 return
+            if alive:
+                # Started before its hook key was known here: its events could not be told from
+                # forgeries, so it starts again (continuing its conversation).
+                self.log(LogLevel.INFO, "Claude Code was running without a hook key this supervisor knows; "
+                         "restarting it")
+                resume = resume or self.project.claude_session_id is not None
             self.runtime.kill_window(username, self.target)
         credential = self.credentials.claude
         if credential is None:
