@@ -157,6 +157,7 @@ class Supervisor:
         self.hooks_rel = launch.hooks_file(self.project_id)
         self.seen_config = launch.seen_path(runtime, layout, user.username, CLAUDE_CONFIG)
         self._seen_macs: set[bytes] = set()
+        self._old_hook_keys: list[bytes] = []  # earlier launches': their late lines are dropped quietly
         self._warned: set[str] = set()
         self.workspace = layout.host_path(user.username, project_rel(project.slug))
         self.checkpoints = checkpoints.Workspace.of(settings.data_path, user.username, project)
@@ -311,6 +312,8 @@ class Supervisor:
         for line in lines:
             body = unseal(line, key)
             mac = line.rstrip(b"\r\n")[-66:]
+            if body is None and any(unseal(line, old) is not None for old in self._old_hook_keys):
+                continue  # e.g. the SessionEnd of the Claude Code just replaced
             if body is None or mac in self._seen_macs:
                 self._warn_once("unsealed", "Ignored hook events that this Claude Code launch did not sign "
                                 "(written by something else, or copied)")
@@ -523,6 +526,8 @@ class Supervisor:
         except FileError as exc:
             raise Paused(f"Cannot prepare Claude Code's folders: {exc.message}") from None
         # From now on only lines sealed with this launch's key count.
+        if self.state.hook_key:
+            self._old_hook_keys = [self.state.hook_key.encode(), *self._old_hook_keys][:3]
         self.state.hook_key = plan.hook_key
         self._seen_macs.clear()
         self._save_state()
