@@ -145,10 +145,11 @@ def test_reader_refuses_dev_zero_behind_a_link(tmp_path: Path) -> None:
         _within(5, lambda: read_new_lines(tree, PurePosixPath("zero.jsonl"), 0))
     reader = TranscriptReader(tree, PurePosixPath("zero.jsonl"))
     assert not _within(5, reader.read) and reader.refused
-    # a link in a folder's place is not followed either (core.files reports it as no folder)
-    assert _within(5, lambda: read_new_lines(tree, PurePosixPath("dir/zero"), 0)) == ([], 0)
+    # a link in a folder's place is not followed either
+    with pytest.raises(Refused):
+        _within(5, lambda: read_new_lines(tree, PurePosixPath("dir/zero"), 0))
     reader = TranscriptReader(tree, PurePosixPath("dir/zero"))
-    assert not _within(5, reader.read) and reader.offset == 0
+    assert not _within(5, reader.read) and reader.refused and reader.offset == 0
 
 
 def test_reader_takes_at_most_the_cap_per_read_of_a_50mb_file(tmp_path: Path) -> None:
