@@ -310,9 +310,10 @@ class Events:
 
 
 def hook_events(data: Path, project_id: int, username: str = "admin") -> list[dict[str, Any]]:
-    from autocode.supervisor.launch import hooks_dir
+    from autocode.core.layout import Layout
+    from autocode.supervisor.launch import hooks_file
 
-    path = hooks_dir(data, username, project_id) / "hooks.jsonl"
+    path = Layout.at(data).host_path(username, hooks_file(project_id))
     if not path.exists():  # runs of the code before hooks moved into the user's tree
         path = data / "run" / "projects" / str(project_id) / "hooks.jsonl"
     out = []

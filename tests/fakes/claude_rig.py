@@ -16,8 +16,9 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from autocode.core.files import Tree
 from autocode.supervisor.claude import Policy, claude_argv, claude_env, hook_command, seed_config_dir
 from tests.fakes.claude_tmux import CLI, REPO, TmuxClaude
 from tests.fakes.fake_anthropic import FakeAnthropic
@@ -67,7 +68,8 @@ class ClaudeRig:
         """
         if seed:
             seed_config_dir(
-                self.config,
+                Tree(self.tmp),
+                PurePosixPath(self.config.name),
                 workdir=self.work if trust else self.tmp / "elsewhere",
                 api_key=KEY if approve_key else None,
                 policy=policy,

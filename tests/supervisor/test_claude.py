@@ -7,11 +7,12 @@ import os
 import subprocess
 import sys
 import uuid
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 
+from autocode.core.files import Tree
 from autocode.supervisor.claude import (
     HOOK_EVENTS,
     TranscriptReader,
@@ -69,7 +70,8 @@ def test_unknown_policy_is_refused(tmp_path: Path) -> None:
 
 def test_seed_writes_onboarding_key_approval_trust_and_hooks(tmp_path: Path) -> None:
     cfg, work = tmp_path / "cfg", tmp_path / "work"
-    seed_config_dir(cfg, workdir=work, api_key=KEY, policy="ask", hook_command=["python3", "-m", "autocode.hook", "/r d"])
+    seed_config_dir(Tree(tmp_path), PurePosixPath("cfg"), workdir=work, api_key=KEY, policy="ask",
+                    hook_command=["python3", "-m", "autocode.hook", "/r d"])
     state = json.loads((cfg / ".claude.json").read_text())
     assert state["hasCompletedOnboarding"] is True
     assert state["customApiKeyResponses"]["approved"] == [KEY[-20:]]
@@ -86,11 +88,12 @@ def test_seed_writes_onboarding_key_approval_trust_and_hooks(tmp_path: Path) -> 
 
 def test_reseeding_keeps_claude_codes_own_state(tmp_path: Path) -> None:
     cfg = tmp_path / "cfg"
-    seed_config_dir(cfg, workdir=tmp_path / "a", api_key="sk-one-" + "1" * 30)
+    seed_config_dir(Tree(tmp_path), PurePosixPath("cfg"), workdir=tmp_path / "a", api_key="sk-one-" + "1" * 30)
     state = json.loads((cfg / ".claude.json").read_text())
     state["numStartups"] = 7
     (cfg / ".claude.json").write_text(json.dumps(state))
-    seed_config_dir(cfg, workdir=tmp_path / "b", api_key="sk-two-" + "2" * 30, policy="bypass")
+    seed_config_dir(Tree(tmp_path), PurePosixPath("cfg"), workdir=tmp_path / "b", api_key="sk-two-" + "2" * 30,
+                    policy="bypass")
     state = json.loads((cfg / ".claude.json").read_text())
     assert state["numStartups"] == 7
     assert len(state["customApiKeyResponses"]["approved"]) == 2
@@ -146,7 +149,7 @@ def test_reader_counts_each_message_once_and_waits_for_complete_lines(tmp_path: 
     ]
     data = "".join(json.dumps(x) + "\n" for x in lines)
     path.write_text(data[:-30])  # the last line is still being written
-    reader = TranscriptReader(path)
+    reader = TranscriptReader(Tree(tmp_path), PurePosixPath("t.jsonl"))
     first = reader.read()
     assert first.user_prompts == ["do it"]
     assert [(c.tool, c.target) for c in first.tool_calls] == [("Write", "/w/a.txt")]
@@ -174,12 +177,13 @@ def test_reader_counts_each_message_once_and_waits_for_complete_lines(tmp_path: 
     assert third.turns_finished == 1
     assert [(c.trigger, c.pre_tokens, c.post_tokens) for c in third.compactions] == [("manual", 5000, 300)]
     assert third.user_prompts == []  # the compaction summary is not a prompt
-    resumed = TranscriptReader(path, offset=reader.offset, usage=reader.usage)
+    resumed = TranscriptReader(Tree(tmp_path), PurePosixPath("t.jsonl"), offset=reader.offset, usage=reader.usage)
     assert not resumed.read() and resumed.usage == reader.usage
 
 
 def test_reader_of_a_missing_file_is_empty(tmp_path: Path) -> None:
-    assert not TranscriptReader(tmp_path / "none.jsonl").read()
+    reader = TranscriptReader(Tree(tmp_path), PurePosixPath("none.jsonl"))
+    assert not reader.read() and reader.refused is None
 
 
 @needs_cli
@@ -191,7 +195,7 @@ def test_print_mode_writes_the_transcript_where_expected(tmp_path: Path) -> None
     sid = str(uuid.uuid4())
     with FakeAnthropic() as fake:
         fake.on_prompt("GO", write("out.txt", "1\n"), text("ok"))
-        seed_config_dir(cfg, workdir=work, api_key=KEY, policy="auto")
+        seed_config_dir(Tree(tmp_path), PurePosixPath("cfg"), workdir=work, api_key=KEY, policy="auto")
         env = claude_env(home=tmp_path, config_dir=cfg, api_key=KEY, base_url=fake.url, policy="auto")
         argv = claude_argv(CLI, policy="auto", session_id=sid, extra=["-p", "GO"])
         done = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=60)
@@ -199,8 +203,9 @@ def test_print_mode_writes_the_transcript_where_expected(tmp_path: Path) -> None
     assert done.stdout.strip() == "ok"
     assert (work / "out.txt").read_text() == "1\n"
     path = transcript_path(cfg, work, sid)
-    assert path.exists() and find_transcript(cfg, sid) == path
-    assert [c.tool for c in TranscriptReader(path).read().tool_calls] == ["Write"]
+    rel = PurePosixPath(path.relative_to(tmp_path).as_posix())
+    assert path.exists() and find_transcript(Tree(tmp_path), PurePosixPath("cfg"), sid) == rel
+    assert [c.tool for c in TranscriptReader(Tree(tmp_path), rel).read().tool_calls] == ["Write"]
     assert not (tmp_path / ".claude.json").exists()  # everything went to CLAUDE_CONFIG_DIR
 
 

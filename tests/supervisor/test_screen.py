@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 
+from autocode.core.files import Tree
 from autocode.supervisor.claude import TranscriptReader, transcript_path
 from autocode.supervisor.screen import DIALOG_ACCEPT, ScreenState, classify, read_screen
 from tests.fakes.claude_rig import ClaudeRig
@@ -20,6 +21,10 @@ SCREENS = Path(__file__).resolve().parents[1] / "fixtures" / "screens"
 PINNED = json.loads(
     (Path(__file__).resolve().parents[2] / "tools" / "claude-code" / "package.json").read_text()
 )["dependencies"]["@anthropic-ai/claude-code"]
+
+
+def _rel(rig: ClaudeRig, path: Path) -> PurePosixPath:
+    return PurePosixPath(path.relative_to(rig.tmp).as_posix())
 
 
 def _corpus() -> list[Any]:
@@ -163,7 +168,7 @@ def test_real_cli_goes_idle_busy_idle_and_reports_through_hooks_and_transcript(r
     assert {e["transcript_path"] for e in hooks} == {str(expected_transcript)}
     assert next(e for e in hooks if e["hook_event_name"] == "Stop")["last_assistant_message"] == "done with step one"
 
-    reader = TranscriptReader(expected_transcript)
+    reader = TranscriptReader(Tree(rig.tmp), _rel(rig, expected_transcript))
     calls: list[tuple[str, str | None]] = []
     texts: list[str] = []
 
@@ -223,7 +228,7 @@ def test_real_cli_resume_continues_the_same_transcript(rig: ClaudeRig) -> None:
     last = rig.fake.calls()[-1]
     assert "FIRST" in json.dumps(last.messages)  # the model saw the earlier turn
     # The transcript may lag the screen a little: poll it too.
-    reader = TranscriptReader(transcript_path(rig.config, rig.work, sid))
+    reader = TranscriptReader(Tree(rig.tmp), _rel(rig, transcript_path(rig.config, rig.work, sid)))
     texts: list[str] = []
     wait_until(lambda: texts.extend(reader.read().assistant_texts) or "second answer" in texts, 5,
                what="second answer in the transcript")
@@ -274,7 +279,7 @@ def test_real_cli_auto_compaction_is_seen_on_screen_and_in_transcript(rig: Claud
     rig.launch("bypass", session_id=sid, ready=_state(rig, ScreenState.IDLE))
     rig.tmux.submit("FILL")
     rig.wait(lambda s: classify(s) is ScreenState.IDLE and "Filled." in s, "first turn")
-    reader = TranscriptReader(transcript_path(rig.config, rig.work, sid))
+    reader = TranscriptReader(Tree(rig.tmp), _rel(rig, transcript_path(rig.config, rig.work, sid)))
     wait_until(lambda: reader.read().turns_finished, 5, what="turn end in transcript")
     assert reader.last_usage is not None and reader.last_usage.context_tokens == 992_000
 

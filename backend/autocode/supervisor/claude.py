@@ -19,14 +19,17 @@ against Claude Code 2.1.330 (tools/claude-code/package.json); the facts they rel
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
+import stat
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
+
+from autocode.core.files import FileError, Missing, Tree
+from autocode.hook import KEY_ENV as HOOK_KEY_ENV
 
 Policy = Literal["auto", "ask", "bypass"]
 POLICIES: tuple[Policy, ...] = ("auto", "ask", "bypass")
@@ -77,12 +80,14 @@ def claude_env(
     policy: Policy = "ask",
     max_retries: int | None = None,
     path: str = "/usr/local/bin:/usr/bin:/bin",
+    hook_key: str | None = None,
     extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The complete environment for a Claude Code process (start it from ``env -i``).
 
     Exactly one of ``api_key`` and ``oauth_token`` is required. ``config_dir`` defaults to
-    ``home/.claude``.
+    ``home/.claude``. ``hook_key`` is the launch's key AutoCode's hook seals its lines with
+    (the environment reaches tmux on stdin, never on a command line).
     """
     _check_policy(policy)
     if (api_key is None) == (oauth_token is None):
@@ -106,6 +111,8 @@ def claude_env(
         env["IS_SANDBOX"] = "1"
     if max_retries is not None:
         env["CLAUDE_CODE_MAX_RETRIES"] = str(max_retries)
+    if hook_key is not None:
+        env[HOOK_KEY_ENV] = hook_key
     if extra:
         env.update(extra)
     return env
@@ -169,54 +176,74 @@ def claude_settings(
     return settings
 
 
-def _write_json(path: Path, data: Mapping[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
+#: At most this much of Claude Code's own state file is read back (it grows with history).
+MAX_STATE_BYTES = 16 * 1024 * 1024
+
+
+def _write_json(tree: Tree, rel: PurePosixPath, data: Mapping[str, Any],
+                owner: tuple[int, int] | None) -> None:
+    tree.write(rel, json.dumps(data, indent=2) + "\n", mode=0o600, owner=owner)
+
+
+def _read_state(tree: Tree, rel: PurePosixPath) -> dict[str, Any]:
+    try:
+        raw, size = tree.read(rel, limit=MAX_STATE_BYTES)
+    except FileError:
+        return {}
+    if size > len(raw):
+        return {}  # too large to be ours to merge into: start it again
+    try:
+        loaded = json.loads(raw.decode("utf-8", "replace"))
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def seed_config_dir(
-    config_dir: Path,
+    tree: Tree,
+    config_dir: PurePosixPath,
     *,
-    workdir: Path,
+    workdir: Path | PurePosixPath,
     api_key: str | None,
     policy: Policy = "ask",
     hook_command: Sequence[str] | None = None,
     allow: Sequence[str] | None = None,
     deny: Sequence[str] = (),
+    owner: tuple[int, int] | None = None,
 ) -> None:
     """Write ``.claude.json`` and ``settings.json`` into ``config_dir`` (the CLAUDE_CONFIG_DIR).
 
-    An existing ``.claude.json`` is updated, not replaced, so Claude Code's own state (its
-    project history, tips) survives a relaunch.
+    ``config_dir`` is relative to ``tree`` (the user's tree: written through core.files, no
+    link followed); ``workdir`` is the project folder as Claude Code sees it. An existing
+    ``.claude.json`` is updated, not replaced, so Claude Code's own state (its project
+    history, tips) survives a relaunch.
     """
-    config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    state_path = config_dir / ".claude.json"
-    seeded = claude_json(workdir=workdir, api_key=api_key)
-    state: dict[str, Any] = {}
-    if state_path.exists():
-        try:
-            loaded = json.loads(state_path.read_text(encoding="utf-8"))
-            state = loaded if isinstance(loaded, dict) else {}
-        except (OSError, ValueError):
-            state = {}
+    tree.ensure_dir(config_dir, owner=owner)
+    state_rel = config_dir / ".claude.json"
+    seeded = claude_json(workdir=Path(workdir), api_key=api_key)
+    state = _read_state(tree, state_rel)
     state["hasCompletedOnboarding"] = True
-    responses = state.setdefault("customApiKeyResponses", {"approved": [], "rejected": []})
+    responses = state.get("customApiKeyResponses")
+    if not isinstance(responses, dict):
+        responses = state["customApiKeyResponses"] = {"approved": [], "rejected": []}
+    for name in ("approved", "rejected"):
+        if not isinstance(responses.get(name), list):
+            responses[name] = []
     for suffix in seeded["customApiKeyResponses"]["approved"]:
-        if suffix not in responses.setdefault("approved", []):
+        if suffix not in responses["approved"]:
             responses["approved"].append(suffix)
-        if suffix in responses.setdefault("rejected", []):
+        if suffix in responses["rejected"]:
             responses["rejected"].remove(suffix)
-    projects = state.setdefault("projects", {})
-    projects.setdefault(str(workdir), {})["hasTrustDialogAccepted"] = True
-    _write_json(state_path, state)
-    _write_json(
-        config_dir / "settings.json",
-        claude_settings(policy=policy, hook_command=hook_command, allow=allow, deny=deny),
-    )
+    projects = state.get("projects")
+    if not isinstance(projects, dict):
+        projects = state["projects"] = {}
+    entry = projects.get(str(workdir))
+    if not isinstance(entry, dict):
+        entry = projects[str(workdir)] = {}
+    entry["hasTrustDialogAccepted"] = True
+    _write_json(tree, state_rel, state, owner)
+    _write_json(tree, config_dir / "settings.json",
+                claude_settings(policy=policy, hook_command=hook_command, allow=allow, deny=deny), owner)
 
 
 # --------------------------------------------------------------------------- argv
@@ -271,11 +298,80 @@ def transcript_path(config_dir: Path, workdir: Path | str, session_id: str) -> P
     return config_dir / "projects" / project_dir_name(workdir) / f"{session_id}.jsonl"
 
 
-def find_transcript(config_dir: Path, session_id: str) -> Path | None:
-    """The transcript of ``session_id`` wherever its project directory is (long paths are hashed)."""
-    for p in (config_dir / "projects").glob(f"*/{session_id}.jsonl"):
-        return p
+_SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+
+
+def find_transcript(tree: Tree, config_dir: PurePosixPath, session_id: str) -> PurePosixPath | None:
+    """The transcript of ``session_id`` wherever its project directory is (long paths are hashed).
+
+    Relative to ``tree``; only real folders and regular files count (links are not followed).
+    """
+    if not _SESSION_ID.fullmatch(session_id):
+        return None
+    projects = config_dir / "projects"
+    try:
+        entries = tree.list(projects, limit=5000)
+    except FileError:
+        return None
+    for entry in sorted(entries, key=lambda e: e.name):
+        if entry.kind != "dir":
+            continue
+        rel = projects / entry.name / f"{session_id}.jsonl"
+        try:
+            info = tree.lstat(rel)
+        except FileError:
+            continue
+        if info is not None and stat.S_ISREG(info.st_mode):
+            return rel
     return None
+
+
+def transcript_rel(seen: str, seen_config_dir: str, config_dir: PurePosixPath) -> PurePosixPath | None:
+    """The user-relative path of a transcript Claude Code names, or None when it is not one.
+
+    ``seen`` is the path as Claude Code reports it (in its hook events), ``seen_config_dir``
+    the CLAUDE_CONFIG_DIR it was given and ``config_dir`` the same place relative to the
+    user's tree. Decided on the words alone (nothing is resolved, no link is looked at): only
+    ``<config>/projects/<folder>/<name>.jsonl`` with ordinary components is accepted, anything
+    else (another user's file, ``/dev/zero``, ``..``) is refused.
+    """
+    if not isinstance(seen, str) or "\x00" in seen or len(seen) > 4096:
+        return None
+    root = seen_config_dir.rstrip("/") + "/"
+    if not seen_config_dir.startswith("/") or not seen.startswith(root):
+        return None
+    parts = seen[len(root):].split("/")
+    if len(parts) != 3 or parts[0] != "projects" or not parts[2].endswith(".jsonl"):
+        return None
+    if any(p in ("", ".", "..") or len(p.encode()) > 255 for p in parts):
+        return None
+    return config_dir.joinpath(*parts)
+
+
+#: How much of a growing JSONL file one read takes (the rest waits for the next tick).
+READ_CAP = 1024 * 1024
+
+
+def read_new_lines(tree: Tree, rel: PurePosixPath, offset: int, *,
+                   limit: int = READ_CAP) -> tuple[list[bytes], int]:
+    """Complete lines appended to ``rel`` since ``offset``, and the offset after them.
+
+    At most ``limit`` bytes are read (through core.files: no link followed, regular files only,
+    never blocking on a FIFO or a device; those raise FileError). A line longer than ``limit``
+    is skipped; a file that shrank is read again from the start. A missing file gives nothing.
+    """
+    try:
+        data, size = tree.read(rel, limit=limit, offset=offset)
+    except Missing:
+        return [], offset
+    if size < offset:
+        return [], 0  # replaced or truncated: start over on the next read
+    end = data.rfind(b"\n")
+    if end < 0:
+        if len(data) >= limit:
+            return [], offset + len(data)  # one line longer than the cap: dropped
+        return [], offset
+    return data[: end + 1].splitlines(), offset + end + 1
 
 
 @dataclass(frozen=True)
@@ -397,14 +493,21 @@ def _result_text(content: Any) -> str:
 class TranscriptReader:
     """Reads a growing JSONL transcript incrementally, by byte offset.
 
-    Only complete lines are consumed, so a line being written is picked up on the next read.
+    ``rel`` is relative to ``tree`` (the user's tree): read through core.files with
+    :func:`read_new_lines`, at most ``limit`` bytes per read. Only complete lines are
+    consumed, so a line being written is picked up on the next read. A path that is a link,
+    a FIFO or a device is refused once (``refused`` says why) and never read again.
     ``offset`` and ``usage`` can be persisted and passed back to resume after a restart
     (``seen_message_ids`` then starts empty: a message split across the restart point may
     be counted twice, at most once per restart).
     """
 
-    def __init__(self, path: Path, *, offset: int = 0, usage: Usage | None = None) -> None:
-        self.path = path
+    def __init__(self, tree: Tree, rel: PurePosixPath, *, offset: int = 0, usage: Usage | None = None,
+                 limit: int = READ_CAP) -> None:
+        self.tree = tree
+        self.rel = rel
+        self.limit = limit
+        self.refused: str | None = None
         self.offset = offset
         self.usage = usage or Usage()
         self.last_usage: Usage | None = None
@@ -413,21 +516,18 @@ class TranscriptReader:
         # same message is written twice or the file is read again from the start.
         self.seen_texts: set[tuple[str, str]] = set()
 
-    def _lines(self) -> Iterator[bytes]:
+    def _lines(self) -> list[bytes]:
+        if self.refused is not None:
+            return []
         try:
-            with self.path.open("rb") as f:
-                f.seek(self.offset)
-                data = f.read()
-        except FileNotFoundError:
-            return
-        end = data.rfind(b"\n")
-        if end < 0:
-            return
-        self.offset += end + 1
-        yield from data[: end + 1].splitlines()
+            lines, self.offset = read_new_lines(self.tree, self.rel, self.offset, limit=self.limit)
+        except (FileError, OSError) as exc:
+            self.refused = exc.message if isinstance(exc, FileError) else str(exc)
+            return []
+        return lines
 
     def read(self) -> TranscriptUpdate:
-        """Parse the lines appended since the previous call."""
+        """Parse the lines appended since the previous call (at most ``limit`` bytes)."""
         upd = TranscriptUpdate()
         for raw in self._lines():
             try:
@@ -539,7 +639,9 @@ __all__ = [
     "hook_command",
     "hook_settings",
     "project_dir_name",
+    "read_new_lines",
     "seed_config_dir",
     "tool_target",
     "transcript_path",
+    "transcript_rel",
 ]

@@ -1,18 +1,36 @@
-"""Launching Claude Code for a project: config dir, project settings with hooks, env, argv."""
+"""Launching Claude Code for a project: config dir, project settings with hooks, env, argv.
+
+Everything written here lands in the user's tree, so it goes through core.files with paths
+from core.layout (no link followed, atomic writes under random names); the project's folder
+is computed from the username and slug, never taken from the database.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import sys
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from autocode.core.config import Settings
+from autocode.core.files import Tree, parse_rel
+from autocode.core.layout import (
+    AUTOCODE,
+    CLAUDE_CONFIG,
+    CLAUDE_HOME,
+    CLAUDE_LOCAL_SETTINGS,
+    HOOK_SCRIPT,
+    Layout,
+    hooks_rel,
+    project_rel,
+)
 from autocode.models import Agent, Project, User
 from autocode.runtime import Runtime
+from autocode.runtime.docker import DockerRuntime
 from autocode.services.keys import Credential
 from autocode.supervisor.claude import (
     Policy,
@@ -25,19 +43,55 @@ from autocode.supervisor.claude import (
 BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
+HOOKS_FILE = "hooks.jsonl"
+
+
 @dataclass(frozen=True)
 class Launch:
     argv: list[str]
     env: dict[str, str]
     cwd: Path
-    config_dir: Path
     session_id: str
     resumed: bool
+    hook_key: str  # the key this launch's hook seals its lines with (never on a command line)
 
 
-def config_dir(data_dir: Path, username: str) -> Path:
-    """The user's own Claude Code config dir (never the server's HOME)."""
-    return data_dir / "users" / username / "config" / "claude"
+def hooks_file(project_id: int) -> PurePosixPath:
+    """The project's hook events, relative to the user's tree."""
+    return hooks_rel(project_id) / HOOKS_FILE
+
+
+def seen_path(runtime: Runtime, layout: Layout, username: str, rel: PurePosixPath) -> str:
+    """A place in the user's tree as Claude Code sees it (host path, or under /workspace).
+
+    Joined to the tree's own runtime path on the words alone: nothing below the tree's root
+    is resolved, so a link the user planted cannot move it.
+    """
+    root = runtime.runtime_path(username, layout.user_dir(username))
+    return str(PurePosixPath(root).joinpath(*rel.parts))
+
+
+def tree_owner(runtime: Runtime) -> tuple[int, int] | None:
+    """Who must own what is written for Claude Code: the container's user, or the server."""
+    if isinstance(runtime, DockerRuntime):
+        return runtime.uid, runtime.gid
+    return None
+
+
+def workdir_rel(project: Project, agent: Agent) -> PurePosixPath:
+    """The folder Claude Code works in, relative to the user's tree.
+
+    ``agent.workspace_base`` is a folder inside the project: a clean relative path (``..`` is
+    refused with core.files.Refused, however the value reached the database).
+    """
+    rel = project_rel(project.slug)
+    if agent.workspace_base:
+        rel = rel / parse_rel(agent.workspace_base)
+    return rel
+
+
+def new_hook_key() -> str:
+    return secrets.token_hex(32)
 
 
 def cli_policy(agent: Agent) -> Policy:
@@ -46,31 +100,13 @@ def cli_policy(agent: Agent) -> Policy:
     return "bypass" if agent.permission_policy == "bypass" else "ask"
 
 
-def _write_json(path: Path, data: dict[str, object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=2)
-    os.replace(tmp, path)
+def _hook_script(tree: Tree, owner: tuple[int, int] | None) -> None:
+    """A copy of the stdlib-only hook script inside the user's tree (containers cannot see ours).
 
-
-def hooks_dir(data_dir: Path, username: str, project_id: int) -> Path:
-    """Where Claude Code's hooks append events: inside the user's tree, so a container sees it."""
-    return data_dir / "users" / username / ".autocode" / "projects" / str(project_id)
-
-
-def _hook_script(data_dir: Path, username: str) -> Path:
-    """A copy of the stdlib-only hook script inside the user's tree (containers cannot see ours)."""
+    Written afresh at every launch: the user may have changed it, and it is theirs to run.
+    """
     source = Path(__file__).resolve().parent.parent / "hook.py"
-    target = data_dir / "users" / username / ".autocode" / "hook.py"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    body = source.read_bytes()
-    if not target.exists() or target.read_bytes() != body:
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(body)
-        tmp.replace(target)
-    return target
+    tree.write(HOOK_SCRIPT, source.read_bytes(), mode=0o644, owner=owner)
 
 
 def prepare(
@@ -86,37 +122,39 @@ def prepare(
     """Seed the config dir and the project's Claude Code settings; build env and argv.
 
     Paths in argv, env and settings are the ones Claude Code sees: the same on the host, or
-    under /workspace inside the user's container.
+    under /workspace inside the user's container. Each launch gets a new hook key.
     """
     assert project.id is not None
     username = user.username
-    data = settings.data_path
+    layout = Layout.at(settings.data_path)
+    tree = Tree(layout.user_dir(username))
+    owner = tree_owner(runtime)
     in_container = runtime.kind == "docker"
-    workdir = Path(project.workspace_path)
-    if agent.workspace_base:
-        workdir = workdir / agent.workspace_base
-        workdir.mkdir(parents=True, exist_ok=True)
-    cfg = config_dir(data, username)
-    home = cfg.parent / "home"
-    hooks = hooks_dir(data, username, project.id)
-    for folder in (home, hooks):
-        folder.mkdir(parents=True, exist_ok=True)
-    script = _hook_script(data, username)
+    project_dir = project_rel(project.slug)
+    work = workdir_rel(project, agent)
+    hooks = hooks_rel(project.id)
+    for folder in (work, CLAUDE_CONFIG, CLAUDE_HOME, hooks):
+        tree.ensure_dir(folder, owner=owner)
+    _hook_script(tree, owner)
+
+    def seen(rel: PurePosixPath) -> str:
+        return seen_path(runtime, layout, username, rel)
+
     policy = cli_policy(agent)
     api_key = credential.secret if credential.provider == "anthropic" else None
     oauth = credential.secret if credential.provider == "claude-code-oauth" else None
-    seen_workdir = Path(runtime.runtime_path(username, workdir))
     # User-level settings stay neutral (several projects share them); permissions and hooks
     # go into each project's own .claude/settings.local.json.
-    seed_config_dir(cfg, workdir=seen_workdir, api_key=api_key, policy="bypass", hook_command=None, allow=())
+    seed_config_dir(tree, CLAUDE_CONFIG, workdir=PurePosixPath(seen(work)), api_key=api_key,
+                    policy="bypass", hook_command=None, allow=(), owner=owner)
     python = "python3" if in_container else sys.executable
-    command = [python, "-I", "-S", runtime.runtime_path(username, script), runtime.runtime_path(username, hooks)]
-    _write_json(
-        Path(project.workspace_path) / ".claude" / "settings.local.json",
-        claude_settings(policy=policy, hook_command=command, allow=()),
-    )
-    for folder in (cfg, home, hooks, script.parent):
-        runtime.prepare_dir(username, folder)  # owned by the container's user where there is one
+    command = [python, "-I", "-S", seen(HOOK_SCRIPT), seen(hooks)]
+    tree.write(project_dir / CLAUDE_LOCAL_SETTINGS,
+               json.dumps(claude_settings(policy=policy, hook_command=command, allow=()), indent=2) + "\n",
+               mode=0o600, owner=owner)
+    for folder in (CLAUDE_CONFIG, CLAUDE_HOME, hooks, AUTOCODE):
+        # owned by the container's user where there is one
+        runtime.prepare_dir(username, layout.host_path(username, folder))
     if in_container:
         cli = "claude"
         path = BASE_PATH
@@ -128,14 +166,16 @@ def prepare(
         node = shutil.which("node")
         if node:
             path = f"{Path(node).parent}:{path}"
+    hook_key = new_hook_key()
     env = claude_env(
-        home=Path(runtime.runtime_path(username, home)),
-        config_dir=Path(runtime.runtime_path(username, cfg)),
+        home=Path(seen(CLAUDE_HOME)),
+        config_dir=Path(seen(CLAUDE_CONFIG)),
         api_key=api_key,
         oauth_token=oauth,
         base_url=credential.base_url,
         policy=policy,
         path=path,
+        hook_key=hook_key,
     )
     session_id = resume_session_id or str(uuid.uuid4())
     model = None
@@ -149,5 +189,5 @@ def prepare(
         session_id=None if resume_session_id else session_id,
         model=model,
     )
-    return Launch(argv=argv, env=env, cwd=workdir, config_dir=cfg, session_id=session_id,
-                  resumed=resume_session_id is not None)
+    return Launch(argv=argv, env=env, cwd=layout.host_path(username, work), session_id=session_id,
+                  resumed=resume_session_id is not None, hook_key=hook_key)

@@ -17,8 +17,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from autocode.core.config import Settings
-from autocode.core.files import Tree
-from autocode.core.layout import Layout, project_rel
+from autocode.core.files import FileError, Tree
+from autocode.core.layout import CLAUDE_CONFIG, Layout, project_rel
+from autocode.hook import unseal
 from autocode.models import (
     Agent,
     AgentInstance,
@@ -39,7 +40,13 @@ from autocode.supervisor import identity, launch, policy
 from autocode.supervisor.boot import Credentials
 from autocode.supervisor import mcp
 from autocode.supervisor.brain import Brain, BrainConfig, BrainUnavailable, ProjectFiles, prepare_brain_dir, read_identity
-from autocode.supervisor.claude import TranscriptReader, find_transcript, project_dir_name
+from autocode.supervisor.claude import (
+    READ_CAP,
+    TranscriptReader,
+    find_transcript,
+    read_new_lines,
+    transcript_rel,
+)
 from autocode.supervisor.screen import DIALOG_ACCEPT, Screen, ScreenState, read_screen
 
 log = logging.getLogger(__name__)
@@ -114,6 +121,7 @@ class Persisted:
     transcript: str | None = None
     transcript_offset: int = 0
     turn: Turn | None = None
+    hook_key: str | None = None  # the running Claude Code's key (a restarted supervisor adopts it)
 
 
 class Supervisor:
@@ -143,13 +151,19 @@ class Supervisor:
         self.user = user
         self.run_dir = run_dir(settings.data_path, self.project_id)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.hooks_file = launch.hooks_dir(settings.data_path, user.username, self.project_id) / "hooks.jsonl"
-        self.workspace = Layout.at(settings.data_path).host_path(user.username, project_rel(project.slug))
+        layout = Layout.at(settings.data_path)
+        # Hook events and the transcript are in the user's tree: read only through core.files.
+        self.tree = Tree(layout.user_dir(user.username))
+        self.hooks_rel = launch.hooks_file(self.project_id)
+        self.seen_config = launch.seen_path(runtime, layout, user.username, CLAUDE_CONFIG)
+        self._seen_macs: set[bytes] = set()
+        self._old_hook_keys: list[bytes] = []  # earlier launches': their late lines are dropped quietly
+        self._warned: set[str] = set()
+        self.workspace = layout.host_path(user.username, project_rel(project.slug))
         self.checkpoints = checkpoints.Workspace.of(settings.data_path, user.username, project)
         self.target = f"{project.tmux_session}:{sessions.AGENT_WINDOW}"
         self.state = self._load_state()
         self.reader: TranscriptReader | None = None
-        self.config_dir = launch.config_dir(settings.data_path, user.username)
         self._last_beat = 0.0
         self._screen = Screen(ScreenState.UNKNOWN)
         self._screen_text = ""
@@ -170,11 +184,14 @@ class Supervisor:
         try:
             raw = json.loads(self._state_path().read_text())
         except (OSError, ValueError):
-            hooks = self.hooks_file
             inbox = self.run_dir / "inbox.jsonl"
+            try:
+                hooks = self.tree.lstat(self.hooks_rel)
+            except FileError:
+                hooks = None
             # A fresh start ignores what earlier runs left behind.
             return Persisted(
-                hooks_offset=hooks.stat().st_size if hooks.exists() else 0,
+                hooks_offset=hooks.st_size if hooks is not None else 0,
                 inbox_offset=inbox.stat().st_size if inbox.exists() else 0,
             )
         turn = raw.get("turn")
@@ -184,15 +201,19 @@ class Supervisor:
             transcript=raw.get("transcript"),
             transcript_offset=int(raw.get("transcript_offset", 0)),
             turn=Turn(**turn) if isinstance(turn, dict) else None,
+            hook_key=raw.get("hook_key") if isinstance(raw.get("hook_key"), str) else None,
         )
 
     def _save_state(self) -> None:
         if self.reader is not None:
-            self.state.transcript = str(self.reader.path)
+            self.state.transcript = str(self.reader.rel)
             self.state.transcript_offset = self.reader.offset
         data = asdict(self.state)
         tmp = self._state_path().with_suffix(".tmp")
-        tmp.write_text(json.dumps(data))
+        # 0600: it holds the hook key of the running Claude Code.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps(data))
         tmp.replace(self._state_path())
 
     # -- database ---------------------------------------------------------------------------
@@ -247,10 +268,11 @@ class Supervisor:
     # -- observing ---------------------------------------------------------------------------
 
     def _read_jsonl(self, path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """New JSON lines of one of the server's own files (the inbox), at most READ_CAP bytes."""
         try:
             with path.open("rb") as fh:
                 fh.seek(offset)
-                data = fh.read()
+                data = fh.read(READ_CAP)
         except FileNotFoundError:
             return [], offset
         end = data.rfind(b"\n")
@@ -266,39 +288,81 @@ class Supervisor:
                 out.append(item)
         return out, offset + end + 1
 
+    def _warn_once(self, kind: str, message: str, data: dict[str, Any] | None = None) -> None:
+        """Tell the project's log, once per supervisor, that something in the tree was refused."""
+        if kind in self._warned:
+            return
+        self._warned.add(kind)
+        log.warning("refused from the user's tree", extra={"kind": kind, "project": self.project_id})
+        self.log(LogLevel.ERROR, message, data)
+
+    def _read_hooks(self) -> list[dict[str, Any]]:
+        """Hook events appended since the last look, only those sealed with this launch's key.
+
+        Anything else (a line written without the key, by another project, by an earlier
+        launch, or a copy of a line already seen) is dropped, never acted on.
+        """
+        try:
+            lines, self.state.hooks_offset = read_new_lines(self.tree, self.hooks_rel, self.state.hooks_offset)
+        except FileError as exc:
+            self._warn_once("hooks", f"Claude Code's hook events cannot be read: {exc.message}")
+            return []
+        key = (self.state.hook_key or "").encode()
+        events: list[dict[str, Any]] = []
+        for line in lines:
+            body = unseal(line, key)
+            mac = line.rstrip(b"\r\n")[-66:]
+            if body is None and any(unseal(line, old) is not None for old in self._old_hook_keys):
+                continue  # e.g. the SessionEnd of the Claude Code just replaced
+            if body is None or mac in self._seen_macs:
+                self._warn_once("unsealed", "Ignored hook events that this Claude Code launch did not sign "
+                                "(written by something else, or copied)")
+                continue
+            if len(self._seen_macs) > 100_000:
+                self._seen_macs.clear()  # the signed time still ties old lines to old turns
+            self._seen_macs.add(mac)
+            try:
+                item = json.loads(body)
+            except ValueError:
+                continue
+            if isinstance(item, dict):
+                events.append(item)
+        return events
+
     def _transcript_reader(self) -> TranscriptReader | None:
         """The reader of Claude Code's transcript: from saved state, else by session id."""
         if self.reader is not None:
             return self.reader
-        if self.state.transcript and Path(self.state.transcript).exists():
-            self.reader = TranscriptReader(Path(self.state.transcript), offset=self.state.transcript_offset)
-        elif self.project.claude_session_id:
-            path = find_transcript(self.config_dir, self.project.claude_session_id)
-            if path is not None:
-                self.reader = TranscriptReader(path)
+        saved = self.state.transcript
+        # Saved as a path relative to the user's tree; anything else (an older absolute path) is
+        # checked by the same rule as a path from a hook event.
+        rel = transcript_rel(f"/{saved}", f"/{CLAUDE_CONFIG}", CLAUDE_CONFIG) if saved else None
+        try:
+            if rel is not None and self.tree.lstat(rel) is not None:
+                self.reader = TranscriptReader(self.tree, rel, offset=self.state.transcript_offset)
+            elif self.project.claude_session_id:
+                found = find_transcript(self.tree, CLAUDE_CONFIG, self.project.claude_session_id)
+                if found is not None:
+                    self.reader = TranscriptReader(self.tree, found)
+        except FileError:
+            return None
         return self.reader
 
-    def _host_path(self, seen: str) -> Path:
-        """A path as Claude Code reports it (maybe inside the container), on this machine."""
-        root = self.settings.data_path / "users" / self.user.username
-        inside = self.runtime.runtime_path(self.user.username, root)
-        if seen == inside or seen.startswith(inside.rstrip("/") + "/"):
-            return root / seen[len(inside):].lstrip("/")
-        return Path(seen)
-
     def _follow_transcript(self, path_text: str) -> None:
-        """Hooks name the transcript Claude Code writes now (a resumed session may start a new file)."""
-        path = self._host_path(path_text)
+        """Hooks name the transcript Claude Code writes now (a resumed session may start a new file).
+
+        Only a transcript under the user's own Claude Code config dir, as Claude Code sees it,
+        is followed: a path anywhere else (another user's transcript, a device) is refused.
+        """
+        rel = transcript_rel(path_text, self.seen_config, CLAUDE_CONFIG)
+        if rel is None:
+            self._warn_once("transcript", "Ignored a transcript path outside your Claude Code config folder",
+                            {"path": path_text[:300]})
+            return
         old = self.reader
-        if old is not None:
-            if old.path == path:
-                return
-            try:
-                if path.exists() and old.path.exists() and os.path.samefile(old.path, path):
-                    return
-            except OSError:
-                pass
-        self.reader = TranscriptReader(path)
+        if old is not None and old.rel == rel:
+            return
+        self.reader = TranscriptReader(self.tree, rel)
         if old is not None:
             self.reader.seen_message_ids = set(old.seen_message_ids)
             self.reader.seen_texts = set(old.seen_texts)
@@ -308,7 +372,7 @@ class Supervisor:
         if self.stopping:
             raise Stopped()
         self.heartbeat()
-        events, self.state.hooks_offset = self._read_jsonl(self.hooks_file, self.state.hooks_offset)
+        events = self._read_hooks()
         turn = self.state.turn
         for event in events:
             name = str(event.get("hook_event_name", ""))
@@ -333,6 +397,8 @@ class Supervisor:
         reader = self._transcript_reader()
         if reader is not None:
             update = reader.read()
+            if reader.refused is not None:
+                self._warn_once("transcript-file", f"Claude Code's transcript cannot be read: {reader.refused}")
             if update:
                 self._last_change = time.monotonic()
             for call in update.tool_calls:
@@ -437,18 +503,34 @@ class Supervisor:
         sessions.ensure_session(self.runtime, user=self.user, project=self.project)
         username = self.user.username
         if self.runtime.has_window(username, self.project.tmux_session, sessions.AGENT_WINDOW):
-            if not self.runtime.pane_info(username, self.target).dead:
+            alive = not self.runtime.pane_info(username, self.target).dead
+            if alive and self.state.hook_key:
                 self.log(LogLevel.INFO, "Claude Code is already running; watching it")
                 return
+            if alive:
+                # Started before its hook key was known here: its events could not be told from
+                # forgeries, so it starts again (continuing its conversation).
+                self.log(LogLevel.INFO, "Claude Code was running without a hook key this supervisor knows; "
+                         "restarting it")
+                resume = resume or self.project.claude_session_id is not None
             self.runtime.kill_window(username, self.target)
         credential = self.credentials.claude
         if credential is None:
             raise Paused("No Anthropic key or Claude subscription token; add one in Settings")
         resume_id = self.project.claude_session_id if resume else None
-        plan = launch.prepare(
-            settings=self.settings, runtime=self.runtime, user=self.user, agent=self.agent,
-            project=self.project, credential=credential, resume_session_id=resume_id,
-        )
+        try:
+            plan = launch.prepare(
+                settings=self.settings, runtime=self.runtime, user=self.user, agent=self.agent,
+                project=self.project, credential=credential, resume_session_id=resume_id,
+            )
+        except FileError as exc:
+            raise Paused(f"Cannot prepare Claude Code's folders: {exc.message}") from None
+        # From now on only lines sealed with this launch's key count.
+        if self.state.hook_key:
+            self._old_hook_keys = [self.state.hook_key.encode(), *self._old_hook_keys][:3]
+        self.state.hook_key = plan.hook_key
+        self._seen_macs.clear()
+        self._save_state()
         self.runtime.new_window(username, self.project.tmux_session, window=sessions.AGENT_WINDOW,
                                 command=plan.argv, cwd=plan.cwd, env=plan.env)
         self.update_project(claude_session_id=plan.session_id)
