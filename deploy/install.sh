@@ -178,7 +178,7 @@ fi
 
 # --- 6. data directory ------------------------------------------------------------------------
 say "data directory ${DATA}"
-install -d -m 0750 -o "$SERVICE_USER" -g "$SERVICE_GROUP" "$DATA"
+install -d -m 0700 -o "$SERVICE_USER" -g "$SERVICE_GROUP" "$DATA"
 # HOME of the service (Claude Code's ~/.claude) and its /tmp (bound there by the unit).
 install -d -m 0700 -o "$SERVICE_USER" -g "$SERVICE_GROUP" "$DATA/home" "$DATA/tmp"
 

@@ -144,7 +144,7 @@ def test_installed_files(installed: Installed) -> None:
     unit = root / "etc/systemd/system/autocode.service"
     assert unit.read_text() == (installed.src / "systemd/autocode.service").read_text()
     assert stat.S_IMODE(unit.stat().st_mode) == 0o644
-    for path, mode in (("data", 0o750), ("data/home", 0o700), ("data/tmp", 0o700), ("etc/autocode", 0o750)):
+    for path, mode in (("data", 0o700), ("data/home", 0o700), ("data/tmp", 0o700), ("etc/autocode", 0o750)):
         assert stat.S_IMODE((root / path).stat().st_mode) == mode, path
     # The code belongs to root and nobody else may write it; no git metadata or node_modules.
     app = root / "opt/autocode"
