@@ -214,3 +214,47 @@ def test_a_device_the_push_service_forgot_is_removed(platform: Platform, receive
     assert bob.http.delete(f"/api/notifications/subscriptions/{ids[kept.path]}").status_code == 404
     assert api.delete(f"/api/notifications/subscriptions/{ids[kept.path]}").status_code == 204
     assert api.get("/api/notifications/subscriptions").json() == []
+
+
+def test_each_transition_sends_one_push_and_a_users_own_stop_none(
+    client: Any, admin: Any, settings: Any, receiver: Receiver,
+) -> None:
+    """The server's notifier, on rows as the supervisor and the watchdog write them."""
+    from sqlmodel import Session
+
+    from autocode.core.db import make_engine
+    from autocode.models import LogLevel, Project
+    from autocode.services.projects import add_log
+    from tests.conftest import make_agent, make_project
+
+    phone = Device("/push/phone")
+    r = client.post("/api/notifications/subscriptions", headers=admin.headers,
+                    json={"endpoint": receiver.origin + phone.path, "keys": phone.keys()})
+    assert r.status_code == 201, r.text
+    project_id = make_project(client, admin, make_agent(client, admin)["id"], name="Beta")["id"]
+    engine = make_engine(settings.database_url)
+    with Session(engine) as s:
+        project = s.get(Project, project_id)
+        assert project is not None
+        project.status, project.status_reason = "needs_help", "Step 2 (Tests) failed: 3 tests fail"
+        s.add(project)
+        s.commit()
+        rows = [
+            (LogLevel.INFO, "Stopped by you", {"state": {"status": "paused"}}),  # the user's own: no push
+            (LogLevel.INFO, "Started: supervisor started", {"state": {"status": "running"}}),
+            (LogLevel.ERROR, "Needs help: Step 2 (Tests) failed: 3 tests fail",
+             {"needs_help": True, "question": "Step 2 (Tests) failed: 3 tests fail", "state": {"status": "needs_help"}}),
+            (LogLevel.AGENT_DECISION, "Usage limit reached; paused", {"state": {"status": "paused"}, "reason": "usage limit"}),
+            (LogLevel.ERROR, "The supervisor crashed 3 times", {"state": {"status": "failed"}}),
+            (LogLevel.INFO, "All 2 steps are done", {"state": {"status": "completed"}}),
+        ]
+        for level, message, data in rows:
+            add_log(s, project_id=project_id, level=level, message=message, data=data)
+    engine.dispose()
+    wait_until(lambda: len(receiver.at(phone.path)) >= 4, timeout=30)
+    pushes = [open_push(m, phone) for m in receiver.at(phone.path)]
+    assert sorted(p["status"] for p in pushes) == ["completed", "failed", "needs_help", "paused"]
+    question = next(p for p in pushes if p["status"] == "needs_help")
+    assert question["kind"] == "question" and "action_token" not in question  # not a permission: no token
+    assert question["question"] == "Step 2 (Tests) failed: 3 tests fail" and question["title"] == "Beta"
+    assert all(p["project_id"] == project_id for p in pushes)
