@@ -125,7 +125,7 @@ def test_api_refuses_bad_subscriptions(client: TestClient, admin: Account, make_
 
 
 def test_production_refuses_a_loopback_endpoint(tmp_path: Path) -> None:
-    production = Settings(data_dir=tmp_path, environment="production", secret_key="s" * 40)  # type: ignore[arg-type]
+    production = Settings(data_dir=tmp_path, environment="production", secret_key="s" * 40)
     with pytest.raises(Invalid, match="private or local"):
         push.check_endpoint(production, "https://127.0.0.1/push")
     with pytest.raises(Invalid, match="private or local"):

@@ -129,7 +129,7 @@ export function Notifications() {
                   </Button>
                   <ConfirmButton
                     variant="ghost"
-                    label={`Remove ${name}`}
+                    label="Remove"
                     title={`Stop notifications on ${name}?`}
                     body="It gets no more notifications until it is enabled again."
                     confirmLabel="Remove"
