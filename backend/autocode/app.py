@@ -182,7 +182,7 @@ def build_context(settings: Settings) -> AppContext:
         terminals=TerminalManager(per_user=settings.terminals_per_user),
         events=EventHub(engine),
         orchestrator=Orchestrator(settings=settings, engine=engine, keys=keys, runtime=runtime),
-        notifier=push_service.Notifier(settings, engine, sender),
+        notifier=push_service.Notifier(settings, engine, sender, keys),
     )
 
 def _make_private(data_dir: Path) -> None:

@@ -228,6 +228,22 @@ class PushActionToken(SQLModel, table=True):
     used_at: datetime | None = None
 
 
+class NotificationChannel(SQLModel, table=True):
+    """Another way a user is told (ntfy, Telegram, e-mail): an Apprise URL, stored encrypted."""
+
+    __tablename__ = "notification_channels"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)
+    label: str = Field(default="", max_length=100)
+    encrypted_url: str
+    preview: str = Field(max_length=500)  # the URL with its secrets masked
+    created_at: datetime = Field(default_factory=utcnow)
+    last_success_at: datetime | None = None
+
+
 # --- API shapes --------------------------------------------------------------------------
 
 USERNAME_PATTERN = r"^[a-z][a-z0-9_-]{1,31}$"
@@ -501,3 +517,19 @@ class PushActionResult(BaseModel):
     project_id: int
     action: str
     detail: str
+
+
+class ChannelCreate(Strict):
+    url: str = PField(min_length=8, max_length=2000)
+    label: str = PField(default="", max_length=100)
+
+
+class ChannelPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    label: str
+    preview: str
+    created_at: UtcDatetime
+    last_success_at: UtcDatetime | None

@@ -52,7 +52,7 @@ class Received:
 class Receiver:
     """A Web Push service on 127.0.0.1: records every POST; answers 201, or 410 for gone paths."""
 
-    def __init__(self) -> None:
+    def __init__(self, status: int = 201) -> None:
         self.received: list[Received] = []
         self.gone: set[str] = set()
         receiver = self
@@ -62,7 +62,7 @@ class Receiver:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(410 if self.path in receiver.gone else 201)
+                self.send_response(410 if self.path in receiver.gone else status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

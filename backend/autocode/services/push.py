@@ -30,9 +30,11 @@ from sqlmodel import Session, col, select
 
 from autocode.core import files
 from autocode.core.config import Settings
+from autocode.core.security import Keys
 from autocode.models import (
     LogEntry,
     LogLevel,
+    NotificationChannel,
     Project,
     ProjectStatus,
     PushActionToken,
@@ -113,6 +115,32 @@ def load_vapid_key(settings: Settings) -> VapidKey:
 # -- where pushes may go --------------------------------------------------------------------------
 
 
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        ip = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def address_problem(addresses: Sequence[str], *, production: bool) -> str | None:
+    """Why the server must not connect to a host resolving to `addresses`, or None: public
+    addresses only, plus loopback in development."""
+    if not addresses:
+        return "its host cannot be resolved"
+    for text in addresses:
+        ip = _ip(text)
+        if ip is None:
+            return "its host resolves to something that is not an IP address"
+        if ip.is_loopback and not production:
+            continue
+        if not ip.is_global or ip.is_multicast:
+            return "it points to a private or local address"
+    return None
+
+
 def endpoint_problem(url: str, addresses: Sequence[str], *, production: bool) -> str | None:
     """Why a push endpoint is refused, or None. `addresses` are what its host resolves to.
 
@@ -129,24 +157,22 @@ def endpoint_problem(url: str, addresses: Sequence[str], *, production: bool) ->
         return "The endpoint must not carry a user name or password"
     if port == 0:
         return "The endpoint is not a valid URL"
-    if not addresses:
-        return "The endpoint's host cannot be resolved"
-    loopback_only = True
-    for text in addresses:
-        try:
-            ip = ipaddress.ip_address(text.split("%", 1)[0])
-        except ValueError:
-            return "The endpoint's host resolves to something that is not an IP address"
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        if ip.is_loopback and not production:
-            continue
-        loopback_only = False
-        if not ip.is_global or ip.is_multicast:
-            return "The endpoint points to a private or local address"
+    problem = address_problem(addresses, production=production)
+    if problem is not None:
+        return f"The endpoint is refused: {problem}"
+    loopback_only = all((ip := _ip(a)) is not None and ip.is_loopback for a in addresses)
     if parts.scheme == "http" and (production or not loopback_only):
         return "The endpoint must be an https URL"
     return None
+
+
+def resolve_host(host: str, port: int = 443) -> list[str]:
+    """The addresses a host name resolves to (empty when it does not)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return []
+    return sorted({str(info[4][0]) for info in infos})
 
 
 def resolve(url: str) -> list[str]:
@@ -156,13 +182,7 @@ def resolve(url: str) -> list[str]:
         host, port = parts.hostname, parts.port
     except ValueError:
         return []
-    if not host:
-        return []
-    try:
-        infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        return []
-    return sorted({str(info[4][0]) for info in infos})
+    return resolve_host(host, port or 443) if host else []
 
 
 def check_endpoint(settings: Settings, url: str) -> None:
@@ -434,22 +454,26 @@ class Notifier:
     One place only: the server. Each log row is looked at once (a cursor kept in the data
     directory, so a restart neither repeats nor, for rows written meanwhile, misses a push)."""
 
-    def __init__(self, settings: Settings, engine: Engine, sender: Sender) -> None:
+    def __init__(self, settings: Settings, engine: Engine, sender: Sender, keys: Keys) -> None:
         self.settings = settings
         self.engine = engine
         self.sender = sender
+        self.keys = keys
         self.cursor = 0
         self._path = settings.data_path / "run" / "notify-cursor"
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="push")
         self._lock = threading.Lock()
 
     def start(self) -> None:
+        with Session(self.engine) as session:
+            newest = int(session.exec(select(func.max(LogEntry.id))).one() or 0)
         try:
-            self.cursor = int(self._path.read_text().strip())
+            saved = int(self._path.read_text().strip())
         except (OSError, ValueError):
-            with Session(self.engine) as session:
-                self.cursor = int(session.exec(select(func.max(LogEntry.id))).one() or 0)
-            self._save()
+            saved = newest  # first start: what happened before is not news
+        # A cursor past the newest row belongs to another database (restored, or made anew).
+        self.cursor = saved if 0 <= saved <= newest else newest
+        self._save()
 
     def _save(self) -> None:
         self._path.parent.mkdir(parents=True, exist_ok=True)
@@ -484,7 +508,10 @@ class Notifier:
         devices = [s.id for s in session.exec(
             select(PushSubscription).where(PushSubscription.user_id == project.user_id)
         ).all() if s.id is not None]
-        if not devices:
+        others = [c.id for c in session.exec(
+            select(NotificationChannel).where(NotificationChannel.user_id == project.user_id)
+        ).all() if c.id is not None]
+        if not devices and not others:
             return
         token: str | None = None
         kind = "status"
@@ -493,7 +520,7 @@ class Notifier:
             kind = "question"
             current = open_question(session, project)
             # A permission menu on screen now, for the very question this row asked.
-            if project.screen_state == "permission" and current is not None and current[0] == row.id:
+            if devices and project.screen_state == "permission" and current is not None and current[0] == row.id:
                 kind = "permission"
                 token = issue_token(session, project_id=project.id, log_id=row.id, question=current[1])
         else:
@@ -501,6 +528,9 @@ class Notifier:
         payload = payload_for(project, status=status, question=question, kind=kind, action_token=token)
         for device in devices:
             self._pool.submit(self._deliver, device, payload)
+        # Other channels get the words only: an action token never leaves in an e-mail or chat.
+        for channel in others:
+            self._pool.submit(self._deliver_channel, channel, payload["headline"], payload["question"])
 
     def _deliver(self, subscription_id: int, payload: dict[str, Any]) -> None:
         try:
@@ -511,6 +541,19 @@ class Notifier:
             log.warning("push not delivered", extra={"subscription": subscription_id, "error": str(exc)})
         except Exception:
             log.exception("push failed", extra={"subscription": subscription_id})
+
+    def _deliver_channel(self, channel_id: int, title: str, body: str) -> None:
+        from autocode.services import channels
+
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                channel = session.get(NotificationChannel, channel_id)
+                if channel is not None:
+                    channels.send(session, self.settings, self.keys, channel, title=title, body=body)
+        except channels.ChannelFailed as exc:
+            log.warning("channel message not delivered", extra={"channel": channel_id, "error": str(exc)})
+        except Exception:
+            log.exception("channel message failed", extra={"channel": channel_id})
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -6,12 +6,15 @@ from fastapi import APIRouter, status
 
 from autocode.api.deps import ContextDep, CurrentUser, IdPath, SessionDep
 from autocode.models import (
+    ChannelCreate,
+    ChannelPublic,
     PushActionRequest,
     PushActionResult,
     PushSubscriptionCreate,
     PushSubscriptionPublic,
     VapidKey,
 )
+from autocode.services import channels as channel_service
 from autocode.services import push as push_service
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -54,3 +57,25 @@ def act(body: PushActionRequest, session: SessionDep, ctx: ContextDep) -> PushAc
     assert project.id is not None
     done = "Approved" if body.action == "approve" else "Denied"
     return PushActionResult(project_id=project.id, action=body.action, detail=f"{done}; {project.name} goes on")
+
+
+@router.get("/channels")
+def list_channels(user: CurrentUser, session: SessionDep) -> list[ChannelPublic]:
+    return [ChannelPublic.model_validate(c) for c in channel_service.list_channels(session, owner=user)]
+
+
+@router.post("/channels", status_code=status.HTTP_201_CREATED)
+def add_channel(body: ChannelCreate, user: CurrentUser, session: SessionDep, ctx: ContextDep) -> ChannelPublic:
+    """An Apprise URL: ntfy(s)://, tgram:// or mailto(s):// (kept encrypted, shown masked)."""
+    return ChannelPublic.model_validate(
+        channel_service.add_channel(session, ctx.settings, ctx.keys, owner=user, data=body))
+
+
+@router.delete("/channels/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_channel(channel_id: IdPath, user: CurrentUser, session: SessionDep) -> None:
+    channel_service.delete_channel(session, owner=user, channel_id=channel_id)
+
+
+@router.post("/channels/{channel_id}/test", status_code=status.HTTP_204_NO_CONTENT)
+def test_channel(channel_id: IdPath, user: CurrentUser, session: SessionDep, ctx: ContextDep) -> None:
+    channel_service.send_test(session, ctx.settings, ctx.keys, owner=user, channel_id=channel_id)
