@@ -36,6 +36,21 @@ def test_settings_lists_devices_sends_a_test_and_the_service_worker_shows_a_ques
     expect(page.get_by_text("Test notification sent")).to_be_visible()
     wait_until(lambda: receiver.at(device.path), timeout=15)
     assert open_push(receiver.at(device.path)[0], device)["kind"] == "test"
+
+    # Another channel, added as a user would: ntfy to a local receiver
+    ntfy = Receiver(status=200)
+    try:
+        page.get_by_label("Channel URL").fill(f"ntfy://me:topsecret@127.0.0.1:{ntfy.server.server_address[1]}/alerts")
+        page.get_by_label("Channel name (optional)").fill("ntfy")
+        page.get_by_role("button", name="Add channel").click()
+        channels = page.get_by_role("list", name="Channels")
+        expect(channels).to_contain_text("ntfy")
+        expect(channels).not_to_contain_text("topsecret")
+        page.get_by_role("button", name="Send a test to ntfy").click()
+        expect(page.get_by_text("Test message sent")).to_be_visible()
+        assert b"Notifications work on this channel." in ntfy.received[0].body
+    finally:
+        ntfy.stop()
     page.get_by_role("heading", name="Notifications").scroll_into_view_if_needed()
     shoot(page, "settings-notifications")
 

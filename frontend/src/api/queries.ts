@@ -12,6 +12,7 @@ export const qk = {
   users: ["users"] as const,
   health: ["health"] as const,
   devices: ["notifications", "devices"] as const,
+  channels: ["notifications", "channels"] as const,
 };
 
 export const agentsQuery = () =>
@@ -39,3 +40,5 @@ export const keysQuery = () => queryOptions({ queryKey: qk.keys, queryFn: () => 
 export const usersQuery = () => queryOptions({ queryKey: qk.users, queryFn: () => unwrap(api.GET("/api/users")) });
 export const devicesQuery = () =>
   queryOptions({ queryKey: qk.devices, queryFn: () => unwrap(api.GET("/api/notifications/subscriptions")) });
+export const channelsQuery = () =>
+  queryOptions({ queryKey: qk.channels, queryFn: () => unwrap(api.GET("/api/notifications/channels")) });

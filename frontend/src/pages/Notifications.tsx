@@ -1,11 +1,11 @@
-import { useEffect, useState } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { toast } from "sonner";
 import { api, unwrap } from "../api/client";
-import { devicesQuery, qk } from "../api/queries";
+import { channelsQuery, devicesQuery, qk } from "../api/queries";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { RelativeTime } from "../components/RelativeTime";
-import { Button, Card, ErrorBox, Loading } from "../components/ui";
+import { Button, Card, ErrorBox, Loading, TextField } from "../components/ui";
 import { base64UrlToBytes, currentPushEnv, deviceLabel, endpointHost, pushSupport, subscriptionBody } from "../lib/push";
 
 const SUPPORT_TEXT = {
@@ -141,6 +141,86 @@ export function Notifications() {
           })}
         </ul>
       )}
+      <Channels />
     </Card>
+  );
+}
+
+const CHANNEL_URL = /^(ntfys?|tgram|mailtos?):\/\/\S+$/i;
+
+export function Channels() {
+  const qc = useQueryClient();
+  const channels = useQuery(channelsQuery());
+  const [url, setUrl] = useState("");
+  const [label, setLabel] = useState("");
+  const refresh = () => void qc.invalidateQueries({ queryKey: qk.channels });
+  const add = useMutation({
+    mutationFn: () => unwrap(api.POST("/api/notifications/channels", { body: { url: url.trim(), label: label.trim() } })),
+    onSuccess: () => {
+      setUrl("");
+      setLabel("");
+      refresh();
+      toast.success("Channel added");
+    },
+  });
+  const test = useMutation({
+    mutationFn: (id: number) => unwrap(api.POST("/api/notifications/channels/{channel_id}/test", { params: { path: { channel_id: id } } })),
+    onSuccess: () => toast.success("Test message sent"),
+    onSettled: refresh,
+  });
+  const remove = useMutation({
+    mutationFn: (id: number) => unwrap(api.DELETE("/api/notifications/channels/{channel_id}", { params: { path: { channel_id: id } } })),
+    onSuccess: refresh,
+  });
+  const urlError = url.trim() && !CHANNEL_URL.test(url.trim()) ? "ntfys://, tgram:// or mailtos:// (see the examples)" : null;
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    if (url.trim() && !urlError) add.mutate();
+  }
+  return (
+    <div className="space-y-3 border-t border-slate-200 pt-4 dark:border-slate-800">
+      <h3 className="font-medium">Other channels</h3>
+      <p className="text-sm text-slate-700 dark:text-slate-300">
+        The same messages by ntfy, Telegram or e-mail (without Approve / Deny). Examples: <code>ntfys://ntfy.sh/my-topic</code>,{" "}
+        <code>tgram://BOT_TOKEN/CHAT_ID</code>, <code>mailtos://user:password@smtp.example.com?to=me@example.com</code>.
+      </p>
+      {channels.isPending ? (
+        <Loading />
+      ) : channels.isError ? (
+        <ErrorBox error={channels.error} />
+      ) : channels.data.length > 0 ? (
+        <ul className="divide-y divide-slate-200 dark:divide-slate-800" aria-label="Channels">
+          {channels.data.map((c) => {
+            const name = c.label || c.kind;
+            return (
+              <li key={c.id} className="flex flex-wrap items-center gap-3 py-2">
+                <span className="font-medium">{name}</span>
+                <span className="min-w-0 truncate font-mono text-xs text-slate-600 dark:text-slate-400">{c.preview}</span>
+                <span className="ml-auto flex gap-2">
+                  <Button onClick={() => test.mutate(c.id)} busy={test.isPending && test.variables === c.id} aria-label={`Send a test to ${name}`}>
+                    Test
+                  </Button>
+                  <ConfirmButton
+                    variant="ghost"
+                    label="Remove"
+                    title={`Remove the channel ${name}?`}
+                    body="It gets no more messages."
+                    confirmLabel="Remove"
+                    onConfirm={() => remove.mutateAsync(c.id)}
+                  />
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      ) : null}
+      <form onSubmit={submit} className="space-y-3">
+        <TextField label="Channel URL" type="password" autoComplete="off" value={url} onChange={(e) => setUrl(e.target.value)} error={urlError} hint="Stored encrypted; shown with its secrets masked." />
+        <TextField label="Channel name (optional)" value={label} onChange={(e) => setLabel(e.target.value)} maxLength={100} />
+        <Button type="submit" busy={add.isPending} disabled={!url.trim() || !!urlError}>
+          Add channel
+        </Button>
+      </form>
+    </div>
   );
 }
