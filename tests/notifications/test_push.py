@@ -153,3 +153,40 @@ def test_each_transition_sends_one_push_and_a_users_own_stop_none(
     assert question["kind"] == "question" and "action_token" not in question  # not a permission: no token
     assert question["question"] == "Step 2 (Tests) failed: 3 tests fail" and question["title"] == "Beta"
     assert all(p["project_id"] == project_id for p in pushes)
+
+
+def test_a_server_restart_neither_repeats_nor_loses_a_push(settings: Any, receiver: Receiver) -> None:
+    """The notifier's place in the log survives a restart (data/run/notify-cursor)."""
+    from fastapi.testclient import TestClient
+    from sqlmodel import Session
+
+    from autocode.app import create_app
+    from autocode.core.db import make_engine
+    from autocode.models import LogLevel
+    from autocode.services.projects import add_log
+    from tests.conftest import ADMIN_PASSWORD, login, make_agent, make_project
+
+    phone = Device("/push/phone")
+
+    def finish(project_id: int, message: str) -> None:
+        engine = make_engine(settings.database_url)
+        with Session(engine) as s:
+            add_log(s, project_id=project_id, level=LogLevel.INFO, message=message,
+                    data={"state": {"status": "completed"}})
+        engine.dispose()
+
+    with TestClient(create_app(settings)) as client:
+        admin = login(client, "admin", ADMIN_PASSWORD)
+        r = client.post("/api/notifications/subscriptions", headers=admin.headers,
+                        json={"endpoint": receiver.origin + phone.path, "keys": phone.keys()})
+        assert r.status_code == 201, r.text
+        project_id = make_project(client, admin, make_agent(client, admin)["id"])["id"]
+        finish(project_id, "first run done")
+        wait_until(lambda: receiver.at(phone.path), timeout=30)
+    finish(project_id, "done while the server was down")
+    with TestClient(create_app(settings)):
+        wait_until(lambda: len(receiver.at(phone.path)) >= 2, timeout=30)
+        finish(project_id, "second run done")
+        wait_until(lambda: len(receiver.at(phone.path)) >= 3, timeout=30)
+    bodies = [open_push(m, phone)["question"] for m in receiver.at(phone.path)]
+    assert sorted(bodies) == sorted(["first run done", "done while the server was down", "second run done"])
