@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic import Field as PField
@@ -414,6 +414,7 @@ class FileText(BaseModel):
 
 class ScreenText(BaseModel):
     text: str
+    window: Literal["agent", "shell"] = "shell"
 
 
 class Health(BaseModel):

@@ -91,10 +91,13 @@ def get_screen(
     user: CurrentUser,
     ctx: ContextDep,
     lines: Annotated[int, Query(ge=0, le=5000)] = 0,
+    window: sessions.Window | None = None,
 ) -> ScreenText:
-    """What the project's terminal shows now, for a quick look on a phone."""
-    text = sessions.screen(ctx.runtime, settings=ctx.settings, user=user, project=project, lines=lines)
-    return ScreenText(text=text)
+    """What the project's terminal shows now, for a quick look on a phone: Claude Code's
+    window while it runs, the shell otherwise (or the window asked for)."""
+    shown, text = sessions.screen(ctx.runtime, settings=ctx.settings, user=user, project=project,
+                                  lines=lines, window=window)
+    return ScreenText(text=text, window=shown)
 
 
 @router.post("/{project_id}/start")
