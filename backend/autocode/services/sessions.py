@@ -42,11 +42,11 @@ def ensure_session(runtime: Runtime, *, user: User, project: Project, cols: int 
 def pick_window(runtime: Runtime, *, user: User, project: Project, asked: Window | None) -> Window:
     """The window a viewer sees: the one asked for when it exists; else Claude Code's window
     whenever Claude Code runs in the session, the shell otherwise."""
-    if asked == SHELL_WINDOW:
-        return SHELL_WINDOW
+    if asked == "shell":
+        return "shell"
     if runtime.has_window(user.username, project.tmux_session, AGENT_WINDOW):
-        return AGENT_WINDOW
-    return SHELL_WINDOW
+        return "agent"
+    return "shell"
 
 
 def screen(runtime: Runtime, *, settings: Settings, user: User, project: Project, lines: int,
