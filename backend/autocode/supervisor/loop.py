@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from types import FrameType
@@ -27,6 +28,8 @@ from autocode.models import (
     LogLevel,
     Project,
     ProjectStatus,
+    Question,
+    QuestionKind,
     StepStatus,
     User,
     utcnow,
@@ -37,6 +40,7 @@ from autocode.services import checkpoints, sessions
 from autocode.services.orchestrator import run_dir
 from autocode.services.projects import add_log
 from autocode.supervisor import identity, launch, policy
+from autocode.supervisor.policy import reply_text
 from autocode.supervisor.boot import Credentials
 from autocode.supervisor import mcp
 from autocode.supervisor.brain import Brain, BrainConfig, BrainUnavailable, ProjectFiles, prepare_brain_dir, read_identity
@@ -665,7 +669,8 @@ class Supervisor:
             self._press_menu_key("1")
             return
         self.log(LogLevel.AGENT_DECISION, f"Escalated to you: {question}", {"reason": decision.reason})
-        reply = self.need_help(f"Claude Code asks: {question}", waiting_on_permission=True)
+        reply = self.need_help(f"Claude Code asks: {question}", waiting_on_permission=True,
+                               kind="permission", choices=screen.options)
         if reply is None:
             return  # answered in the terminal
         key, text = policy.reply_keys(reply)
@@ -687,7 +692,8 @@ class Supervisor:
                        "(the option's digit); use ask_human only if the project context cannot decide.", steering)
         if self.tick().state != ScreenState.QUESTION:
             return
-        reply = self.need_help(f"Claude Code asks: {question} {options}".strip(), waiting_on_permission=True)
+        reply = self.need_help(f"Claude Code asks: {question} {options}".strip(), waiting_on_permission=True,
+                               kind="question", choices=screen.options, text=f"Claude Code asks: {question}")
         if reply is None:
             return
         key, text = policy.reply_keys(reply)
@@ -715,10 +721,17 @@ class Supervisor:
                     return
                 time.sleep(0.05)
 
-    def need_help(self, question: str, *, waiting_on_permission: bool = False) -> str | None:
-        """Set `needs_help` once and wait for a reply (or, for a prompt, the user's own answer)."""
+    def need_help(self, question: str, *, waiting_on_permission: bool = False, kind: QuestionKind = "error",
+                  choices: Sequence[str] = (), text: str | None = None) -> str | None:
+        """Set `needs_help` once and wait for a reply (or, for a prompt, the user's own answer).
+
+        The project carries the question as data (`Project.question`) while it waits: its kind,
+        its text and the menu's choices. A reply is text, or a decision / choice turned into
+        the menu's key (see `reply_text`)."""
         previous = self.reload_project().status
-        self.update_project(status=ProjectStatus.NEEDS_HELP.value, status_reason=question[:1000])
+        asked = Question(kind=kind, text=(text or question)[:1000], choices=[c[:200] for c in choices[:20]])
+        self.update_project(status=ProjectStatus.NEEDS_HELP.value, status_reason=question[:1000],
+                            question=asked.model_dump())
         self.log(LogLevel.ERROR, f"Needs help: {question}"[:2000],
                  {"needs_help": True, "question": question, "state": {"status": "needs_help"}})
         try:
@@ -728,10 +741,10 @@ class Supervisor:
                                                                      self.state.inbox_offset)
                 self._save_state()
                 for message in messages:
-                    text = str(message.get("text", "")).strip()
-                    if text:
-                        self.log(LogLevel.AGENT_DECISION, "Going on with your reply", {"reply": text[:500]})
-                        return text
+                    answer = reply_text(message)
+                    if answer:
+                        self.log(LogLevel.AGENT_DECISION, "Going on with your reply", {"reply": answer[:500]})
+                        return answer
                 if waiting_on_permission and screen.state not in (
                     ScreenState.PERMISSION, ScreenState.QUESTION, ScreenState.UNKNOWN
                 ):
@@ -741,7 +754,7 @@ class Supervisor:
         finally:
             if not self.stopping:
                 back = previous if previous != ProjectStatus.NEEDS_HELP.value else ProjectStatus.RUNNING.value
-                self.update_project(status=back, status_reason=None)
+                self.update_project(status=back, status_reason=None, question=None)
 
     # -- the plan ------------------------------------------------------------------------------
 
@@ -950,7 +963,7 @@ class Supervisor:
         last = (result.texts[-1] if result.texts else "").strip()
         if text is None and last.endswith("?"):
             # Rules cannot answer a question from Claude Code: that is a human's call.
-            reply = self.need_help(f"Claude Code asks: {last[-500:]}") or "Go on with the step."
+            reply = self.need_help(f"Claude Code asks: {last[-500:]}", kind="question") or "Go on with the step."
             self.send_prompt(reply, kind="reply", index=index)
             return "follow_up", ""
         reason = "the turn ended cleanly" if text is None else "the decision model gave no verdict"
@@ -1116,5 +1129,5 @@ class SupervisorSteering:
         return self.sup.revise_plan(self.index, steps, reason)
 
     def ask_human(self, question: str) -> str:
-        reply = self.sup.need_help(question)
+        reply = self.sup.need_help(question, kind="question")
         return reply or "(the human answered in the terminal)"

@@ -121,7 +121,7 @@ def restart_project(project: ProjectDep, user: CurrentUser, session: SessionDep,
 @router.post("/{project_id}/reply", status_code=status.HTTP_204_NO_CONTENT)
 def reply(body: ReplyRequest, project: ProjectDep, session: SessionDep, ctx: ContextDep) -> None:
     """Answer the question a project that needs help is waiting on."""
-    ctx.orchestrator.reply(session, project=project, text=body.text)
+    ctx.orchestrator.reply(session, project=project, answer=body)
 
 
 @router.get("/{project_id}/steps/{step}/diff")
