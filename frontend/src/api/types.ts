@@ -23,3 +23,6 @@ export type ApiKeyPublic = Schemas["ApiKeyPublic"];
 export type ApiKeyCreate = Schemas["ApiKeyCreate"];
 export type Health = Schemas["Health"];
 export type Id = ProjectPublic["id"];
+export type Question = Schemas["Question"];
+export type ReplyRequest = Schemas["ReplyRequest"];
+export type TerminalWindow = Schemas["ScreenText"]["window"];
