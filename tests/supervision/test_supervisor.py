@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -179,6 +180,11 @@ def test_a_permission_is_asked_as_data_and_answered_with_approve_or_deny(platfor
     assert not (Path(project["workspace_path"]) / "second.txt").exists()
     assert (Path(project["workspace_path"]) / "first.txt").read_text() == "1\n"
     platform.api.http.post(f"/api/projects/{pid}/stop")
+    # the project's log speaks of its files as the workspace knows them, not by the server's paths
+    logs = platform.api.http.get(f"/api/projects/{pid}/logs", params={"limit": 1000}).json()
+    shown = json.dumps([[entry["message"], entry["data"]] for entry in logs])
+    assert "first.txt" in shown
+    assert str(platform.data) not in shown, [e["message"] for e in logs if str(platform.data) in json.dumps(e)]
 
 
 def test_stop_and_restart_resume_without_redoing_done_steps(platform: Platform) -> None:

@@ -41,6 +41,7 @@ from autocode.services.orchestrator import run_dir
 from autocode.services.projects import add_log
 from autocode.supervisor import identity, launch, policy
 from autocode.supervisor.policy import reply_text
+from autocode.supervisor.shown_paths import hide_paths, hide_paths_in
 from autocode.supervisor.boot import Credentials
 from autocode.supervisor import mcp
 from autocode.supervisor.brain import Brain, BrainConfig, BrainUnavailable, ProjectFiles, prepare_brain_dir, read_identity
@@ -166,6 +167,7 @@ class Supervisor:
         self.workspace = layout.host_path(user.username, project_rel(project.slug))
         self.checkpoints = checkpoints.Workspace.of(settings.data_path, user.username, project)
         self.target = f"{project.tmux_session}:{sessions.AGENT_WINDOW}"
+        self._path_roots: list[tuple[str, str]] | None = None
         self.state = self._load_state()
         self.reader: TranscriptReader | None = None
         self._last_beat = 0.0
@@ -222,10 +224,24 @@ class Supervisor:
 
     # -- database ---------------------------------------------------------------------------
 
+    def shown_roots(self) -> list[tuple[str, str]]:
+        """The server's paths a user must not see, with what stands for them (see shown_paths)."""
+        if self._path_roots is None:
+            roots = [(str(self.workspace), ""), (os.path.realpath(self.workspace), "")]
+            try:
+                roots.append((self.runtime.runtime_path(self.user.username, self.workspace), ""))
+            except RuntimeErrorBase:
+                pass
+            data = self.settings.data_path
+            roots += [(str(data), "…"), (os.path.realpath(data), "…")]
+            self._path_roots = roots
+        return self._path_roots
+
     def log(self, level: LogLevel, message: str, data: dict[str, Any] | None = None) -> None:
+        roots = self.shown_roots()
         with Session(self.engine) as s:
-            add_log(s, project_id=self.project_id, level=level, message=message, data=data,
-                    instance_id=self.instance_id)
+            add_log(s, project_id=self.project_id, level=level, message=hide_paths(message, roots),
+                    data=hide_paths_in(data, roots), instance_id=self.instance_id)
 
     def update_project(self, **changes: Any) -> Project:
         with Session(self.engine, expire_on_commit=False) as s:
@@ -729,7 +745,9 @@ class Supervisor:
         its text and the menu's choices. A reply is text, or a decision / choice turned into
         the menu's key (see `reply_text`)."""
         previous = self.reload_project().status
-        asked = Question(kind=kind, text=(text or question)[:1000], choices=[c[:200] for c in choices[:20]])
+        question = hide_paths(question, self.shown_roots())
+        text = hide_paths(text, self.shown_roots()) if text is not None else None
+        asked = Question(kind=kind, text=(text or question)[:1000], choices=[hide_paths(c, self.shown_roots())[:200] for c in choices[:20]])
         self.update_project(status=ProjectStatus.NEEDS_HELP.value, status_reason=question[:1000],
                             question=asked.model_dump())
         self.log(LogLevel.ERROR, f"Needs help: {question}"[:2000],
