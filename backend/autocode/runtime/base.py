@@ -145,6 +145,8 @@ def viewer_commands(session: str, window: str | None, *, readonly: bool) -> list
     return [
         "new-session", "-d", "-t", f"={session}", "-s", viewer, ";",
         "set-option", "-t", f"={viewer}:", "destroy-unattached", "on", ";",
+        # the status line names the project's session, not this viewer's
+        "set-option", "-t", f"={viewer}:", "status-left", f"[{session}] ", ";",
         "select-window", "-t", f"={viewer}:={window}", ";",
         "attach-session", "-t", f"={viewer}", *flags,
     ]

@@ -679,7 +679,8 @@ class Supervisor:
             seen = None
         decision = (policy.decide(screen, policy=self.agent.permission_policy, workspace=seen) if seen is not None
                     else policy.Decision(False, "the project folder could not be located"))
-        question = " ".join(x for x in (screen.question, screen.target) if x)
+        question = " ".join(x for x in (screen.question, screen.target)
+                            if x and not (x == screen.target and screen.question and x in screen.question))
         if decision.approve:
             self.log(LogLevel.AGENT_DECISION, f"Approved: {question}", {"reason": decision.reason})
             self._press_menu_key("1")

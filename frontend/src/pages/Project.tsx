@@ -339,7 +339,7 @@ function ProjectView({ p }: { p: ProjectPublic }) {
         <div id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} className={cx(tab === "terminal" || tab === "logs" || tab === "files" ? "h-[75dvh] min-h-80 lg:h-[calc(100dvh-22rem)]" : "")}>
           {tab === "terminal" && (
             <Suspense fallback={<Loading label="Loading terminal…" />}>
-              <TerminalPane projectId={p.id} />
+              <TerminalPane projectId={p.id} claudeRunning={isActive(p.status) && !!p.screen_state && p.screen_state !== "exited"} />
             </Suspense>
           )}
           {tab === "logs" && <LogsPane logs={events.logs} />}

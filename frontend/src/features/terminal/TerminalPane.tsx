@@ -219,6 +219,15 @@ async function startTerminal({ el, projectId, readOnly, window: asked, typing, o
   };
 }
 
+function LockIcon({ open }: { open: boolean }) {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 16 16" className="size-4" fill="none" stroke="currentColor" strokeWidth="1.5">
+      <rect x="3" y="7" width="10" height="7" rx="1.5" />
+      <path d={open ? "M5.5 7V4.5a2.5 2.5 0 0 1 4.9-.7" : "M5.5 7V4.5a2.5 2.5 0 0 1 5 0V7"} />
+    </svg>
+  );
+}
+
 const WINDOWS: { id: TerminalWindow; label: string }[] = [
   { id: "agent", label: "Claude Code" },
   { id: "shell", label: "Shell" },
@@ -228,7 +237,7 @@ const WINDOWS: { id: TerminalWindow; label: string }[] = [
  * Live tmux session of a project, re-attached with backoff after drops: Claude Code's window
  * while it runs (read-only until the user unlocks typing), or the project's shell.
  */
-export default function TerminalPane({ projectId }: { projectId: Id }) {
+export default function TerminalPane({ projectId, claudeRunning = false }: { projectId: Id; claudeRunning?: boolean }) {
   const host = useRef<HTMLDivElement>(null);
   const sendRef = useRef<(data: string) => void>(() => {});
   const [readOnly, setReadOnly] = useState(false);
@@ -247,6 +256,16 @@ export default function TerminalPane({ projectId }: { projectId: Id }) {
   useEffect(() => {
     setUnlockedState(isUnlocked(localStorage, projectId));
   }, [projectId]);
+
+  // Follow Claude Code: it started while this terminal showed the shell by default, show it;
+  // it stopped (its window closes) while shown, go back to the shell.
+  useEffect(() => {
+    if (claudeRunning && asked === null && shown === "shell") setGeneration((g) => g + 1);
+    if (!claudeRunning && shown === "agent") {
+      setAsked(null);
+      setGeneration((g) => g + 1);
+    }
+  }, [claudeRunning, asked, shown]);
 
   useEffect(() => {
     const el = host.current;
@@ -329,9 +348,18 @@ export default function TerminalPane({ projectId }: { projectId: Id }) {
           {label[conn]}
         </span>
         {shown === "agent" ? (
-          <Button variant="ghost" className="ml-auto min-h-8 py-1 text-slate-100" aria-pressed={unlocked} onClick={toggleUnlock}>
-            {unlocked ? "🔓 Typing on" : "🔒 Unlock typing"}
-          </Button>
+          <button
+            type="button"
+            onClick={toggleUnlock}
+            title={unlocked ? "Keys you type go to Claude Code; tap to lock again" : "Claude Code's view is read-only; tap to type into it"}
+            className={cx(
+              "ml-auto flex min-h-8 items-center gap-1.5 rounded-md border px-2 py-1",
+              unlocked ? "border-amber-400 bg-amber-900/60 text-amber-100" : "border-slate-500 bg-slate-800 text-slate-100 hover:bg-slate-700",
+            )}
+          >
+            <LockIcon open={unlocked} />
+            {unlocked ? "Lock typing" : "Unlock typing"}
+          </button>
         ) : (
           <label className="ml-auto flex items-center gap-1.5">
             <input type="checkbox" checked={readOnly} onChange={(e) => setReadOnly(e.target.checked)} />
