@@ -4,7 +4,9 @@ the scripted Anthropic endpoint (tests/fakes/fake_anthropic.py).
 A project with the `ask` policy: Claude Code asks to create a file. The user sees the question
 in the terminal's Claude Code view (xterm's rendered rows) and on the needs-help card, taps
 Approve, and watches the next step run to the end. Then one more step is appended to the
-completed project and run (POST /api/projects/{id}/steps, built on the `plan` branch).
+completed project in the plan editor and run: that part needs the `plan` branch (POST
+/api/projects/{id}/steps and its editor); on a build without that route the test ends in an
+explicit XFAIL naming what is missing, never a silent skip.
 Every moment is photographed at 390×844 and 1440×900.
 """
 
@@ -19,7 +21,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, shoot
-from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess, stop_tmux_servers
+from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess, stop_tmux_servers, wait_until
 from tests.fakes.fake_anthropic import FakeAnthropic, text, write
 from tests.supervision.conftest import CLI, Platform, _kill_supervisors, server_env
 
@@ -154,13 +156,24 @@ def test_see_claude_codes_question_in_the_terminal_approve_it_and_give_more_work
         if "/api/projects/{project_id}/steps" not in paths:
             pytest.xfail("POST /api/projects/{id}/steps is not in this build (the plan branch adds it): "
                          "appending a step to the completed project and running it is not shown here")
-        r = platform.api.http.post(f"/api/projects/{pid}/steps", json={"title": "One more look", "detail": "GO-GAMMA"})
-        assert r.status_code == 201, r.text
-        page.reload()
+        # appended through the plan editor on the project page, as a user would
+        if not page.get_by_label("New step").is_visible():
+            page.get_by_text("Show steps").click()
+            if not page.get_by_label("New step").is_visible():
+                page.get_by_text("Add a step").click()
+        page.get_by_label("New step").fill("One more look")
+        page.get_by_label("Detail (optional)").fill("GO-GAMMA")
+        page.get_by_role("button", name="+ Add step").click()
+        wait_until(lambda: len(platform.get(pid)["implementation_plan"]) == 3, timeout=15)
+        expect(page.get_by_text("Step 3 of 3 · 2 done", exact=False)).to_be_visible()
         page.get_by_role("button", name="Start", exact=True).click()
-        expect(page.get_by_text(re.compile(r"completed", re.I)).first).to_be_visible(timeout=120_000)
-        final = platform.wait_status(pid, "completed", timeout=120)
-        assert [s["status"] for s in final["implementation_plan"]] == ["done", "done", "done"]
+        expect(page.get_by_role("button", name="Stop", exact=True)).to_be_visible()  # it runs again
+        final = wait_until(lambda: (p := platform.get(pid))["status"] == "completed"
+                           and [s["status"] for s in p["implementation_plan"]] == ["done", "done", "done"] and p,
+                           timeout=120, interval=0.2)
+        expect(page.get_by_text("3 done", exact=False)).to_be_visible()
+        expect(page.get_by_role("button", name="Start", exact=True)).to_be_disabled()  # no steps left
+        assert final["question"] is None
         shoot(page, "33-appended-step-done")
     finally:
         ctx.close()
