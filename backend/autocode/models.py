@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 from pydantic import Field as PField
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -135,6 +135,8 @@ class Project(SQLModel, table=True):
     )
     status: str = ProjectStatus.CREATED.value
     status_reason: str | None = None
+    # The open question while the project needs help (a Question as JSON), else None.
+    question: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     current_step: int = 0
     tmux_session: str = ""
     workspace_path: str = ""
@@ -349,6 +351,19 @@ class PlanStepIn(Strict):
     detail: str = PField(default="", max_length=20_000)
 
 
+QuestionKind = Literal["permission", "question", "error"]
+
+
+class Question(BaseModel):
+    """What a project that needs help asks its user: a permission (approve or deny), a
+    question (one of `choices` when Claude Code shows a menu, else free text) or an error
+    (free text: how to go on)."""
+
+    kind: QuestionKind
+    text: str
+    choices: list[str] = PField(default_factory=list)
+
+
 class PlanStep(BaseModel):
     title: str
     detail: str = ""
@@ -397,6 +412,7 @@ class ProjectPublic(BaseModel):
     implementation_plan: list[PlanStep]
     status: ProjectStatus
     status_reason: str | None
+    question: Question | None = None
     current_step: int
     tmux_session: str
     workspace_path: str
@@ -439,7 +455,18 @@ class ApiKeyPublic(BaseModel):
 
 
 class ReplyRequest(Strict):
-    text: str = PField(min_length=1, max_length=20_000)
+    """Exactly one of: free text, a decision on a permission, or the number (1-based) of a choice."""
+
+    text: str | None = PField(default=None, min_length=1, max_length=20_000)
+    decision: Literal["approve", "deny"] | None = None
+    choice: int | None = PField(default=None, ge=1, le=9)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ReplyRequest:
+        given = [x for x in (self.text, self.decision, self.choice) if x is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of text, decision or choice")
+        return self
 
 
 class StepDiff(BaseModel):
@@ -465,6 +492,7 @@ class FileText(BaseModel):
 
 class ScreenText(BaseModel):
     text: str
+    window: Literal["agent", "shell"] = "shell"
 
 
 class Health(BaseModel):

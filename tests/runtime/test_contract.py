@@ -437,6 +437,34 @@ def test_attach_argv_gives_a_working_terminal(runtime: Runtime,
         assert "attach-42" in screen
 
 
+
+def test_viewers_of_two_windows_see_their_own_and_leave_nothing_behind(runtime: Runtime,
+                                                                      new_user: Callable[[], str]) -> None:
+    user = new_user()
+    session = session_name(user, "p1")
+    tgt = shell(runtime, user)
+    runtime.new_window(user, session, window="agent", command=SHELL, cwd=workdir(runtime, user, "p1"), env=PROMPT)
+    eventually(lambda: runtime.capture(user, target(session, "agent")).rstrip().endswith("$"))
+    run(runtime, user, tgt, "echo main-$((40+2))")
+    run(runtime, user, target(session, "agent"), "echo agent-$((40+3))")
+    eventually(lambda: "agent-43" in runtime.capture(user, target(session, "agent")))
+    agent = runtime.attach_argv(user, session, window="agent", readonly=True)
+    screen = _read_through_pty(agent, "agent-43")
+    assert "agent-43" in screen and "main-42" not in screen
+    main = runtime.attach_argv(user, session, window="main", readonly=True)
+    assert "main-42" in _read_through_pty(main, "main-42")
+    # viewers' sessions never count as the user's sessions, and end with the project's session
+    assert runtime.list_sessions(user) == [session]
+    if runtime.kind == "local":
+        # ...and with their clients. (In docker, killing `docker exec` leaves the tmux client in
+        # the container running: a known gap of every attach there, viewer or not.)
+        eventually(lambda: runtime._tmux(user, ["list-sessions", "-F", "#{session_name}"]).stdout.split()
+                   == [session])
+    runtime.kill_session(user, session)
+    assert runtime.list_sessions(user) == []
+    assert runtime._tmux(user, ["list-sessions", "-F", "#{session_name}"]).stdout.split() == []
+
+
 def _read_through_pty(argv: list[str], wanted: str, timeout: float = 15.0) -> str:
     env = {k: v for k, v in os.environ.items() if k != "TMUX"}
     env["TERM"] = "xterm-256color"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -151,6 +152,39 @@ def test_ask_policy_waits_for_a_reply(platform: Platform) -> None:
     assert platform.api.http.post(f"/api/projects/{project['id']}/reply", json={"text": "yes"}).status_code == 204
     platform.wait_status(project["id"], "completed")
     assert (Path(project["workspace_path"]) / "asked.txt").read_text() == "ok\n"
+
+
+def test_a_permission_is_asked_as_data_and_answered_with_approve_or_deny(platform: Platform) -> None:
+    platform.fake.on_prompt("GO-FIRST", write("first.txt", "1\n"), text("wrote first.txt"))
+    platform.fake.on_prompt("GO-SECOND", write("second.txt", "2\n"), text("skipped second.txt"))
+    project = platform.project([{"title": "First", "detail": "GO-FIRST"}, {"title": "Second", "detail": "GO-SECOND"}],
+                               policy="ask")
+    pid = project["id"]
+    reply = f"/api/projects/{pid}/reply"
+    platform.start(pid)
+    waiting = platform.wait_status(pid, "needs_help")
+    question = waiting["question"]
+    assert question["kind"] == "permission" and "first.txt" in question["text"]
+    assert question["choices"][0] == "Yes" and len(question["choices"]) >= 2
+    # a reply is exactly one of text / decision / choice, and a choice must be on the menu
+    for bad in ({}, {"text": "yes", "decision": "approve"}, {"decision": "maybe"},
+                {"choice": len(question["choices"]) + 1}, {"choice": 0}):
+        assert platform.api.http.post(reply, json=bad).status_code == 422, bad
+    assert platform.api.http.post(reply, json={"decision": "approve"}).status_code == 204
+    wait_until(lambda: platform.get(pid)["implementation_plan"][0]["status"] == "done", timeout=120)
+    second = platform.wait_status(pid, "needs_help")
+    assert second["question"]["kind"] == "permission" and "second.txt" in second["question"]["text"]
+    assert platform.api.http.post(reply, json={"decision": "deny"}).status_code == 204
+    # denied: Claude Code is told no, the project moves on and the question is cleared
+    wait_until(lambda: (p := platform.get(pid))["status"] != "needs_help" and p["question"] is None, timeout=60)
+    assert not (Path(project["workspace_path"]) / "second.txt").exists()
+    assert (Path(project["workspace_path"]) / "first.txt").read_text() == "1\n"
+    platform.api.http.post(f"/api/projects/{pid}/stop")
+    # the project's log speaks of its files as the workspace knows them, not by the server's paths
+    logs = platform.api.http.get(f"/api/projects/{pid}/logs", params={"limit": 1000}).json()
+    shown = json.dumps([[entry["message"], entry["data"]] for entry in logs])
+    assert "first.txt" in shown
+    assert str(platform.data) not in shown, [e["message"] for e in logs if str(platform.data) in json.dumps(e)]
 
 
 def test_stop_and_restart_resume_without_redoing_done_steps(platform: Platform) -> None:

@@ -224,3 +224,53 @@ def test_widening_a_phone_sized_terminal_keeps_the_last_output_line(server: Serv
         time.sleep(0.5)  # the shell redraws its prompt on SIGWINCH
         text = admin.http.get(f"/api/projects/{project['id']}/screen").json()["text"]
         assert "row-40" in text, text
+
+
+def first_window_message(ws: ClientConnection) -> dict[str, object]:
+    """The server says which window a terminal shows before any output."""
+    for _ in range(1000):
+        frame = ws.recv(timeout=10)
+        if isinstance(frame, str):
+            message = json.loads(frame)
+            if message.get("type") == "window":
+                return dict(message)
+    raise AssertionError("no window message")
+
+
+def test_the_terminal_opens_on_claude_codes_window_while_it_runs_and_viewers_do_not_fight(
+    server: ServerProcess,
+) -> None:
+    from autocode.runtime.local import LocalRuntime
+
+    admin = Api(server.base, "admin", ADMIN_PASSWORD)
+    project = admin.project()
+    pid = project["id"]
+    # Nothing runs Claude Code yet: the shell is what there is to see.
+    with open_terminal(server, admin, pid) as ws:
+        assert first_window_message(ws) == {"type": "window", "window": "shell"}
+    shown = admin.http.get(f"/api/projects/{pid}/screen").json()
+    assert shown["window"] == "shell"
+    # Claude Code's window appears (the supervisor makes it as `agent`); here a stand-in prints a marker.
+    runtime = LocalRuntime(data_dir=server.data_dir)
+    runtime.new_window("admin", project["tmux_session"], window="agent",
+                       command=["sh", "-c", "echo AGENT-$((20+1)); exec cat"],
+                       cwd=runtime.workspace("admin") / "projects" / project["slug"])
+    with open_terminal(server, admin, pid) as agent, open_terminal(server, admin, pid, window="shell") as shell:
+        assert first_window_message(agent) == {"type": "window", "window": "agent"}
+        assert first_window_message(shell) == {"type": "window", "window": "shell"}
+        read_until(agent, "AGENT-21")
+        # The shell viewer opened second and kept its window; the agent viewer still sees its own.
+        type_line(shell, "echo SHELL-$((30+3))")
+        read_until(shell, "SHELL-33")
+        agent.send(b"typed-into-agent\r")
+        read_until(agent, "typed-into-agent")
+        assert admin.http.get(f"/api/projects/{pid}/screen").json()["window"] == "agent"
+        agent_screen = admin.http.get(f"/api/projects/{pid}/screen", params={"window": "agent"}).json()
+        shell_screen = admin.http.get(f"/api/projects/{pid}/screen", params={"window": "shell"}).json()
+        assert "AGENT-21" in agent_screen["text"] and "SHELL-33" not in agent_screen["text"]
+        assert "SHELL-33" in shell_screen["text"] and "typed-into-agent" not in shell_screen["text"]
+        # viewers' own sessions are not the user's sessions
+        assert runtime.list_sessions("admin") == [project["tmux_session"]]
+    # closing the viewers removes their sessions (the project's stays)
+    wait_until(lambda: len(runtime._tmux("admin", ["list-sessions"]).stdout.splitlines()) == 1, timeout=10)
+    assert admin.http.get(f"/api/projects/{pid}/screen", params={"window": "bogus"}).status_code == 422

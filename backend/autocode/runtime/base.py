@@ -129,6 +129,29 @@ def target(session: str, window: str | None = None) -> str:
     return f"{session}:{validate_name(window, 'window')}"
 
 
+#: Viewer sessions (one per terminal showing a given window) are named `<session>_view_<hex>`.
+VIEWER_MARK = "_view_"
+
+
+def viewer_commands(session: str, window: str | None, *, readonly: bool) -> list[str]:
+    """tmux commands (one argv, `;`-separated) that attach a client to the session or to one
+    of its windows through a grouped viewer session that goes away with the client."""
+    validate_name(session, "session")
+    flags = ["-r"] if readonly else []
+    if window is None:
+        return ["attach-session", "-t", f"={session}", *flags]
+    validate_name(window, "window")
+    viewer = f"{session}{VIEWER_MARK}{uuid.uuid4().hex[:8]}"
+    return [
+        "new-session", "-d", "-t", f"={session}", "-s", viewer, ";",
+        "set-option", "-t", f"={viewer}:", "destroy-unattached", "on", ";",
+        # the status line names the project's session, not this viewer's
+        "set-option", "-t", f"={viewer}:", "status-left", f"[{session}] ", ";",
+        "select-window", "-t", f"={viewer}:={window}", ";",
+        "attach-session", "-t", f"={viewer}", *flags,
+    ]
+
+
 def parse_target(value: str) -> tuple[str, str | None]:
     """Split and validate `session[:window]`."""
     session, sep, window = value.partition(":")
@@ -317,8 +340,13 @@ class Runtime(ABC):
         """End one window. Idempotent."""
 
     @abstractmethod
-    def attach_argv(self, username: str, session: str, *, readonly: bool = False) -> list[str]:
-        """The argv of a terminal client attached to the session (run it on a pty)."""
+    def attach_argv(self, username: str, session: str, *, window: str | None = None,
+                    readonly: bool = False) -> list[str]:
+        """The argv of a terminal client attached to the session (run it on a pty).
+
+        With a window, the client sees that window through a session of its own grouped with
+        the project's (ended when the client goes), so viewers of different windows of the
+        same project do not switch each other's window."""
 
     @abstractmethod
     def runtime_path(self, username: str, path: Path) -> str:
@@ -521,7 +549,7 @@ class TmuxRuntime(Runtime):
                     or "no sessions" in result.stderr:
                 return []
             raise self._error(result, "list-sessions")
-        return [line for line in result.stdout.splitlines() if line]
+        return [line for line in result.stdout.splitlines() if line and VIEWER_MARK not in line]
 
     def list_windows(self, username: str, session: str) -> list[str]:
         """Names of the session's windows."""
@@ -530,8 +558,13 @@ class TmuxRuntime(Runtime):
         return [line for line in result.stdout.splitlines() if line]
 
     def kill_session(self, username: str, session: str) -> None:
-        """End the session and its processes. Idempotent."""
+        """End the session, its viewers' sessions and its processes. Idempotent."""
         validate_name(session, "session")
+        listed = self._tmux(username, ["list-sessions", "-F", "#{session_name}"])
+        viewers = [name for name in listed.stdout.splitlines()
+                   if listed.returncode == 0 and name.startswith(f"{session}{VIEWER_MARK}")]
+        for viewer in viewers:
+            self._tmux(username, ["kill-session", "-t", f"={viewer}"])
         result = self._tmux(username, ["kill-session", "-t", f"={session}"])
         if result.returncode != 0 and not isinstance(self._error(result, "kill-session"),
                                                      SessionNotFound):

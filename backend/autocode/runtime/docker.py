@@ -31,6 +31,7 @@ from autocode.runtime.base import (
     TmuxResult,
     TmuxRuntime,
     validate_name,
+    viewer_commands,
 )
 
 logger = logging.getLogger(__name__)
@@ -491,13 +492,12 @@ class DockerRuntime(TmuxRuntime):
             return Availability(False, self.kind, f"docker engine unreachable: {exc}")
         return Availability(True, self.kind, f"docker engine up, image {self.image}")
 
-    def attach_argv(self, username: str, session: str, *, readonly: bool = False) -> list[str]:
+    def attach_argv(self, username: str, session: str, *, window: str | None = None,
+                    readonly: bool = False) -> list[str]:
         """`docker exec -it -u <uid> autocode-{user} tmux ... attach-session -t =session`."""
-        validate_name(session, "session")
-        argv = [self.docker_cli, "exec", "-it", "-u", f"{self.uid}:{self.gid}",
+        return [self.docker_cli, "exec", "-it", "-u", f"{self.uid}:{self.gid}",
                 "-e", "TERM=xterm-256color", container_name(username),
-                "tmux", "-S", CONTAINER_SOCKET, "attach-session", "-t", f"={session}"]
-        return [*argv, "-r"] if readonly else argv
+                "tmux", "-S", CONTAINER_SOCKET, *viewer_commands(session, window, readonly=readonly)]
 
     def idle_seconds(self, username: str) -> float | None:
         """Seconds since the last sign of use (session output, our calls, start); None if down."""

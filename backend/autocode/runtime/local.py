@@ -23,6 +23,7 @@ from autocode.runtime.base import (
     TmuxResult,
     TmuxRuntime,
     validate_name,
+    viewer_commands,
 )
 
 logger = logging.getLogger(__name__)
@@ -162,12 +163,11 @@ class LocalRuntime(TmuxRuntime):
                                 f"(need {_MIN_TMUX[0]}.{_MIN_TMUX[1]})")
         return Availability(True, self.kind, f"tmux {version[0]}.{version[1]}")
 
-    def attach_argv(self, username: str, session: str, *, readonly: bool = False) -> list[str]:
-        """`tmux -S <socket> attach-session -t =session [-r]`."""
-        validate_name(session, "session")
-        argv = [self.tmux_bin, "-S", str(self.socket_path(username)), "attach-session",
-                "-t", f"={session}"]
-        return [*argv, "-r"] if readonly else argv
+    def attach_argv(self, username: str, session: str, *, window: str | None = None,
+                    readonly: bool = False) -> list[str]:
+        """`tmux -S <socket> attach-session -t =session [-r]` (or a viewer of one window)."""
+        return [self.tmux_bin, "-S", str(self.socket_path(username)),
+                *viewer_commands(session, window, readonly=readonly)]
 
     def idle_seconds(self, username: str) -> float | None:
         """Seconds since the user's sessions last showed activity; None when none runs."""

@@ -27,6 +27,8 @@ from autocode.models import (
     LogLevel,
     Project,
     ProjectStatus,
+    Question,
+    ReplyRequest,
     StepStatus,
     User,
     utcnow,
@@ -70,6 +72,26 @@ def process_is_supervisor(pid: int | None, instance_id: int) -> bool:
     return SUPERVISOR_MODULE.encode() in cmdline and str(instance_id).encode() in cmdline
 
 
+def check_answer(asked: dict[str, object] | None, answer: ReplyRequest) -> None:
+    """A decision answers a permission; a choice must be one of the menu's. Raise Invalid."""
+    question = Question.model_validate(asked) if asked is not None else None
+    if answer.decision is not None and (question is None or question.kind != "permission"):
+        raise Invalid("Approve or deny answers a permission question only; reply with text")
+    if answer.choice is not None and (question is None or not 1 <= answer.choice <= len(question.choices)):
+        count = len(question.choices) if question is not None else 0
+        raise Invalid(f"Choice {answer.choice} is not offered (the question has {count} choices)")
+
+
+def answer_summary(asked: dict[str, object] | None, answer: ReplyRequest) -> str:
+    """The answer in words, for the log."""
+    if answer.decision is not None:
+        return "Approved" if answer.decision == "approve" else "Denied"
+    if answer.choice is not None and asked is not None:
+        choices = Question.model_validate(asked).choices
+        return f"{answer.choice}. {choices[answer.choice - 1]}"
+    return answer.text or ""
+
+
 @dataclass
 class Orchestrator:
     """The one owner of supervisor processes; the API and the watchdog go through it."""
@@ -106,6 +128,7 @@ class Orchestrator:
                 )
             project.status = (ProjectStatus.RUNNING if plan else ProjectStatus.PLANNING).value
             project.status_reason = None
+            project.question = None
             project.updated_at = utcnow()
             session.add(project)
             session.commit()
@@ -138,6 +161,7 @@ class Orchestrator:
             ]
             project.status = ProjectStatus.PAUSED.value
             project.status_reason = reason
+            project.question = None
             project.screen_state = None
             project.updated_at = utcnow()
             session.add(project)
@@ -154,29 +178,23 @@ class Orchestrator:
                 self.stop(session, user=user, project=project, reason="Restarting")
             return self.start(session, user=user, project=project)
 
-    def reply(self, session: Session, *, project: Project, text: str) -> None:
-        """Hand the human's answer to the project's supervisor."""
+    def reply(self, session: Session, *, project: Project, answer: ReplyRequest) -> None:
+        """Hand the human's answer to the project's supervisor: free text, or a decision on
+        the permission it asks for, or one of the choices of the menu it shows."""
         session.refresh(project)
         if self._live_instance(session, project) is None:
             raise Conflict("Project is not running")
         assert project.id is not None
-        self._to_inbox(project.id, {"text": text})
+        check_answer(project.question, answer)
+        self._to_inbox(project.id, answer.model_dump(exclude_none=True))
         add_log(session, project_id=project.id, level=LogLevel.INFO, message="You replied",
-                data={"reply": text[:500]})
+                data={"reply": answer_summary(project.question, answer)[:500]})
 
     def decide(self, session: Session, project: Project, decision: str) -> None:
-        """Hand an approve/deny of the open permission question to the project's supervisor.
-        The line also carries the equivalent text reply, which supervisors read today."""
+        """Approve or deny the open permission question (a push notification's action)."""
         if decision not in ("approve", "deny"):
             raise Invalid("The decision is approve or deny")
-        session.refresh(project)
-        if self._live_instance(session, project) is None:
-            raise Conflict("Project is not running")
-        assert project.id is not None
-        self._to_inbox(project.id, {"decision": decision, "text": "yes" if decision == "approve" else "no"})
-        add_log(session, project_id=project.id, level=LogLevel.INFO,
-                message="You approved" if decision == "approve" else "You denied",
-                data={"decision": decision})
+        self.reply(session, project=project, answer=ReplyRequest(decision=decision))
 
     def _to_inbox(self, project_id: int, message: dict[str, object]) -> None:
         path = run_dir(self.settings.data_path, project_id) / "inbox.jsonl"
@@ -344,6 +362,7 @@ class Orchestrator:
         if crashes >= MAX_CRASHES:
             project.status = ProjectStatus.FAILED.value
             project.status_reason = f"The supervisor crashed {crashes} times in 10 minutes"
+            project.question = None
             project.updated_at = utcnow()
             session.add(project)
             session.commit()

@@ -519,8 +519,11 @@ class Notifier:
             question = str((row.data or {}).get("question") or project.status_reason or row.message)
             kind = "question"
             current = open_question(session, project)
-            # A permission menu on screen now, for the very question this row asked.
-            if devices and project.screen_state == "permission" and current is not None and current[0] == row.id:
+            asked = project.question if isinstance(project.question, dict) else {}
+            # A permission question (the project's own question data, or the menu on screen),
+            # and the very question this row asked.
+            permission = asked.get("kind") == "permission" or project.screen_state == "permission"
+            if devices and permission and current is not None and current[0] == row.id:
                 kind = "permission"
                 token = issue_token(session, project_id=project.id, log_id=row.id, question=current[1])
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from autocode.core.config import Settings
 from autocode.core.layout import project_rel
 from autocode.models import Project, User
@@ -14,6 +16,8 @@ AGENT_WINDOW = "agent"
 # bash shortens `\w` in its prompt to the last two directories. A prompt that wraps on a phone
 # is redrawn by readline after a resize as if it still wrapped, erasing the line above it.
 SHELL_ENV = {"PROMPT_DIRTRIM": "2"}
+
+Window = Literal["agent", "shell"]
 
 
 def ensure_session(runtime: Runtime, *, user: User, project: Project, cols: int = 200, rows: int = 50) -> None:
@@ -35,8 +39,20 @@ def ensure_session(runtime: Runtime, *, user: User, project: Project, cols: int 
         pass  # another viewer made it a moment ago
 
 
-def screen(runtime: Runtime, *, settings: Settings, user: User, project: Project, lines: int) -> str:
-    """The visible screen of the session's active window, plus `lines` of history."""
+def pick_window(runtime: Runtime, *, user: User, project: Project, asked: Window | None) -> Window:
+    """The window a viewer sees: the one asked for when it exists; else Claude Code's window
+    whenever Claude Code runs in the session, the shell otherwise."""
+    if asked == "shell":
+        return "shell"
+    if runtime.has_window(user.username, project.tmux_session, AGENT_WINDOW):
+        return "agent"
+    return "shell"
+
+
+def screen(runtime: Runtime, *, settings: Settings, user: User, project: Project, lines: int,
+           window: Window | None = None) -> tuple[Window, str]:
+    """The visible screen of one of the session's windows, plus `lines` of history."""
     runtime_policy.require_runtime(settings, user)
     ensure_session(runtime, user=user, project=project)
-    return runtime.capture(user.username, project.tmux_session, history=lines)
+    shown = pick_window(runtime, user=user, project=project, asked=window)
+    return shown, runtime.capture(user.username, f"{project.tmux_session}:{shown}", history=lines)

@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from types import FrameType
@@ -27,6 +28,8 @@ from autocode.models import (
     LogLevel,
     Project,
     ProjectStatus,
+    Question,
+    QuestionKind,
     StepStatus,
     User,
     utcnow,
@@ -37,6 +40,8 @@ from autocode.services import checkpoints, sessions
 from autocode.services.orchestrator import run_dir
 from autocode.services.projects import add_log
 from autocode.supervisor import identity, launch, policy
+from autocode.supervisor.policy import reply_text
+from autocode.supervisor.shown_paths import hide_paths, hide_paths_in
 from autocode.supervisor.boot import Credentials
 from autocode.supervisor import mcp
 from autocode.supervisor.brain import Brain, BrainConfig, BrainUnavailable, ProjectFiles, prepare_brain_dir, read_identity
@@ -162,6 +167,7 @@ class Supervisor:
         self.workspace = layout.host_path(user.username, project_rel(project.slug))
         self.checkpoints = checkpoints.Workspace.of(settings.data_path, user.username, project)
         self.target = f"{project.tmux_session}:{sessions.AGENT_WINDOW}"
+        self._path_roots: list[tuple[str, str]] | None = None
         self.state = self._load_state()
         self.reader: TranscriptReader | None = None
         self._last_beat = 0.0
@@ -218,10 +224,24 @@ class Supervisor:
 
     # -- database ---------------------------------------------------------------------------
 
+    def shown_roots(self) -> list[tuple[str, str]]:
+        """The server's paths a user must not see, with what stands for them (see shown_paths)."""
+        if self._path_roots is None:
+            roots = [(str(self.workspace), ""), (os.path.realpath(self.workspace), "")]
+            try:
+                roots.append((self.runtime.runtime_path(self.user.username, self.workspace), ""))
+            except RuntimeErrorBase:
+                pass
+            data = self.settings.data_path
+            roots += [(str(data), "…"), (os.path.realpath(data), "…")]
+            self._path_roots = roots
+        return self._path_roots
+
     def log(self, level: LogLevel, message: str, data: dict[str, Any] | None = None) -> None:
+        roots = self.shown_roots()
         with Session(self.engine) as s:
-            add_log(s, project_id=self.project_id, level=level, message=message, data=data,
-                    instance_id=self.instance_id)
+            add_log(s, project_id=self.project_id, level=level, message=hide_paths(message, roots),
+                    data=hide_paths_in(data, roots), instance_id=self.instance_id)
 
     def update_project(self, **changes: Any) -> Project:
         with Session(self.engine, expire_on_commit=False) as s:
@@ -659,13 +679,15 @@ class Supervisor:
             seen = None
         decision = (policy.decide(screen, policy=self.agent.permission_policy, workspace=seen) if seen is not None
                     else policy.Decision(False, "the project folder could not be located"))
-        question = " ".join(x for x in (screen.question, screen.target) if x)
+        question = " ".join(x for x in (screen.question, screen.target)
+                            if x and not (x == screen.target and screen.question and x in screen.question))
         if decision.approve:
             self.log(LogLevel.AGENT_DECISION, f"Approved: {question}", {"reason": decision.reason})
             self._press_menu_key("1")
             return
         self.log(LogLevel.AGENT_DECISION, f"Escalated to you: {question}", {"reason": decision.reason})
-        reply = self.need_help(f"Claude Code asks: {question}", waiting_on_permission=True)
+        reply = self.need_help(f"Claude Code asks: {question}", waiting_on_permission=True,
+                               kind="permission", choices=screen.options)
         if reply is None:
             return  # answered in the terminal
         key, text = policy.reply_keys(reply)
@@ -687,7 +709,8 @@ class Supervisor:
                        "(the option's digit); use ask_human only if the project context cannot decide.", steering)
         if self.tick().state != ScreenState.QUESTION:
             return
-        reply = self.need_help(f"Claude Code asks: {question} {options}".strip(), waiting_on_permission=True)
+        reply = self.need_help(f"Claude Code asks: {question} {options}".strip(), waiting_on_permission=True,
+                               kind="question", choices=screen.options, text=f"Claude Code asks: {question}")
         if reply is None:
             return
         key, text = policy.reply_keys(reply)
@@ -715,10 +738,19 @@ class Supervisor:
                     return
                 time.sleep(0.05)
 
-    def need_help(self, question: str, *, waiting_on_permission: bool = False) -> str | None:
-        """Set `needs_help` once and wait for a reply (or, for a prompt, the user's own answer)."""
+    def need_help(self, question: str, *, waiting_on_permission: bool = False, kind: QuestionKind = "error",
+                  choices: Sequence[str] = (), text: str | None = None) -> str | None:
+        """Set `needs_help` once and wait for a reply (or, for a prompt, the user's own answer).
+
+        The project carries the question as data (`Project.question`) while it waits: its kind,
+        its text and the menu's choices. A reply is text, or a decision / choice turned into
+        the menu's key (see `reply_text`)."""
         previous = self.reload_project().status
-        self.update_project(status=ProjectStatus.NEEDS_HELP.value, status_reason=question[:1000])
+        question = hide_paths(question, self.shown_roots())
+        text = hide_paths(text, self.shown_roots()) if text is not None else None
+        asked = Question(kind=kind, text=(text or question)[:1000], choices=[hide_paths(c, self.shown_roots())[:200] for c in choices[:20]])
+        self.update_project(status=ProjectStatus.NEEDS_HELP.value, status_reason=question[:1000],
+                            question=asked.model_dump())
         self.log(LogLevel.ERROR, f"Needs help: {question}"[:2000],
                  {"needs_help": True, "question": question, "state": {"status": "needs_help"}})
         try:
@@ -728,10 +760,10 @@ class Supervisor:
                                                                      self.state.inbox_offset)
                 self._save_state()
                 for message in messages:
-                    text = str(message.get("text", "")).strip()
-                    if text:
-                        self.log(LogLevel.AGENT_DECISION, "Going on with your reply", {"reply": text[:500]})
-                        return text
+                    answer = reply_text(message)
+                    if answer:
+                        self.log(LogLevel.AGENT_DECISION, "Going on with your reply", {"reply": answer[:500]})
+                        return answer
                 if waiting_on_permission and screen.state not in (
                     ScreenState.PERMISSION, ScreenState.QUESTION, ScreenState.UNKNOWN
                 ):
@@ -741,7 +773,7 @@ class Supervisor:
         finally:
             if not self.stopping:
                 back = previous if previous != ProjectStatus.NEEDS_HELP.value else ProjectStatus.RUNNING.value
-                self.update_project(status=back, status_reason=None)
+                self.update_project(status=back, status_reason=None, question=None)
 
     # -- the plan ------------------------------------------------------------------------------
 
@@ -950,7 +982,7 @@ class Supervisor:
         last = (result.texts[-1] if result.texts else "").strip()
         if text is None and last.endswith("?"):
             # Rules cannot answer a question from Claude Code: that is a human's call.
-            reply = self.need_help(f"Claude Code asks: {last[-500:]}") or "Go on with the step."
+            reply = self.need_help(f"Claude Code asks: {last[-500:]}", kind="question") or "Go on with the step."
             self.send_prompt(reply, kind="reply", index=index)
             return "follow_up", ""
         reason = "the turn ended cleanly" if text is None else "the decision model gave no verdict"
@@ -1116,5 +1148,5 @@ class SupervisorSteering:
         return self.sup.revise_plan(self.index, steps, reason)
 
     def ask_human(self, question: str) -> str:
-        reply = self.sup.need_help(question)
+        reply = self.sup.need_help(question, kind="question")
         return reply or "(the human answered in the terminal)"

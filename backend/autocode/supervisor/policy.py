@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -50,6 +51,21 @@ def decide(screen: Screen, *, policy: str, workspace: PurePosixPath) -> Decision
 
 _YES = {"y", "yes", "approve", "approved", "allow", "ok", "okay", "go", "go ahead", "sure"}
 _NO = {"n", "no", "deny", "denied", "reject", "refuse", "stop", "don't", "dont"}
+
+
+def reply_text(message: Mapping[str, object]) -> str | None:
+    """A reply from the inbox as the text `reply_keys` understands: free text as it is, a
+    decision as yes/no, a menu choice as its digit; None when the message holds none."""
+    text = message.get("text")
+    if isinstance(text, str) and text.strip():
+        return text.strip()
+    decision = message.get("decision")
+    if decision in ("approve", "deny"):
+        return "yes" if decision == "approve" else "no"
+    choice = message.get("choice")
+    if isinstance(choice, int) and not isinstance(choice, bool) and 1 <= choice <= 9:
+        return str(choice)
+    return None
 
 
 def reply_keys(text: str) -> tuple[str | None, str | None]:

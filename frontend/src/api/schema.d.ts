@@ -545,7 +545,8 @@ export interface paths {
         };
         /**
          * Get Screen
-         * @description What the project's terminal shows now, for a quick look on a phone.
+         * @description What the project's terminal shows now, for a quick look on a phone: Claude Code's
+         *     window while it runs, the shell otherwise (or the window asked for).
          */
         get: operations["projects-get_screen"];
         put?: never;
@@ -976,6 +977,7 @@ export interface components {
             name: string;
             /** Output Tokens */
             output_tokens: number;
+            question?: components["schemas"]["Question"] | null;
             /** Screen State */
             screen_state: string | null;
             /** Slug */
@@ -1067,20 +1069,50 @@ export interface components {
             /** Last Success At */
             last_success_at: string | null;
         };
+        /**
+         * Question
+         * @description What a project that needs help asks its user: a permission (approve or deny), a
+         *     question (one of `choices` when Claude Code shows a menu, else free text) or an error
+         *     (free text: how to go on).
+         */
+        Question: {
+            /** Choices */
+            choices?: string[];
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "permission" | "question" | "error";
+            /** Text */
+            text: string;
+        };
         /** RefreshRequest */
         RefreshRequest: {
             /** Refresh Token */
             refresh_token?: string | null;
         };
-        /** ReplyRequest */
+        /**
+         * ReplyRequest
+         * @description Exactly one of: free text, a decision on a permission, or the number (1-based) of a choice.
+         */
         ReplyRequest: {
+            /** Choice */
+            choice?: number | null;
+            /** Decision */
+            decision?: ("approve" | "deny") | null;
             /** Text */
-            text: string;
+            text?: string | null;
         };
         /** ScreenText */
         ScreenText: {
             /** Text */
             text: string;
+            /**
+             * Window
+             * @default shell
+             * @enum {string}
+             */
+            window: "agent" | "shell";
         };
         /** StepDiff */
         StepDiff: {
@@ -2287,6 +2319,7 @@ export interface operations {
         parameters: {
             query?: {
                 lines?: number;
+                window?: ("agent" | "shell") | null;
             };
             header?: never;
             path: {

@@ -24,3 +24,6 @@ export type ApiKeyCreate = Schemas["ApiKeyCreate"];
 export type Health = Schemas["Health"];
 export type Id = ProjectPublic["id"];
 export type PushDevice = Schemas["PushSubscriptionPublic"];
+export type Question = Schemas["Question"];
+export type ReplyRequest = Schemas["ReplyRequest"];
+export type TerminalWindow = Schemas["ScreenText"]["window"];

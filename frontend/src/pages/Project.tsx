@@ -4,9 +4,11 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { toast } from "sonner";
 import { api, unwrap } from "../api/client";
 import { projectQuery, qk } from "../api/queries";
-import type { Id, PlanStep, ProjectPublic } from "../api/types";
+import type { Id, PlanStep, ProjectPublic, ReplyRequest } from "../api/types";
 import { useIdParam } from "../lib/params";
 import { planProgress, STEP_ICON } from "../lib/plan";
+import { answerForm } from "../lib/question";
+import { stepNumber } from "../lib/steps";
 import { isActive } from "../lib/status";
 import { formatTokens } from "../lib/format";
 import { usePageTitle } from "../components/PageTitle";
@@ -67,42 +69,80 @@ function Controls({ p }: { p: ProjectPublic }) {
 
 function NeedsHelp({ p }: { p: ProjectPublic }) {
   const [text, setText] = useState("");
+  const form = answerForm(p.question);
   const reply = useMutation({
-    mutationFn: () => unwrap(api.POST("/api/projects/{project_id}/reply", { params: { path: { project_id: p.id } }, body: { text } })),
-    onSuccess: () => {
-      setText("");
-      toast.success("Reply sent to the agent");
+    mutationFn: (body: ReplyRequest) =>
+      unwrap(api.POST("/api/projects/{project_id}/reply", { params: { path: { project_id: p.id } }, body })),
+    onSuccess: (_data, body) => {
+      if (body.text) setText("");
+      toast.success(body.decision === "approve" ? "Approved" : body.decision === "deny" ? "Denied" : "Reply sent to the agent");
     },
   });
   function submit(e: FormEvent) {
     e.preventDefault();
-    if (text.trim()) reply.mutate();
+    if (text.trim()) reply.mutate({ text });
   }
+  const busy = (b: ReplyRequest) => reply.isPending && JSON.stringify(reply.variables) === JSON.stringify(b);
   return (
     <section role="alert" aria-label="Needs help" className="rounded-lg border border-amber-400 bg-amber-50 p-3 text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-50">
-      <p className="font-semibold">⚠ needs help{p.status_reason ? ` — ${p.status_reason}` : ""}</p>
-      <form onSubmit={submit} className="mt-2 flex flex-col gap-2 sm:flex-row sm:items-end">
-        <div className="flex-1">
-          <label htmlFor="reply" className="sr-only">
-            Reply to the agent
-          </label>
-          <textarea
-            id="reply"
-            rows={2}
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) submit(e);
-            }}
-            placeholder="Your answer (or type in the terminal)"
-            className="w-full rounded-md border border-amber-400 bg-white px-3 py-2 text-slate-900 dark:border-amber-700 dark:bg-slate-900 dark:text-slate-100"
-          />
+      <p className="font-semibold">⚠ needs help</p>
+      <p className="mt-1 break-words" data-testid="question-text">
+        {p.question?.text ?? p.status_reason ?? "The agent is waiting for you"}
+      </p>
+      {form.kind === "decision" && (
+        <div className="mt-2 flex gap-2">
+          <Button variant="primary" className="flex-1 sm:flex-none" busy={busy({ decision: "approve" })} disabled={reply.isPending} onClick={() => reply.mutate({ decision: "approve" })}>
+            Approve
+          </Button>
+          <Button className="flex-1 sm:flex-none" busy={busy({ decision: "deny" })} disabled={reply.isPending} onClick={() => reply.mutate({ decision: "deny" })}>
+            Deny
+          </Button>
         </div>
-        <Button type="submit" variant="primary" busy={reply.isPending} disabled={!text.trim()}>
-          Reply
-        </Button>
-      </form>
+      )}
+      {form.kind === "choices" && (
+        <div role="group" aria-label="Choices" className="mt-2 flex flex-col gap-2 sm:flex-row sm:flex-wrap">
+          {form.choices.map((c, i) => (
+            <Button key={i} variant={i === 0 ? "primary" : "secondary"} busy={busy({ choice: i + 1 })} disabled={reply.isPending} onClick={() => reply.mutate({ choice: i + 1 })}>
+              {i + 1}. {c}
+            </Button>
+          ))}
+        </div>
+      )}
+      {form.kind === "decision" ? (
+        <details className="mt-2 text-sm">
+          <summary className="cursor-pointer">Answer in words instead</summary>
+          <ReplyForm text={text} setText={setText} submit={submit} busy={busy({ text })} />
+        </details>
+      ) : (
+        <ReplyForm text={text} setText={setText} submit={submit} busy={busy({ text })} />
+      )}
     </section>
+  );
+}
+
+function ReplyForm({ text, setText, submit, busy }: { text: string; setText: (t: string) => void; submit: (e: FormEvent) => void; busy: boolean }) {
+  return (
+    <form onSubmit={submit} className="mt-2 flex flex-col gap-2 sm:flex-row sm:items-end">
+      <div className="flex-1">
+        <label htmlFor="reply" className="sr-only">
+          Reply to the agent
+        </label>
+        <textarea
+          id="reply"
+          rows={2}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) submit(e);
+          }}
+          placeholder="Your answer (or type in the terminal)"
+          className="w-full rounded-md border border-amber-400 bg-white px-3 py-2 text-slate-900 dark:border-amber-700 dark:bg-slate-900 dark:text-slate-100"
+        />
+      </div>
+      <Button type="submit" variant="primary" busy={busy} disabled={!text.trim()}>
+        Reply
+      </Button>
+    </form>
   );
 }
 
@@ -167,11 +207,11 @@ function Plan({ p }: { p: ProjectPublic }) {
                   </div>
                   {(s.status === "done" || s.status === "failed") && (
                     <Button variant="ghost" className="min-h-8 py-1" aria-expanded={open === i} onClick={() => setOpen(open === i ? null : i)}>
-                      {open === i ? "Hide changes" : `Changes in step ${i + 1}`}
+                      {open === i ? "Hide changes" : `Changes in step ${stepNumber(i)}`}
                     </Button>
                   )}
                 </div>
-                {open === i && <StepDiff projectId={p.id} n={i} />}
+                {open === i && <StepDiff projectId={p.id} n={stepNumber(i)} />}
               </li>
             ))}
           </ol>
@@ -299,7 +339,7 @@ function ProjectView({ p }: { p: ProjectPublic }) {
         <div id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} className={cx(tab === "terminal" || tab === "logs" || tab === "files" ? "h-[75dvh] min-h-80 lg:h-[calc(100dvh-22rem)]" : "")}>
           {tab === "terminal" && (
             <Suspense fallback={<Loading label="Loading terminal…" />}>
-              <TerminalPane projectId={p.id} />
+              <TerminalPane projectId={p.id} claudeRunning={isActive(p.status) && !!p.screen_state && p.screen_state !== "exited"} />
             </Suspense>
           )}
           {tab === "logs" && <LogsPane logs={events.logs} />}

@@ -91,10 +91,13 @@ def get_screen(
     user: CurrentUser,
     ctx: ContextDep,
     lines: Annotated[int, Query(ge=0, le=5000)] = 0,
+    window: sessions.Window | None = None,
 ) -> ScreenText:
-    """What the project's terminal shows now, for a quick look on a phone."""
-    text = sessions.screen(ctx.runtime, settings=ctx.settings, user=user, project=project, lines=lines)
-    return ScreenText(text=text)
+    """What the project's terminal shows now, for a quick look on a phone: Claude Code's
+    window while it runs, the shell otherwise (or the window asked for)."""
+    shown, text = sessions.screen(ctx.runtime, settings=ctx.settings, user=user, project=project,
+                                  lines=lines, window=window)
+    return ScreenText(text=text, window=shown)
 
 
 @router.post("/{project_id}/start")
@@ -118,7 +121,7 @@ def restart_project(project: ProjectDep, user: CurrentUser, session: SessionDep,
 @router.post("/{project_id}/reply", status_code=status.HTTP_204_NO_CONTENT)
 def reply(body: ReplyRequest, project: ProjectDep, session: SessionDep, ctx: ContextDep) -> None:
     """Answer the question a project that needs help is waiting on."""
-    ctx.orchestrator.reply(session, project=project, text=body.text)
+    ctx.orchestrator.reply(session, project=project, answer=body)
 
 
 @router.get("/{project_id}/steps/{step}/diff")

@@ -115,6 +115,7 @@ async def terminal(
     project_id: IdPath,
     ticket: str | None = None,
     mode: Literal["rw", "ro"] = "rw",
+    window: sessions.Window | None = None,
     cols: Annotated[int, Query(ge=2, le=1000)] = 80,
     rows: Annotated[int, Query(ge=2, le=500)] = 24,
 ) -> None:
@@ -125,7 +126,7 @@ async def terminal(
         return
     user, project = auth.user, auth.project
     try:
-        await _terminal(ws, ctx, auth, user, project, mode=mode, cols=cols, rows=rows)
+        await _terminal(ws, ctx, auth, user, project, mode=mode, window=window, cols=cols, rows=rows)
     finally:
         ctx.sockets.unregister(auth.live)
 
@@ -138,6 +139,7 @@ async def _terminal(
     project: Project,
     *,
     mode: Literal["rw", "ro"],
+    window: sessions.Window | None,
     cols: int,
     rows: int,
 ) -> None:
@@ -149,7 +151,9 @@ async def _terminal(
     readonly = mode == "ro"
     try:
         await asyncio.to_thread(sessions.ensure_session, ctx.runtime, user=user, project=project)
-        argv = ctx.runtime.attach_argv(user.username, project.tmux_session, readonly=readonly)
+        shown = await asyncio.to_thread(sessions.pick_window, ctx.runtime, user=user, project=project,
+                                        asked=window)
+        argv = ctx.runtime.attach_argv(user.username, project.tmux_session, window=shown, readonly=readonly)
         client = await ctx.terminals.open(user.username, argv, cols=cols, rows=rows)
     except TerminalLimitReached as exc:
         await ws.close(CLOSE_TOO_MANY, str(exc))
@@ -159,6 +163,8 @@ async def _terminal(
         await ws.close(CLOSE_RUNTIME_ERROR, "terminal unavailable")
         return
     try:
+        # Which window this terminal shows (the one asked for may not exist).
+        await ws.send_json({"type": "window", "window": shown})
         await _bridge(ws, client, auth.live, readonly=readonly)
     finally:
         await ctx.terminals.release(client)

@@ -4,12 +4,13 @@ import { FitAddon } from "@xterm/addon-fit";
 import { WebLinksAddon } from "@xterm/addon-web-links";
 import "@xterm/xterm/css/xterm.css";
 import { wsTicket, wsUrl } from "../../api/client";
-import type { Id } from "../../api/types";
+import type { Id, TerminalWindow } from "../../api/types";
 import { backoffDelay } from "../../lib/backoff";
 import { Button, cx } from "../../components/ui";
 import { KEYS } from "./keys";
+import { canType, closeOutcome, isUnlocked, setUnlocked } from "./connection";
 
-type Conn = "connecting" | "open" | "reconnecting" | "ended" | "gone";
+type Conn = "connecting" | "open" | "reconnecting" | "ended" | "gone" | "refused";
 
 const encoder = new TextEncoder();
 
@@ -73,6 +74,12 @@ interface StartOptions {
   el: HTMLDivElement;
   projectId: Id;
   readOnly: boolean;
+  /** The window asked for; null: Claude Code's while it runs, else the shell (the server picks). */
+  window: TerminalWindow | null;
+  /** Whether typing reaches the terminal now (Claude Code's window is locked until unlocked). */
+  typing: { current: (shown: TerminalWindow | null) => boolean };
+  onWindow: (w: TerminalWindow) => void;
+  onRefused: (message: string) => void;
   /** The first connection's ticket, already on its way. */
   ticket: Promise<string>;
   setConn: (c: Conn) => void;
@@ -81,7 +88,7 @@ interface StartOptions {
 }
 
 /** Open xterm in `el` and attach it to the project's session; returns the teardown. */
-async function startTerminal({ el, projectId, readOnly, ticket: firstTicket, setConn, sendRef, isStopped }: StartOptions): Promise<(() => void) | null> {
+async function startTerminal({ el, projectId, readOnly, window: asked, typing, onWindow, onRefused, ticket: firstTicket, setConn, sendRef, isStopped }: StartOptions): Promise<(() => void) | null> {
   const fontSize = window.innerWidth < 640 ? 12 : 14;
   const term = new Terminal({
     ...estimateGrid(el, fontSize),
@@ -108,12 +115,13 @@ async function startTerminal({ el, projectId, readOnly, ticket: firstTicket, set
   let attempt = 0;
   let reattached = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let shown: TerminalWindow | null = null;
 
   const sendResize = () => {
     if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "resize", cols: term.cols, rows: term.rows }));
   };
   const send = (data: string) => {
-    if (!readOnly && ws?.readyState === WebSocket.OPEN) ws.send(encoder.encode(data));
+    if (!readOnly && typing.current(shown) && ws?.readyState === WebSocket.OPEN) ws.send(encoder.encode(data));
   };
   sendRef.current = send;
 
@@ -129,6 +137,7 @@ async function startTerminal({ el, projectId, readOnly, ticket: firstTicket, set
     if (stopped) return;
     const params: Record<string, string | number> = { ticket, cols: term.cols, rows: term.rows };
     if (readOnly) params.mode = "ro";
+    if (asked) params.window = asked;
     const sock = new WebSocket(wsUrl(`/ws/projects/${projectId}/terminal`, params));
     sock.binaryType = "arraybuffer";
     ws = sock;
@@ -143,8 +152,12 @@ async function startTerminal({ el, projectId, readOnly, ticket: firstTicket, set
     sock.onmessage = (ev: MessageEvent<ArrayBuffer | string>) => {
       if (typeof ev.data === "string") {
         try {
-          const msg = JSON.parse(ev.data) as { type?: string };
+          const msg = JSON.parse(ev.data) as { type?: string; window?: TerminalWindow };
           if (msg.type === "exit") exited = true;
+          if (msg.type === "window" && msg.window) {
+            shown = msg.window;
+            onWindow(msg.window);
+          }
         } catch {
           // not a control frame
         }
@@ -155,17 +168,19 @@ async function startTerminal({ el, projectId, readOnly, ticket: firstTicket, set
     sock.onclose = (ev) => {
       if (ws !== sock || stopped) return;
       ws = null;
-      if (ev.code === 4404) {
+      const outcome = closeOutcome(ev.code, ev.reason, exited);
+      if (outcome.kind === "gone") {
         setConn("gone");
         return;
       }
-      if (ev.code === 4403) {
-        // Refused by the server's policy (the local runtime is for admins only): retrying won't help.
-        setConn("ended");
-        term.write(`\r\n\x1b[33m[${ev.reason || "terminal refused by the server"}]\x1b[0m\r\n`);
+      if (outcome.kind === "refused") {
+        // Too many terminals, a policy refusal or a login that ended: retrying won't help.
+        setConn("refused");
+        onRefused(outcome.message);
+        term.write(`\r\n\x1b[33m[${outcome.message}]\x1b[0m\r\n`);
         return;
       }
-      if (exited || ev.code === 4000) {
+      if (outcome.kind === "ended") {
         setConn("ended");
         term.write("\r\n\x1b[2m[session ended — press Reconnect to attach again]\x1b[0m\r\n");
         return;
@@ -204,19 +219,60 @@ async function startTerminal({ el, projectId, readOnly, ticket: firstTicket, set
   };
 }
 
-/** Live tmux session of a project, re-attached with backoff after drops. */
-export default function TerminalPane({ projectId }: { projectId: Id }) {
+function LockIcon({ open }: { open: boolean }) {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 16 16" className="size-4" fill="none" stroke="currentColor" strokeWidth="1.5">
+      <rect x="3" y="7" width="10" height="7" rx="1.5" />
+      <path d={open ? "M5.5 7V4.5a2.5 2.5 0 0 1 4.9-.7" : "M5.5 7V4.5a2.5 2.5 0 0 1 5 0V7"} />
+    </svg>
+  );
+}
+
+const WINDOWS: { id: TerminalWindow; label: string }[] = [
+  { id: "agent", label: "Claude Code" },
+  { id: "shell", label: "Shell" },
+];
+
+/**
+ * Live tmux session of a project, re-attached with backoff after drops: Claude Code's window
+ * while it runs (read-only until the user unlocks typing), or the project's shell.
+ */
+export default function TerminalPane({ projectId, claudeRunning = false }: { projectId: Id; claudeRunning?: boolean }) {
   const host = useRef<HTMLDivElement>(null);
   const sendRef = useRef<(data: string) => void>(() => {});
   const [readOnly, setReadOnly] = useState(false);
   const [conn, setConn] = useState<Conn>("connecting");
   const [generation, setGeneration] = useState(0);
+  const [asked, setAsked] = useState<TerminalWindow | null>(null);
+  const [shown, setShown] = useState<TerminalWindow | null>(null);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const [unlocked, setUnlockedState] = useState(() => isUnlocked(localStorage, projectId));
+  const unlockedRef = useRef(unlocked);
+  useEffect(() => {
+    unlockedRef.current = unlocked;
+  }, [unlocked]);
+  const typing = useRef((w: TerminalWindow | null) => canType(w, unlockedRef.current, false));
+
+  useEffect(() => {
+    setUnlockedState(isUnlocked(localStorage, projectId));
+  }, [projectId]);
+
+  // Follow Claude Code: it started while this terminal showed the shell by default, show it;
+  // it stopped (its window closes) while shown, go back to the shell.
+  useEffect(() => {
+    if (claudeRunning && asked === null && shown === "shell") setGeneration((g) => g + 1);
+    if (!claudeRunning && shown === "agent") {
+      setAsked(null);
+      setGeneration((g) => g + 1);
+    }
+  }, [claudeRunning, asked, shown]);
 
   useEffect(() => {
     const el = host.current;
     if (!el) return;
     let stopped = false;
     let teardown: (() => void) | null = null;
+    setRefusal(null);
     // xterm's start-up (measuring the font, building rows, fitting) is the heaviest work on the
     // page: start it after the page has painted, in separate tasks, so input is never held up long.
     // The first ticket is asked for while xterm starts, not after.
@@ -225,42 +281,104 @@ export default function TerminalPane({ projectId }: { projectId: Id }) {
     void (async () => {
       await afterPaint();
       if (stopped) return;
-      teardown = await startTerminal({ el, projectId, readOnly, ticket, setConn, sendRef, isStopped: () => stopped });
+      teardown = await startTerminal({
+        el,
+        projectId,
+        readOnly,
+        window: asked,
+        typing: typing,
+        onWindow: (w) => {
+          if (!stopped) setShown(w);
+        },
+        onRefused: (m) => {
+          if (!stopped) setRefusal(m);
+        },
+        ticket,
+        setConn,
+        sendRef,
+        isStopped: () => stopped,
+      });
       if (stopped) teardown?.();
     })();
     return () => {
       stopped = true;
       teardown?.();
     };
-  }, [projectId, readOnly, generation]);
+  }, [projectId, readOnly, asked, generation]);
 
+  const locked = shown === "agent" && !unlocked;
   const label: Record<Conn, string> = {
     connecting: "connecting…",
-    open: readOnly ? "attached, read-only" : "attached",
+    open: readOnly || locked ? "attached, read-only" : "attached",
     reconnecting: "reconnecting…",
     ended: "session ended",
     gone: "project not found",
+    refused: "refused",
+  };
+  const toggleUnlock = () => {
+    setUnlocked(localStorage, projectId, !unlocked);
+    setUnlockedState(!unlocked);
   };
 
   return (
-    <div className="flex h-full min-h-0 flex-col bg-[#0b1120]">
+    <div className="flex h-full min-h-0 flex-col bg-[#0b1120]" data-window={shown ?? ""}>
       <div className="flex flex-wrap items-center gap-2 border-b border-slate-700 bg-slate-900 px-2 py-1 text-sm text-slate-200">
+        <div role="group" aria-label="Window" className="flex overflow-hidden rounded-md border border-slate-600">
+          {WINDOWS.map((w) => (
+            <button
+              key={w.id}
+              type="button"
+              aria-pressed={shown === w.id}
+              onClick={() => {
+                if (asked === w.id && shown === w.id) return;
+                setAsked(w.id);
+                setGeneration((g) => g + 1);
+              }}
+              className={cx(
+                "min-h-8 px-3 py-1",
+                shown === w.id ? "bg-blue-600 font-semibold text-white" : "bg-slate-800 text-slate-200 hover:bg-slate-700",
+              )}
+            >
+              {w.label}
+            </button>
+          ))}
+        </div>
         <span role="status" className="flex items-center gap-1.5">
           <span aria-hidden="true" className={cx("inline-block size-2 rounded-full", conn === "open" ? "bg-green-400" : conn === "reconnecting" || conn === "connecting" ? "bg-amber-400" : "bg-slate-500")} />
           {label[conn]}
         </span>
-        <label className="ml-auto flex items-center gap-1.5">
-          <input type="checkbox" checked={readOnly} onChange={(e) => setReadOnly(e.target.checked)} />
-          Read-only
-        </label>
-        {(conn === "ended" || conn === "gone") && (
+        {shown === "agent" ? (
+          <button
+            type="button"
+            onClick={toggleUnlock}
+            title={unlocked ? "Keys you type go to Claude Code; tap to lock again" : "Claude Code's view is read-only; tap to type into it"}
+            className={cx(
+              "ml-auto flex min-h-8 items-center gap-1.5 rounded-md border px-2 py-1",
+              unlocked ? "border-amber-400 bg-amber-900/60 text-amber-100" : "border-slate-500 bg-slate-800 text-slate-100 hover:bg-slate-700",
+            )}
+          >
+            <LockIcon open={unlocked} />
+            {unlocked ? "Lock typing" : "Unlock typing"}
+          </button>
+        ) : (
+          <label className="ml-auto flex items-center gap-1.5">
+            <input type="checkbox" checked={readOnly} onChange={(e) => setReadOnly(e.target.checked)} />
+            Read-only
+          </label>
+        )}
+        {(conn === "ended" || conn === "gone" || conn === "refused") && (
           <Button variant="ghost" className="min-h-8 py-1 text-slate-100" onClick={() => setGeneration((g) => g + 1)}>
             Reconnect
           </Button>
         )}
       </div>
+      {refusal && (
+        <p role="alert" className="border-b border-amber-700 bg-amber-950 px-2 py-1 text-sm text-amber-100">
+          {refusal}
+        </p>
+      )}
       <div ref={host} className="min-h-0 flex-1 overflow-hidden p-1" aria-label="Terminal" role="region" />
-      {!readOnly && (
+      {!readOnly && !locked && (
         <div role="toolbar" aria-label="Terminal keys" className="flex gap-1 border-t border-slate-700 bg-slate-900 p-1 lg:hidden">
           {KEYS.map((k) => (
             <button
