@@ -187,7 +187,8 @@ class Orchestrator:
         assert project.id is not None
         check_answer(project.question, answer)
         self._to_inbox(project.id, answer.model_dump(exclude_none=True))
-        add_log(session, project_id=project.id, level=LogLevel.INFO, message="You replied",
+        said = {"approve": "You approved", "deny": "You denied"}.get(answer.decision or "", "You replied")
+        add_log(session, project_id=project.id, level=LogLevel.INFO, message=said,
                 data={"reply": answer_summary(project.question, answer)[:500]})
 
     def decide(self, session: Session, project: Project, decision: str) -> None:
