@@ -80,6 +80,8 @@ class User(SQLModel, table=True):
     is_admin: bool = False
     # Bumped by logout-all (and so on): every access token and ticket carrying an older one dies.
     token_version: int = 0
+    # A disabled account cannot log in or refresh; its tokens and sockets die when it is disabled.
+    disabled: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -212,6 +214,7 @@ class UserPublic(BaseModel):
     id: int
     username: str
     is_admin: bool
+    disabled: bool = False
     created_at: UtcDatetime
 
 
@@ -233,6 +236,14 @@ class LoginRequest(Strict):
 
 class RefreshRequest(Strict):
     refresh_token: str | None = PField(default=None, max_length=256)
+
+
+class PasswordReset(Strict):
+    password: str = PField(min_length=8, max_length=256)
+
+
+class UserPatch(Strict):
+    disabled: bool
 
 
 class PasswordChange(Strict):
@@ -296,6 +307,11 @@ class AgentPublic(BaseModel):
 class PlanStepIn(Strict):
     title: str = PField(min_length=1, max_length=200)
     detail: str = PField(default="", max_length=20_000)
+
+
+class PlanReorder(Strict):
+    # 1-based numbers of the pending steps, in their new order
+    order: list[int] = PField(max_length=200)
 
 
 class PlanStep(BaseModel):
@@ -388,6 +404,10 @@ class ApiKeyPublic(BaseModel):
 
 
 class ReplyRequest(Strict):
+    text: str = PField(min_length=1, max_length=20_000)
+
+
+class InstructionRequest(Strict):
     text: str = PField(min_length=1, max_length=20_000)
 
 
