@@ -13,10 +13,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.add_column(sa.Column("disabled", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # A plain ADD COLUMN: rebuilding the table would lose its AUTOINCREMENT (see 0004).
+    op.add_column("users", sa.Column("disabled", sa.Boolean(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch_op:
+    with op.batch_alter_table(
+        "users", recreate="always", table_kwargs={"sqlite_autoincrement": True}
+    ) as batch_op:
         batch_op.drop_column("disabled")
