@@ -18,6 +18,9 @@ import { Button, ErrorBox, Loading, Spinner, TextArea, cx } from "../components/
 import { useProjectEvents } from "../features/logs/useProjectEvents";
 import { LogsPane } from "../features/logs/LogsPane";
 import { FilesPane } from "../features/files/FilesPane";
+import { AddStep, InstructionBox, StepControls } from "../features/plan/PlanEdit";
+import { canStart } from "../lib/planEdit";
+import { DELETE_PROJECT_BODY } from "../lib/copy";
 
 const TerminalPane = lazy(() => import("../features/terminal/TerminalPane"));
 
@@ -49,7 +52,7 @@ function Controls({ p }: { p: ProjectPublic }) {
   return (
     <div className="flex flex-wrap gap-2">
       {!active && (
-        <Button variant="primary" busy={busy("start")} disabled={action.isPending} onClick={() => action.mutate("start")}>
+        <Button variant="primary" busy={busy("start")} disabled={action.isPending || !canStart(p)} title={canStart(p) ? undefined : "Every step is done: add a step to continue"} onClick={() => action.mutate("start")}>
           <span aria-hidden="true">▶</span> Start
         </Button>
       )}
@@ -150,7 +153,7 @@ function Plan({ p }: { p: ProjectPublic }) {
       </div>
       <ProgressBar percent={prog.percent} label="Plan progress" />
       {p.implementation_plan.length > 0 && (
-        <details className="group">
+        <details className="group" open={p.status === "completed" || undefined}>
           <summary className="cursor-pointer text-sm text-blue-700 dark:text-blue-300">Show steps</summary>
           <ol className="mt-2 space-y-1">
             {p.implementation_plan.map((s, i) => (
@@ -165,6 +168,7 @@ function Plan({ p }: { p: ProjectPublic }) {
                     </p>
                     {s.detail && <p className="text-sm text-slate-600 dark:text-slate-400">{s.detail}</p>}
                   </div>
+                  <StepControls key={`${i}:${s.title}:${s.status}`} p={p} index={i} editable={!isActive(p.status)} />
                   {(s.status === "done" || s.status === "failed") && (
                     <Button variant="ghost" className="min-h-8 py-1" aria-expanded={open === i} onClick={() => setOpen(open === i ? null : i)}>
                       {open === i ? "Hide changes" : `Changes in step ${i + 1}`}
@@ -175,6 +179,16 @@ function Plan({ p }: { p: ProjectPublic }) {
               </li>
             ))}
           </ol>
+        </details>
+      )}
+      {isActive(p.status) ? (
+        <InstructionBox p={p} />
+      ) : (
+        <details open={p.status === "completed" || p.implementation_plan.length === 0 || undefined}>
+          <summary className="cursor-pointer text-sm text-blue-700 dark:text-blue-300">Add a step</summary>
+          <div className="mt-2">
+            <AddStep p={p} />
+          </div>
         </details>
       )}
     </section>
@@ -247,7 +261,7 @@ function ProjectView({ p }: { p: ProjectPublic }) {
         </div>
         <div className="flex flex-wrap gap-2">
           <Controls p={p} />
-          <ConfirmButton variant="ghost" label="Delete" title={`Delete project “${p.name}”?`} body="Its logs and plan are removed. Workspace files stay on the server." confirmLabel={`Delete ${p.name}`} onConfirm={() => del.mutateAsync()} />
+          <ConfirmButton variant="ghost" label="Delete" title={`Delete project “${p.name}”?`} body={DELETE_PROJECT_BODY} confirmLabel={`Delete ${p.name}`} onConfirm={() => del.mutateAsync()} />
         </div>
       </header>
       {events.detail && <ErrorBox error={events.detail} />}
