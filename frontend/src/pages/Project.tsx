@@ -61,7 +61,7 @@ function Controls({ p }: { p: ProjectPublic }) {
           <span aria-hidden="true">■</span> Stop
         </Button>
       )}
-      <Button busy={busy("restart")} disabled={action.isPending} onClick={() => action.mutate("restart")}>
+      <Button busy={busy("restart")} disabled={action.isPending || (!active && !canStart(p))} onClick={() => action.mutate("restart")}>
         <span aria-hidden="true">↻</span> Restart
       </Button>
     </div>
@@ -158,7 +158,7 @@ function Plan({ p }: { p: ProjectPublic }) {
           <ol className="mt-2 space-y-1">
             {p.implementation_plan.map((s, i) => (
               <li key={i} className="rounded-md border border-slate-200 p-2 dark:border-slate-800">
-                <div className="flex items-start gap-2">
+                <div className="flex flex-wrap items-start gap-2">
                   <span className={cx("w-5 shrink-0 text-center font-mono", STEP_CLS[s.status])} aria-label={s.status}>
                     {STEP_ICON[s.status]}
                   </span>
@@ -168,12 +168,13 @@ function Plan({ p }: { p: ProjectPublic }) {
                     </p>
                     {s.detail && <p className="text-sm text-slate-600 dark:text-slate-400">{s.detail}</p>}
                   </div>
-                  <StepControls key={`${i}:${s.title}:${s.status}`} p={p} index={i} editable={!isActive(p.status)} />
-                  {(s.status === "done" || s.status === "failed") && (
-                    <Button variant="ghost" className="min-h-8 py-1" aria-expanded={open === i} onClick={() => setOpen(open === i ? null : i)}>
-                      {open === i ? "Hide changes" : `Changes in step ${i + 1}`}
-                    </Button>
-                  )}
+                  <StepControls key={`${i}:${s.title}:${s.status}`} p={p} index={i} editable={!isActive(p.status)}>
+                    {(s.status === "done" || s.status === "failed") && (
+                      <Button variant="ghost" className="min-h-8 py-1" aria-expanded={open === i} onClick={() => setOpen(open === i ? null : i)}>
+                        {open === i ? "Hide changes" : `Changes in step ${i + 1}`}
+                      </Button>
+                    )}
+                  </StepControls>
                 </div>
                 {open === i && <StepDiff projectId={p.id} n={i} />}
               </li>

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { toast } from "sonner";
 import { api, unwrap } from "../../api/client";
@@ -33,7 +33,7 @@ export function usePlanChange(p: ProjectPublic) {
 }
 
 /** The controls of one step: pending ones can be edited, moved and removed; the rest are locked. */
-export function StepControls({ p, index, editable }: { p: ProjectPublic; index: number; editable: boolean }) {
+export function StepControls({ p, index, editable, children }: { p: ProjectPublic; index: number; editable: boolean; children?: ReactNode }) {
   const step = p.implementation_plan[index]!;
   const n = index + 1;
   const change = usePlanChange(p);
@@ -42,9 +42,12 @@ export function StepControls({ p, index, editable }: { p: ProjectPublic; index: 
   const [detail, setDetail] = useState(step.detail);
   if (isLocked(step)) {
     return (
-      <span className="shrink-0 text-xs text-slate-600 dark:text-slate-400" title="Steps that already ran are kept as they were">
-        <span aria-hidden="true">🔒</span> {step.status}
-      </span>
+      <div className="ml-7 flex basis-full items-center justify-between gap-2 sm:ml-0 sm:basis-auto">
+        <span className="text-xs text-slate-600 dark:text-slate-400" title="Steps that already ran are kept as they were">
+          {step.status} · locked
+        </span>
+        {children}
+      </div>
     );
   }
   if (!editable) return null;
@@ -53,7 +56,7 @@ export function StepControls({ p, index, editable }: { p: ProjectPublic; index: 
   if (editing) {
     return (
       <form
-        className="mt-2 w-full space-y-2"
+        className="mt-2 basis-full space-y-2"
         onSubmit={(e: FormEvent) => {
           e.preventDefault();
           if (title.trim()) change.mutate({ kind: "edit", n, title: title.trim(), detail }, { onSuccess: () => setEditing(false) });
@@ -71,7 +74,7 @@ export function StepControls({ p, index, editable }: { p: ProjectPublic; index: 
     );
   }
   return (
-    <div className="flex shrink-0 gap-1">
+    <div className="ml-7 flex basis-full gap-1 sm:ml-0 sm:basis-auto sm:shrink-0">
       <Button variant="ghost" className="min-h-8 px-2 py-1" aria-label={`Edit step ${n}`} onClick={() => { setTitle(step.title); setDetail(step.detail); setEditing(true); }}>
         Edit
       </Button>
