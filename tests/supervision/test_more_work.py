@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.conftest import wait_until
 from tests.fakes.fake_anthropic import text, write
-from tests.supervision.conftest import Api, Platform, step_turns
+from tests.supervision.conftest import Platform, step_turns
 
 TWO_STEPS = [
     {"title": "Write the first file", "detail": "GO-ONE"},
@@ -106,5 +106,3 @@ def test_disabling_an_account_stops_its_running_projects(platform: Platform) -> 
         raw.close()
     assert (status, reason, live) == ("paused", "Stopped: the account was disabled", 0)
 
-
-__all__ = ["Api"]

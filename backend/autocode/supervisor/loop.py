@@ -806,7 +806,9 @@ class Supervisor:
                 result = self.wait_turn()
                 instructions = self._instructions_note()
                 if instructions:  # the human's word comes before any verdict on this turn
+                    note = instructions  # if Claude Code is gone, the step is sent again carrying it
                     self.send_prompt(instructions, kind="reply", index=index)
+                    note = None
                     continue
             except ClaudeGone as exc:
                 crashes += 1
