@@ -46,6 +46,9 @@ def test_reset_password_is_for_admins_and_checks_length(client: TestClient, admi
     assert r.status_code == 422
     r = client.post("/api/users/9999/password", json={"password": "long-enough"}, headers=admin.headers)
     assert r.status_code == 404
+    # an admin's own password changes in Settings, where the current one is asked
+    r = client.post(f"/api/users/{admin.id}/password", json={"password": "long-enough"}, headers=admin.headers)
+    assert r.status_code == 403 and r.json()["detail"] == "Change your own password in Settings"
 
 
 def test_disabled_account_cannot_log_in_until_enabled(client: TestClient, admin: Account,

@@ -117,8 +117,13 @@ def find_user(session: Session, user_id: int) -> User:
     return user
 
 
-def reset_password(session: Session, *, sockets: LiveSockets, user: User, password: str) -> User:
-    """Set a new password chosen by an admin; every login of that user ends."""
+def reset_password(
+    session: Session, *, sockets: LiveSockets, user: User, password: str, actor: User | None = None
+) -> User:
+    """Set a new password chosen by an admin (or on the command line: no actor); every login of
+    that user ends. An admin's own password changes in Settings, where the current one is asked."""
+    if actor is not None and actor.id == user.id:
+        raise Forbidden("Change your own password in Settings")
     if len(password) < 8:
         raise Invalid("Password must be at least 8 characters")
     user.password_hash = hash_password(password)

@@ -50,11 +50,11 @@ def delete_user(user_id: IdPath, admin: AdminUser, session: SessionDep, ctx: Con
 
 
 @router.post("/{user_id}/password", status_code=status.HTTP_204_NO_CONTENT)
-def reset_password(user_id: IdPath, body: PasswordReset, _admin: AdminUser, session: SessionDep,
+def reset_password(user_id: IdPath, body: PasswordReset, admin: AdminUser, session: SessionDep,
                    ctx: ContextDep) -> None:
     """Set a user's password; every login of theirs ends (they sign in with the new one)."""
     target = user_service.find_user(session, user_id)
-    user_service.reset_password(session, sockets=ctx.sockets, user=target, password=body.password)
+    user_service.reset_password(session, sockets=ctx.sockets, actor=admin, user=target, password=body.password)
 
 
 @router.patch("/{user_id}")
