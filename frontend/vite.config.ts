@@ -12,7 +12,7 @@ export default defineConfig({
     VitePWA({
       registerType: "autoUpdate",
       injectRegister: null,
-      includeAssets: ["favicon.svg", "offline.html", "apple-touch-icon.png", "theme-init.js"],
+      includeAssets: ["favicon.svg", "offline.html", "apple-touch-icon.png", "theme-init.js", "push-sw.js"],
       manifest: {
         name: "AutoCode",
         short_name: "AutoCode",
@@ -37,6 +37,8 @@ export default defineConfig({
         runtimeCaching: [],
         cleanupOutdatedCaches: true,
         maximumFileSizeToCacheInBytes: 3 * 1024 * 1024,
+        // Web Push: show notifications, Approve / Deny, open the project (public/push-sw.js).
+        importScripts: ["push-sw.js"],
       },
     }),
   ],

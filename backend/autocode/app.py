@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autocode import __version__
-from autocode.api.routes import agents, auth, events, health, keys, projects, terminal, users
+from autocode.api.routes import agents, auth, events, health, keys, notifications, projects, terminal, users
 from autocode.core import db
 from autocode.core.config import Settings
 from autocode.core.context import AppContext, runtime_for
@@ -29,12 +29,14 @@ from autocode.models import AgentInstance, InstanceStatus, Project, User
 from autocode.services import runtime_policy
 from autocode.services.events import EventHub
 from autocode.services.orchestrator import Orchestrator
+from autocode.services import push as push_service
 from autocode.services import users as user_service
 from autocode.services.auth import LoginThrottle, TicketStore
 from autocode.services.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    Gone,
     Invalid,
     NotFound,
     Throttled,
@@ -50,10 +52,12 @@ _STATUS: dict[type[DomainError], int] = {
     Invalid: 422,
     Unauthorized: 401,
     Throttled: 429,
+    Gone: 410,
 }
 RESERVED_PREFIXES = ("api", "ws", "docs", "redoc", "openapi.json")
 WATCHDOG_SECONDS = 2.0
 REAPER_SECONDS = 60.0
+NOTIFY_SECONDS = 1.0
 
 
 async def _every(seconds: float, job: Callable[[], object]) -> None:
@@ -163,6 +167,7 @@ def build_context(settings: Settings) -> AppContext:
     engine = db.make_engine(settings.database_url)
     keys = Keys.from_master(load_master_secret(settings))
     runtime = runtime_for(settings)
+    sender = push_service.Sender(settings=settings, engine=engine, vapid=push_service.load_vapid_key(settings))
     return AppContext(
         settings=settings,
         engine=engine,
@@ -177,13 +182,14 @@ def build_context(settings: Settings) -> AppContext:
         terminals=TerminalManager(per_user=settings.terminals_per_user),
         events=EventHub(engine),
         orchestrator=Orchestrator(settings=settings, engine=engine, keys=keys, runtime=runtime),
+        notifier=push_service.Notifier(settings, engine, sender, keys),
     )
 
 def _make_private(data_dir: Path) -> None:
     """The data directory and the database are the service user's alone (older installs made
     them 0755/0644; `autocode serve` also runs with umask 077 so new files start private)."""
     data_dir.chmod(0o700)
-    for name in ("autocode.db", "autocode.db-wal", "autocode.db-shm", "secret.key"):
+    for name in ("autocode.db", "autocode.db-wal", "autocode.db-shm", "secret.key", "vapid.pem"):
         path = data_dir / name
         if path.is_file() and not path.is_symlink():
             path.chmod(0o600)
@@ -233,9 +239,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         announce_admin(prepare(ctx))
         app.state.ctx = ctx
         await ctx.events.start()
+        await asyncio.to_thread(ctx.notifier.start)
         tasks = [
             asyncio.create_task(ctx.events.run(), name="event-pump"),
             asyncio.create_task(_every(WATCHDOG_SECONDS, ctx.orchestrator.watch_once), name="watchdog"),
+            # Status transitions become pushes (sent by a pool of its own, never on this loop).
+            asyncio.create_task(_every(NOTIFY_SECONDS, ctx.notifier.poll_once), name="notifier"),
             # Checked a few times per idle limit (a short limit, as in tests, is checked often).
             asyncio.create_task(_every(min(REAPER_SECONDS, max(1.0, settings.idle_minutes * 15)),
                                        lambda: _reap_idle(ctx)), name="idle-reaper"),
@@ -249,6 +258,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await asyncio.gather(*tasks, return_exceptions=True)
             await ctx.terminals.close_all()
             ctx.orchestrator.shutdown()
+            ctx.notifier.shutdown()
             ctx.engine.dispose()
 
     # The interactive docs load scripts from a CDN on the app's origin: development only.
@@ -288,7 +298,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": f"Terminal runtime unavailable: {exc}"}, status_code=503)
 
     api = APIRouter(prefix="/api")
-    for module in (auth, users, agents, projects, keys, health):
+    for module in (auth, users, agents, projects, keys, health, notifications):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(terminal.router)

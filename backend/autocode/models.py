@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic import Field as PField
@@ -193,6 +193,57 @@ class ApiKey(SQLModel, table=True):
     last4: str = Field(max_length=4)
     base_url: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class PushSubscription(SQLModel, table=True):
+    """One browser's Web Push subscription (a device that gets the user's notifications)."""
+
+    __tablename__ = "push_subscriptions"
+    __table_args__ = (
+        UniqueConstraint("user_id", "endpoint", name="uq_push_subscriptions_user_endpoint"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    endpoint: str = Field(max_length=2048)
+    p256dh: str = Field(max_length=128)
+    auth: str = Field(max_length=64)
+    label: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_success_at: datetime | None = None
+
+
+class PushActionToken(SQLModel, table=True):
+    """A one-time answer to one open question of one project, carried in a push (stored hashed)."""
+
+    __tablename__ = "push_action_tokens"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    project_id: int = Field(foreign_key="projects.id", index=True, ondelete="CASCADE")
+    log_id: int  # the needs-help log row that asked the question
+    question_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class NotificationChannel(SQLModel, table=True):
+    """Another way a user is told (ntfy, Telegram, e-mail): an Apprise URL, stored encrypted."""
+
+    __tablename__ = "notification_channels"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)
+    label: str = Field(default="", max_length=100)
+    encrypted_url: str
+    preview: str = Field(max_length=500)  # the URL with its secrets masked
+    created_at: datetime = Field(default_factory=utcnow)
+    last_success_at: datetime | None = None
 
 
 # --- API shapes --------------------------------------------------------------------------
@@ -448,3 +499,57 @@ class Health(BaseModel):
     # why not (the local runtime isolates nobody; production keeps it for admins).
     runtime_users_allowed: bool = True
     runtime_note: str | None = None
+
+
+class PushKeys(Strict):
+    p256dh: str = PField(min_length=80, max_length=128, pattern=r"^[A-Za-z0-9_-]+={0,2}$")
+    auth: str = PField(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+={0,2}$")
+
+
+class PushSubscriptionCreate(BaseModel):
+    """The browser's PushSubscription.toJSON(); `expirationTime` and unknown fields are ignored."""
+
+    endpoint: str = PField(min_length=12, max_length=2048)
+    keys: PushKeys
+    label: str = PField(default="", max_length=100)
+
+
+class PushSubscriptionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    endpoint: str
+    label: str
+    created_at: UtcDatetime
+    last_success_at: UtcDatetime | None
+
+
+class VapidKey(BaseModel):
+    public_key: str
+
+
+class PushActionRequest(Strict):
+    token: str = PField(min_length=20, max_length=200)
+    action: Literal["approve", "deny"]
+
+
+class PushActionResult(BaseModel):
+    project_id: int
+    action: str
+    detail: str
+
+
+class ChannelCreate(Strict):
+    url: str = PField(min_length=8, max_length=2000)
+    label: str = PField(default="", max_length=100)
+
+
+class ChannelPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    label: str
+    preview: str
+    created_at: UtcDatetime
+    last_success_at: UtcDatetime | None

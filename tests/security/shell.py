@@ -121,3 +121,27 @@ def shell(st: Stack | str, api: Api, project_id: int) -> Iterator[Shell]:
         yield sh
     finally:
         sh.close()
+
+
+def terminal(srv: ServerProcess, api: Api, project_id: int, open_timeout: float = 30) -> ClientConnection:
+    """A raw terminal socket of a project (for reading what comes back, and close codes)."""
+    url = f"{srv.ws_base}/ws/projects/{project_id}/terminal?ticket={api.ticket()}"
+    return connect(url, open_timeout=open_timeout, max_size=None)
+
+
+def collect(ws: ClientConnection, until: str, timeout: float = 60) -> str:
+    """Terminal output until the regex `until` appears (or the socket closes / the deadline)."""
+    from websockets.exceptions import ConnectionClosed
+
+    deadline = time.monotonic() + timeout
+    seen = b""
+    while time.monotonic() < deadline:
+        try:
+            frame = ws.recv(timeout=max(0.01, deadline - time.monotonic()))
+        except (TimeoutError, ConnectionClosed):
+            break
+        if isinstance(frame, bytes):
+            seen += frame
+            if re.search(until, seen.decode("utf-8", "replace")):
+                break
+    return seen.decode("utf-8", "replace")

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
-from websockets.sync.connection import Connection
 
+from tests.security.shell import collect, terminal
 from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess, stop_tmux_servers
 from tests.supervision.conftest import _kill_supervisors
 
@@ -40,27 +38,6 @@ def plant_secret(data: Path) -> str:
     path.write_text(value)
     path.chmod(0o600)
     return value
-
-
-def terminal(srv: ServerProcess, api: Api, project_id: int) -> ClientConnection:
-    url = f"{srv.ws_base}/ws/projects/{project_id}/terminal?ticket={api.ticket()}"
-    return connect(url, open_timeout=10, max_size=None)
-
-
-def collect(ws: Connection, until: str, timeout: float = 20) -> str:
-    """Terminal output until the regex `until` appears (or the socket closes / the deadline)."""
-    deadline = time.monotonic() + timeout
-    seen = b""
-    while time.monotonic() < deadline:
-        try:
-            frame = ws.recv(timeout=max(0.01, deadline - time.monotonic()))
-        except (TimeoutError, ConnectionClosed):
-            break
-        if isinstance(frame, bytes):
-            seen += frame
-            if re.search(until, seen.decode("utf-8", "replace")):
-                break
-    return seen.decode("utf-8", "replace")
 
 
 def with_key(api: Api) -> None:

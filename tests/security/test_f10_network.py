@@ -14,16 +14,13 @@ import json
 import os
 import re
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
-from websockets.sync.connection import Connection
 
+from tests.security.shell import collect, terminal
 from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess, free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,26 +40,6 @@ PROBE = ("python3 -c 'import socket,sys\n"
 def docker_json(*args: str) -> object:
     out = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=60, check=True)
     return json.loads(out.stdout)
-
-
-def terminal(srv: ServerProcess, api: Api, project_id: int) -> ClientConnection:
-    url = f"{srv.ws_base}/ws/projects/{project_id}/terminal?ticket={api.ticket()}"
-    return connect(url, open_timeout=30, max_size=None)
-
-
-def collect(ws: Connection, until: str, timeout: float = 60) -> str:
-    deadline = time.monotonic() + timeout
-    seen = b""
-    while time.monotonic() < deadline:
-        try:
-            frame = ws.recv(timeout=max(0.01, deadline - time.monotonic()))
-        except (TimeoutError, ConnectionClosed):
-            break
-        if isinstance(frame, bytes):
-            seen += frame
-            if re.search(until, seen.decode("utf-8", "replace")):
-                break
-    return seen.decode("utf-8", "replace")
 
 
 def verdicts(text: str) -> dict[str, str]:

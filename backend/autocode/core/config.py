@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     usage_limit_wait_seconds: float = Field(default=900, gt=0)
     brain_enabled: bool = True
 
+    # Web Push: the contact push services see in the VAPID token (a mailto: or https: URL;
+    # Apple's refuses a localhost address).
+    vapid_subject: str = Field(default="mailto:admin@autocode.invalid", pattern=r"^(mailto:|https://)\S+$")
+
     # Agent templates' MCP servers (the decision model's tools). Commands run inside the user's
     # container under the docker runtime; under the local runtime they would run on the host, so
     # only these exact absolute commands may (comma list; default none). URL servers may reach

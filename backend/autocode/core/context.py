@@ -14,6 +14,7 @@ from autocode.services.auth import LoginThrottle, TicketStore
 from autocode.services.events import EventHub
 from autocode.services.live import LiveSockets
 from autocode.services.orchestrator import Orchestrator
+from autocode.services.push import Notifier
 
 
 @dataclass
@@ -27,6 +28,7 @@ class AppContext:
     terminals: TerminalManager
     events: EventHub
     orchestrator: Orchestrator
+    notifier: Notifier
     sockets: LiveSockets = field(default_factory=LiveSockets)
     extras: dict[str, object] = field(default_factory=dict)
 

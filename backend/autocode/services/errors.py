@@ -33,3 +33,7 @@ class Throttled(DomainError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Gone(DomainError):
+    """It existed, but can no longer be used (a spent or expired one-time token)."""

@@ -173,16 +173,33 @@ class Orchestrator:
         if self._live_instance(session, project) is None:
             raise Conflict("Project is not running")
         assert project.id is not None
-        path = run_dir(self.settings.data_path, project.id) / "inbox.jsonl"
+        self._to_inbox(project.id, {"text": text})
+        add_log(session, project_id=project.id, level=LogLevel.INFO, message="You replied",
+                data={"reply": text[:500]})
+
+    def decide(self, session: Session, project: Project, decision: str) -> None:
+        """Hand an approve/deny of the open permission question to the project's supervisor.
+        The line also carries the equivalent text reply, which supervisors read today."""
+        if decision not in ("approve", "deny"):
+            raise Invalid("The decision is approve or deny")
+        session.refresh(project)
+        if self._live_instance(session, project) is None:
+            raise Conflict("Project is not running")
+        assert project.id is not None
+        self._to_inbox(project.id, {"decision": decision, "text": "yes" if decision == "approve" else "no"})
+        add_log(session, project_id=project.id, level=LogLevel.INFO,
+                message="You approved" if decision == "approve" else "You denied",
+                data={"decision": decision})
+
+    def _to_inbox(self, project_id: int, message: dict[str, object]) -> None:
+        path = run_dir(self.settings.data_path, project_id) / "inbox.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
-        line = (json.dumps({"text": text, "at": time.time()}) + "\n").encode()
+        line = (json.dumps({**message, "at": time.time()}) + "\n").encode()
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, line)
         finally:
             os.close(fd)
-        add_log(session, project_id=project.id, level=LogLevel.INFO, message="You replied",
-                data={"reply": text[:500]})
 
     def instruct(self, session: Session, *, project: Project, text: str) -> None:
         """Queue an instruction the supervisor gives Claude Code at its next turn boundary."""

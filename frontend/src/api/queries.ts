@@ -11,6 +11,8 @@ export const qk = {
   keys: ["keys"] as const,
   users: ["users"] as const,
   health: ["health"] as const,
+  devices: ["notifications", "devices"] as const,
+  channels: ["notifications", "channels"] as const,
 };
 
 export const agentsQuery = () =>
@@ -36,3 +38,7 @@ export const projectQuery = (id: Id) =>
 
 export const keysQuery = () => queryOptions({ queryKey: qk.keys, queryFn: () => unwrap(api.GET("/api/keys")) });
 export const usersQuery = () => queryOptions({ queryKey: qk.users, queryFn: () => unwrap(api.GET("/api/users")) });
+export const devicesQuery = () =>
+  queryOptions({ queryKey: qk.devices, queryFn: () => unwrap(api.GET("/api/notifications/subscriptions")) });
+export const channelsQuery = () =>
+  queryOptions({ queryKey: qk.channels, queryFn: () => unwrap(api.GET("/api/notifications/channels")) });

@@ -23,3 +23,4 @@ export type ApiKeyPublic = Schemas["ApiKeyPublic"];
 export type ApiKeyCreate = Schemas["ApiKeyCreate"];
 export type Health = Schemas["Health"];
 export type Id = ProjectPublic["id"];
+export type PushDevice = Schemas["PushSubscriptionPublic"];

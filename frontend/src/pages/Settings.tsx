@@ -9,6 +9,7 @@ import { usePageTitle } from "../components/PageTitle";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { RelativeTime } from "../components/RelativeTime";
 import { Button, Card, ErrorBox, Loading, PageHeader, TextField } from "../components/ui";
+import { Notifications } from "./Notifications";
 
 const PROVIDERS = [
   { value: "anthropic", label: "Anthropic API key" },
@@ -165,6 +166,7 @@ export default function SettingsPage() {
     <div className="mx-auto max-w-3xl space-y-4">
       <PageHeader title="Settings" />
       <Keys />
+      <Notifications />
       <Password />
       <ThemePicker />
     </div>

@@ -1,13 +1,13 @@
 """Accounts can be disabled: users.disabled.
 
-Revision ID: 0005_accounts
-Revises: 0004
+Revision ID: 0006_accounts
+Revises: 0005_push
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0005_accounts"
-down_revision = "0004"
+revision = "0006_accounts"
+down_revision = "0005_push"
 branch_labels = None
 depends_on = None
 
