@@ -1,4 +1,4 @@
-"""The `autocode` command: serve, create-admin, doctor, backup."""
+"""The `autocode` command: serve, create-admin, reset-password, doctor, backup."""
 
 from __future__ import annotations
 
@@ -114,6 +114,48 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reset_password(args: argparse.Namespace) -> int:
+    """A new password for an account (a locked-out admin's way back in); every login of it ends."""
+    from sqlmodel import select
+
+    from autocode.app import build_context
+    from autocode.core.security import generate_password
+    from autocode.models import User
+    from autocode.services import users as user_service
+    from autocode.services.errors import DomainError
+
+    settings = _settings()
+    ctx = build_context(settings)
+    db.upgrade(ctx.engine)
+    password = settings.admin_password.get_secret_value() if settings.admin_password else None
+    if password is None and args.prompt:
+        password = getpass.getpass(f"New password for {args.username}: ")
+    generated = password is None
+    secret = password or generate_password()
+    with Session(ctx.engine) as session:
+        user = session.exec(select(User).where(User.username == args.username.lower())).first()
+        if user is None:
+            print(f"autocode: no user '{args.username}'", file=sys.stderr)
+            return 1
+        try:
+            user_service.reset_password(session, sockets=ctx.sockets, user=user, password=secret)
+        except DomainError as exc:
+            print(f"autocode: {exc.message}", file=sys.stderr)
+            return 1
+        if args.enable and user.disabled:
+            user.disabled = False
+            session.add(user)
+            session.commit()
+            print(f"account enabled: {user.username}")
+        disabled = user.disabled
+    print(f"password reset: {args.username}; every login of this account has ended")
+    if generated:
+        print(f"password: {secret}  (shown once)")
+    if disabled:
+        print("note: this account is disabled; run again with --enable, or enable it in the admin page")
+    return 0
+
+
 def cmd_doctor(_args: argparse.Namespace) -> int:
     from autocode.services.system import checks
 
@@ -155,6 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--username")
     admin.add_argument("--prompt", action="store_true", help="ask for the password")
     admin.set_defaults(func=cmd_create_admin)
+
+    reset = sub.add_parser("reset-password", help="set a new password for an account (ends its logins)")
+    reset.add_argument("username")
+    reset.add_argument("--prompt", action="store_true", help="ask for the password")
+    reset.add_argument("--enable", action="store_true", help="also enable the account if it is disabled")
+    reset.set_defaults(func=cmd_reset_password)
 
     doctor = sub.add_parser("doctor", help="check what this machine offers")
     doctor.set_defaults(func=cmd_doctor)

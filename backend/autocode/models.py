@@ -80,6 +80,8 @@ class User(SQLModel, table=True):
     is_admin: bool = False
     # Bumped by logout-all (and so on): every access token and ticket carrying an older one dies.
     token_version: int = 0
+    # A disabled account cannot log in or refresh; its tokens and sockets die when it is disabled.
+    disabled: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -265,6 +267,7 @@ class UserPublic(BaseModel):
     id: int
     username: str
     is_admin: bool
+    disabled: bool = False
     created_at: UtcDatetime
 
 
@@ -286,6 +289,14 @@ class LoginRequest(Strict):
 
 class RefreshRequest(Strict):
     refresh_token: str | None = PField(default=None, max_length=256)
+
+
+class PasswordReset(Strict):
+    password: str = PField(min_length=8, max_length=256)
+
+
+class UserPatch(Strict):
+    disabled: bool
 
 
 class PasswordChange(Strict):
@@ -362,6 +373,11 @@ class Question(BaseModel):
     kind: QuestionKind
     text: str
     choices: list[str] = PField(default_factory=list)
+
+
+class PlanReorder(Strict):
+    # 1-based numbers of the pending steps, in their new order
+    order: list[int] = PField(max_length=200)
 
 
 class PlanStep(BaseModel):
@@ -467,6 +483,10 @@ class ReplyRequest(Strict):
         if len(given) != 1:
             raise ValueError("give exactly one of text, decision or choice")
         return self
+
+
+class InstructionRequest(Strict):
+    text: str = PField(min_length=1, max_length=20_000)
 
 
 class StepDiff(BaseModel):

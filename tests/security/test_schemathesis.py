@@ -69,15 +69,23 @@ class Caller:
 
     def _sign_in(self) -> None:
         r = self.http.post("/api/auth/login", json={"username": self.username, "password": self.password})
-        if r.status_code == 401 and self.admin is not None:  # an admin case deleted this user
+        if r.status_code == 401 and self.admin is not None:  # an admin case deleted, disabled or reset it
             self.admin.ensure()
-            made = self.admin.http.post(
-                "/api/users",
-                json={"username": self.username, "password": self.password},
-                headers=self.admin.headers(),
-            )
-            assert made.status_code == 201, made.text
-            self.ids.clear()
+            users = self.admin.http.get("/api/users", headers=self.admin.headers()).json()
+            found = [u["id"] for u in users if u["username"] == self.username]
+            if found:
+                for path, body, method in ((f"/api/users/{found[0]}", {"disabled": False}, "PATCH"),
+                                           (f"/api/users/{found[0]}/password", {"password": self.password}, "POST")):
+                    fixed = self.admin.http.request(method, path, json=body, headers=self.admin.headers())
+                    assert fixed.status_code in (200, 204), fixed.text
+            else:
+                made = self.admin.http.post(
+                    "/api/users",
+                    json={"username": self.username, "password": self.password},
+                    headers=self.admin.headers(),
+                )
+                assert made.status_code == 201, made.text
+                self.ids.clear()
             r = self.http.post("/api/auth/login", json={"username": self.username, "password": self.password})
         assert r.status_code == 200, r.text
         self.token = r.json()["access_token"]

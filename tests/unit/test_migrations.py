@@ -57,7 +57,7 @@ def test_upgrade_from_previous_revision_keeps_data(tmp_path: Path) -> None:
     db.upgrade(engine)
     raw = sqlite3.connect(path)
     try:
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0006_question",)
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0007_accounts",)
         project = raw.execute(
             "SELECT name, implementation_plan, input_tokens, output_tokens, budget_tokens FROM projects"
         ).fetchone()
@@ -65,6 +65,7 @@ def test_upgrade_from_previous_revision_keeps_data(tmp_path: Path) -> None:
         assert raw.execute("SELECT global_rules, permission_policy FROM agents").fetchone() == ("rules", "auto")
         assert raw.execute("SELECT message FROM logs").fetchall() == [("kept",)]
         assert raw.execute("SELECT username, token_version FROM users").fetchall() == [("alice", 0)]
+        assert raw.execute("SELECT disabled FROM users").fetchall() == [(0,)]  # 0006: enabled
         assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
     finally:
         raw.close()

@@ -219,6 +219,8 @@ def login(
         throttle.fail(*(key for key, _ in limits))
         raise Unauthorized("Incorrect username or password")
     throttle.succeed(limits[0][0])
+    if user.disabled:  # said only to someone who knows the password
+        raise Unauthorized("This account is disabled; ask an admin")
     return _issue(session, settings=settings, keys=keys, user=user, family=secrets.token_hex(16))
 
 
@@ -241,6 +243,8 @@ def refresh(
     user = session.get(User, row.user_id)
     if user is None:
         raise Unauthorized("Invalid refresh token")
+    if user.disabled:
+        raise Unauthorized("This account is disabled")
     row.revoked_at = now
     session.add(row)
     return _issue(session, settings=settings, keys=keys, user=user, family=row.family)
@@ -300,7 +304,7 @@ def change_password(
 def authenticate(session: Session, claims: AccessClaims) -> Principal:
     """The principal of verified claims, if the user, their token version and login still live."""
     user = session.get(User, claims.user_id)
-    if user is None or user.token_version != claims.token_version:
+    if user is None or user.token_version != claims.token_version or user.disabled:
         raise Unauthorized("Invalid or expired token")
     alive = session.exec(
         select(RefreshToken.id)

@@ -57,6 +57,19 @@ def run_dir(data_dir: Path, project_id: int) -> Path:
     return data_dir / "run" / "projects" / str(project_id)
 
 
+INSTRUCTIONS_FILE = "instructions.jsonl"
+
+
+def _append_line(path: Path, item: dict[str, object]) -> None:
+    """One JSON line appended whole (O_APPEND) to a file the supervisor reads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, (json.dumps(item) + "\n").encode())
+    finally:
+        os.close(fd)
+
+
 def process_is_supervisor(pid: int | None, instance_id: int) -> bool:
     """Whether `pid` is alive (not a zombie) and is the supervisor of that instance."""
     if pid is None or pid <= 0:
@@ -206,6 +219,18 @@ class Orchestrator:
             os.write(fd, line)
         finally:
             os.close(fd)
+
+    def instruct(self, session: Session, *, project: Project, text: str) -> None:
+        """Queue an instruction the supervisor gives Claude Code at its next turn boundary."""
+        session.refresh(project)
+        if self._live_instance(session, project) is None:
+            raise Conflict("Project is not running: add a step to the plan instead")
+        assert project.id is not None
+        _append_line(run_dir(self.settings.data_path, project.id) / INSTRUCTIONS_FILE,
+                     {"text": text, "at": time.time()})
+        add_log(session, project_id=project.id, level=LogLevel.INFO,
+                message="Your instruction is queued for Claude Code's next turn",
+                data={"instruction": text[:500]})
 
     # -- processes -------------------------------------------------------------------------
 

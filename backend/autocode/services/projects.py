@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 import unicodedata
 from pathlib import Path
 
@@ -25,8 +26,8 @@ from autocode.models import (
     utcnow,
 )
 from autocode.runtime import Runtime
-from autocode.services import workspaces
-from autocode.services.errors import Conflict, Invalid, NotFound
+from autocode.services import plan_rules, workspaces
+from autocode.services.errors import Conflict, DomainError, Invalid, NotFound
 
 MAX_LOG_PAGE = 1000
 
@@ -124,11 +125,48 @@ def update_project(
             raise Conflict("Stop the project before replacing its plan")
         if changes["implementation_plan"] is None:
             raise Invalid("implementation_plan cannot be null")
-        project.implementation_plan = _plan(list(data.implementation_plan or []))
-        project.current_step = 0
+        # Steps that already happened stay as they were: only the pending ones are replaced.
+        steps = [(s.title, s.detail) for s in data.implementation_plan or []]
+        plan = _apply(lambda: plan_rules.replace_pending(project.implementation_plan, steps))
+        project.implementation_plan = plan
+        project.current_step = plan_rules.next_step(plan)
     for key in ("name", "description", "architecture", "budget_tokens"):
         if key in changes:
             setattr(project, key, changes[key])
+    project.updated_at = utcnow()
+    session.add(project)
+    session.commit()
+    session.refresh(project)
+    agent = session.get(Agent, project.agent_id)
+    if agent is not None:
+        workspaces.refresh_project_docs(data_dir, username=owner.username, agent=agent, project=project)
+    return project
+
+
+def _apply(change: Callable[[], plan_rules.Plan]) -> plan_rules.Plan:
+    """Run a plan rule, turning its refusal into the error the API maps to a status."""
+    try:
+        return change()
+    except plan_rules.PlanRuleError as exc:
+        error: type[DomainError] = {"not_found": NotFound, "conflict": Conflict}.get(exc.kind, Invalid)
+        raise error(exc.message) from None
+
+
+def change_plan(
+    session: Session,
+    *,
+    data_dir: Path,
+    owner: User,
+    project: Project,
+    change: Callable[[plan_rules.Plan], plan_rules.Plan],
+) -> Project:
+    """Change the pending steps of a stopped project's plan (the rules are in plan_rules)."""
+    session.refresh(project)
+    if project.status in ACTIVE_STATUSES:
+        raise Conflict("Stop the project before changing its plan (or send Claude Code an instruction)")
+    plan = _apply(lambda: change(project.implementation_plan))
+    project.implementation_plan = plan
+    project.current_step = plan_rules.next_step(plan)
     project.updated_at = utcnow()
     session.add(project)
     session.commit()

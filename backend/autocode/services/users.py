@@ -1,4 +1,4 @@
-"""Accounts: the first admin, creation and deletion (admin only), listing with counts."""
+"""Accounts: the first admin, creation, password resets, disabling and deletion (admin only)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from autocode.core.security import generate_password, hash_password
-from autocode.models import USERNAME_PATTERN, Agent, Project, User
+from autocode.models import ACTIVE_STATUSES, USERNAME_PATTERN, Agent, Project, User
 from autocode.runtime import Runtime
 from autocode.services import workspaces
+from autocode.services.auth import logout_all
 from autocode.services.live import LiveSockets
+from autocode.services.orchestrator import Orchestrator
 from autocode.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 _USERNAME = re.compile(USERNAME_PATTERN)
+DISABLED_STOP = "Stopped: the account was disabled"
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,65 @@ def delete_user(
         if project_id is not None:
             workspaces.remove_project_state(data_dir, project_id)
     return target
+
+
+def find_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("User not found")
+    return user
+
+
+def reset_password(
+    session: Session, *, sockets: LiveSockets, user: User, password: str, actor: User | None = None
+) -> User:
+    """Set a new password chosen by an admin (or on the command line: no actor); every login of
+    that user ends. An admin's own password changes in Settings, where the current one is asked."""
+    if actor is not None and actor.id == user.id:
+        raise Forbidden("Change your own password in Settings")
+    if len(password) < 8:
+        raise Invalid("Password must be at least 8 characters")
+    user.password_hash = hash_password(password)
+    session.add(user)
+    logout_all(session, sockets=sockets, user=user)
+    session.refresh(user)
+    return user
+
+
+def set_disabled(
+    session: Session,
+    *,
+    sockets: LiveSockets,
+    orchestrator: Orchestrator,
+    actor: User,
+    user: User,
+    disabled: bool,
+) -> User:
+    """Disable or re-enable an account. Disabling ends every login and socket of it at once and
+    stops its running projects (paused, "Stopped: the account was disabled"); enabling again
+    starts nothing."""
+    if disabled and user.id == actor.id:
+        raise Forbidden("You cannot disable your own account")
+    if disabled and user.is_admin and not user.disabled:
+        enabled_admins = session.exec(
+            select(func.count()).select_from(User).where(col(User.is_admin), col(User.disabled).is_(False))
+        ).one()
+        if enabled_admins <= 1:
+            raise Forbidden("Cannot disable the last admin")
+    user.disabled = disabled
+    session.add(user)
+    session.commit()
+    if disabled:
+        logout_all(session, sockets=sockets, user=user)
+        running = session.exec(
+            select(Project)
+            .where(Project.user_id == user.id)
+            .where(col(Project.status).in_([s.value for s in ACTIVE_STATUSES]))
+        ).all()
+        for project in running:
+            orchestrator.stop(session, user=user, project=project, reason=DISABLED_STOP)
+    session.refresh(user)
+    return user
 
 
 @dataclass(frozen=True)

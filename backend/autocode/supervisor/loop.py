@@ -37,7 +37,7 @@ from autocode.models import (
 from autocode.runtime import Runtime
 from autocode.runtime.base import RuntimeErrorBase
 from autocode.services import checkpoints, sessions
-from autocode.services.orchestrator import run_dir
+from autocode.services.orchestrator import INSTRUCTIONS_FILE, run_dir
 from autocode.services.projects import add_log
 from autocode.supervisor import identity, launch, policy
 from autocode.supervisor.policy import reply_text
@@ -127,6 +127,7 @@ class Persisted:
     transcript_offset: int = 0
     turn: Turn | None = None
     hook_key: str | None = None  # the running Claude Code's key (a restarted supervisor adopts it)
+    instructions_offset: int = 0  # how far the human's queued instructions were delivered
 
 
 class Supervisor:
@@ -191,6 +192,7 @@ class Supervisor:
             raw = json.loads(self._state_path().read_text())
         except (OSError, ValueError):
             inbox = self.run_dir / "inbox.jsonl"
+            instructions = self.run_dir / INSTRUCTIONS_FILE
             try:
                 hooks = self.tree.lstat(self.hooks_rel)
             except FileError:
@@ -199,6 +201,7 @@ class Supervisor:
             return Persisted(
                 hooks_offset=hooks.st_size if hooks is not None else 0,
                 inbox_offset=inbox.stat().st_size if inbox.exists() else 0,
+                instructions_offset=instructions.stat().st_size if instructions.exists() else 0,
             )
         turn = raw.get("turn")
         return Persisted(
@@ -208,6 +211,7 @@ class Supervisor:
             transcript_offset=int(raw.get("transcript_offset", 0)),
             turn=Turn(**turn) if isinstance(turn, dict) else None,
             hook_key=raw.get("hook_key") if isinstance(raw.get("hook_key"), str) else None,
+            instructions_offset=int(raw.get("instructions_offset", 0)),
         )
 
     def _save_state(self) -> None:
@@ -827,10 +831,17 @@ class Supervisor:
                     turn = self.state.turn
                 if turn is None or turn.kind not in ("step", "reply") or turn.index != index:
                     summaries = [str(s.get("summary", "")) for s in self.project.implementation_plan[:index]]
+                    note = "\n\n".join(x for x in (note, self._instructions_note()) if x) or None
                     prompt = identity.step_prompt(self.project, index, summaries=summaries, note=note)
                     self.send_prompt(prompt, kind="step", index=index)
                 note = None
                 result = self.wait_turn()
+                instructions = self._instructions_note()
+                if instructions:  # the human's word comes before any verdict on this turn
+                    note = instructions  # if Claude Code is gone, the step is sent again carrying it
+                    self.send_prompt(instructions, kind="reply", index=index)
+                    note = None
+                    continue
             except ClaudeGone as exc:
                 crashes += 1
                 self.log(LogLevel.ERROR, f"Claude Code stopped during step {n}: {exc}", {"crashes": crashes})
@@ -1043,6 +1054,18 @@ class Supervisor:
                  {"before": [s.get("title") for s in plan[index + 1:]], "after": [s["title"] for s in new],
                   "reason": reason, "state": {"plan": "revised"}})
         return f"plan revised: {len(new)} remaining steps"
+
+    def _instructions_note(self) -> str | None:
+        """The human's instructions queued since the last turn boundary, as one message (or None)."""
+        items, self.state.instructions_offset = self._read_jsonl(self.run_dir / INSTRUCTIONS_FILE,
+                                                                 self.state.instructions_offset)
+        texts = [str(i.get("text", "")).strip() for i in items if str(i.get("text", "")).strip()]
+        if not texts:
+            return None
+        self._save_state()
+        self.log(LogLevel.AGENT_DECISION, f"Giving Claude Code your instruction: {texts[0][:200]}",
+                 {"instructions": [t[:500] for t in texts], "reason": "sent by you"})
+        return "\n".join(["The human who owns this project adds an instruction:", *texts])
 
     def _append_history(self, line: str) -> None:
         path = Layout.at(self.settings.data_path).brain_dir(self.project_id) / "HISTORY.md"

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, session, unwrap } from "./client";
 import { SESSION_ENDED } from "../auth/session";
 
-const user = { id: 1, username: "ada", is_admin: false, created_at: "2026-01-01T00:00:00Z" };
+const user = { id: 1, username: "ada", is_admin: false, disabled: false, created_at: "2026-01-01T00:00:00Z" };
 const pair = (t: string) => ({ access_token: t, token_type: "bearer", refresh_token: "x", expires_in: 900, user });
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 

@@ -482,6 +482,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project_id}/instructions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Instruction
+         * @description Queue an instruction for Claude Code, given at the running project's next turn boundary.
+         */
+        post: operations["projects-send_instruction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project_id}/logs": {
         parameters: {
             query?: never;
@@ -574,6 +594,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project_id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Step
+         * @description Append a pending step to a stopped project's plan (a completed project can then start again).
+         */
+        post: operations["projects-add_step"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/steps/reorder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reorder Steps
+         * @description Put the pending steps in a new order; done, failed and skipped steps keep their places.
+         */
+        post: operations["projects-reorder_steps"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/steps/{step}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Edit Step
+         * @description Change the title and detail of a pending step (1-based).
+         */
+        put: operations["projects-edit_step"];
+        post?: never;
+        /**
+         * Remove Step
+         * @description Remove a pending step (1-based).
+         */
+        delete: operations["projects-remove_step"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project_id}/steps/{step}/diff": {
         parameters: {
             query?: never;
@@ -641,6 +725,30 @@ export interface paths {
         post?: never;
         /** Delete User */
         delete: operations["users-delete_user"];
+        options?: never;
+        head?: never;
+        /**
+         * Update User
+         * @description Disable an account (its logins end and its running projects stop) or enable it again.
+         */
+        patch: operations["users-update_user"];
+        trace?: never;
+    };
+    "/api/users/{user_id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset Password
+         * @description Set a user's password; every login of theirs ends (they sign in with the new one).
+         */
+        post: operations["users-reset_password"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -857,6 +965,11 @@ export interface components {
          * @enum {string}
          */
         InstanceStatus: "starting" | "running" | "stopping" | "stopped" | "crashed" | "exited";
+        /** InstructionRequest */
+        InstructionRequest: {
+            /** Text */
+            text: string;
+        };
         /**
          * LogLevel
          * @enum {string}
@@ -897,11 +1010,21 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /** PasswordReset */
+        PasswordReset: {
+            /** Password */
+            password: string;
+        };
         /**
          * PermissionPolicy
          * @enum {string}
          */
         PermissionPolicy: "auto" | "ask" | "bypass";
+        /** PlanReorder */
+        PlanReorder: {
+            /** Order */
+            order: number[];
+        };
         /** PlanStep */
         PlanStep: {
             /**
@@ -1154,6 +1277,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Disabled
+             * @default false
+             */
+            disabled: boolean;
             /** Id */
             id: number;
             /** Is Admin */
@@ -1175,6 +1303,11 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** UserPatch */
+        UserPatch: {
+            /** Disabled */
+            disabled: boolean;
+        };
         /** UserPublic */
         UserPublic: {
             /**
@@ -1182,6 +1315,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Disabled
+             * @default false
+             */
+            disabled: boolean;
             /** Id */
             id: number;
             /** Is Admin */
@@ -2216,6 +2354,41 @@ export interface operations {
             };
         };
     };
+    "projects-send_instruction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstructionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "projects-list_logs": {
         parameters: {
             query?: {
@@ -2380,6 +2553,144 @@ export interface operations {
             };
         };
     };
+    "projects-add_step": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanStepIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "projects-reorder_steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanReorder"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "projects-edit_step": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                step: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanStepIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "projects-remove_step": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                step: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "projects-step_diff": {
         parameters: {
             query?: never;
@@ -2506,6 +2817,74 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "users-update_user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "users-reset_password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordReset"];
+            };
+        };
         responses: {
             /** @description Successful Response */
             204: {

@@ -8,7 +8,7 @@ function pair(token: string, expiresIn = 900): TokenPair {
     token_type: "bearer",
     refresh_token: "cookie-only",
     expires_in: expiresIn,
-    user: { id: 1, username: "ada", is_admin: false, created_at: "2026-01-01T00:00:00Z" },
+    user: { id: 1, username: "ada", is_admin: false, disabled: false, created_at: "2026-01-01T00:00:00Z" },
   };
 }
 

@@ -29,7 +29,7 @@ export function ConfirmButton({
       <dialog
         ref={ref}
         aria-label={title}
-        className="m-auto w-[min(28rem,calc(100vw-2rem))] rounded-lg border border-slate-200 bg-white p-5 text-slate-900 shadow-xl backdrop:bg-black/50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+        className="m-auto w-[min(28rem,calc(100vw-2rem))] rounded-lg border border-slate-200 bg-white p-5 text-left text-slate-900 shadow-xl backdrop:bg-black/50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
       >
         <h2 className="text-lg font-semibold">{title}</h2>
         {body && <div className="mt-2 text-sm text-slate-700 dark:text-slate-300">{body}</div>}

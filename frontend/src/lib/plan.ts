@@ -28,7 +28,7 @@ export function planProgress(p: ProgressInput): PlanProgress {
     return { total, finished, currentNumber: 0, currentTitle: null, percent: 0, label };
   }
   const percent = Math.round((finished / total) * 100);
-  if (p.status === "completed" || finished === total) {
+  if (finished === total) {
     return { total, finished, currentNumber: total, currentTitle: null, percent, label: `${finished}/${total} · all steps done` };
   }
   // Prefer the step the server marks as running; fall back to current_step.

@@ -9,6 +9,7 @@ import { usePageTitle } from "../components/PageTitle";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { RelativeTime } from "../components/RelativeTime";
 import { Button, Card, ErrorBox, Loading, PageHeader, TextField } from "../components/ui";
+import { DisableToggle, ResetPassword } from "./AdminUserActions";
 
 export const USERNAME_RE = /^[a-z][a-z0-9_-]{1,31}$/;
 
@@ -135,18 +136,22 @@ export default function AdminPage() {
                         {u.username}
                         {u.is_admin && <span className="rounded bg-slate-200 px-1.5 text-xs dark:bg-slate-800">admin</span>}
                         {u.id === me.id && <span className="text-xs text-slate-600 dark:text-slate-400">(you)</span>}
+                        {u.disabled && <span className="rounded bg-red-100 px-1.5 text-xs text-red-900 dark:bg-red-950 dark:text-red-200">disabled</span>}
                       </div>
                     </td>
                     <td className="py-2 pr-3">{u.agent_count}</td>
                     <td className="py-2 pr-3">{u.project_count}</td>
                     <td className="hidden py-2 pr-3 sm:table-cell"><RelativeTime iso={u.created_at} /></td>
                     <td className="py-2 text-right">
+                      <div className="flex flex-wrap justify-end gap-1">
+                      {u.id !== me.id && <ResetPassword u={u} />}
+                      {u.id !== me.id && <DisableToggle u={u} />}
                       {u.id !== me.id && (
                         <ConfirmButton
                           variant="ghost"
                           label={
                             <>
-                              Delete<span className="sr-only sm:not-sr-only"> {u.username}</span>
+                              Delete<span className="sr-only"> {u.username}</span>
                             </>
                           }
                           title={`Delete user “${u.username}”?`}
@@ -155,6 +160,7 @@ export default function AdminPage() {
                           onConfirm={() => del.mutateAsync(u.id)}
                         />
                       )}
+                      </div>
                     </td>
                   </tr>
                 ))}

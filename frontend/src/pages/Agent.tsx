@@ -13,6 +13,7 @@ import { StatusBadge } from "../components/StatusBadge";
 import { RelativeTime } from "../components/RelativeTime";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { Button, Card, ErrorBox, Loading, PageHeader, TextArea } from "../components/ui";
+import { DELETE_AGENT_BODY } from "../lib/copy";
 
 function RulesEditor({ agent }: { agent: AgentPublic }) {
   const qc = useQueryClient();
@@ -69,7 +70,7 @@ export default function AgentPage() {
             <Link to={`/agents/${a.id}/edit`} className="inline-flex min-h-10 items-center rounded-md border border-slate-300 px-3 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800">
               Edit agent
             </Link>
-            <ConfirmButton label="Delete agent" title={`Delete agent “${a.name}”?`} body="Its projects and their logs are removed too. Workspace files stay on the server." confirmLabel={`Delete ${a.name}`} onConfirm={() => del.mutateAsync()} />
+            <ConfirmButton label="Delete agent" title={`Delete agent “${a.name}”?`} body={DELETE_AGENT_BODY} confirmLabel={`Delete ${a.name}`} onConfirm={() => del.mutateAsync()} />
           </>
         }
       >

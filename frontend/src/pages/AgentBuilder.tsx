@@ -8,6 +8,7 @@ import { useIdParam } from "../lib/params";
 import { usePageTitle } from "../components/PageTitle";
 import { Button, Card, ErrorBox, Loading, PageHeader, TextArea, TextField } from "../components/ui";
 import { toast } from "sonner";
+import { TOOLS_HINT } from "../lib/copy";
 
 const MODEL_RE = /^[A-Za-z0-9._-]+\/[A-Za-z0-9._:/-]+$/;
 const MODELS = ["anthropic/claude-opus-4-6", "anthropic/claude-sonnet-4-5", "openai/gpt-5.3-codex"];
@@ -86,7 +87,7 @@ function AgentForm({ agent }: { agent?: AgentPublic }) {
         <TextArea label="Global rules" value={rules} onChange={(e) => setRules(e.target.value)} rows={6} hint="Saved as RULES.md; applies to every project of this agent." />
       </Card>
       <Card className="space-y-4">
-        <TextField label="Tools" value={tools} onChange={(e) => setTools(e.target.value)} hint="Comma-separated, e.g. Bash, Edit, WebFetch. Empty means Claude Code's defaults." />
+        <TextField label="Tools" value={tools} onChange={(e) => setTools(e.target.value)} hint={TOOLS_HINT} />
         <TextArea label="MCP servers (JSON)" value={mcp} onChange={(e) => setMcp(e.target.value)} rows={5} error={mcpError} spellCheck={false} />
         <fieldset>
           <legend className="text-sm font-medium">Permission policy</legend>

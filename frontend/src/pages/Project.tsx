@@ -20,6 +20,9 @@ import { Button, ErrorBox, Loading, Spinner, TextArea, cx } from "../components/
 import { useProjectEvents } from "../features/logs/useProjectEvents";
 import { LogsPane } from "../features/logs/LogsPane";
 import { FilesPane } from "../features/files/FilesPane";
+import { AddStep, InstructionBox, StepControls } from "../features/plan/PlanEdit";
+import { canStart } from "../lib/planEdit";
+import { DELETE_PROJECT_BODY } from "../lib/copy";
 
 const TerminalPane = lazy(() => import("../features/terminal/TerminalPane"));
 
@@ -51,7 +54,7 @@ function Controls({ p }: { p: ProjectPublic }) {
   return (
     <div className="flex flex-wrap gap-2">
       {!active && (
-        <Button variant="primary" busy={busy("start")} disabled={action.isPending} onClick={() => action.mutate("start")}>
+        <Button variant="primary" busy={busy("start")} disabled={action.isPending || !canStart(p)} title={canStart(p) ? undefined : "Every step is done: add a step to continue"} onClick={() => action.mutate("start")}>
           <span aria-hidden="true">▶</span> Start
         </Button>
       )}
@@ -60,7 +63,7 @@ function Controls({ p }: { p: ProjectPublic }) {
           <span aria-hidden="true">■</span> Stop
         </Button>
       )}
-      <Button busy={busy("restart")} disabled={action.isPending} onClick={() => action.mutate("restart")}>
+      <Button busy={busy("restart")} disabled={action.isPending || (!active && !canStart(p))} onClick={() => action.mutate("restart")}>
         <span aria-hidden="true">↻</span> Restart
       </Button>
     </div>
@@ -190,12 +193,12 @@ function Plan({ p }: { p: ProjectPublic }) {
       </div>
       <ProgressBar percent={prog.percent} label="Plan progress" />
       {p.implementation_plan.length > 0 && (
-        <details className="group">
+        <details className="group" open={p.status === "completed" || undefined}>
           <summary className="cursor-pointer text-sm text-blue-700 dark:text-blue-300">Show steps</summary>
           <ol className="mt-2 space-y-1">
             {p.implementation_plan.map((s, i) => (
               <li key={i} className="rounded-md border border-slate-200 p-2 dark:border-slate-800">
-                <div className="flex items-start gap-2">
+                <div className="flex flex-wrap items-start gap-2">
                   <span className={cx("w-5 shrink-0 text-center font-mono", STEP_CLS[s.status])} aria-label={s.status}>
                     {STEP_ICON[s.status]}
                   </span>
@@ -205,16 +208,28 @@ function Plan({ p }: { p: ProjectPublic }) {
                     </p>
                     {s.detail && <p className="text-sm text-slate-600 dark:text-slate-400">{s.detail}</p>}
                   </div>
-                  {(s.status === "done" || s.status === "failed") && (
-                    <Button variant="ghost" className="min-h-8 py-1" aria-expanded={open === i} onClick={() => setOpen(open === i ? null : i)}>
-                      {open === i ? "Hide changes" : `Changes in step ${stepNumber(i)}`}
-                    </Button>
-                  )}
+                  <StepControls key={`${i}:${s.title}:${s.status}`} p={p} index={i} editable={!isActive(p.status)}>
+                    {(s.status === "done" || s.status === "failed") && (
+                      <Button variant="ghost" className="min-h-8 py-1" aria-expanded={open === i} onClick={() => setOpen(open === i ? null : i)}>
+                        {open === i ? "Hide changes" : `Changes in step ${stepNumber(i)}`}
+                      </Button>
+                    )}
+                  </StepControls>
                 </div>
                 {open === i && <StepDiff projectId={p.id} n={stepNumber(i)} />}
               </li>
             ))}
           </ol>
+        </details>
+      )}
+      {isActive(p.status) ? (
+        <InstructionBox p={p} />
+      ) : (
+        <details open={p.status === "completed" || p.implementation_plan.length === 0 || undefined}>
+          <summary className="cursor-pointer text-sm text-blue-700 dark:text-blue-300">Add a step</summary>
+          <div className="mt-2">
+            <AddStep p={p} />
+          </div>
         </details>
       )}
     </section>
@@ -287,7 +302,7 @@ function ProjectView({ p }: { p: ProjectPublic }) {
         </div>
         <div className="flex flex-wrap gap-2">
           <Controls p={p} />
-          <ConfirmButton variant="ghost" label="Delete" title={`Delete project “${p.name}”?`} body="Its logs and plan are removed. Workspace files stay on the server." confirmLabel={`Delete ${p.name}`} onConfirm={() => del.mutateAsync()} />
+          <ConfirmButton variant="ghost" label="Delete" title={`Delete project “${p.name}”?`} body={DELETE_PROJECT_BODY} confirmLabel={`Delete ${p.name}`} onConfirm={() => del.mutateAsync()} />
         </div>
       </header>
       {events.detail && <ErrorBox error={events.detail} />}

@@ -25,7 +25,10 @@ from autocode.api.deps import (
 from autocode.models import (
     FileEntry,
     FileText,
+    InstructionRequest,
     LogLevel,
+    PlanReorder,
+    PlanStepIn,
     LogPublic,
     ProjectPublic,
     ProjectUpdate,
@@ -34,7 +37,7 @@ from autocode.models import (
     StepDiff,
 )
 from autocode.services import projects as project_service
-from autocode.services import checkpoints, files, sessions
+from autocode.services import checkpoints, files, plan_rules, sessions
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 T = TypeVar("T")
@@ -122,6 +125,55 @@ def restart_project(project: ProjectDep, user: CurrentUser, session: SessionDep,
 def reply(body: ReplyRequest, project: ProjectDep, session: SessionDep, ctx: ContextDep) -> None:
     """Answer the question a project that needs help is waiting on."""
     ctx.orchestrator.reply(session, project=project, answer=body)
+
+
+@router.post("/{project_id}/instructions", status_code=status.HTTP_202_ACCEPTED)
+def send_instruction(body: InstructionRequest, project: ProjectDep, session: SessionDep, ctx: ContextDep) -> None:
+    """Queue an instruction for Claude Code, given at the running project's next turn boundary."""
+    ctx.orchestrator.instruct(session, project=project, text=body.text)
+
+
+StepNumber = Annotated[int, Path(ge=1, le=plan_rules.MAX_STEPS)]
+
+
+@router.post("/{project_id}/steps", status_code=status.HTTP_201_CREATED)
+def add_step(body: PlanStepIn, project: ProjectDep, user: CurrentUser, session: SessionDep,
+             settings: SettingsDep) -> ProjectPublic:
+    """Append a pending step to a stopped project's plan (a completed project can then start again)."""
+    changed = project_service.change_plan(
+        session, data_dir=settings.data_path, owner=user, project=project,
+        change=lambda plan: plan_rules.append_step(plan, body.title, body.detail))
+    return project_service.to_public(session, changed)
+
+
+@router.post("/{project_id}/steps/reorder")
+def reorder_steps(body: PlanReorder, project: ProjectDep, user: CurrentUser, session: SessionDep,
+                  settings: SettingsDep) -> ProjectPublic:
+    """Put the pending steps in a new order; done, failed and skipped steps keep their places."""
+    changed = project_service.change_plan(
+        session, data_dir=settings.data_path, owner=user, project=project,
+        change=lambda plan: plan_rules.reorder_pending(plan, body.order))
+    return project_service.to_public(session, changed)
+
+
+@router.put("/{project_id}/steps/{step}")
+def edit_step(body: PlanStepIn, step: StepNumber, project: ProjectDep, user: CurrentUser,
+              session: SessionDep, settings: SettingsDep) -> ProjectPublic:
+    """Change the title and detail of a pending step (1-based)."""
+    changed = project_service.change_plan(
+        session, data_dir=settings.data_path, owner=user, project=project,
+        change=lambda plan: plan_rules.edit_step(plan, step, body.title, body.detail))
+    return project_service.to_public(session, changed)
+
+
+@router.delete("/{project_id}/steps/{step}")
+def remove_step(step: StepNumber, project: ProjectDep, user: CurrentUser, session: SessionDep,
+                settings: SettingsDep) -> ProjectPublic:
+    """Remove a pending step (1-based)."""
+    changed = project_service.change_plan(
+        session, data_dir=settings.data_path, owner=user, project=project,
+        change=lambda plan: plan_rules.remove_step(plan, step))
+    return project_service.to_public(session, changed)
 
 
 @router.get("/{project_id}/steps/{step}/diff")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from autocode.api.deps import AdminUser, ContextDep, IdPath, SessionDep, SettingsDep
-from autocode.models import UserAdminView, UserCreate, UserPublic
+from autocode.models import PasswordReset, UserAdminView, UserCreate, UserPatch, UserPublic
 from autocode.services import users as user_service
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -47,3 +47,21 @@ def delete_user(user_id: IdPath, admin: AdminUser, session: SessionDep, ctx: Con
         actor=admin,
         user_id=user_id,
     )
+
+
+@router.post("/{user_id}/password", status_code=status.HTTP_204_NO_CONTENT)
+def reset_password(user_id: IdPath, body: PasswordReset, admin: AdminUser, session: SessionDep,
+                   ctx: ContextDep) -> None:
+    """Set a user's password; every login of theirs ends (they sign in with the new one)."""
+    target = user_service.find_user(session, user_id)
+    user_service.reset_password(session, sockets=ctx.sockets, actor=admin, user=target, password=body.password)
+
+
+@router.patch("/{user_id}")
+def update_user(user_id: IdPath, body: UserPatch, admin: AdminUser, session: SessionDep,
+                ctx: ContextDep) -> UserPublic:
+    """Disable an account (its logins end and its running projects stop) or enable it again."""
+    target = user_service.find_user(session, user_id)
+    updated = user_service.set_disabled(session, sockets=ctx.sockets, orchestrator=ctx.orchestrator,
+                                        actor=admin, user=target, disabled=body.disabled)
+    return UserPublic.model_validate(updated)
