@@ -167,7 +167,9 @@ def test_concurrent_terminal_connects_respect_the_cap(tmp_path: Path) -> None:
                 message = await asyncio.wait_for(ws.recv(), timeout=15)
             except ConnectionClosed:
                 return f"closed {ws.close_code}", None
-            return ("open" if isinstance(message, bytes) else f"text {message!r}"), ws
+            # An admitted terminal says first which window it shows (then the screen's bytes).
+            admitted = isinstance(message, bytes) or '"type":"window"' in message
+            return ("open" if admitted else f"text {message!r}"), ws
 
         async def race() -> list[str]:
             results = await asyncio.gather(*(one(t) for t in tickets))

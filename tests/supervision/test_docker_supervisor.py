@@ -69,7 +69,9 @@ def test_a_plan_runs_inside_the_users_container(docker_platform: Platform) -> No
     assert cwd and all(c.startswith("/workspace/projects/") for c in cwd), cwd
     messages = [e["message"] for e in plat.logs(project["id"])]
     actions = [e["message"] for e in plat.logs(project["id"]) if e["level"] == "action"]
-    assert any(m.startswith("Write /workspace/projects/") for m in actions), actions
+    # (shown relative to the project's folder: neither the container's nor the host's paths)
+    assert "Write boxed.txt" in actions, actions
+    assert not any("/workspace" in m or str(plat.data) in m for m in actions), actions
     # the hook in the container sealed its lines with the launch's key, and the transcript it
     # named (/workspace/config/claude/...) mapped back into the user's config folder
     assert not any("did not sign" in m or "outside your Claude Code config" in m or "cannot be read" in m
