@@ -11,7 +11,6 @@ Every moment is photographed at 390×844 and 1440×900.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,34 +18,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, shoot
-from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess, stop_tmux_servers, wait_until
-from tests.fakes.fake_anthropic import FakeAnthropic, text, write
-from tests.supervision.conftest import CLI, Platform, _kill_supervisors, server_env
+from tests.conftest import ADMIN_PASSWORD, wait_until
+from tests.fakes.fake_anthropic import text, write
+from tests.supervision.conftest import Platform, platform  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
 
 ROWS = "document.querySelector('.xterm-rows')?.innerText ?? ''"
-
-
-@pytest.fixture
-def platform(tmp_path: Path) -> Iterator[Platform]:
-    if not CLI.exists():
-        pytest.fail(f"the pinned Claude Code CLI is not installed: npm --prefix tools/claude-code ci ({CLI})")
-    fake = FakeAnthropic().start()
-    data = tmp_path / "data"
-    server = ServerProcess(data, env=server_env())
-    plat = Platform(fake=fake, server=server, api=Api(server.base, "admin", ADMIN_PASSWORD), data=data)
-    try:
-        r = plat.api.http.post(
-            "/api/keys", json={"provider": "anthropic", "key": "sk-ant-test-0123456789abcdef", "base_url": fake.url}
-        )
-        assert r.status_code == 201, r.text
-        yield plat
-    finally:
-        _kill_supervisors(data)
-        plat.server.stop()
-        stop_tmux_servers(data, ["admin"])
-        fake.stop()
 
 
 def terminal_shows(page: Any, pattern: str, timeout: float = 60_000) -> str:

@@ -5,7 +5,6 @@ against the scripted model endpoint."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,31 +13,11 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, shoot
 from tests.browser.test_users_day import sign_in, toast
-from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess, stop_tmux_servers
-from tests.fakes.fake_anthropic import FakeAnthropic, text, write
-from tests.supervision.conftest import CLI, Platform, _kill_supervisors, server_env, step_turns
+from tests.conftest import ADMIN_PASSWORD
+from tests.fakes.fake_anthropic import text, write
+from tests.supervision.conftest import Platform, platform, step_turns  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def platform(tmp_path: Path) -> Iterator[Platform]:
-    if not CLI.exists():
-        pytest.fail(f"the pinned Claude Code CLI is not installed: npm --prefix tools/claude-code ci ({CLI})")
-    fake = FakeAnthropic().start()
-    data = tmp_path / "data"
-    server = ServerProcess(data, env=server_env())
-    plat = Platform(fake=fake, server=server, api=Api(server.base, "admin", ADMIN_PASSWORD), data=data)
-    try:
-        r = plat.api.http.post("/api/keys", json={"provider": "anthropic", "key": "sk-ant-test-0123456789abcdef",
-                                                  "base_url": fake.url})
-        assert r.status_code == 201, r.text
-        yield plat
-    finally:
-        _kill_supervisors(data)
-        plat.server.stop()
-        stop_tmux_servers(data, ["admin"])
-        fake.stop()
 
 
 def test_a_completed_project_gets_more_work_from_the_phone(platform: Platform, browser: Any) -> None:
