@@ -21,7 +21,7 @@ from autocode.services import projects as project_service
 from autocode.services import runtime_policy, sessions
 from autocode.services.auth import Principal
 from autocode.services.errors import DomainError, NotFound, Unauthorized
-from autocode.services.live import CLOSE_AUTH_ENDED, CLOSE_PROJECT_GONE, LiveSocket
+from autocode.services.live import CLOSE_AUTH_ENDED, CLOSE_PROJECT_GONE, Ending, LiveSocket
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/ws", tags=["terminal"])
@@ -160,7 +160,8 @@ async def _terminal(
         return
     except RuntimeErrorBase as exc:
         log.warning("terminal unavailable", extra={"project": project.id, "error": str(exc)})
-        await ws.close(CLOSE_RUNTIME_ERROR, "terminal unavailable")
+        # A deletion or a sign-out ends the session's tmux too: say that, not "unavailable".
+        await _close_with_reason(ws, auth.live, CLOSE_RUNTIME_ERROR, "terminal unavailable")
         return
     try:
         # Which window this terminal shows (the one asked for may not exist).
@@ -170,6 +171,22 @@ async def _terminal(
         await ctx.terminals.release(client)
 
 
+async def _ending(live: LiveSocket) -> Ending | None:
+    """Why the socket's session ended, if it does within the grace (None: it did not)."""
+    try:
+        return await asyncio.wait_for(asyncio.shield(live.ended), ENDING_GRACE_SECONDS)
+    except asyncio.TimeoutError:
+        return None
+
+
+async def _close_with_reason(ws: WebSocket, live: LiveSocket, code: int, reason: str) -> None:
+    ending = await _ending(live)
+    if ending is not None:
+        await ws.close(ending.code, ending.reason)
+    else:
+        await ws.close(code, reason)
+
+
 async def _bridge(ws: WebSocket, client: PtyClient, live: LiveSocket, *, readonly: bool) -> None:
     async def output() -> None:
         while True:
@@ -177,11 +194,8 @@ async def _bridge(ws: WebSocket, client: PtyClient, live: LiveSocket, *, readonl
             if data is None:
                 # Deleting a project or a user kills its tmux session a moment before the
                 # socket is told why; give that reason the chance to be the close code.
-                try:
-                    ending = await asyncio.wait_for(asyncio.shield(live.ended), ENDING_GRACE_SECONDS)
-                except asyncio.TimeoutError:
-                    pass
-                else:
+                ending = await _ending(live)
+                if ending is not None:
                     await ws.close(ending.code, ending.reason)
                     return
                 await ws.send_json({"type": "exit"})
