@@ -133,6 +133,11 @@ def update_project(
     for key in ("name", "description", "architecture", "budget_tokens"):
         if key in changes:
             setattr(project, key, changes[key])
+    return _save(session, data_dir=data_dir, owner=owner, project=project)
+
+
+def _save(session: Session, *, data_dir: Path, owner: User, project: Project) -> Project:
+    """Store a changed project and rewrite what is derived from it (CLAUDE.md, identity)."""
     project.updated_at = utcnow()
     session.add(project)
     session.commit()
@@ -167,14 +172,7 @@ def change_plan(
     plan = _apply(lambda: change(project.implementation_plan))
     project.implementation_plan = plan
     project.current_step = plan_rules.next_step(plan)
-    project.updated_at = utcnow()
-    session.add(project)
-    session.commit()
-    session.refresh(project)
-    agent = session.get(Agent, project.agent_id)
-    if agent is not None:
-        workspaces.refresh_project_docs(data_dir, username=owner.username, agent=agent, project=project)
-    return project
+    return _save(session, data_dir=data_dir, owner=owner, project=project)
 
 
 def delete_project(
