@@ -12,7 +12,6 @@ token stops working, so later cases still run authenticated.
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck
 
+from tests.supervision.conftest import _kill_supervisors
 from tests.conftest import ADMIN_PASSWORD, ServerProcess, stop_tmux_servers
 
 USER = "auth-st-user"
@@ -109,23 +109,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         _kill_supervisors(data)
         proc.stop()
         stop_tmux_servers(data, ["admin", USER])
-
-
-def _kill_supervisors(data: Path) -> None:
-    """Supervisors run in sessions of their own; end every one this data dir started."""
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            environ = (proc / "environ").read_bytes()
-            cmdline = (proc / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"autocode.supervisor" in cmdline and f"AUTOCODE_DATA_DIR={data}".encode() in environ:
-            try:
-                os.kill(int(proc.name), signal.SIGKILL)
-            except OSError:
-                pass
 
 
 def _operations(server: ServerProcess) -> list[Any]:
