@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import copy
 import getpass
 import logging
@@ -68,17 +69,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # per-message deflate would add CPU and latency to every keystroke echo and output burst.
     # Forwarded headers are believed only from AUTOCODE_TRUSTED_PROXIES (nobody by default):
     # otherwise any client could pick its own address and step around the login throttle.
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="info",
-        log_config=_log_config(),
-        proxy_headers=bool(proxies),
-        forwarded_allow_ips=proxies or [],
-        ws="websockets-sansio",
-        ws_per_message_deflate=False,
-    )
+    common: dict[str, Any] = {
+        "host": host, "log_level": "info", "log_config": _log_config(),
+        "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or [],
+        "ws": "websockets-sansio", "ws_per_message_deflate": False,
+    }
+    # The live preview is a separate origin: its own port on the same host, same process
+    # (it shares the app's sessions, runtime and preview tokens).
+    main = uvicorn.Server(uvicorn.Config(app, port=port, **common))
+    preview = uvicorn.Server(uvicorn.Config(app.state.preview_origin, port=settings.preview_port,
+                                            lifespan="off", **common))
+
+    async def serve_both() -> None:
+        async def preview_after_app() -> None:
+            while not main.started and not main.should_exit:
+                await asyncio.sleep(0.05)
+            if main.started:
+                await preview.serve()
+
+        task = asyncio.create_task(preview_after_app())
+        try:
+            await main.serve()
+        finally:
+            preview.should_exit = True
+            await task
+
+    asyncio.run(serve_both())
     return 0
 
 

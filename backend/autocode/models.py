@@ -510,6 +510,13 @@ class FileText(BaseModel):
     truncated: bool
 
 
+class PreviewLink(BaseModel):
+    """A one-time link to a live preview: open it (in a frame or a tab) within `expires_in` s."""
+
+    url: str
+    expires_in: int
+
+
 class ScreenText(BaseModel):
     text: str
     window: Literal["agent", "shell"] = "shell"

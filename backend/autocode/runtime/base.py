@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
+import socket
 import time
 import uuid
 from abc import ABC, abstractmethod
@@ -106,6 +108,24 @@ class TmuxResult:
     returncode: int
     stdout: str
     stderr: str
+
+
+@dataclass(frozen=True)
+class Dialed:
+    """A byte stream to a port in a user's environment (see Runtime.dial)."""
+
+    sock: socket.socket
+    # Docker's exec stream without a tty: what comes back arrives in frames with an 8-byte
+    # header (stream id, size); what goes in is plain.
+    framed: bool
+    owner: object = None  # keeps the client library's wrapper of `sock` alive
+
+
+def check_loopback(address: str, port: int) -> str:
+    """Refuse any destination but a loopback address (the preview proxy dials nothing else)."""
+    if not 1 <= port <= 65535 or not ipaddress.ip_address(address).is_loopback:
+        raise InvalidName(f"refusing to dial {address}:{port}: loopback only")
+    return address
 
 
 def validate_name(value: str, what: str = "name") -> str:
@@ -363,6 +383,11 @@ class Runtime(ABC):
     def stop_idle_users(self, max_idle_seconds: float) -> list[str]:
         """Stop environments idle for longer than that; return their usernames."""
         return []
+
+    @abstractmethod
+    def dial(self, username: str, address: str, port: int) -> Dialed:
+        """A connection to a loopback port of the user's environment (the preview's channel):
+        the host's loopback under the local runtime, the container's own through `docker exec`."""
 
 
 class TmuxRuntime(Runtime):

@@ -26,6 +26,9 @@ from autocode.runtime.base import (
     tree_rel,
     Availability,
     CommandFailed,
+    Dialed,
+    SessionNotFound,
+    check_loopback,
     PathOutsideWorkspace,
     RuntimeUnavailable,
     TmuxResult,
@@ -49,6 +52,31 @@ WORKSPACE_UID = 1000  # the `autocode` user of the image
 # PID 1 of the container: reaps orphans (tmux daemonises into one) and stops at once on TERM.
 _KEEPALIVE = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"
 _EXEC_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# The preview's channel into a container: a relay on the exec's stdin/stdout to a loopback
+# port there. The server joins no network of the container's and dials no address of it.
+_RELAY = """
+import os, socket, sys, threading
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+s.settimeout(None)
+def up():
+    while True:
+        data = os.read(0, 65536)
+        if not data:
+            break
+        s.sendall(data)
+    try:
+        s.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+threading.Thread(target=up, daemon=True).start()
+out = sys.stdout.buffer
+while True:
+    data = s.recv(65536)
+    if not data:
+        break
+    out.write(data)
+    out.flush()
+"""
 
 
 def container_name(username: str) -> str:
@@ -498,6 +526,25 @@ class DockerRuntime(TmuxRuntime):
         return [self.docker_cli, "exec", "-it", "-u", f"{self.uid}:{self.gid}",
                 "-e", "TERM=xterm-256color", container_name(username),
                 "tmux", "-S", CONTAINER_SOCKET, *viewer_commands(session, window, readonly=readonly)]
+
+    def dial(self, username: str, address: str, port: int) -> Dialed:
+        """A relay to a loopback port inside the user's container, over `docker exec` stdio."""
+        check_loopback(address, port)
+        argv = ["/usr/bin/python3", "-I", "-c", _RELAY, address, str(port)]
+        api = self.client.api
+        try:
+            exec_id: str = api.exec_create(
+                container_name(username), argv, stdin=True, stdout=True, stderr=True,
+                user=f"{self.uid}:{self.gid}", environment=self._exec_env(),
+                workdir=str(CONTAINER_WORKSPACE))["Id"]
+            wrapper: Any = api.exec_start(exec_id, socket=True)
+        except NotFound as exc:
+            raise SessionNotFound(f"no container for {username}") from exc
+        except (DockerException, OSError) as exc:
+            raise CommandFailed("docker exec failed", stderr=str(exc)) from exc
+        self._last_call[username] = time.time()
+        raw: socket.socket = getattr(wrapper, "_sock", wrapper)
+        return Dialed(raw, framed=True, owner=wrapper)
 
     def idle_seconds(self, username: str) -> float | None:
         """Seconds since the last sign of use (session output, our calls, start); None if down."""

@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import stat
 import subprocess
 import time
@@ -18,6 +19,8 @@ from autocode.runtime.base import (
     tree_rel,
     Availability,
     CommandFailed,
+    Dialed,
+    check_loopback,
     PathOutsideWorkspace,
     RuntimeUnavailable,
     TmuxResult,
@@ -175,3 +178,12 @@ class LocalRuntime(TmuxRuntime):
             return None
         last = self._session_activity(username)
         return None if last is None else max(0.0, time.time() - last)
+
+    def dial(self, username: str, address: str, port: int) -> Dialed:
+        """A TCP connection to the host's loopback (the caller checked the port is the session's)."""
+        validate_name(username, "username")
+        try:
+            sock = socket.create_connection((check_loopback(address, port), port), timeout=self.timeout)
+        except OSError as exc:
+            raise CommandFailed(f"cannot connect to port {port}", stderr=str(exc)) from exc
+        return Dialed(sock, framed=False)
