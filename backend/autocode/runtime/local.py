@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autocode.core import files
+from autocode.runtime import proc_collect
 from autocode.runtime.base import (
     tree_rel,
     Availability,
@@ -175,3 +176,11 @@ class LocalRuntime(TmuxRuntime):
             return None
         last = self._session_activity(username)
         return None if last is None else max(0.0, time.time() - last)
+
+    # -- processes: the session's processes are the server's user's own, on this host ------
+
+    def _proc_snapshot(self, username: str, roots: Sequence[int], sample: float) -> object:
+        return proc_collect.snapshot(list(roots), sample)
+
+    def _proc_stop(self, username: str, pid: int, start_ticks: int, grace: float) -> str:
+        return proc_collect.stop(pid, start_ticks, grace)
