@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from autocode.runtime import procs
-from autocode.runtime.procs import ProcessInfo
+from autocode.runtime.procs import ProcessInfo, StopResult
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,10 @@ class SessionExists(RuntimeErrorBase):
 
 class ProcessNotFound(RuntimeErrorBase, LookupError):
     """No process with that pid in the session (or it has no window of its own)."""
+
+
+class NoOwnWindow(ProcessNotFound):
+    """The process runs in the session but no window shows its output."""
 
 
 class RuntimeUnavailable(RuntimeErrorBase):
@@ -378,14 +382,16 @@ class Runtime(ABC):
         CPU use sampled over `sample` seconds; empty when the session does not run."""
 
     @abstractmethod
-    def stop_process(self, username: str, session: str, pid: int, *, grace: float = 3.0) -> str:
+    def stop_process(self, username: str, session: str, pid: int, *,
+                     grace: float = 3.0) -> StopResult:
         """TERM a process of the session, KILL it after `grace` seconds; "term", "kill" or
         "gone". Raises ProcessNotFound for a pid that is not the session's."""
 
     @abstractmethod
-    def process_output(self, username: str, session: str, pid: int, *, lines: int) -> str:
-        """The last lines of the window a process of the session runs in the foreground of.
-        Raises ProcessNotFound when it is not the session's or has no window of its own."""
+    def process_output(self, username: str, session: str, pid: int, *,
+                       lines: int) -> tuple[ProcessInfo, str]:
+        """A process of the session and the last lines of the window it runs in the foreground
+        of. Raises ProcessNotFound when it is not the session's or has no window of its own."""
 
 
 class TmuxRuntime(Runtime):
@@ -725,25 +731,30 @@ class TmuxRuntime(Runtime):
             raise ProcessNotFound(f"no process {pid} in session {session}")
         return found
 
-    def stop_process(self, username: str, session: str, pid: int, *, grace: float = 3.0) -> str:
+    def stop_process(self, username: str, session: str, pid: int, *,
+                     grace: float = 3.0) -> StopResult:
         """TERM a process of the session, KILL it after `grace` seconds."""
         found = self._session_process(username, session, pid)
-        result = self._proc_stop(username, found.pid, found.start_ticks, grace)
+        answer = self._proc_stop(username, found.pid, found.start_ticks, grace)
+        result = procs.STOP_RESULTS.get(answer)
+        if result is None:
+            raise CommandFailed(f"stopping a process answered {answer[:40]!r}")
         logger.info("process stopped", extra={"user": username, "session": session, "pid": pid,
                                               "result": result})
         return result
 
-    def process_output(self, username: str, session: str, pid: int, *, lines: int) -> str:
-        """The last lines of the window the process runs in the foreground of."""
+    def process_output(self, username: str, session: str, pid: int, *,
+                       lines: int) -> tuple[ProcessInfo, str]:
+        """The process and the last lines of the window it runs in the foreground of."""
         if not 1 <= lines <= 5000:
             raise ValueError("lines must be between 1 and 5000")
         found = self._session_process(username, session, pid)
         if found.pane_id is None:
-            raise ProcessNotFound(f"process {pid} has no window of its own")
+            raise NoOwnWindow(f"process {pid} has no window of its own")
         text = self._checked(username, ["capture-pane", "-p", "-J", "-t", found.pane_id,
                                         "-S", f"-{lines}"]).stdout
         kept = text.rstrip("\n").split("\n")
-        return "\n".join(kept[-lines:])
+        return found, "\n".join(kept[-lines:])
 
     def _session_activity(self, username: str) -> float | None:
         """Latest activity time (epoch seconds) over the user's sessions, if any runs."""

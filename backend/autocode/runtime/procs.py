@@ -13,6 +13,7 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 MAX_PROCESSES = 2000
 MAX_COMMAND = 1000  # characters of a command line shown
@@ -21,6 +22,11 @@ _PANE_RE = re.compile(r"^(%\d{1,9})\t(\d{1,9})\t(@\d{1,9})$")
 _WINDOW_RE = re.compile(r"^(@\d{1,9})\t(.*)$")
 _HEX_RE = re.compile(r"^[0-9A-Fa-f]+$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+StopResult = Literal["term", "kill", "gone", "alive"]
+STOP_RESULTS: dict[str, StopResult] = {"term": "term", "kill": "kill", "gone": "gone",
+                                       "alive": "alive"}
 
 
 class SnapshotError(ValueError):
