@@ -78,11 +78,20 @@ def test_preview_proxy_http_and_websocket(tmp_path: Path, runtime: str) -> None:
         alice, bob = st.user("alice"), st.user("bob")
         project = alice.project()
         port = free_port()
+        # A port nothing of the project's listens on (the app's own, on the host) is never proxied.
+        assert alice.http.post(
+            f"/api/projects/{project['id']}/ports/{st.server.port}/preview").status_code == 404
         with shell(st, alice, project["id"]) as sh:
             start_devserver(sh, port)
+            wait_listening(alice, project["id"], port)
+            assert alice.http.post(
+                f"/api/projects/{project['id']}/ports/{st.server.port}/preview").status_code == 404
 
+            listed = alice.http.get(f"/api/projects/{project['id']}/ports").json()
             url = preview_link(alice, project["id"], port)
             parts = urlsplit(url)
+            assert [p["preview_url"] for p in listed if p["port"] == port] == [
+                f"http://{parts.netloc}/"]
             assert parts.hostname == f"p{project['id']}-{port}.localhost"
 
             # Another user cannot get a link to it; a bare URL without a token or cookie is 404.

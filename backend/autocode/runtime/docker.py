@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fcntl
+import functools
+import json
 import logging
 import os
 import re
@@ -21,7 +23,7 @@ from docker.types import Mount
 from docker.utils.socket import frames_iter
 
 from autocode.core import files
-from autocode.runtime import egress
+from autocode.runtime import egress, proc_collect
 from autocode.runtime.base import (
     tree_rel,
     Availability,
@@ -235,14 +237,19 @@ class DockerRuntime(TmuxRuntime):
 
     def _tmux(self, username: str, args: Sequence[str], *, stdin: bytes | None = None,
               secrets: Sequence[str] = ()) -> TmuxResult:
-        name = container_name(username)
         argv = ["tmux", "-S", CONTAINER_SOCKET, "-f", "/dev/null", *args]
         self._check_argv(argv, secrets)
+        return self._exec(username, argv, stdin=stdin)
+
+    def _exec(self, username: str, argv: Sequence[str], *,
+              stdin: bytes | None = None) -> TmuxResult:
+        """Run one fixed argv in the user's container as its user (tmux, our /proc reader)."""
+        name = container_name(username)
         started = time.monotonic()
         api = self.client.api
         try:
             exec_id: str = api.exec_create(
-                name, argv, stdout=True, stderr=True, stdin=stdin is not None,
+                name, list(argv), stdout=True, stderr=True, stdin=stdin is not None,
                 user=f"{self.uid}:{self.gid}", environment=self._exec_env(),
                 workdir=str(CONTAINER_WORKSPACE))["Id"]
             if stdin is None:
@@ -261,8 +268,8 @@ class DockerRuntime(TmuxRuntime):
         self._last_call[username] = time.time()
         result = TmuxResult(rc, (out or b"").decode("utf-8", "replace"),
                             (err or b"").decode("utf-8", "replace"))
-        logger.debug("tmux call", extra={
-            "user": username, "container": name, "argv": [w[:60] for w in list(args)[:6]],
+        logger.debug("docker exec", extra={
+            "user": username, "container": name, "argv": [w[:60] for w in list(argv)[:7]],
             "rc": rc,
             "ms": round((time.monotonic() - started) * 1000, 1)})
         return result
@@ -581,3 +588,40 @@ class DockerRuntime(TmuxRuntime):
                 self.stop_user(username)
                 stopped.append(username)
         return stopped
+
+    # -- processes: read inside the user's container, by a fixed script of ours -------------
+
+    def _collector(self, username: str, *args: str) -> object:
+        # -I -S: no user site, no PYTHON* variables, not the working directory on the path.
+        argv = ["python3", "-I", "-S", "-c", _collector_source(), *args]
+        result = self._exec(username, argv)
+        if result.returncode != 0:
+            raise self._error(result, "process reader")
+        if len(result.stdout) > _MAX_COLLECTOR_OUTPUT:
+            raise CommandFailed("process reader answered too much")
+        try:
+            answer: object = json.loads(result.stdout)
+        except ValueError as exc:
+            raise CommandFailed("process reader answered no JSON") from exc
+        return answer
+
+    def _proc_snapshot(self, username: str, roots: Sequence[int], sample: float) -> object:
+        return self._collector(username, "snapshot", f"{max(0.0, min(float(sample), 2.0)):.2f}",
+                               *(str(int(pid)) for pid in roots))
+
+    def _proc_stop(self, username: str, pid: int, start_ticks: int, grace: float) -> str:
+        answer = self._collector(username, "stop", str(int(pid)), str(int(start_ticks)),
+                                 f"{float(grace):.2f}")
+        result = answer.get("result") if isinstance(answer, dict) else None
+        if result not in ("term", "kill", "gone", "alive"):
+            raise CommandFailed("process reader answered no stop result")
+        return str(result)
+
+
+_MAX_COLLECTOR_OUTPUT = 16 << 20
+
+
+@functools.cache
+def _collector_source() -> str:
+    """The source of runtime/proc_collect.py, run as is inside containers."""
+    return Path(proc_collect.__file__).read_text(encoding="utf-8")

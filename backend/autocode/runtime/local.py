@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autocode.core import files
+from autocode.runtime import proc_collect
 from autocode.runtime.base import (
     tree_rel,
     Availability,
@@ -187,3 +188,11 @@ class LocalRuntime(TmuxRuntime):
         except OSError as exc:
             raise CommandFailed(f"cannot connect to port {port}", stderr=str(exc)) from exc
         return Dialed(sock, framed=False)
+
+    # -- processes: the session's processes are the server's user's own, on this host ------
+
+    def _proc_snapshot(self, username: str, roots: Sequence[int], sample: float) -> object:
+        return proc_collect.snapshot(list(roots), sample)
+
+    def _proc_stop(self, username: str, pid: int, start_ticks: int, grace: float) -> str:
+        return proc_collect.stop(pid, start_ticks, grace)

@@ -17,9 +17,9 @@ from sqlmodel import Session
 
 from autocode.core.config import Settings
 from autocode.models import Project, User
-from autocode.runtime import Runtime
-from autocode.services import preview_rules
-from autocode.services.errors import NotFound
+from autocode.runtime import Runtime, RuntimeErrorBase
+from autocode.services import preview_rules, processes
+from autocode.services.errors import DomainError, NotFound
 
 MAX_ENTRIES = 10_000
 PORT_CHECK_SECONDS = 2.0
@@ -148,6 +148,8 @@ class PreviewAccess:
 def listening_addresses(runtime: Runtime, *, settings: Settings, user: User, project: Project,
                         port: int) -> list[str]:
     """The addresses `port` listens on in the project's session (empty: not one of its ports)."""
-    # PLACEHOLDER(procs): until the process listing lands, every port counts as the session's
-    # on loopback. Replaced by processes.listening_ports (branch procs).
-    return ["127.0.0.1"]
+    try:
+        found = processes.listening_ports(runtime, settings=settings, user=user, project=project)
+    except (DomainError, RuntimeErrorBase):
+        return []  # not allowed to run there, or nothing runs: no port
+    return [p.address for p in found if p.port == port]
