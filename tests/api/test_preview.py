@@ -25,7 +25,8 @@ def start_devserver(sh: Shell, port: int) -> None:
     """Write the dev server into the project's folder and start it in the background, as a user would."""
     blob = base64.b64encode(DEVSERVER.read_bytes()).decode()
     sh.run(f"echo {blob} | base64 -d > devserver.py && echo '<h1>first page</h1>' > index.html")
-    sh.run(f"(python3 devserver.py {port} > devserver.log 2>&1 &)")
+    # A background job of the session's shell (a child of it, so one of the session's processes).
+    sh.run(f"{{ python3 devserver.py {port} > devserver.log 2>&1 & }}")
     # Until it listens, seen from inside the session.
     sh.run("python3 -c 'import socket,sys,time\n"
            "for _ in range(200):\n"
