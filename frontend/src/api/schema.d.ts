@@ -539,6 +539,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project_id}/ports/{port}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Preview
+         * @description A one-time link to the preview of `port` (a port the project's session listens on).
+         */
+        post: operations["preview-create_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project_id}/processes": {
         parameters: {
             query?: never;
@@ -1151,6 +1171,16 @@ export interface components {
             port: number;
             /** Preview Url */
             preview_url?: string | null;
+        };
+        /**
+         * PreviewLink
+         * @description A one-time link to a live preview: open it (in a frame or a tab) within `expires_in` s.
+         */
+        PreviewLink: {
+            /** Expires In */
+            expires_in: number;
+            /** Url */
+            url: string;
         };
         /** ProcessOutput */
         ProcessOutput: {
@@ -2593,6 +2623,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PortPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "preview-create_preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                port: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewLink"];
                 };
             };
             /** @description Validation Error */
