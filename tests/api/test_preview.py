@@ -47,6 +47,11 @@ def preview_get(server: ServerProcess, url: str, cookies: dict[str, str] | None 
     return httpx.get(f"http://127.0.0.1:{server.preview_port}{target}", headers=headers, timeout=20)
 
 
+def ask(server: ServerProcess, domain: str) -> int:
+    return httpx.get(f"http://127.0.0.1:{server.preview_port}/.well-known/autocode-preview-ask",
+                     params={"domain": domain}, timeout=10).status_code
+
+
 def preview_link(api: Api, project_id: int, port: int) -> str:
     r = api.http.post(f"/api/projects/{project_id}/ports/{port}/preview")
     assert r.status_code == 200, r.text
@@ -89,7 +94,12 @@ def test_preview_proxy_http_and_websocket(tmp_path: Path, runtime: str) -> None:
                 f"/api/projects/{project['id']}/ports/{st.server.port}/preview").status_code == 404
 
             listed = alice.http.get(f"/api/projects/{project['id']}/ports").json()
+            # Caddy's on-demand TLS may get a certificate only for a preview someone was given.
+            name = f"p{project['id']}-{port}.preview.example.com"
+            assert ask(st.server, name) == 404
             url = preview_link(alice, project["id"], port)
+            assert ask(st.server, name) == 200
+            assert ask(st.server, f"p{project['id']}-{port + 1}.preview.example.com") == 404
             parts = urlsplit(url)
             assert [p["preview_url"] for p in listed if p["port"] == port] == [
                 f"http://{parts.netloc}/"]

@@ -40,6 +40,8 @@ MAX_REQUEST_BYTES = 16 * 1024 * 1024
 MAX_WS_MESSAGE = 16 * 1024 * 1024
 HEADER_WAIT_SECONDS = 60.0
 READ_SIZE = 65536
+# Caddy's on-demand TLS `ask` endpoint (deploy/preview.Caddyfile), on a host that is no preview.
+ASK_PATH = "/.well-known/autocode-preview-ask"
 
 
 class Channel:
@@ -148,6 +150,10 @@ class PreviewOrigin:
                     return
         found = preview_rules.parse_host(_header(scope, b"host"))
         ready = self.context()
+        if found is None and ready is not None and scope["type"] == "http" \
+                and scope.get("path") == ASK_PATH:
+            await self._ask(scope, send, ready[0])
+            return
         if found is None or ready is None:
             await self._refuse(scope, send)
             return
@@ -171,6 +177,15 @@ class PreviewOrigin:
             await self._http(scope, receive, send, runtime, target, scheme)
         elif scope["type"] == "websocket":
             await self._websocket(scope, receive, send, runtime, target, scheme)
+
+    async def _ask(self, scope: Scope, send: Send, access: PreviewAccess) -> None:
+        """Caddy's on-demand TLS question: may it get a certificate for `?domain=`?"""
+        pairs = parse_qsl(bytes(scope.get("query_string", b"")).decode("latin-1"))
+        domain = next((v for k, v in pairs if k == "domain"), "")
+        if access.asked_for(domain):
+            await _plain(send, 200, "ok\n")
+        else:
+            await _not_found(send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         if scope["type"] == "websocket":

@@ -54,6 +54,13 @@ class GrantStore:
             self._items[secret] = grant
         return secret
 
+    def covers(self, project_id: int, port: int) -> bool:
+        """Whether a live grant exists for that preview."""
+        now = time.monotonic()
+        with self._lock:
+            return any((g.project_id, g.port) == (project_id, port) and g.expires >= now
+                       for g in self._items.values())
+
     def get(self, secret: str, *, consume: bool = False) -> Grant | None:
         with self._lock:
             grant = self._items.pop(secret, None) if consume else self._items.get(secret)
@@ -109,6 +116,12 @@ class PreviewAccess:
         lifetime = self.settings.preview_cookie_minutes * 60
         return self.cookies.put(Grant(grant.user_id, grant.token_version, project_id, port,
                                       time.monotonic() + lifetime))
+
+    def asked_for(self, host: str) -> bool:
+        """Whether `host` is a preview someone was given a link to (Caddy's on-demand TLS asks
+        before it gets a certificate for a name: never for names nobody uses)."""
+        found = preview_rules.parse_host(host)
+        return found is not None and (self.tokens.covers(*found) or self.cookies.covers(*found))
 
     def authorize(self, cookie: str | None, *, project_id: int, port: int) -> Target | None:
         """Where a request holding this cookie for this preview goes, or None (blocking)."""
