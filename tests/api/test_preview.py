@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import socket
+import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,7 +16,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.conftest import Api, ServerProcess, free_port
+from tests.conftest import Api, ServerProcess, free_port, wait_until
 from tests.security.shell import RUNTIMES, Shell, shell, stack
 
 DEVSERVER = Path(__file__).resolve().parents[1] / "fixtures" / "preview" / "devserver.py"
@@ -145,3 +146,12 @@ def test_preview_proxy_http_and_websocket(tmp_path: Path, runtime: str) -> None:
             with pytest.raises(Exception):
                 with connect(f"ws://{parts.netloc}/ws", sock=sock, open_timeout=20) as ws:
                     ws.recv(timeout=5)
+
+            if runtime == "docker":
+                # Every relay the proxy started in the container ended with its connection.
+                def relays() -> str:
+                    return subprocess.run(
+                        ["docker", "exec", f"autocode-{alice.username}", "pgrep", "-f", "autocode-preview-relay"],
+                        capture_output=True, text=True, timeout=30).stdout.strip()
+
+                assert wait_until(lambda: relays() == "", timeout=20, interval=0.2)

@@ -56,7 +56,7 @@ _KEEPALIVE = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"
 _EXEC_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # The preview's channel into a container: a relay on the exec's stdin/stdout to a loopback
 # port there. The server joins no network of the container's and dials no address of it.
-_RELAY = """
+_RELAY = """# autocode-preview-relay
 import os, socket, sys, threading
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
 s.settimeout(None)
