@@ -83,6 +83,7 @@ def test_preview_tab_shows_the_dev_server(platform: Platform, browser: Any) -> N
         page.goto(f"/projects/{pid}")
         hint = page.get_by_role("status").filter(has_text=f"Port {port} is listening")
         expect(hint).to_be_visible()
+        shoot(page, "preview-00-port-hint")
         hint.get_by_role("button", name="Preview").click()
         expect(page.get_by_role("tab", name="Preview")).to_have_attribute("aria-selected", "true")
 
@@ -109,6 +110,18 @@ def test_preview_tab_shows_the_dev_server(platform: Platform, browser: Any) -> N
         (workspace / "index.html").write_text(PROBE.format(version="two", app=app))
         page.get_by_role("button", name="Reload the preview").click()
         expect(frame.locator("#title")).to_have_text("Shop preview two")
+
+        # Open in new tab: the preview at top level, with no handle on the app's window.
+        with ctx.expect_page() as popup_info:
+            page.get_by_role("button", name="Open in new tab").click()
+        popup = popup_info.value
+        expect(popup.locator("#title")).to_have_text("Shop preview two")
+        assert urlsplit(popup.url).query == ""  # the token is gone from the address bar
+        assert popup.evaluate("() => window.opener === null")
+        expect(popup.locator("#report")).to_contain_text("REPORT")
+        tab_report = json.loads(popup.locator("#report").inner_text().removeprefix("REPORT"))
+        assert tab_report["cookie"] == "" and tab_report["api"].startswith("failed"), tab_report
+        popup.close()
 
         # The link the frame used is spent; the clean URL without the cookie is a 404.
         bare = ctx.browser.new_context()
