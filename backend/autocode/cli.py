@@ -27,16 +27,17 @@ def _settings() -> Settings:
         raise SystemExit(2) from exc
 
 
-# WebSocket tickets travel in the query string (`?ticket=`): keep them out of every log line.
-_TICKET = re.compile(r"(ticket=)[^&\s\"']+")
+# WebSocket tickets and preview links' one-time tokens travel in the query string: keep them
+# out of every log line.
+_TICKET = re.compile(r"((?:ticket|autocode_preview_token)=)[^&\s\"']+")
 
 
 class RedactTickets(logging.Filter):
-    """Replaces the value of any `ticket=` in a log record with `***`."""
+    """Replaces the value of any `ticket=` or preview token in a log record with `***`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "ticket=" in message:
+        if "ticket=" in message or "_token=" in message:
             record.msg = _TICKET.sub(r"\1***", message)
             record.args = None
         return True

@@ -112,6 +112,9 @@ def test_preview_proxy_http_and_websocket(tmp_path: Path, runtime: str) -> None:
             assert preview_get(st.server, url, path="/?autocode_preview_token=forged").status_code == 404
 
             cookie = redeem(st.server, url)
+            token = url.rsplit("=", 1)[1]
+            log = st.server.log.read_text()
+            assert token not in log and "autocode_preview_token=***" in log
             # The token is one-time.
             assert preview_get(st.server, url).status_code == 404
 
