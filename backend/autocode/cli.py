@@ -85,8 +85,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         async def preview_after_app() -> None:
             while not main.started and not main.should_exit:
                 await asyncio.sleep(0.05)
-            if main.started:
+            if not main.started:
+                return
+            try:
                 await preview.serve()
+            except SystemExit:  # uvicorn's answer to a port it cannot bind: the app goes on
+                logging.getLogger("autocode.preview").error(
+                    "live previews are off: port %s cannot be used", settings.preview_port)
 
         task = asyncio.create_task(preview_after_app())
         try:

@@ -158,3 +158,18 @@ def test_preview_proxy_http_and_websocket(tmp_path: Path, runtime: str) -> None:
                         capture_output=True, text=True, timeout=30).stdout.strip()
 
                 assert wait_until(lambda: relays() == "", timeout=20, interval=0.2)
+
+
+def test_a_busy_preview_port_leaves_the_app_running(tmp_path: Path) -> None:
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    server = ServerProcess(tmp_path / "data", env={"AUTOCODE_PREVIEW_PORT": str(busy.getsockname()[1])})
+    try:
+        assert httpx.get(f"{server.base}/api/health", timeout=10).status_code == 200
+        wait_until(lambda: "live previews are off" in server.log.read_text(), timeout=20)
+        assert server.proc.poll() is None
+    finally:
+        server.stop()
+        busy.close()
+    assert server.proc.returncode is not None
