@@ -150,6 +150,10 @@ def test_preview_proxy_http_and_websocket(tmp_path: Path, runtime: str) -> None:
                 with connect(f"ws://{parts.netloc}/ws", sock=sock, open_timeout=20) as ws:
                     ws.recv(timeout=5)
 
+            # Signing out everywhere ends the preview's cookie too.
+            assert alice.http.post("/api/auth/logout-all").status_code == 204
+            assert preview_get(st.server, url, {"autocode_preview": cookie}, path="/").status_code == 404
+
             if runtime == "docker":
                 # Every relay the proxy started in the container ended with its connection.
                 def relays() -> str:
