@@ -64,8 +64,12 @@ export default function PreviewPane({ projectId }: { projectId: Id }) {
   const { mutate, isPending } = load;
   const [asked, setAsked] = useState<number | null>(null);
   useEffect(() => {
-    // Once per port shown (a failed link is retried with Reload, not in a loop).
-    if (port !== null && asked !== port) {
+    // Once per port shown (a failed link is retried with Reload, not in a loop). A link is
+    // spent once the frame used it: a port that goes and comes back gets a new one.
+    if (port === null) {
+      setAsked(null);
+      setSrc(null);
+    } else if (asked !== port) {
       setAsked(port);
       mutate(port);
     }
