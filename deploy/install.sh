@@ -281,6 +281,15 @@ sed -e "s|^{\$AUTOCODE_DOMAIN} {\$|$DOMAIN {|" \
     -e "s|{\$AUTOCODE_PORT:8000}|$PORT|g" \
     -e "s|{\$AUTOCODE_STATIC_DIR:/opt/autocode/frontend/dist}|$STATIC_DIR|g" \
     "$APP/deploy/Caddyfile" > "$caddyfile"
+# Live previews, once the settings name their domain (docs/deploy.md).
+PREVIEW_DOMAIN=$(env_value AUTOCODE_PREVIEW_DOMAIN)
+case "$PREVIEW_DOMAIN" in
+  *[!A-Za-z0-9.-]*) die "AUTOCODE_PREVIEW_DOMAIN '$PREVIEW_DOMAIN' is not a host name" ;;
+esac
+if [ -n "$PREVIEW_DOMAIN" ]; then
+  sed -i -e "s|{\$AUTOCODE_PREVIEW_DOMAIN:preview.invalid}|$PREVIEW_DOMAIN|g" "$caddyfile"
+  { echo; sed -e "s|{\$AUTOCODE_PREVIEW_DOMAIN}|$PREVIEW_DOMAIN|g" "$APP/deploy/preview.Caddyfile"; } >> "$caddyfile"
+fi
 grep -q "^$DOMAIN {\$" "$caddyfile" || die "deploy/Caddyfile has no {\$AUTOCODE_DOMAIN} site line"
 caddy_changed=0
 if ! cmp -s "$caddyfile" "$CADDY_DIR/Caddyfile"; then

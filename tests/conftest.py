@@ -128,12 +128,14 @@ class ServerProcess:
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_base = f"ws://127.0.0.1:{self.port}"
+        self.preview_port = int((env or {}).get("AUTOCODE_PREVIEW_PORT") or free_port())
         self.log = data_dir.parent / f"server-{self.port}.log"
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOCODE_")}
         full_env.update(
             {
                 "AUTOCODE_DATA_DIR": str(data_dir),
                 "AUTOCODE_PORT": str(self.port),
+                "AUTOCODE_PREVIEW_PORT": str(self.preview_port),
                 "AUTOCODE_ADMIN_PASSWORD": ADMIN_PASSWORD,
                 **(env or {}),
             }

@@ -17,18 +17,22 @@ from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autocode import __version__
-from autocode.api.routes import agents, auth, events, health, keys, notifications, projects, terminal, users
+from autocode.api.routes import (
+    agents, auth, events, health, keys, notifications, preview, processes, projects, terminal, users,
+)
 from autocode.core import db
 from autocode.core.config import Settings
 from autocode.core.context import AppContext, runtime_for
 from autocode.core.files import FileError, Missing, TooLarge
 from autocode.core.security import Keys, load_master_secret
-from autocode.runtime import RuntimeErrorBase, SessionNotFound
+from autocode.runtime import Runtime, RuntimeErrorBase, SessionNotFound
 from autocode.runtime.terminal import TerminalManager
 from autocode.models import AgentInstance, InstanceStatus, Project, User
 from autocode.services import runtime_policy
 from autocode.services.events import EventHub
 from autocode.services.orchestrator import Orchestrator
+from autocode.services.preview import PreviewAccess
+from autocode.api.preview_origin import PreviewOrigin
 from autocode.services import push as push_service
 from autocode.services import users as user_service
 from autocode.services.auth import LoginThrottle, TicketStore
@@ -183,6 +187,7 @@ def build_context(settings: Settings) -> AppContext:
         events=EventHub(engine),
         orchestrator=Orchestrator(settings=settings, engine=engine, keys=keys, runtime=runtime),
         notifier=push_service.Notifier(settings, engine, sender, keys),
+        preview=PreviewAccess(settings=settings, engine=engine, runtime=runtime),
     )
 
 def _make_private(data_dir: Path) -> None:
@@ -298,7 +303,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": f"Terminal runtime unavailable: {exc}"}, status_code=503)
 
     api = APIRouter(prefix="/api")
-    for module in (auth, users, agents, projects, keys, health, notifications):
+    for module in (auth, users, agents, projects, processes, keys, health, notifications, preview):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(terminal.router)
@@ -307,7 +312,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Compressed answers for the embedded default (behind Caddy, Caddy compresses too).
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.state.preview_origin = preview_origin(app)
     return app
+
+
+def preview_origin(app: FastAPI) -> PreviewOrigin:
+    """The preview origin's ASGI app, served on its own port next to `app` (same process)."""
+
+    def context() -> tuple[PreviewAccess, Runtime] | None:
+        ctx: AppContext | None = getattr(app.state, "ctx", None)
+        return None if ctx is None else (ctx.preview, ctx.runtime)
+
+    return PreviewOrigin(context)
 
 def _mount_pwa(app: FastAPI, settings: Settings) -> None:
     """Serve the built PWA at / with a fallback to index.html for client-side routes."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import copy
 import getpass
 import logging
@@ -26,16 +27,17 @@ def _settings() -> Settings:
         raise SystemExit(2) from exc
 
 
-# WebSocket tickets travel in the query string (`?ticket=`): keep them out of every log line.
-_TICKET = re.compile(r"(ticket=)[^&\s\"']+")
+# WebSocket tickets and preview links' one-time tokens travel in the query string: keep them
+# out of every log line.
+_TICKET = re.compile(r"((?:ticket|autocode_preview_token)=)[^&\s\"']+")
 
 
 class RedactTickets(logging.Filter):
-    """Replaces the value of any `ticket=` in a log record with `***`."""
+    """Replaces the value of any `ticket=` or preview token in a log record with `***`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "ticket=" in message:
+        if "ticket=" in message or "_token=" in message:
             record.msg = _TICKET.sub(r"\1***", message)
             record.args = None
         return True
@@ -68,17 +70,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # per-message deflate would add CPU and latency to every keystroke echo and output burst.
     # Forwarded headers are believed only from AUTOCODE_TRUSTED_PROXIES (nobody by default):
     # otherwise any client could pick its own address and step around the login throttle.
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="info",
-        log_config=_log_config(),
-        proxy_headers=bool(proxies),
-        forwarded_allow_ips=proxies or [],
-        ws="websockets-sansio",
-        ws_per_message_deflate=False,
-    )
+    common: dict[str, Any] = {
+        "host": host, "log_level": "info", "log_config": _log_config(),
+        "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or [],
+        "ws": "websockets-sansio", "ws_per_message_deflate": False,
+    }
+    # The live preview is a separate origin: its own port on the same host, same process
+    # (it shares the app's sessions, runtime and preview tokens).
+    main = uvicorn.Server(uvicorn.Config(app, port=port, **common))
+    preview = uvicorn.Server(uvicorn.Config(app.state.preview_origin, port=settings.preview_port,
+                                            lifespan="off", **common))
+
+    async def serve_both() -> None:
+        async def preview_after_app() -> None:
+            while not main.started and not main.should_exit:
+                await asyncio.sleep(0.05)
+            if not main.started:
+                return
+            try:
+                await preview.serve()
+            except SystemExit:  # uvicorn's answer to a port it cannot bind: the app goes on
+                logging.getLogger("autocode.preview").error(
+                    "live previews are off: port %s cannot be used", settings.preview_port)
+
+        task = asyncio.create_task(preview_after_app())
+        try:
+            await main.serve()
+        finally:
+            preview.should_exit = True
+            await task
+
+    asyncio.run(serve_both())
     return 0
 
 

@@ -510,6 +510,13 @@ class FileText(BaseModel):
     truncated: bool
 
 
+class PreviewLink(BaseModel):
+    """A one-time link to a live preview: open it (in a frame or a tab) within `expires_in` s."""
+
+    url: str
+    expires_in: int
+
+
 class ScreenText(BaseModel):
     text: str
     window: Literal["agent", "shell"] = "shell"
@@ -581,3 +588,44 @@ class ChannelPublic(BaseModel):
     preview: str
     created_at: UtcDatetime
     last_success_at: UtcDatetime | None
+
+
+class ListenerPublic(BaseModel):
+    address: str
+    port: int
+
+
+class ProcessPublic(BaseModel):
+    """One process of a project's tmux session."""
+
+    pid: int
+    ppid: int
+    command: str
+    state: str
+    cpu_percent: float
+    rss_bytes: int
+    started_at: UtcDatetime
+    listening: list[ListenerPublic]
+    window: str | None
+    has_output: bool  # it runs in the foreground of a window: GET .../output shows that window
+
+
+class ProcessStopped(BaseModel):
+    pid: int
+    result: Literal["term", "kill", "gone", "alive"]
+
+
+class ProcessOutput(BaseModel):
+    pid: int
+    window: str | None
+    text: str
+
+
+class PortPublic(BaseModel):
+    """A listening TCP port of a project's session."""
+
+    port: int
+    address: str
+    pid: int
+    command: str
+    preview_url: str | None = None

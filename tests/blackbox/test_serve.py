@@ -22,7 +22,8 @@ AUTOCODE = Path(sys.executable).with_name("autocode")
 def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOCODE_")}
-    env.update({"AUTOCODE_DATA_DIR": str(tmp_path / "data"), "AUTOCODE_PORT": str(port)})
+    env.update({"AUTOCODE_DATA_DIR": str(tmp_path / "data"), "AUTOCODE_PORT": str(port),
+                "AUTOCODE_PREVIEW_PORT": str(free_port())})
     log = tmp_path / "server.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -83,6 +84,7 @@ def test_second_start_does_not_print_a_password_again(tmp_path: Path) -> None:
     assert again.returncode == 1 and "already exists" in again.stderr
     port = free_port()
     env["AUTOCODE_PORT"] = str(port)
+    env["AUTOCODE_PREVIEW_PORT"] = str(free_port())
     proc = subprocess.Popen([str(AUTOCODE), "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_until(lambda: _answers(port), timeout=30, interval=0.2)

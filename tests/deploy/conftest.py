@@ -196,6 +196,7 @@ def _start_server(tmp: Path, dist: Dist) -> tuple[subprocess.Popen[bytes], int, 
         AUTOCODE_ADMIN_PASSWORD=ADMIN_PASSWORD,
         AUTOCODE_STATIC_DIR=str(dist.root),
         AUTOCODE_TRUSTED_PROXIES="127.0.0.1",  # as install.sh writes it: Caddy on this host
+        AUTOCODE_PREVIEW_PORT=str(free_port()),
         HOME=str(tmp / "home"),
     )
     (tmp / "home").mkdir(exist_ok=True)

@@ -182,6 +182,7 @@ def test_installed_server_starts_with_the_settings_and_the_shown_password(instal
     env.update(env_file_values(installed.root))
     port = free_port()
     env.update(AUTOCODE_DATA_DIR=str(installed.root / "data"), AUTOCODE_PORT=str(port),
+               AUTOCODE_PREVIEW_PORT=str(free_port()),
                AUTOCODE_COOKIE_SECURE="false", HOME=str(installed.root / "data/home"))
     log = installed.root.parent / "installed-server.log"
     with log.open("wb") as out:

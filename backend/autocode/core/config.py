@@ -41,6 +41,15 @@ class Settings(BaseSettings):
 
     static_dir: Path | None = None
 
+    # --- live preview of what a project serves (a separate origin: docs/deploy.md) ---
+    # The preview server listens on the app's host at this port. Each preview (project + port)
+    # gets a host of its own from `preview_url`, a URL template with `{name}` in its host
+    # (e.g. https://{name}.preview.example.com); empty: http://{name}.localhost:<preview_port>.
+    preview_port: int = Field(default=8001, ge=1, le=65535)
+    preview_url: str = ""
+    preview_token_seconds: int = Field(default=60, ge=5, le=600)
+    preview_cookie_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
     # --- trust boundary (auth) ---
     # Proxies whose X-Forwarded-For / -Proto are believed: a comma list of IPs or CIDRs.
     # Empty (the default) trusts nobody; behind Caddy on the same host, 127.0.0.1.
@@ -126,6 +135,18 @@ class Settings(BaseSettings):
                 )
         parse_allow(self.container_egress_allow)
         return self
+
+    @field_validator("preview_url")
+    @classmethod
+    def _preview_template(cls, value: str) -> str:
+        from autocode.services.preview_rules import check_template
+
+        return check_template(value) if value else value
+
+    @property
+    def preview_template(self) -> str:
+        """The URL template of one preview (`{name}` is its host label)."""
+        return self.preview_url or f"http://{{name}}.localhost:{self.preview_port}"
 
     @field_validator("trusted_proxies")
     @classmethod

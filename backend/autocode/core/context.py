@@ -14,6 +14,7 @@ from autocode.services.auth import LoginThrottle, TicketStore
 from autocode.services.events import EventHub
 from autocode.services.live import LiveSockets
 from autocode.services.orchestrator import Orchestrator
+from autocode.services.preview import PreviewAccess
 from autocode.services.push import Notifier
 
 
@@ -29,6 +30,7 @@ class AppContext:
     events: EventHub
     orchestrator: Orchestrator
     notifier: Notifier
+    preview: PreviewAccess
     sockets: LiveSockets = field(default_factory=LiveSockets)
     extras: dict[str, object] = field(default_factory=dict)
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
+import socket
 import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from autocode.runtime import procs
+from autocode.runtime.procs import ProcessInfo, StopResult
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +67,14 @@ class SessionExists(RuntimeErrorBase):
     """A session with that name already runs."""
 
 
+class ProcessNotFound(RuntimeErrorBase, LookupError):
+    """No process with that pid in the session (or it has no window of its own)."""
+
+
+class NoOwnWindow(ProcessNotFound):
+    """The process runs in the session but no window shows its output."""
+
+
 class RuntimeUnavailable(RuntimeErrorBase):
     """tmux, the Docker engine or the workspace image cannot be used."""
 
@@ -106,6 +119,24 @@ class TmuxResult:
     returncode: int
     stdout: str
     stderr: str
+
+
+@dataclass(frozen=True)
+class Dialed:
+    """A byte stream to a port in a user's environment (see Runtime.dial)."""
+
+    sock: socket.socket
+    # Docker's exec stream without a tty: what comes back arrives in frames with an 8-byte
+    # header (stream id, size); what goes in is plain.
+    framed: bool
+    owner: object = None  # keeps the client library's wrapper of `sock` alive
+
+
+def check_loopback(address: str, port: int) -> str:
+    """Refuse any destination but a loopback address (the preview proxy dials nothing else)."""
+    if not 1 <= port <= 65535 or not ipaddress.ip_address(address).is_loopback:
+        raise InvalidName(f"refusing to dial {address}:{port}: loopback only")
+    return address
 
 
 def validate_name(value: str, what: str = "name") -> str:
@@ -363,6 +394,29 @@ class Runtime(ABC):
     def stop_idle_users(self, max_idle_seconds: float) -> list[str]:
         """Stop environments idle for longer than that; return their usernames."""
         return []
+
+    @abstractmethod
+    def dial(self, username: str, address: str, port: int) -> Dialed:
+        """A connection to a loopback port of the user's environment (the preview's channel):
+        the host's loopback under the local runtime, the container's own through `docker exec`."""
+
+    @abstractmethod
+    def session_processes(self, username: str, session: str, *,
+                          sample: float = 0.25) -> list[ProcessInfo]:
+        """The processes of the session (its panes' processes and all their descendants),
+        CPU use sampled over `sample` seconds; empty when the session does not run."""
+
+    @abstractmethod
+    def stop_process(self, username: str, session: str, pid: int, *,
+                     grace: float = 3.0) -> StopResult:
+        """TERM a process of the session, KILL it after `grace` seconds; "term", "kill" or
+        "gone". Raises ProcessNotFound for a pid that is not the session's."""
+
+    @abstractmethod
+    def process_output(self, username: str, session: str, pid: int, *,
+                       lines: int) -> tuple[ProcessInfo, str]:
+        """A process of the session and the last lines of the window it runs in the foreground
+        of. Raises ProcessNotFound when it is not the session's or has no window of its own."""
 
 
 class TmuxRuntime(Runtime):
@@ -660,6 +714,72 @@ class TmuxRuntime(Runtime):
         _check_size(cols, rows)
         self._checked(username, ["resize-window", "-t", tmux_target(target), "-x", str(cols),
                                  "-y", str(rows)])
+
+    # -- processes -----------------------------------------------------------------------
+
+    @abstractmethod
+    def _proc_snapshot(self, username: str, roots: Sequence[int], sample: float) -> object:
+        """runtime/proc_collect.snapshot run where the user's processes are."""
+
+    @abstractmethod
+    def _proc_stop(self, username: str, pid: int, start_ticks: int, grace: float) -> str:
+        """runtime/proc_collect.stop run where the user's processes are."""
+
+    def _panes(self, username: str, session: str) -> list[procs.Pane]:
+        validate_name(session, "session")
+        listed = self._tmux(username, ["list-panes", "-s", "-t", f"={session}:", "-F",
+                                       "#{pane_id}\t#{pane_pid}\t#{window_id}"])
+        if listed.returncode != 0:
+            error = self._error(listed, "list-panes")
+            if isinstance(error, SessionNotFound):
+                return []
+            raise error
+        windows = self._tmux(username, ["list-windows", "-t", f"={session}:", "-F",
+                                        "#{window_id}\t#{window_name}"])
+        return procs.parse_panes(listed.stdout, windows.stdout if windows.returncode == 0 else "")
+
+    def session_processes(self, username: str, session: str, *,
+                          sample: float = 0.25) -> list[ProcessInfo]:
+        """The processes of the session; empty when the session does not run."""
+        panes = self._panes(username, session)
+        if not panes:
+            return []
+        raw = self._proc_snapshot(username, [pane.pid for pane in panes], sample)
+        try:
+            return procs.session_processes(raw, panes)
+        except procs.SnapshotError as exc:
+            raise CommandFailed(f"process list: {exc}") from exc
+
+    def _session_process(self, username: str, session: str, pid: int) -> ProcessInfo:
+        found = procs.find(self.session_processes(username, session, sample=0), pid)
+        if found is None:
+            raise ProcessNotFound(f"no process {pid} in session {session}")
+        return found
+
+    def stop_process(self, username: str, session: str, pid: int, *,
+                     grace: float = 3.0) -> StopResult:
+        """TERM a process of the session, KILL it after `grace` seconds."""
+        found = self._session_process(username, session, pid)
+        answer = self._proc_stop(username, found.pid, found.start_ticks, grace)
+        result = procs.STOP_RESULTS.get(answer)
+        if result is None:
+            raise CommandFailed(f"stopping a process answered {answer[:40]!r}")
+        logger.info("process stopped", extra={"user": username, "session": session, "pid": pid,
+                                              "result": result})
+        return result
+
+    def process_output(self, username: str, session: str, pid: int, *,
+                       lines: int) -> tuple[ProcessInfo, str]:
+        """The process and the last lines of the window it runs in the foreground of."""
+        if not 1 <= lines <= 5000:
+            raise ValueError("lines must be between 1 and 5000")
+        found = self._session_process(username, session, pid)
+        if found.pane_id is None:
+            raise NoOwnWindow(f"process {pid} has no window of its own")
+        text = self._checked(username, ["capture-pane", "-p", "-J", "-t", found.pane_id,
+                                        "-S", f"-{lines}"]).stdout
+        kept = text.rstrip("\n").split("\n")
+        return found, "\n".join(kept[-lines:])
 
     def _session_activity(self, username: str) -> float | None:
         """Latest activity time (epoch seconds) over the user's sessions, if any runs."""

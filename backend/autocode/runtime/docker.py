@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fcntl
+import functools
+import json
 import logging
 import os
 import re
@@ -21,11 +23,14 @@ from docker.types import Mount
 from docker.utils.socket import frames_iter
 
 from autocode.core import files
-from autocode.runtime import egress
+from autocode.runtime import egress, proc_collect
 from autocode.runtime.base import (
     tree_rel,
     Availability,
     CommandFailed,
+    Dialed,
+    SessionNotFound,
+    check_loopback,
     PathOutsideWorkspace,
     RuntimeUnavailable,
     TmuxResult,
@@ -49,6 +54,31 @@ WORKSPACE_UID = 1000  # the `autocode` user of the image
 # PID 1 of the container: reaps orphans (tmux daemonises into one) and stops at once on TERM.
 _KEEPALIVE = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"
 _EXEC_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# The preview's channel into a container: a relay on the exec's stdin/stdout to a loopback
+# port there. The server joins no network of the container's and dials no address of it.
+_RELAY = """# autocode-preview-relay
+import os, socket, sys, threading
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+s.settimeout(None)
+def up():
+    while True:
+        data = os.read(0, 65536)
+        if not data:
+            break
+        s.sendall(data)
+    try:
+        s.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+threading.Thread(target=up, daemon=True).start()
+out = sys.stdout.buffer
+while True:
+    data = s.recv(65536)
+    if not data:
+        break
+    out.write(data)
+    out.flush()
+"""
 
 
 def container_name(username: str) -> str:
@@ -207,14 +237,19 @@ class DockerRuntime(TmuxRuntime):
 
     def _tmux(self, username: str, args: Sequence[str], *, stdin: bytes | None = None,
               secrets: Sequence[str] = ()) -> TmuxResult:
-        name = container_name(username)
         argv = ["tmux", "-S", CONTAINER_SOCKET, "-f", "/dev/null", *args]
         self._check_argv(argv, secrets)
+        return self._exec(username, argv, stdin=stdin)
+
+    def _exec(self, username: str, argv: Sequence[str], *,
+              stdin: bytes | None = None) -> TmuxResult:
+        """Run one fixed argv in the user's container as its user (tmux, our /proc reader)."""
+        name = container_name(username)
         started = time.monotonic()
         api = self.client.api
         try:
             exec_id: str = api.exec_create(
-                name, argv, stdout=True, stderr=True, stdin=stdin is not None,
+                name, list(argv), stdout=True, stderr=True, stdin=stdin is not None,
                 user=f"{self.uid}:{self.gid}", environment=self._exec_env(),
                 workdir=str(CONTAINER_WORKSPACE))["Id"]
             if stdin is None:
@@ -233,8 +268,8 @@ class DockerRuntime(TmuxRuntime):
         self._last_call[username] = time.time()
         result = TmuxResult(rc, (out or b"").decode("utf-8", "replace"),
                             (err or b"").decode("utf-8", "replace"))
-        logger.debug("tmux call", extra={
-            "user": username, "container": name, "argv": [w[:60] for w in list(args)[:6]],
+        logger.debug("docker exec", extra={
+            "user": username, "container": name, "argv": [w[:60] for w in list(argv)[:7]],
             "rc": rc,
             "ms": round((time.monotonic() - started) * 1000, 1)})
         return result
@@ -499,6 +534,25 @@ class DockerRuntime(TmuxRuntime):
                 "-e", "TERM=xterm-256color", container_name(username),
                 "tmux", "-S", CONTAINER_SOCKET, *viewer_commands(session, window, readonly=readonly)]
 
+    def dial(self, username: str, address: str, port: int) -> Dialed:
+        """A relay to a loopback port inside the user's container, over `docker exec` stdio."""
+        check_loopback(address, port)
+        argv = ["/usr/bin/python3", "-I", "-c", _RELAY, address, str(port)]
+        api = self.client.api
+        try:
+            exec_id: str = api.exec_create(
+                container_name(username), argv, stdin=True, stdout=True, stderr=True,
+                user=f"{self.uid}:{self.gid}", environment=self._exec_env(),
+                workdir=str(CONTAINER_WORKSPACE))["Id"]
+            wrapper: Any = api.exec_start(exec_id, socket=True)
+        except NotFound as exc:
+            raise SessionNotFound(f"no container for {username}") from exc
+        except (DockerException, OSError) as exc:
+            raise CommandFailed("docker exec failed", stderr=str(exc)) from exc
+        self._last_call[username] = time.time()
+        raw: socket.socket = getattr(wrapper, "_sock", wrapper)
+        return Dialed(raw, framed=True, owner=wrapper)
+
     def idle_seconds(self, username: str) -> float | None:
         """Seconds since the last sign of use (session output, our calls, start); None if down."""
         found = self.container(username)
@@ -534,3 +588,40 @@ class DockerRuntime(TmuxRuntime):
                 self.stop_user(username)
                 stopped.append(username)
         return stopped
+
+    # -- processes: read inside the user's container, by a fixed script of ours -------------
+
+    def _collector(self, username: str, *args: str) -> object:
+        # -I -S: no user site, no PYTHON* variables, not the working directory on the path.
+        argv = ["python3", "-I", "-S", "-c", _collector_source(), *args]
+        result = self._exec(username, argv)
+        if result.returncode != 0:
+            raise self._error(result, "process reader")
+        if len(result.stdout) > _MAX_COLLECTOR_OUTPUT:
+            raise CommandFailed("process reader answered too much")
+        try:
+            answer: object = json.loads(result.stdout)
+        except ValueError as exc:
+            raise CommandFailed("process reader answered no JSON") from exc
+        return answer
+
+    def _proc_snapshot(self, username: str, roots: Sequence[int], sample: float) -> object:
+        return self._collector(username, "snapshot", f"{max(0.0, min(float(sample), 2.0)):.2f}",
+                               *(str(int(pid)) for pid in roots))
+
+    def _proc_stop(self, username: str, pid: int, start_ticks: int, grace: float) -> str:
+        answer = self._collector(username, "stop", str(int(pid)), str(int(start_ticks)),
+                                 f"{float(grace):.2f}")
+        result = answer.get("result") if isinstance(answer, dict) else None
+        if result not in ("term", "kill", "gone", "alive"):
+            raise CommandFailed("process reader answered no stop result")
+        return str(result)
+
+
+_MAX_COLLECTOR_OUTPUT = 16 << 20
+
+
+@functools.cache
+def _collector_source() -> str:
+    """The source of runtime/proc_collect.py, run as is inside containers."""
+    return Path(proc_collect.__file__).read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import stat
 import subprocess
 import time
@@ -14,10 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autocode.core import files
+from autocode.runtime import proc_collect
 from autocode.runtime.base import (
     tree_rel,
     Availability,
     CommandFailed,
+    Dialed,
+    check_loopback,
     PathOutsideWorkspace,
     RuntimeUnavailable,
     TmuxResult,
@@ -175,3 +179,20 @@ class LocalRuntime(TmuxRuntime):
             return None
         last = self._session_activity(username)
         return None if last is None else max(0.0, time.time() - last)
+
+    def dial(self, username: str, address: str, port: int) -> Dialed:
+        """A TCP connection to the host's loopback (the caller checked the port is the session's)."""
+        validate_name(username, "username")
+        try:
+            sock = socket.create_connection((check_loopback(address, port), port), timeout=self.timeout)
+        except OSError as exc:
+            raise CommandFailed(f"cannot connect to port {port}", stderr=str(exc)) from exc
+        return Dialed(sock, framed=False)
+
+    # -- processes: the session's processes are the server's user's own, on this host ------
+
+    def _proc_snapshot(self, username: str, roots: Sequence[int], sample: float) -> object:
+        return proc_collect.snapshot(list(roots), sample)
+
+    def _proc_stop(self, username: str, pid: int, start_ticks: int, grace: float) -> str:
+        return proc_collect.stop(pid, start_ticks, grace)

@@ -519,6 +519,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project_id}/ports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Ports
+         * @description The listening TCP ports of the session's processes.
+         */
+        get: operations["processes-list_ports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/ports/{port}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Preview
+         * @description A one-time link to the preview of `port` (a port the project's session listens on).
+         */
+        post: operations["preview-create_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/processes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Processes
+         * @description The processes of the project's tmux session (empty when it does not run).
+         */
+        get: operations["processes-list_processes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/processes/{pid}/output": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Process Output
+         * @description The last lines of the window the process runs in (when it has one of its own).
+         */
+        get: operations["processes-process_output"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/processes/{pid}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop Process
+         * @description TERM one of the session's processes, then KILL it after a few seconds.
+         */
+        post: operations["processes-stop_process"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project_id}/reply": {
         parameters: {
             query?: never;
@@ -970,6 +1070,13 @@ export interface components {
             /** Text */
             text: string;
         };
+        /** ListenerPublic */
+        ListenerPublic: {
+            /** Address */
+            address: string;
+            /** Port */
+            port: number;
+        };
         /**
          * LogLevel
          * @enum {string}
@@ -1048,6 +1155,80 @@ export interface components {
             detail: string;
             /** Title */
             title: string;
+        };
+        /**
+         * PortPublic
+         * @description A listening TCP port of a project's session.
+         */
+        PortPublic: {
+            /** Address */
+            address: string;
+            /** Command */
+            command: string;
+            /** Pid */
+            pid: number;
+            /** Port */
+            port: number;
+            /** Preview Url */
+            preview_url?: string | null;
+        };
+        /**
+         * PreviewLink
+         * @description A one-time link to a live preview: open it (in a frame or a tab) within `expires_in` s.
+         */
+        PreviewLink: {
+            /** Expires In */
+            expires_in: number;
+            /** Url */
+            url: string;
+        };
+        /** ProcessOutput */
+        ProcessOutput: {
+            /** Pid */
+            pid: number;
+            /** Text */
+            text: string;
+            /** Window */
+            window: string | null;
+        };
+        /**
+         * ProcessPublic
+         * @description One process of a project's tmux session.
+         */
+        ProcessPublic: {
+            /** Command */
+            command: string;
+            /** Cpu Percent */
+            cpu_percent: number;
+            /** Has Output */
+            has_output: boolean;
+            /** Listening */
+            listening: components["schemas"]["ListenerPublic"][];
+            /** Pid */
+            pid: number;
+            /** Ppid */
+            ppid: number;
+            /** Rss Bytes */
+            rss_bytes: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** State */
+            state: string;
+            /** Window */
+            window: string | null;
+        };
+        /** ProcessStopped */
+        ProcessStopped: {
+            /** Pid */
+            pid: number;
+            /**
+             * Result
+             * @enum {string}
+             */
+            result: "term" | "kill" | "gone" | "alive";
         };
         /** ProjectCreate */
         ProjectCreate: {
@@ -2411,6 +2592,166 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LogPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "processes-list_ports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "preview-create_preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                port: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewLink"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "processes-list_processes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "processes-process_output": {
+        parameters: {
+            query?: {
+                lines?: number;
+            };
+            header?: never;
+            path: {
+                pid: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessOutput"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "processes-stop_process": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pid: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessStopped"];
                 };
             };
             /** @description Validation Error */

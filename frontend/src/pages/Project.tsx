@@ -20,17 +20,19 @@ import { Button, ErrorBox, Loading, Spinner, TextArea, cx } from "../components/
 import { useProjectEvents } from "../features/logs/useProjectEvents";
 import { LogsPane } from "../features/logs/LogsPane";
 import { FilesPane } from "../features/files/FilesPane";
+import PreviewPane, { PortHint } from "../features/preview/PreviewPane";
 import { AddStep, InstructionBox, StepControls } from "../features/plan/PlanEdit";
 import { canStart } from "../lib/planEdit";
 import { DELETE_PROJECT_BODY } from "../lib/copy";
 
 const TerminalPane = lazy(() => import("../features/terminal/TerminalPane"));
 
-type Tab = "terminal" | "logs" | "files" | "description" | "architecture";
+type Tab = "terminal" | "logs" | "files" | "preview" | "description" | "architecture";
 const TABS: { id: Tab; label: string; short: string }[] = [
   { id: "terminal", label: "Terminal", short: "Term" },
   { id: "logs", label: "Logs", short: "Logs" },
   { id: "files", label: "Files", short: "Files" },
+  { id: "preview", label: "Preview", short: "View" },
   { id: "description", label: "Description", short: "Goal" },
   { id: "architecture", label: "Architecture", short: "Arch" },
 ];
@@ -317,8 +319,9 @@ function ProjectView({ p }: { p: ProjectPublic }) {
         )}
       </section>
       <Plan p={p} />
+      <PortHint projectId={p.id} hidden={tab === "preview"} onOpen={() => setTab("preview")} />
       <div className="overflow-hidden rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-        <div role="tablist" aria-label="Project views" className="grid grid-cols-5 gap-1 bg-slate-100 p-1 sm:flex sm:gap-0 sm:bg-transparent sm:p-0 sm:border-b sm:border-slate-200 dark:bg-slate-950 sm:dark:bg-transparent sm:dark:border-slate-800">
+        <div role="tablist" aria-label="Project views" className="grid grid-cols-3 gap-1 bg-slate-100 p-1 sm:flex sm:gap-0 sm:bg-transparent sm:p-0 sm:border-b sm:border-slate-200 dark:bg-slate-950 sm:dark:bg-transparent sm:dark:border-slate-800">
           {TABS.map((t) => (
             <button
               key={t.id}
@@ -351,7 +354,7 @@ function ProjectView({ p }: { p: ProjectPublic }) {
             </button>
           ))}
         </div>
-        <div id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} className={cx(tab === "terminal" || tab === "logs" || tab === "files" ? "h-[75dvh] min-h-80 lg:h-[calc(100dvh-22rem)]" : "")}>
+        <div id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} className={cx(tab === "terminal" || tab === "logs" || tab === "files" || tab === "preview" ? "h-[75dvh] min-h-80 lg:h-[calc(100dvh-22rem)]" : "")}>
           {tab === "terminal" && (
             <Suspense fallback={<Loading label="Loading terminal…" />}>
               <TerminalPane projectId={p.id} claudeRunning={isActive(p.status) && !!p.screen_state && p.screen_state !== "exited"} />
@@ -359,6 +362,7 @@ function ProjectView({ p }: { p: ProjectPublic }) {
           )}
           {tab === "logs" && <LogsPane logs={events.logs} />}
           {tab === "files" && <FilesPane projectId={p.id} slug={p.slug} />}
+          {tab === "preview" && <PreviewPane projectId={p.id} />}
           {tab === "description" && <TextEditor key={`d${p.id}`} p={p} field="description" label="Description" />}
           {tab === "architecture" && <TextEditor key={`a${p.id}`} p={p} field="architecture" label="Architecture" />}
         </div>
