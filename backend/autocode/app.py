@@ -17,7 +17,19 @@ from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autocode import __version__
-from autocode.api.routes import agents, auth, events, health, keys, notifications, projects, terminal, users
+from autocode.api.routes import (
+    agents,
+    auth,
+    events,
+    health,
+    jobs,
+    keys,
+    notifications,
+    projects,
+    terminal,
+    tokens,
+    users,
+)
 from autocode.core import db
 from autocode.core.config import Settings
 from autocode.core.context import AppContext, runtime_for
@@ -298,7 +310,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": f"Terminal runtime unavailable: {exc}"}, status_code=503)
 
     api = APIRouter(prefix="/api")
-    for module in (auth, users, agents, projects, keys, health, notifications):
+    for module in (auth, users, agents, projects, jobs, keys, tokens, health, notifications):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(terminal.router)
