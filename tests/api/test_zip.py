@@ -9,7 +9,10 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
+
+from autocode.core.config import Settings
 
 from tests.conftest import Account, make_agent, make_project
 
@@ -88,3 +91,56 @@ def test_zip_refusals(client: TestClient, make_user: Callable[..., Account]) -> 
             assert "root:" not in r.text
     assert client.get(base, params={"format": "rar"}, headers=alice.headers).status_code == 422
     assert client.get(base, params={"format": "zip"}, headers=bob.headers).status_code == 404
+
+
+def test_a_file_shrinking_while_it_is_zipped_ends_the_stream_with_an_error(
+    client: TestClient, settings: Settings, make_user: Callable[..., Account]
+) -> None:
+    from autocode.services import archives
+    from autocode.services import files as file_service
+    from autocode.services.errors import Invalid
+
+    alice = make_user("alice")
+    project = make_project(client, alice, make_agent(client, alice)["id"])
+    root = Path(project["workspace_path"])
+    (root / "big.bin").write_bytes(os.urandom(1_000_000))
+    source = file_service.archive_source(settings.data_path, "alice", project["slug"])
+    chunks = archives.zip_chunks(source)
+    first = next(chunks)  # mid-way through big.bin (files are walked in name order)
+    assert first.startswith(b"PK\x03\x04")
+    os.truncate(root / "big.bin", 10)
+    try:
+        for _ in chunks:
+            pass
+    except Invalid as exc:
+        assert "changed while the download was made" in exc.message
+    else:
+        raise AssertionError("a shrunk file must not end the zip as if it were whole")
+    finally:
+        chunks.close()
+
+
+def test_the_client_sees_a_cut_stream_not_a_cut_zip(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess
+
+    server = ServerProcess(tmp_path / "data")
+    try:
+        admin = Api(server.base, "admin", ADMIN_PASSWORD)
+        project = admin.project(name="Shop", slug="shop")
+        big = Path(project["workspace_path"]) / "big.bin"
+        big.write_bytes(os.urandom(40_000_000))  # far more than the sockets buffer
+        got = 0
+        with pytest.raises(httpx.RemoteProtocolError):
+            with admin.http.stream("GET", f"/api/projects/{project['id']}/archive",
+                                   params={"format": "zip"}, headers={"Accept-Encoding": "identity"},
+                                   timeout=60) as r:
+                assert r.status_code == 200
+                for chunk in r.iter_raw():
+                    if got == 0:
+                        os.truncate(big, 10)
+                    got += len(chunk)
+        assert 0 < got < 40_000_000
+    finally:
+        server.stop()
