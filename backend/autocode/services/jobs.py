@@ -50,6 +50,8 @@ def create_job(
 ) -> Project:
     """Make the project and start it; if it cannot start, it is removed again and the reason raised."""
     if data.git_url is not None:
+        # Starting from a repository comes with project creation's `git_url`; until then a
+        # job naming one is refused rather than run without it.
         raise Invalid("git_url not supported by this server yet")
     project = project_service.create_project(
         session,
@@ -66,10 +68,12 @@ def create_job(
     try:
         return orchestrator.start(session, user=owner, project=project)
     except DomainError:
-        # A job that cannot start (no Claude key, runtime not allowed) leaves nothing behind.
-        project_service.delete_project(
-            session, data_dir=data_dir, runtime=runtime, owner=owner, project=project
-        )
+        # A job refused before it ran (no Claude key, runtime not allowed) leaves nothing behind.
+        session.refresh(project)
+        if project.status not in ACTIVE_STATUSES:
+            project_service.delete_project(
+                session, data_dir=data_dir, runtime=runtime, owner=owner, project=project
+            )
         raise
 
 

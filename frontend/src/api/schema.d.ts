@@ -229,7 +229,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Job */
+        /**
+         * Get Job
+         * @description Where the job stands: status, the step under way, steps done of total, why it stopped.
+         */
         get: operations["jobs-get_job"];
         put?: never;
         post?: never;

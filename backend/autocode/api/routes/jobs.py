@@ -27,8 +27,8 @@ def create_job(body: JobCreate, user: CurrentUser, session: SessionDep, ctx: Con
 
 
 @router.get("/{job_id}")
-def get_job(job: JobDep, session: SessionDep) -> JobStatus:
-    session.refresh(job)
+def get_job(job: JobDep) -> JobStatus:
+    """Where the job stands: status, the step under way, steps done of total, why it stopped."""
     return job_service.status_of(job)
 
 
