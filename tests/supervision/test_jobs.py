@@ -10,10 +10,14 @@ import zipfile
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.conftest import wait_until
+from tests.conftest import ADMIN_PASSWORD, Api, wait_until
 from tests.fakes.fake_anthropic import text, write
 from tests.supervision.conftest import Platform
+from tests.supervision.test_docker_supervisor import docker_platform
+
+__all__ = ["docker_platform"]  # the docker runtime's platform fixture, used below
 
 
 def _script(base: str, token: str) -> httpx.Client:
@@ -22,6 +26,15 @@ def _script(base: str, token: str) -> httpx.Client:
 
 
 def test_a_script_with_a_personal_token_runs_a_job_and_downloads_its_workspace(platform: Platform) -> None:
+    _run_a_job(platform)
+
+
+@pytest.mark.docker
+def test_a_job_runs_in_the_users_container_and_its_result_downloads(docker_platform: Platform) -> None:
+    _run_a_job(docker_platform)
+
+
+def _run_a_job(platform: Platform) -> None:
     gate = threading.Event()
     # Hold the job's first model call until the test has looked at it running.
     platform.fake.add(lambda r: "GO-JOB" in r.prompt and r.turn_step == 0,
@@ -33,7 +46,7 @@ def test_a_script_with_a_personal_token_runs_a_job_and_downloads_its_workspace(p
     assert made.status_code == 201, made.text
     token = made.json()["token"]
 
-    bob = platform.api.create_user("bob")
+    bob = Api(platform.server.base, "admin", ADMIN_PASSWORD).create_user("bob")
     bobs_token = bob.http.post("/api/tokens", json={"name": "bob's"}).json()["token"]
 
     with _script(platform.server.base, token) as script, _script(platform.server.base, bobs_token) as other:
