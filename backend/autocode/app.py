@@ -18,7 +18,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autocode import __version__
 from autocode.api.routes import (
-    agents, auth, events, health, keys, notifications, preview, processes, projects, terminal, users,
+    agents,
+    auth,
+    events,
+    health,
+    jobs,
+    keys,
+    notifications,
+    preview,
+    processes,
+    projects,
+    terminal,
+    tokens,
+    users,
 )
 from autocode.core import db
 from autocode.core.config import Settings
@@ -303,7 +315,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": f"Terminal runtime unavailable: {exc}"}, status_code=503)
 
     api = APIRouter(prefix="/api")
-    for module in (auth, users, agents, projects, processes, keys, health, notifications, preview):
+    for module in (auth, users, agents, projects, processes, jobs, keys, tokens, health, notifications, preview):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(terminal.router)

@@ -197,6 +197,22 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class PersonalToken(SQLModel, table=True):
+    """A personal API token: a script's `Authorization: Bearer ac_pat_...`, stored as a SHA-256."""
+
+    __tablename__ = "personal_tokens"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    # The user's token version when it was made: logout-all, a reset or disabling bump it.
+    token_version: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+
+
 class PushSubscription(SQLModel, table=True):
     """One browser's Web Push subscription (a device that gets the user's notifications)."""
 
@@ -468,6 +484,58 @@ class ApiKeyPublic(BaseModel):
     base_url: str | None
     last4: str
     created_at: UtcDatetime
+
+
+class PersonalTokenCreate(Strict):
+    name: str = PField(min_length=1, max_length=100)
+
+
+class PersonalTokenPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    created_at: UtcDatetime
+    last_used_at: UtcDatetime | None
+
+
+class PersonalTokenCreated(BaseModel):
+    """The new token, whose secret is shown this once and never again."""
+
+    id: int
+    name: str
+    token: str
+    created_at: UtcDatetime
+
+
+class JobCreate(Strict):
+    """A job: one project made from a goal and started at once (the script's way in)."""
+
+    agent_id: int = PField(ge=1, le=2**63 - 1)
+    goal: str = PField(min_length=1, max_length=50_000)
+    name: str | None = PField(default=None, min_length=1, max_length=100)
+    plan: list[PlanStepIn] | None = PField(default=None, min_length=1, max_length=200)
+    git_url: str | None = PField(default=None, min_length=1, max_length=2000)
+    budget_tokens: int | None = PField(default=None, ge=1, le=2**63 - 1)
+
+
+class JobStarted(BaseModel):
+    id: int
+    status: ProjectStatus
+
+
+class JobStatus(BaseModel):
+    """Where a job stands: its project's status, the step it is on and why it stopped."""
+
+    id: int
+    status: ProjectStatus
+    done: bool  # completed or failed: nothing more will happen without a human
+    current_step: int | None  # 1-based, None when no step is under way
+    current_step_title: str | None
+    steps_done: int
+    steps_total: int
+    error: str | None
+    result_url: str | None  # the workspace as .zip, once completed
 
 
 class ReplyRequest(Strict):

@@ -26,8 +26,14 @@ def test_fifos_devices_and_huge_files_are_refused_or_capped(tmp_path: Path) -> N
         r = eve.http.get(f"{base}/archive", timeout=60)
         assert r.status_code == 413, r.text
         assert "MB" in r.json()["detail"]
+        # The streamed zip checks the same limits before its first byte: a plain 413 too.
+        r = eve.http.get(f"{base}/archive", params={"format": "zip"}, timeout=60)
+        assert r.status_code == 413, r.text
+        assert "MB" in r.json()["detail"]
         os.unlink(st.host_tree(eve) / "projects/shop/huge.bin")
         r = eve.http.get(f"{base}/archive", timeout=60)  # the FIFO and the link are left out
+        assert r.status_code == 200, r.text
+        r = eve.http.get(f"{base}/archive", params={"format": "zip"}, timeout=60)
         assert r.status_code == 200, r.text
 
 
@@ -40,6 +46,9 @@ def test_a_workspace_with_too_many_files_is_refused_not_walked_forever(tmp_path:
         for i in range(20_050):
             (many / f"f{i}").touch()
         r = eve.http.get(f"/api/projects/{project['id']}/archive", timeout=120)
+        assert r.status_code == 413, r.text
+        assert "files" in r.json()["detail"]
+        r = eve.http.get(f"/api/projects/{project['id']}/archive", params={"format": "zip"}, timeout=120)
         assert r.status_code == 413, r.text
         assert "files" in r.json()["detail"]
         # A listing returns its first page only.

@@ -96,6 +96,20 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+def get_session_principal(principal: PrincipalDep) -> Principal:
+    """A principal signed in to the app: personal API tokens may not make tokens, change the
+    password, manage stored keys or accounts, or end every session (403)."""
+    if principal.is_token:
+        raise HTTPException(
+            status_code=status.HTTP_403_FORBIDDEN,
+            detail="A personal API token cannot do this; sign in to the app",
+        )
+    return principal
+
+
+SessionPrincipal = Annotated[Principal, Depends(get_session_principal)]
+
+
 def get_current_user(principal: PrincipalDep) -> User:
     return principal.user
 
@@ -103,7 +117,14 @@ def get_current_user(principal: PrincipalDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def get_admin(user: CurrentUser) -> User:
+def get_session_user(principal: SessionPrincipal) -> User:
+    return principal.user
+
+
+SessionUser = Annotated[User, Depends(get_session_user)]
+
+
+def get_admin(user: SessionUser) -> User:
     if not user.is_admin:
         raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Admins only")
     return user
@@ -126,6 +147,14 @@ def get_owned_project(project_id: IdPath, user: CurrentUser, session: SessionDep
 
 
 ProjectDep = Annotated[Project, Depends(get_owned_project)]
+
+
+def get_owned_job(job_id: IdPath, user: CurrentUser, session: SessionDep) -> Project:
+    """A job is a project: the same 404 for one that is not yours."""
+    return project_service.get_project(session, owner=user, project_id=job_id)
+
+
+JobDep = Annotated[Project, Depends(get_owned_job)]
 
 
 def ws_principal(ctx: AppContext, ticket: str | None) -> Principal:

@@ -24,6 +24,7 @@ from autocode.core.security import (
     verify_password,
 )
 from autocode.models import RefreshToken, User, utcnow
+from autocode.services import tokens
 from autocode.services.errors import Throttled, Unauthorized
 from autocode.services.live import LiveSockets
 
@@ -135,10 +136,16 @@ def password_limits(throttle: LoginThrottle, *, user_id: int, client: str) -> tu
 
 @dataclass(frozen=True)
 class Principal:
-    """Who a request or socket speaks for: a user, through one login (refresh family)."""
+    """Who a request or socket speaks for: a user, through one login (refresh family) or
+    one personal API token (`token_id`; its family is empty)."""
 
     user: User
     family: str
+    token_id: int | None = None
+
+    @property
+    def is_token(self) -> bool:
+        return self.token_id is not None
 
 
 @dataclass
@@ -283,7 +290,8 @@ def change_password(
     current_password: str,
     new_password: str,
 ) -> None:
-    """Change a password (throttled like login) and end every other login of that user.
+    """Change a password (throttled like login), end every other login of that user and
+    delete their personal API tokens (one made by whoever had the old password must not outlive it).
 
     The caller's own login (its refresh family) lives on, so the app stays signed in here.
     """
@@ -298,6 +306,7 @@ def change_password(
     user.password_hash = hash_password(new_password)
     session.add(user)
     _end_sessions(session, user=user, keep_family=principal.family, bump=False)
+    tokens.revoke_all(session, user_id=user.id)
     sockets.end_user(user.id, keep_family=principal.family)
 
 
@@ -319,6 +328,10 @@ def authenticate(session: Session, claims: AccessClaims) -> Principal:
 
 
 def principal_from_access_token(session: Session, *, keys: Keys, token: str) -> Principal:
+    """Who a bearer credential speaks for: a personal API token (`ac_pat_...`) or an access token."""
+    if tokens.looks_like_token(token):
+        user, row = tokens.authenticate(session, token)
+        return Principal(user=user, family="", token_id=row.id)
     try:
         claims = keys.verify_access_token(token)
     except TokenError as exc:

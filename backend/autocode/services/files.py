@@ -82,21 +82,45 @@ def read_file(data_dir: Path, username: str, slug: str, path: str) -> FileConten
     return FileContent(str(rel), size, text, size > MAX_READ_BYTES)
 
 
-def archive(data_dir: Path, username: str, slug: str) -> Path:
-    """The workspace as a .tar.gz in a temporary file the caller removes.
+@dataclass(frozen=True)
+class ArchiveSource:
+    """What one download covers: a folder of the workspace, checked to exist."""
 
-    Regular files only (no links, no devices, no .git); refused past ARCHIVE_LIMITS.
-    """
+    tree: safe.Tree
+    root: PurePosixPath  # the folder, relative to the user's tree
+    prefix: str  # the top folder in the archive: the slug, or the folder's own name
+    skip: frozenset[str]  # left out at the top (the supervisor's old folders, at the workspace's top)
+
+
+def archive_source(data_dir: Path, username: str, slug: str, path: str = "") -> ArchiveSource:
+    """The workspace (or one folder of it) a download covers; NotFound when it is not a folder."""
+    rel = _rel(path)
     tree = user_tree(data_dir, username)
     root = project_rel(slug)
     if not tree.is_dir(root):
         raise NotFound("This project has no workspace on disk")
+    if rel.parts and not tree.is_dir(root / rel):
+        raise NotFound("No such folder")
+    return ArchiveSource(
+        tree=tree,
+        root=root / rel,
+        prefix=rel.name if rel.parts else slug,
+        skip=frozenset() if rel.parts else HIDDEN,
+    )
+
+
+def archive(data_dir: Path, username: str, slug: str, path: str = "") -> Path:
+    """The workspace (or one folder) as a .tar.gz in a temporary file the caller removes.
+
+    Regular files only (no links, no devices, no .git); refused past ARCHIVE_LIMITS.
+    """
+    source = archive_source(data_dir, username, slug, path)
     fd, name = tempfile.mkstemp(prefix="autocode-archive-", suffix=".tar.gz")
     os.close(fd)
     try:
         with tarfile.open(name, mode="w:gz") as tar:
-            for item in tree.walk(root, limits=ARCHIVE_LIMITS, skip=HIDDEN):
-                _add(tar, tree, item, f"{slug}/{item.path}")
+            for item in source.tree.walk(source.root, limits=ARCHIVE_LIMITS, skip=source.skip):
+                _add(tar, source.tree, item, f"{source.prefix}/{item.path}")
     except BaseException:  # TooLarge answers 413 with what was exceeded
         os.unlink(name)
         raise

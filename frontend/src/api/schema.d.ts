@@ -201,6 +201,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Job
+         * @description Make a project under one of your agents from `goal` (and `plan`, else the agent plans)
+         *     and start it; the job's id is the project's id.
+         */
+        post: operations["jobs-create_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Job
+         * @description Where the job stands: status, the step under way, steps done of total, why it stopped.
+         */
+        get: operations["jobs-get_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jobs/{job_id}/result.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Job Result
+         * @description The job's workspace as a streamed .zip, once it stopped (409 while it runs).
+         */
+        get: operations["jobs-job_result"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/keys": {
         parameters: {
             query?: never;
@@ -431,7 +492,8 @@ export interface paths {
         };
         /**
          * Download Archive
-         * @description The whole workspace as a .tar.gz download (written to a temporary file, then streamed).
+         * @description The workspace, or the folder `path` of it, as a download: a .tar.gz (written to a
+         *     temporary file, then sent) or a .zip (streamed while it is made, limits checked first).
          */
         get: operations["projects-download_archive"];
         put?: never;
@@ -795,6 +857,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Tokens */
+        get: operations["tokens-list_tokens"];
+        put?: never;
+        /**
+         * Create Token
+         * @description A new token for scripts (`Authorization: Bearer ac_pat_...`); its secret is shown only here.
+         */
+        post: operations["tokens-create_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke Token */
+        delete: operations["tokens-revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -1070,6 +1170,53 @@ export interface components {
             /** Text */
             text: string;
         };
+        /**
+         * JobCreate
+         * @description A job: one project made from a goal and started at once (the script's way in).
+         */
+        JobCreate: {
+            /** Agent Id */
+            agent_id: number;
+            /** Budget Tokens */
+            budget_tokens?: number | null;
+            /** Git Url */
+            git_url?: string | null;
+            /** Goal */
+            goal: string;
+            /** Name */
+            name?: string | null;
+            /** Plan */
+            plan?: components["schemas"]["PlanStepIn"][] | null;
+        };
+        /** JobStarted */
+        JobStarted: {
+            /** Id */
+            id: number;
+            status: components["schemas"]["ProjectStatus"];
+        };
+        /**
+         * JobStatus
+         * @description Where a job stands: its project's status, the step it is on and why it stopped.
+         */
+        JobStatus: {
+            /** Current Step */
+            current_step: number | null;
+            /** Current Step Title */
+            current_step_title: string | null;
+            /** Done */
+            done: boolean;
+            /** Error */
+            error: string | null;
+            /** Id */
+            id: number;
+            /** Result Url */
+            result_url: string | null;
+            status: components["schemas"]["ProjectStatus"];
+            /** Steps Done */
+            steps_done: number;
+            /** Steps Total */
+            steps_total: number;
+        };
         /** ListenerPublic */
         ListenerPublic: {
             /** Address */
@@ -1127,6 +1274,42 @@ export interface components {
          * @enum {string}
          */
         PermissionPolicy: "auto" | "ask" | "bypass";
+        /** PersonalTokenCreate */
+        PersonalTokenCreate: {
+            /** Name */
+            name: string;
+        };
+        /**
+         * PersonalTokenCreated
+         * @description The new token, whose secret is shown this once and never again.
+         */
+        PersonalTokenCreated: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Token */
+            token: string;
+        };
+        /** PersonalTokenPublic */
+        PersonalTokenPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+        };
         /** PlanReorder */
         PlanReorder: {
             /** Order */
@@ -1966,6 +2149,108 @@ export interface operations {
             };
         };
     };
+    "jobs-create_job": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobStarted"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "jobs-get_job": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobStatus"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "jobs-job_result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the job's workspace as .zip */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            /** @description the job is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "keys-list_keys": {
         parameters: {
             query?: never;
@@ -2440,7 +2725,10 @@ export interface operations {
     };
     "projects-download_archive": {
         parameters: {
-            query?: never;
+            query?: {
+                path?: string;
+                format?: "tar.gz" | "zip";
+            };
             header?: never;
             path: {
                 project_id: number;
@@ -2449,13 +2737,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the workspace as .tar.gz */
+            /** @description the workspace (or one folder of it) as .tar.gz or .zip */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/gzip": unknown;
+                    "application/zip": unknown;
                 };
             };
             /** @description Validation Error */
@@ -3083,6 +3372,88 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProjectPublic"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "tokens-list_tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalTokenPublic"][];
+                };
+            };
+        };
+    };
+    "tokens-create_token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PersonalTokenCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalTokenCreated"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "tokens-revoke_token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -10,6 +10,7 @@ import { ConfirmButton } from "../components/ConfirmButton";
 import { RelativeTime } from "../components/RelativeTime";
 import { Button, Card, ErrorBox, Loading, PageHeader, TextField } from "../components/ui";
 import { Notifications } from "./Notifications";
+import { Tokens } from "../features/tokens/Tokens";
 
 const PROVIDERS = [
   { value: "anthropic", label: "Anthropic API key" },
@@ -167,6 +168,7 @@ export default function SettingsPage() {
       <PageHeader title="Settings" />
       <Keys />
       <Notifications />
+      <Tokens />
       <Password />
       <ThemePicker />
     </div>

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Cookie, Request, Response, status
 
-from autocode.api.deps import ContextDep, CurrentUser, PrincipalDep, SessionDep, client_address
+from autocode.api.deps import ContextDep, CurrentUser, SessionDep, SessionPrincipal, client_address
 from autocode.core.context import AppContext
 from autocode.models import (
     LoginRequest,
@@ -94,7 +94,7 @@ def logout(
 
 @router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT)
 def logout_all(
-    principal: PrincipalDep, response: Response, ctx: ContextDep, session: SessionDep
+    principal: SessionPrincipal, response: Response, ctx: ContextDep, session: SessionDep
 ) -> None:
     """Sign out everywhere: every token and open socket of this user dies, this one too."""
     auth_service.logout_all(session, sockets=ctx.sockets, user=principal.user)
@@ -109,7 +109,7 @@ def me(user: CurrentUser) -> UserPublic:
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
 def change_password(
     body: PasswordChange,
-    principal: PrincipalDep,
+    principal: SessionPrincipal,
     request: Request,
     ctx: ContextDep,
     session: SessionDep,
@@ -127,5 +127,5 @@ def change_password(
 
 
 @router.post("/ws-ticket")
-def ws_ticket(principal: PrincipalDep, ctx: ContextDep) -> WsTicket:
+def ws_ticket(principal: SessionPrincipal, ctx: ContextDep) -> WsTicket:
     return WsTicket(ticket=ctx.tickets.issue(principal), expires_in=ctx.tickets.lifetime_seconds)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+import logging
+import pathlib
+from collections.abc import AsyncIterator, Callable, Generator
+from typing import Annotated, Literal, TypeVar
+from urllib.parse import quote
 
 import anyio
 import anyio.to_thread
 
 from fastapi import APIRouter, Path, Query, Response, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from autocode.api.deps import (
@@ -37,10 +40,11 @@ from autocode.models import (
     StepDiff,
 )
 from autocode.services import projects as project_service
-from autocode.services import checkpoints, files, plan_rules, sessions
+from autocode.services import archives, checkpoints, files, plan_rules, sessions
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @router.get("")
@@ -200,20 +204,66 @@ async def read_file(project: ProjectDep, user: CurrentUser, settings: SettingsDe
     return FileText(path=content.path, size=content.size, text=content.text, truncated=content.truncated)
 
 
+ArchiveFormat = Literal["tar.gz", "zip"]
+
+
 @router.get(
     "/{project_id}/archive",
     response_class=Response,
-    responses={200: {"content": {"application/gzip": {}}, "description": "the workspace as .tar.gz"}},
+    responses={200: {"content": {"application/gzip": {}, "application/zip": {}},
+                     "description": "the workspace (or one folder of it) as .tar.gz or .zip"}},
 )
-async def download_archive(project: ProjectDep, user: CurrentUser, settings: SettingsDep) -> Response:
-    """The whole workspace as a .tar.gz download (written to a temporary file, then streamed)."""
-    path = await _off_loop(files.archive, settings.data_path, user.username, project.slug)
+async def download_archive(
+    project: ProjectDep, user: CurrentUser, settings: SettingsDep, path: WorkspacePath = "",
+    archive_format: Annotated[ArchiveFormat, Query(alias="format")] = "tar.gz",
+) -> Response:
+    """The workspace, or the folder `path` of it, as a download: a .tar.gz (written to a
+    temporary file, then sent) or a .zip (streamed while it is made, limits checked first)."""
+    if archive_format == "zip":
+        return await archive_zip_response(settings.data_path, user.username, project.slug, path)
+    tmp = await _off_loop(files.archive, settings.data_path, user.username, project.slug, path)
     return FileResponse(
-        path,
+        tmp,
         media_type="application/gzip",
-        filename=f"{project.slug}.tar.gz",
-        background=BackgroundTask(path.unlink, missing_ok=True),
+        filename=_archive_name(project.slug, path, "tar.gz"),
+        background=BackgroundTask(tmp.unlink, missing_ok=True),
     )
+
+
+async def archive_zip_response(data_dir: pathlib.Path, username: str, slug: str, path: str = "") -> Response:
+    """A streamed .zip of a workspace or folder (also the job API's result.zip)."""
+    source = await _off_loop(files.archive_source, data_dir, username, slug, path)
+    await _off_loop(archives.check_limits, source)  # TooLarge is a 413 before any byte
+    return StreamingResponse(
+        _stream(archives.zip_chunks(source)),
+        media_type="application/zip",
+        headers={"Content-Disposition": _disposition(_archive_name(slug, path, "zip")),
+                 "Cache-Control": "no-store"},
+    )
+
+
+def _archive_name(slug: str, path: str, suffix: str) -> str:
+    folder = pathlib.PurePosixPath(path.strip()).name
+    return f"{slug}-{folder}.{suffix}" if folder else f"{slug}.{suffix}"
+
+
+def _disposition(filename: str) -> str:
+    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=utf-8''{quote(filename)}"
+
+
+async def _stream(chunks: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
+    """Each chunk made off the event loop, on the workspace readers' limiter; the walk's
+    descriptors are closed however the stream ends (done, failed, client gone)."""
+    try:
+        while (chunk := await _off_loop(next, chunks, None)) is not None:
+            yield chunk
+    except Exception:
+        log.warning("archive stream ended early", exc_info=True)
+        raise
+    finally:
+        with anyio.CancelScope(shield=True):
+            await _off_loop(chunks.close)
 
 
 # Reading workspaces (listings, diffs, archives) gets threads of its own, so a large
