@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autocode import __version__
-from autocode.api.routes import agents, auth, events, health, keys, notifications, projects, terminal, users
+from autocode.api.routes import agents, auth, events, health, keys, me, notifications, projects, templates, terminal, users
 from autocode.core import db
 from autocode.core.config import Settings
 from autocode.core.context import AppContext, runtime_for
@@ -240,6 +240,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ctx = ctx
         await ctx.events.start()
         await asyncio.to_thread(ctx.notifier.start)
+        # Clones a previous server left unfinished start again.
+        await asyncio.to_thread(ctx.orchestrator.resume_clones)
         tasks = [
             asyncio.create_task(ctx.events.run(), name="event-pump"),
             asyncio.create_task(_every(WATCHDOG_SECONDS, ctx.orchestrator.watch_once), name="watchdog"),
@@ -298,7 +300,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": f"Terminal runtime unavailable: {exc}"}, status_code=503)
 
     api = APIRouter(prefix="/api")
-    for module in (auth, users, agents, projects, keys, health, notifications):
+    for module in (auth, users, agents, projects, keys, health, notifications, me, templates):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(terminal.router)
