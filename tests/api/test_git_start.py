@@ -173,6 +173,17 @@ def test_a_project_starts_from_a_repository_on_both_runtimes(tmp_path: Path, run
             assert failed["status_reason"].startswith("Clone failed: fatal"), failed["status_reason"]
             errors = [row for row in logs(client, user, failed["id"]) if row["level"] == "error"]
             assert errors and errors[-1]["message"] == failed["status_reason"]
+
+            if runtime_kind == "docker":
+                # The same daemon on a port the admin did not allow: the firewall still stops it.
+                other, other_daemon = start_daemon(tmp_path / "git", listen)
+                try:
+                    r = create(client, user, agent["id"], git_url=other.url(host))
+                    blocked = settled(client, user, r.json()["id"])
+                finally:
+                    stop_group(other_daemon)
+                assert blocked["status"] == "failed", blocked
+                assert "unable to connect" in blocked["status_reason"], blocked["status_reason"]
     finally:
         stop_group(daemon)
         if runtime_kind == "docker":
