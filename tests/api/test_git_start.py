@@ -221,6 +221,9 @@ def test_a_clone_that_hangs_is_stopped_at_the_time_limit(tmp_path: Path) -> None
             agent = make_agent(client, admin)
             r = create(client, admin, agent["id"], git_url=f"git://127.0.0.1:{port}/slow.git")
             assert r.status_code == 201, r.text
+            # While it clones, the project (and the folder git writes into) cannot be deleted.
+            gone = client.delete(f"/api/projects/{r.json()['id']}", headers=admin.headers)
+            assert gone.status_code == 409 and "being cloned" in gone.json()["detail"], gone.text
             project = settled(client, admin, r.json()["id"])
             assert project["status"] == "failed"
             assert project["status_reason"] == "Clone failed: the clone took longer than 5 seconds and was stopped"

@@ -6,6 +6,8 @@ when creating a project. Users see the built-in ones and their own, never anyone
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import Session, col, select
 
 from autocode.models import PlanStepIn, Project, ProjectTemplate, TemplateCreate, TemplatePublic, User
@@ -117,7 +119,7 @@ def delete_template(session: Session, *, owner: User, template_id: str) -> None:
     """Delete one of the user's templates; built-in ones stay, anyone else's is not found."""
     if template_id.startswith(BUILTIN_PREFIX):
         raise Conflict("Built-in templates cannot be deleted")
-    row = session.get(ProjectTemplate, int(template_id)) if template_id.isdigit() and len(template_id) < 19 else None
+    row = session.get(ProjectTemplate, int(template_id)) if re.fullmatch(r"[0-9]{1,18}", template_id) else None
     if row is None or row.user_id != owner.id:
         raise NotFound("Template not found")
     session.delete(row)
