@@ -174,6 +174,17 @@ def test_a_project_starts_from_a_repository_on_both_runtimes(tmp_path: Path, run
             errors = [row for row in logs(client, user, failed["id"]) if row["level"] == "error"]
             assert errors and errors[-1]["message"] == failed["status_reason"]
 
+            # An ssh address: the clone needs the user's deploy key, then runs ssh with it.
+            closed = free_port()
+            ssh_url = f"ssh://git@{host}:{closed}/hello.git"
+            nokey = settled(client, user, create(client, user, agent["id"], git_url=ssh_url).json()["id"])
+            assert "no deploy key yet" in nokey["status_reason"], nokey
+            assert client.get("/api/me/deploy-key", headers=user.headers).status_code == 200
+            tried = settled(client, user, create(client, user, agent["id"], git_url=ssh_url).json()["id"])
+            # local: ssh ran with the key and found nothing listening; docker: this image has no ssh client.
+            expected = "Connection refused" if runtime_kind == "local" else "openssh-client"
+            assert expected in tried["status_reason"], tried["status_reason"]
+
             if runtime_kind == "docker":
                 # The same daemon on a port the admin did not allow: the firewall still stops it.
                 other, other_daemon = start_daemon(tmp_path / "git", listen)

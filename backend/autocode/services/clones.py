@@ -66,8 +66,12 @@ def failure_reason(output: str, returncode: int, *, timed_out: bool, timeout: fl
     if timed_out:
         return f"the clone took longer than {int(timeout)} seconds and was stopped"
     lines = [line.strip() for line in redact(output).splitlines() if line.strip()]
+    # ssh says what went wrong (refused, no such host, key not accepted) before git's generic
+    # "Could not read from remote repository".
+    ssh = [line for line in lines if re.match(r"^(ssh: |Host key verification failed|.*Permission denied \(publickey)", line)
+           or re.search(r"\bssh: (command )?not found", line)]
     fatal = [line for line in lines if re.match(r"^(fatal|error|ERROR|remote: ERROR)\b", line)]
-    chosen = fatal[-1] if fatal else (lines[-1] if lines else f"git exited with status {returncode}")
+    chosen = ssh[0] if ssh else fatal[-1] if fatal else (lines[-1] if lines else f"git exited with status {returncode}")
     if "command not found" in chosen or "ssh: not found" in chosen:
         chosen += " (the workspace image needs openssh-client for ssh addresses)"
     return chosen[:400]
