@@ -280,3 +280,36 @@ def test_private_addresses_are_refused_in_production(tmp_path: Path) -> None:
         agent = make_agent(client, user)
         r = create(client, user, agent["id"], git_url="https://github.com/octo/hello.git")
         assert r.status_code == 403, r.text
+
+
+def test_a_clone_a_stopped_server_left_unfinished_starts_again(tmp_path: Path) -> None:
+    """The server stopped mid-clone: on the next start the project's folder is emptied (what
+    the interrupted clone left goes) and the clone runs again."""
+    import sqlite3
+
+    make_repository(tmp_path / "git")
+    server, daemon = start_daemon(tmp_path / "git", "127.0.0.1")
+    settings = base_settings(tmp_path)
+    try:
+        with TestClient(create_app(settings)) as client:
+            admin = login(client, "admin", ADMIN_PASSWORD)
+            agent = make_agent(client, admin)
+            project = settled(client, admin, create(client, admin, agent["id"], git_url=server.url("127.0.0.1")).json()["id"])
+            assert project["status"] == "created"
+        folder = settings.data_path / "users" / "admin" / "projects" / project["slug"]
+        (folder / "half-written.tmp").write_text("left by an interrupted clone")
+        with sqlite3.connect(settings.data_path / "autocode.db") as db:
+            db.execute("UPDATE projects SET status = 'cloning', cloned = 0 WHERE id = ?", (project["id"],))
+        with TestClient(create_app(settings)) as client:
+            admin = login(client, "admin", ADMIN_PASSWORD)
+            again = settled(client, admin, project["id"])
+            assert again["status"] == "created" and again["cloned"] is True, again
+            messages = [row["message"] for row in logs(client, admin, project["id"])]
+            assert sum(m.startswith("Cloned git://") for m in messages) == 2, messages
+        assert not (folder / "half-written.tmp").exists()
+        assert (folder / "README.md").read_text() == README
+    finally:
+        stop_group(daemon)
+        from autocode.runtime.local import LocalRuntime
+
+        LocalRuntime(data_dir=settings.data_path).remove_user("admin")
