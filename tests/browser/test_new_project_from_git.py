@@ -77,6 +77,11 @@ def test_new_project_from_a_template_and_a_git_repository(server: ServerProcess,
         mine = page.get_by_role("list", name="Templates").get_by_role("button", name=re.compile("Greeter starter"))
         expect(mine).to_contain_text("Yours")
         shoot(page, "new-project-04-my-template")
+        # The same key in Settings, with its copy button.
+        page.goto("/settings")
+        expect(page.get_by_role("heading", name="Deploy key")).to_be_visible()
+        expect(page.get_by_test_id("deploy-key")).to_have_text(re.compile(r"^ssh-ed25519 \S+ autocode-alice$"))
+        shoot(page, "settings-deploy-key")
         # Bob sees the built-in templates only.
         bob = admin.create_user("bob")
         assert [t["name"] for t in bob.http.get("/api/templates").json()] == \

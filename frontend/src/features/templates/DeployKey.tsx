@@ -30,7 +30,7 @@ export function DeployKey({ compact = false }: { compact?: boolean }) {
           (GitHub: the repository’s Settings → Deploy keys).
         </p>
       )}
-      <pre className="max-w-full overflow-x-auto whitespace-pre-wrap break-all rounded-md bg-slate-100 p-2 font-mono text-xs text-slate-900 dark:bg-slate-950 dark:text-slate-100" data-testid="deploy-key">
+      <pre className="max-w-full overflow-x-auto whitespace-pre-wrap [overflow-wrap:anywhere] rounded-md bg-slate-100 p-2 font-mono text-xs text-slate-900 dark:bg-slate-950 dark:text-slate-100" data-testid="deploy-key">
         {key.data.public_key}
       </pre>
       <div className="flex flex-wrap items-center gap-2">
