@@ -24,10 +24,12 @@ from autocode.api.routes import (
     health,
     jobs,
     keys,
+    me,
     notifications,
     preview,
     processes,
     projects,
+    templates,
     terminal,
     tokens,
     users,
@@ -257,6 +259,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ctx = ctx
         await ctx.events.start()
         await asyncio.to_thread(ctx.notifier.start)
+        # Clones a previous server left unfinished start again.
+        await asyncio.to_thread(ctx.orchestrator.resume_clones)
         tasks = [
             asyncio.create_task(ctx.events.run(), name="event-pump"),
             asyncio.create_task(_every(WATCHDOG_SECONDS, ctx.orchestrator.watch_once), name="watchdog"),
@@ -315,7 +319,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": f"Terminal runtime unavailable: {exc}"}, status_code=503)
 
     api = APIRouter(prefix="/api")
-    for module in (auth, users, agents, projects, processes, jobs, keys, tokens, health, notifications, preview):
+    for module in (auth, users, agents, projects, processes, jobs, keys, tokens, health, notifications, preview, me, templates):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(terminal.router)

@@ -26,6 +26,7 @@ UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 class ProjectStatus(StrEnum):
     CREATED = "created"
+    CLONING = "cloning"
     PLANNING = "planning"
     RUNNING = "running"
     PAUSED = "paused"
@@ -147,6 +148,10 @@ class Project(SQLModel, table=True):
     budget_tokens: int | None = None
     screen_state: str | None = None
     claude_session_id: str | None = None
+    # The repository the project started from (checked by services/git_urls.py; never holds
+    # credentials), and whether its clone finished.
+    git_url: str | None = Field(default=None, max_length=2000)
+    cloned: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     last_activity_at: datetime | None = None
@@ -262,6 +267,36 @@ class NotificationChannel(SQLModel, table=True):
     preview: str = Field(max_length=500)  # the URL with its secrets masked
     created_at: datetime = Field(default_factory=utcnow)
     last_success_at: datetime | None = None
+
+
+class DeployKey(SQLModel, table=True):
+    """A user's ssh key for cloning private repositories: the private half stored encrypted."""
+
+    __tablename__ = "deploy_keys"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", unique=True, index=True, ondelete="CASCADE")
+    public_key: str = Field(max_length=500)
+    encrypted_private_key: str
+    fingerprint: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProjectTemplate(SQLModel, table=True):
+    """A user's own starting point for new projects (saved from a project)."""
+
+    __tablename__ = "project_templates"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    summary: str = Field(default="", max_length=300)
+    description: str = ""
+    architecture: str = ""
+    plan: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 # --- API shapes --------------------------------------------------------------------------
@@ -410,6 +445,9 @@ class ProjectCreate(Strict):
     architecture: str = PField(default="", max_length=50_000)
     implementation_plan: list[PlanStepIn] = PField(default_factory=list, max_length=200)
     budget_tokens: int | None = PField(default=None, ge=1, le=2**63 - 1)
+    # Start from this repository (https://, ssh:// or user@host:path, git://): cloned into the
+    # project's folder inside the user's environment.
+    git_url: str | None = PField(default=None, max_length=2000)
 
 
 class ProjectUpdate(Strict):
@@ -452,6 +490,8 @@ class ProjectPublic(BaseModel):
     output_tokens: int
     budget_tokens: int | None
     screen_state: str | None
+    git_url: str | None = None
+    cloned: bool = False
     created_at: UtcDatetime
     updated_at: UtcDatetime
     last_activity_at: UtcDatetime | None
@@ -697,3 +737,32 @@ class PortPublic(BaseModel):
     pid: int
     command: str
     preview_url: str | None = None
+
+
+class DeployKeyPublic(BaseModel):
+    """The public half of a user's deploy key, to add to a repository host."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    public_key: str
+    fingerprint: str
+    created_at: UtcDatetime
+
+
+class TemplateCreate(Strict):
+    """Save a project as a template: its description, architecture and plan (titles and details)."""
+
+    name: str = PField(min_length=1, max_length=100)
+    summary: str = PField(default="", max_length=300)
+
+
+class TemplatePublic(BaseModel):
+    """A starting point for a new project: built in (id like `builtin-fastapi`) or the user's own."""
+
+    id: str
+    name: str
+    summary: str
+    builtin: bool
+    description: str
+    architecture: str
+    implementation_plan: list[PlanStepIn]

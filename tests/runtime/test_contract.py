@@ -566,3 +566,25 @@ def test_local_sessions_are_real_tmux_sessions(tmp_path: Path) -> None:
         assert (int(window.window_width or 0), int(window.window_height or 0)) == (120, 40)
     finally:
         rt.remove_user(user)
+
+
+def test_run_a_command_to_its_end_in_the_users_environment(runtime: Runtime,
+                                                          new_user: Callable[[], str]) -> None:
+    """One-off commands (a clone): argv, stdin, environment and folder as given, the sessions'
+    user, the exit status and the output's end; killed at the time limit."""
+    user = new_user()
+    cwd = workdir(runtime, user)
+    result = runtime.run(user, ["bash", "-c", 'read -r line; echo "$line/$GREETING/$(pwd)/$(id -u)"; exit 3'],
+                         cwd=cwd, timeout=30, env={"GREETING": "hi"}, stdin=b"from-stdin\n")
+    expected_uid = 1000 if runtime.kind == "docker" and os.geteuid() == 0 else os.geteuid()
+    assert result.returncode == 3 and not result.timed_out
+    assert result.output.strip() == f"from-stdin/hi/{runtime.runtime_path(user, cwd)}/{expected_uid}"
+    # the argument after `--` stays one word, whatever it holds
+    odd = runtime.run(user, ["printf", "%s|", "--", "a b; $(id)"], cwd=cwd, timeout=30)
+    assert odd.output == "--|a b; $(id)|" and odd.returncode == 0
+
+    started = time.monotonic()
+    slow = runtime.run(user, ["sleep", "60"], cwd=cwd, timeout=2)
+    assert slow.timed_out and time.monotonic() - started < 20
+    with pytest.raises(PathOutsideWorkspace):
+        runtime.run(user, ["true"], cwd=Path("/etc"), timeout=5)

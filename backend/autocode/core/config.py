@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     container_pids: int = Field(default=512, ge=16)
     container_network: str | None = None
     idle_minutes: float = Field(default=30, gt=0)
+    # A project's clone from its repository is stopped after this long.
+    clone_timeout_seconds: float = Field(default=600, ge=5, le=3600)
     terminals_per_user: int = Field(default=8, ge=1)
 
     claude_command: str = "claude"

@@ -113,6 +113,26 @@ class Availability:
 
 
 @dataclass(frozen=True)
+class CommandResult:
+    """How one command run to its end in a user's environment went (output: its last bytes)."""
+
+    returncode: int
+    output: str
+    timed_out: bool
+
+
+#: The most output of a run command kept (its end: errors come last).
+MAX_COMMAND_OUTPUT = 64 * 1024
+
+
+def keep_tail(buffer: bytearray, chunk: bytes, limit: int = MAX_COMMAND_OUTPUT) -> None:
+    """Append a chunk, dropping the oldest bytes past the limit."""
+    buffer.extend(chunk)
+    if len(buffer) > limit:
+        del buffer[: len(buffer) - limit]
+
+
+@dataclass(frozen=True)
 class TmuxResult:
     """Output of one tmux call."""
 
@@ -386,6 +406,15 @@ class Runtime(ABC):
     @abstractmethod
     def prepare_dir(self, username: str, path: Path) -> str:
         """Make a directory in the user's tree usable by their sessions; its runtime path."""
+
+    @abstractmethod
+    def run(self, username: str, argv: Sequence[str], *, cwd: Path, timeout: float,
+            env: Mapping[str, str] | None = None, stdin: bytes = b"") -> CommandResult:
+        """Run one command to its end in the user's environment, as their sessions' user
+        (an argument list, never a shell string), killed after `timeout` seconds.
+
+        For one-off jobs the platform does for the user (a clone); docker: `docker exec` in
+        their container; local: a process of the service user, like their tmux sessions."""
 
     @abstractmethod
     def idle_seconds(self, username: str) -> float | None:

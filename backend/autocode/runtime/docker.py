@@ -11,7 +11,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -31,6 +31,9 @@ from autocode.runtime.base import (
     Dialed,
     SessionNotFound,
     check_loopback,
+    CommandResult,
+    keep_tail,
+    validate_env,
     PathOutsideWorkspace,
     RuntimeUnavailable,
     TmuxResult,
@@ -273,6 +276,43 @@ class DockerRuntime(TmuxRuntime):
             "rc": rc,
             "ms": round((time.monotonic() - started) * 1000, 1)})
         return result
+
+    def run(self, username: str, argv: Sequence[str], *, cwd: Path, timeout: float,
+            env: Mapping[str, str] | None = None, stdin: bytes = b"") -> CommandResult:
+        """`docker exec` in the user's container as its user, bounded by `timeout` inside it."""
+        words = list(argv)
+        if not words or any("\x00" in w for w in words):
+            raise CommandFailed("command must be a non-empty list of arguments")
+        values = validate_env(env or {})
+        self.ensure_user(username)
+        workdir = self._workdir(username, cwd)
+        limit = max(1, int(timeout))
+        # coreutils' timeout in the container: TERM at the limit, KILL 5 s later.
+        command = ["timeout", "-k", "5", str(limit), *words]
+        api = self.client.api
+        try:
+            exec_id: str = api.exec_create(
+                container_name(username), command, stdout=True, stderr=True, stdin=True,
+                user=f"{self.uid}:{self.gid}", environment={**self._exec_env(), **values},
+                workdir=workdir)["Id"]
+            sock: Any = api.exec_start(exec_id, socket=True)
+            raw: socket.socket = getattr(sock, "_sock", sock)
+            output = bytearray()
+            try:
+                raw.settimeout(limit + 30)
+                if stdin:
+                    raw.sendall(stdin)
+                raw.shutdown(socket.SHUT_WR)
+                for _stream, chunk in _frames_iter(raw, False):
+                    keep_tail(output, chunk)
+            finally:
+                sock.close()
+            rc = self._exit_code(exec_id)
+        except (APIError, DockerException, OSError) as exc:
+            raise CommandFailed("docker exec failed", stderr=str(exc)) from exc
+        self._last_call[username] = time.time()
+        logger.info("command run", extra={"user": username, "argv0": words[0], "rc": rc})
+        return CommandResult(rc, output.decode("utf-8", "replace"), timed_out=rc in (124, 137))
 
     def _exec_with_stdin(self, exec_id: str, data: bytes) -> tuple[bytes | None, bytes | None]:
         sock: Any = self.client.api.exec_start(exec_id, socket=True)

@@ -8,10 +8,12 @@ import os
 import re
 import shutil
 import socket
+import signal
 import stat
 import subprocess
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from autocode.core import files
@@ -22,6 +24,9 @@ from autocode.runtime.base import (
     CommandFailed,
     Dialed,
     check_loopback,
+    CommandResult,
+    keep_tail,
+    validate_env,
     PathOutsideWorkspace,
     RuntimeUnavailable,
     TmuxResult,
@@ -172,6 +177,57 @@ class LocalRuntime(TmuxRuntime):
         """`tmux -S <socket> attach-session -t =session [-r]` (or a viewer of one window)."""
         return [self.tmux_bin, "-S", str(self.socket_path(username)),
                 *viewer_commands(session, window, readonly=readonly)]
+
+    def run(self, username: str, argv: Sequence[str], *, cwd: Path, timeout: float,
+            env: Mapping[str, str] | None = None, stdin: bytes = b"") -> CommandResult:
+        """A process of the service user (what the user's tmux sessions run as), in a process
+        group of its own with the sessions' basic environment, killed at the deadline."""
+        words = list(argv)
+        if not words or any("\x00" in w for w in words):
+            raise CommandFailed("command must be a non-empty list of arguments")
+        values = validate_env(env or {})
+        self.ensure_user(username)
+        workdir = self._workdir(username, cwd)
+        try:
+            proc = subprocess.Popen(words, cwd=workdir, env={**self._client_env(), **values},
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        except OSError as exc:
+            raise CommandFailed(f"{words[0]} could not start", stderr=str(exc)) from exc
+        output = bytearray()
+
+        def drain() -> None:
+            stream = proc.stdout
+            assert stream is not None
+            while chunk := os.read(stream.fileno(), 65536):
+                keep_tail(output, chunk)
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(stdin)
+        except OSError:
+            pass
+        finally:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+        timed_out = False
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            proc.wait(timeout=10)
+        reader.join(timeout=10)
+        logger.info("command run", extra={"user": username, "argv0": words[0], "rc": proc.returncode})
+        return CommandResult(124 if timed_out else proc.returncode,
+                             bytes(output).decode("utf-8", "replace"), timed_out=timed_out)
 
     def idle_seconds(self, username: str) -> float | None:
         """Seconds since the user's sessions last showed activity; None when none runs."""

@@ -109,7 +109,9 @@ class EventHub:
                 for sub in list(subs):
                     sub.push(entry)
         for project_id, version in versions.items():
-            if self._versions.get(project_id, version) != version:
+            # A project seen for the first time counts as changed: a viewer's connect snapshot
+            # may predate this first look (a clone that ended in between would go unseen).
+            if project_id not in self._versions or self._versions[project_id] != version:
                 for sub in self._subs.get(project_id, ()):
                     sub.state_changed.set()
             self._versions[project_id] = version

@@ -23,7 +23,7 @@ from autocode.models import (
 )
 from autocode.runtime import Runtime
 from autocode.services import projects as project_service
-from autocode.services.errors import Conflict, DomainError, Invalid
+from autocode.services.errors import Conflict, DomainError
 from autocode.services.orchestrator import Orchestrator
 
 # Nothing more happens to a job in these states until a human (or the script) acts.
@@ -47,12 +47,9 @@ def create_job(
     owner: User,
     agent: Agent,
     data: JobCreate,
+    production: bool = True,
 ) -> Project:
     """Make the project and start it; if it cannot start, it is removed again and the reason raised."""
-    if data.git_url is not None:
-        # Starting from a repository comes with project creation's `git_url`; until then a
-        # job naming one is refused rather than run without it.
-        raise Invalid("git_url not supported by this server yet")
     project = project_service.create_project(
         session,
         data_dir=data_dir,
@@ -63,7 +60,9 @@ def create_job(
             description=data.goal,
             implementation_plan=list(data.plan or []),
             budget_tokens=data.budget_tokens,
+            git_url=data.git_url,
         ),
+        production=production,
     )
     try:
         return orchestrator.start(session, user=owner, project=project)
@@ -94,7 +93,7 @@ def status_of(project: Project) -> JobStatus:
         steps_done=done,
         steps_total=len(plan),
         error=project.status_reason if status in REASONED else None,
-        result_url=None if status in ACTIVE_STATUSES else f"/api/jobs/{project.id}/result.zip",
+        result_url=None if status in ACTIVE_STATUSES or status == ProjectStatus.CLONING else f"/api/jobs/{project.id}/result.zip",
     )
 
 
@@ -102,7 +101,7 @@ def require_result(project: Project) -> None:
     """The workspace downloads once the job stopped (completed, failed, paused); while it runs,
     plans or waits for help it is a 409 naming the status."""
     status = ProjectStatus(project.status)
-    if status in ACTIVE_STATUSES:
+    if status in ACTIVE_STATUSES or status == ProjectStatus.CLONING:
         raise Conflict(
             f"The job is {status.value.replace('_', ' ')}; its result is ready once it stops"
         )

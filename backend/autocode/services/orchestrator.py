@@ -34,8 +34,9 @@ from autocode.models import (
     utcnow,
 )
 from autocode.runtime import Runtime
+from autocode.runtime import RuntimeErrorBase
+from autocode.services import clones, deploy_keys, git_urls, runtime_policy, workspaces
 from autocode.services import keys as key_service
-from autocode.services import runtime_policy
 from autocode.services.errors import Conflict, Invalid
 from autocode.services.projects import add_log
 from autocode.services.sessions import AGENT_WINDOW
@@ -116,6 +117,9 @@ class Orchestrator:
     _children: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
     _restart_at: dict[int, float] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    # Clones running in this server (project ids) and those to start once cloned.
+    _cloning: dict[int, threading.Thread] = field(default_factory=dict)
+    _start_after_clone: set[int] = field(default_factory=set)
 
     # -- the API's verbs -------------------------------------------------------------------
 
@@ -127,7 +131,7 @@ class Orchestrator:
             if project.status in ACTIVE_STATUSES:
                 raise Conflict("Project is already running")
             plan = project.implementation_plan
-            if not plan and not project.description.strip():
+            if not plan and not project.description.strip() and not project.git_url:
                 raise Invalid("Add a plan, or a description the agent can plan from")
             if plan and all(s.get("status") in ("done", "skipped") for s in plan):
                 raise Conflict("Every step of the plan is done; add steps to continue")
@@ -139,6 +143,9 @@ class Orchestrator:
                 raise Invalid(
                     "Add an Anthropic API key or a Claude subscription token in Settings first"
                 )
+            if project.git_url and not project.cloned:
+                # The repository first; the supervisor starts when the clone is done.
+                return self.clone(session, user=user, project=project, then_start=True)
             project.status = (ProjectStatus.RUNNING if plan else ProjectStatus.PLANNING).value
             project.status_reason = None
             project.question = None
@@ -231,6 +238,134 @@ class Orchestrator:
         add_log(session, project_id=project.id, level=LogLevel.INFO,
                 message="Your instruction is queued for Claude Code's next turn",
                 data={"instruction": text[:500]})
+
+    # -- cloning -----------------------------------------------------------------------------
+
+    def clone(self, session: Session, *, user: User, project: Project, then_start: bool = False) -> Project:
+        """Clone the project's repository into its folder in the background (status
+        "cloning"), in the user's environment; with `then_start`, start it once cloned."""
+        runtime_policy.require_runtime(self.settings, user)
+        with self._lock:
+            session.refresh(project)
+            if not project.git_url or project.cloned:
+                return project
+            assert project.id is not None and user.id is not None
+            if then_start:
+                self._start_after_clone.add(project.id)
+            if project.id in self._cloning:
+                return project
+            project.status = ProjectStatus.CLONING.value
+            project.status_reason = None
+            project.updated_at = utcnow()
+            session.add(project)
+            session.commit()
+            worker = threading.Thread(target=self._clone_worker, args=(project.id, user.id),
+                                      name=f"clone-{project.id}", daemon=True)
+            self._cloning[project.id] = worker
+            worker.start()
+            session.refresh(project)
+            return project
+
+    def resume_clones(self) -> None:
+        """Clones a stopped server left unfinished start again (from an emptied folder)."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            rows = session.exec(select(Project).where(Project.status == ProjectStatus.CLONING.value)).all()
+            for project in rows:
+                user = session.get(User, project.user_id)
+                if user is None:
+                    continue
+                try:
+                    self.clone(session, user=user, project=project)
+                except Exception as exc:  # noqa: BLE001 - one project must not stop the server
+                    self._clone_failed(session, project, f"the clone could not restart: {exc}")
+
+    def wait_clones(self, timeout: float) -> bool:
+        """Wait for the running clones to end (tests, shutdown); whether they all did."""
+        deadline = time.monotonic() + timeout
+        for worker in list(self._cloning.values()):
+            worker.join(max(0.0, deadline - time.monotonic()))
+        return not any(w.is_alive() for w in self._cloning.values())
+
+    def _clone_worker(self, project_id: int, user_id: int) -> None:
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                project = session.get(Project, project_id)
+                user = session.get(User, user_id)
+                if project is None or user is None or not project.git_url:
+                    return
+                try:
+                    self._run_clone(session, user, project)
+                except Exception as exc:  # noqa: BLE001 - the project shows why, never a 500
+                    log.exception("clone failed", extra={"project": project_id})
+                    self._clone_failed(session, project, git_urls.redact(str(exc))[:400])
+                    return
+                start = False
+                with self._lock:
+                    start = project_id in self._start_after_clone
+                    self._start_after_clone.discard(project_id)
+                if start and project.cloned:
+                    try:
+                        self.start(session, user=user, project=project)
+                    except Exception as exc:  # noqa: BLE001
+                        add_log(session, project_id=project_id, level=LogLevel.ERROR,
+                                message=f"The project could not start after the clone: {exc}")
+        finally:
+            with self._lock:
+                self._cloning.pop(project_id, None)
+                self._start_after_clone.discard(project_id)
+
+    def _run_clone(self, session: Session, user: User, project: Project) -> None:
+        assert project.id is not None and user.id is not None and project.git_url is not None
+        data_dir = self.settings.data_path
+        git = git_urls.check_git_url(project.git_url, production=self.settings.environment == "production")
+        command = clones.clone_command(git)
+        key = b""
+        if command.needs_key:
+            secret = deploy_keys.private_key(session, keys=self.keys, user_id=user.id)
+            if secret is None:
+                raise Invalid("You have no deploy key yet: open Settings, add your deploy key to the"
+                              " repository's host, then start the project again")
+            key = secret.encode()
+        add_log(session, project_id=project.id, level=LogLevel.INFO, message=f"Cloning {git.url}",
+                data={"git_url": git.url, "state": {"status": ProjectStatus.CLONING.value}})
+        workspaces.empty_project_dir(data_dir, username=user.username, slug=project.slug)
+        timeout = self.settings.clone_timeout_seconds
+        started = time.monotonic()
+        try:
+            result = self.runtime.run(user.username, command.argv, timeout=timeout, env=command.env,
+                                      stdin=key, cwd=workspaces.project_dir(data_dir, user.username, project.slug))
+        except RuntimeErrorBase as exc:
+            self._clone_failed(session, project, git_urls.redact(str(exc))[:400])
+            return
+        session.refresh(project)
+        if result.returncode != 0:
+            reason = clones.failure_reason(result.output, result.returncode, timed_out=result.timed_out,
+                                           timeout=timeout)
+            self._clone_failed(session, project, reason, output=result.output)
+            return
+        project.cloned = True
+        project.status = ProjectStatus.CREATED.value
+        project.status_reason = None
+        project.updated_at = utcnow()
+        session.add(project)
+        session.commit()
+        agent = session.get(Agent, project.agent_id)
+        if agent is not None:
+            workspaces.refresh_project_docs(data_dir, username=user.username, agent=agent, project=project)
+        add_log(session, project_id=project.id, level=LogLevel.INFO,
+                message=f"Cloned {git.url} in {time.monotonic() - started:.1f}s",
+                data={"state": {"status": project.status}})
+
+    def _clone_failed(self, session: Session, project: Project, reason: str, *, output: str = "") -> None:
+        assert project.id is not None
+        session.refresh(project)
+        project.status = ProjectStatus.FAILED.value
+        project.status_reason = f"Clone failed: {reason}"
+        project.updated_at = utcnow()
+        session.add(project)
+        session.commit()
+        add_log(session, project_id=project.id, level=LogLevel.ERROR, message=project.status_reason,
+                data={"output": git_urls.redact(output)[-4000:], "state": {"status": project.status}})
 
     # -- processes -------------------------------------------------------------------------
 

@@ -20,13 +20,14 @@ from autocode.models import (
     Project,
     ProjectCreate,
     ProjectPublic,
+    ProjectStatus,
     ProjectUpdate,
     StepStatus,
     User,
     utcnow,
 )
 from autocode.runtime import Runtime
-from autocode.services import plan_rules, workspaces
+from autocode.services import git_urls, plan_rules, workspaces
 from autocode.services.errors import Conflict, DomainError, Invalid, NotFound
 
 MAX_LOG_PAGE = 1000
@@ -78,9 +79,22 @@ def _unique_slug(session: Session, *, owner: User, base: str) -> str:
     raise Conflict("Too many projects with this name")
 
 
+def check_git_url(raw: str, *, production: bool) -> git_urls.GitUrl:
+    """A repository address a project may start from, or Invalid (a 422) saying why not."""
+    try:
+        return git_urls.check_git_url(raw, production=production)
+    except git_urls.GitUrlRefused as exc:
+        raise Invalid(str(exc)) from None
+
+
 def create_project(
-    session: Session, *, data_dir: Path, owner: User, agent: Agent, data: ProjectCreate
+    session: Session, *, data_dir: Path, owner: User, agent: Agent, data: ProjectCreate,
+    production: bool = True,
 ) -> Project:
+    """Create a project and its folder. With `data.git_url` (checked; private addresses are
+    refused when `production`) the folder starts empty and the project is "cloning": the
+    orchestrator's clone fills it (CLAUDE.md is written once the clone is done)."""
+    git = check_git_url(data.git_url, production=production) if data.git_url is not None else None
     if data.slug is not None:
         slug = data.slug
         exists = session.exec(
@@ -103,8 +117,10 @@ def create_project(
         tmux_session=session_name(owner.username, slug),
         workspace_path=str(root),
         budget_tokens=data.budget_tokens,
+        git_url=git.url if git is not None else None,
+        status=(ProjectStatus.CLONING if git is not None else ProjectStatus.CREATED).value,
     )
-    workspaces.layout_project(data_dir, username=owner.username, project=project)
+    workspaces.layout_project(data_dir, username=owner.username, project=project, empty=git is not None)
     session.add(project)
     session.commit()
     session.refresh(project)
@@ -181,6 +197,8 @@ def delete_project(
     """Delete a stopped project: its terminal session, its rows, its workspace."""
     if project.status in ACTIVE_STATUSES:
         raise Conflict("Stop the project before deleting it")
+    if project.status == ProjectStatus.CLONING.value:
+        raise Conflict("The repository is being cloned; delete the project once the clone ends")
     runtime.kill_session(owner.username, project.tmux_session)
     project_id = project.id
     session.delete(project)

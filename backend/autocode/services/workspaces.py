@@ -122,15 +122,44 @@ def nanobot_config(agent: Agent) -> dict[str, Any]:
     }
 
 
-def layout_project(data_dir: Path, *, username: str, project: Project) -> Path:
-    """Create a project's folder in the user's tree with its CLAUDE.md; its host path."""
+def layout_project(data_dir: Path, *, username: str, project: Project, empty: bool = False) -> Path:
+    """Create a project's folder in the user's tree with its CLAUDE.md (`empty`: nothing in it
+    yet, for a clone); its host path."""
     tree = user_tree(data_dir, username)
     rel = project_rel(project.slug)
     if tree.lstat(rel) is not None:
         raise Conflict(f"A workspace folder '{project.slug}' already exists; choose another slug")
     tree.ensure_dir(rel)
-    tree.write(rel / CLAUDE_MD, claude_md(project), mode=0o644)
+    if not empty:
+        tree.write(rel / CLAUDE_MD, claude_md(project), mode=0o644)
     return project_dir(data_dir, username, project.slug)
+
+
+def empty_project_dir(data_dir: Path, *, username: str, slug: str) -> None:
+    """Make the project's folder exist and hold nothing (what an interrupted clone left goes)."""
+    tree = user_tree(data_dir, username)
+    rel = project_rel(slug)
+    if tree.lstat(rel) is not None and (not tree.is_dir(rel) or tree.list(rel, limit=1)):
+        tree.remove(rel)
+    tree.ensure_dir(rel)
+
+
+README_NAMES = ("README.md", "README.markdown", "README.rst", "README.txt", "README", "readme.md", "Readme.md")
+MAX_README_CHARS = 12_000
+
+
+def read_readme(tree: Tree, slug: str) -> str | None:
+    """The project's README (first of the usual names), at most MAX_README_CHARS, or None.
+    Read through the safe file layer: a link or a special file is skipped, never followed."""
+    rel = project_rel(slug)
+    for name in README_NAMES:
+        try:
+            data, _size = tree.read(rel / name, limit=MAX_README_CHARS * 4)
+        except files.FileError:
+            continue
+        text = data.decode("utf-8", "replace")
+        return text[:MAX_README_CHARS]
+    return None
 
 
 def write_brain_files(data_dir: Path, *, agent: Agent, project: Project, rules: str,

@@ -36,7 +36,7 @@ from autocode.models import (
 )
 from autocode.runtime import Runtime
 from autocode.runtime.base import RuntimeErrorBase
-from autocode.services import checkpoints, sessions
+from autocode.services import checkpoints, sessions, workspaces
 from autocode.services.orchestrator import INSTRUCTIONS_FILE, run_dir
 from autocode.services.projects import add_log
 from autocode.supervisor import identity, launch, policy
@@ -787,7 +787,8 @@ class Supervisor:
         for attempt in range(3):
             turn = self.state.turn
             if turn is None or turn.kind != "plan":
-                self.send_prompt(identity.planning_prompt(self.project), kind="plan", index=0)
+                readme = workspaces.read_readme(self.tree, self.project.slug) if self.project.git_url else None
+                self.send_prompt(identity.planning_prompt(self.project, readme), kind="plan", index=0)
             result = self.wait_turn()
             steps = identity.parse_plan("\n".join(result.texts))
             if steps:

@@ -51,7 +51,11 @@ export interface paths {
         /** List Agent Projects */
         get: operations["agents-list_agent_projects"];
         put?: never;
-        /** Create Project */
+        /**
+         * Create Project
+         * @description Create a project; with `git_url`, its repository is cloned in the background
+         *     (status "cloning", then "created", or "failed" with the reason).
+         */
         post: operations["agents-create_project"];
         delete?: never;
         options?: never;
@@ -292,6 +296,27 @@ export interface paths {
         post?: never;
         /** Delete Key */
         delete: operations["keys-delete_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/deploy-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Deploy Key
+         * @description Your ssh deploy key's public half (made on first use): add it to a repository's host
+         *     to let projects clone it over ssh.
+         */
+        get: operations["me-get_deploy_key"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -718,6 +743,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project_id}/save-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Save Template
+         * @description Save the project's goal, architecture and plan as one of your templates.
+         */
+        post: operations["projects-save_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project_id}/screen": {
         parameters: {
             query?: never;
@@ -852,6 +897,46 @@ export interface paths {
         /** Stop Project */
         post: operations["projects-stop_project"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Templates
+         * @description Built-in templates, then yours.
+         */
+        get: operations["templates-list_templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Template
+         * @description Delete one of your templates (built-in ones cannot be deleted).
+         */
+        delete: operations["templates-delete_template"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1089,6 +1174,21 @@ export interface components {
             last_success_at: string | null;
             /** Preview */
             preview: string;
+        };
+        /**
+         * DeployKeyPublic
+         * @description The public half of a user's deploy key, to add to a repository host.
+         */
+        DeployKeyPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Fingerprint */
+            fingerprint: string;
+            /** Public Key */
+            public_key: string;
         };
         /** FileEntry */
         FileEntry: {
@@ -1427,6 +1527,8 @@ export interface components {
              * @default
              */
             description: string;
+            /** Git Url */
+            git_url?: string | null;
             /** Implementation Plan */
             implementation_plan?: components["schemas"]["PlanStepIn"][];
             /** Name */
@@ -1443,6 +1545,11 @@ export interface components {
             /** Budget Tokens */
             budget_tokens: number | null;
             /**
+             * Cloned
+             * @default false
+             */
+            cloned: boolean;
+            /**
              * Created At
              * Format: date-time
              */
@@ -1451,6 +1558,8 @@ export interface components {
             current_step: number;
             /** Description */
             description: string;
+            /** Git Url */
+            git_url?: string | null;
             /** Id */
             id: number;
             /** Implementation Plan */
@@ -1486,7 +1595,7 @@ export interface components {
          * ProjectStatus
          * @enum {string}
          */
-        ProjectStatus: "created" | "planning" | "running" | "paused" | "needs_help" | "completed" | "failed";
+        ProjectStatus: "created" | "cloning" | "planning" | "running" | "paused" | "needs_help" | "completed" | "failed";
         /** ProjectUpdate */
         ProjectUpdate: {
             /** Architecture */
@@ -1617,6 +1726,39 @@ export interface components {
          * @enum {string}
          */
         StepStatus: "pending" | "running" | "done" | "failed" | "skipped";
+        /**
+         * TemplateCreate
+         * @description Save a project as a template: its description, architecture and plan (titles and details).
+         */
+        TemplateCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Summary
+             * @default
+             */
+            summary: string;
+        };
+        /**
+         * TemplatePublic
+         * @description A starting point for a new project: built in (id like `builtin-fastapi`) or the user's own.
+         */
+        TemplatePublic: {
+            /** Architecture */
+            architecture: string;
+            /** Builtin */
+            builtin: boolean;
+            /** Description */
+            description: string;
+            /** Id */
+            id: string;
+            /** Implementation Plan */
+            implementation_plan: components["schemas"]["PlanStepIn"][];
+            /** Name */
+            name: string;
+            /** Summary */
+            summary: string;
+        };
         /** TokenPair */
         TokenPair: {
             /** Access Token */
@@ -2329,6 +2471,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "me-get_deploy_key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeployKeyPublic"];
                 };
             };
         };
@@ -3118,6 +3280,41 @@ export interface operations {
             };
         };
     };
+    "projects-save_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "projects-get_screen": {
         parameters: {
             query?: {
@@ -3372,6 +3569,55 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProjectPublic"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "templates-list_templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePublic"][];
+                };
+            };
+        };
+    };
+    "templates-delete_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -28,6 +28,14 @@ export const STATUS: Record<ProjectStatus, StatusMeta> = {
     pulse: false,
     meaning: "writing the plan",
   },
+  cloning: {
+    word: "cloning",
+    icon: "⇣",
+    badge: "bg-blue-100 text-blue-800 dark:bg-blue-950 dark:text-blue-200",
+    accent: "border-l-blue-500",
+    pulse: false,
+    meaning: "copying its repository",
+  },
   needs_help: {
     word: "needs help",
     icon: "⚠",
@@ -74,6 +82,7 @@ const ORDER: Record<ProjectStatus, number> = {
   needs_help: 0,
   running: 1,
   planning: 1,
+  cloning: 1,
   failed: 2,
   paused: 3,
   created: 4,

@@ -8,6 +8,9 @@ import { useIdParam } from "../lib/params";
 import { usePageTitle } from "../components/PageTitle";
 import { PlanEditor, newStep, type DraftStep } from "../components/PlanEditor";
 import { Button, Card, PageHeader, TextArea, TextField } from "../components/ui";
+import { TemplatePicker, type Template } from "../features/templates/Templates";
+import { DeployKey } from "../features/templates/DeployKey";
+import { gitKind, gitUrlProblem } from "../features/templates/gitUrl";
 
 const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
@@ -36,12 +39,27 @@ export default function NewProjectPage() {
   const [steps, setSteps] = useState<DraftStep[]>([newStep()]);
   const [budget, setBudget] = useState("");
   const [touched, setTouched] = useState(false);
+  const [gitUrl, setGitUrl] = useState("");
+  const [template, setTemplate] = useState<string | null>(null);
+  const fromGit = gitUrl.trim() !== "";
+
+  function pick(t: Template) {
+    setTemplate(t.id);
+    setGoal(t.description);
+    setArch(t.architecture);
+    if (t.implementation_plan.length) {
+      setSteps(t.implementation_plan.map((s) => newStep(s.title, s.detail ?? "")));
+      setMode("manual");
+    }
+    if (!name.trim()) setName(t.builtin ? "" : t.name);
+  }
 
   const effSlug = slug || slugify(name);
   const errors = {
     name: name.trim() ? null : "A name is required",
     slug: !effSlug || SLUG_RE.test(effSlug) ? null : "Lowercase letters, digits and dashes; up to 40",
-    goal: goal.trim() ? null : "Describe the goal so the agent knows what done means",
+    goal: goal.trim() || fromGit ? null : "Describe the goal so the agent knows what done means",
+    gitUrl: gitUrlProblem(gitUrl),
     steps: mode === "manual" && !steps.some((s) => s.title.trim()) ? "Add at least one step, or let the agent plan" : null,
     budget: budget === "" || (/^\d+$/.test(budget) && Number(budget) > 0) ? null : "A whole number of tokens",
   };
@@ -59,13 +77,14 @@ export default function NewProjectPage() {
             architecture: arch,
             implementation_plan: mode === "manual" ? steps.filter((s) => s.title.trim()).map((s) => ({ title: s.title.trim(), detail: s.detail })) : [],
             budget_tokens: budget ? Number(budget) : null,
+            git_url: fromGit ? gitUrl.trim() : null,
           },
         }),
       ),
     onSuccess: (p) => {
       void qc.invalidateQueries({ queryKey: qk.projects });
       void qc.invalidateQueries({ queryKey: qk.agentProjects(agentId) });
-      toast.success(`Project “${p.name}” created — press Start when ready`);
+      toast.success(p.status === "cloning" ? `Project “${p.name}” created — cloning its repository` : `Project “${p.name}” created — press Start when ready`);
       navigate(`/projects/${p.id}`);
     },
   });
@@ -81,10 +100,30 @@ export default function NewProjectPage() {
     <div className="mx-auto max-w-3xl">
       <PageHeader title="New project">{agent.data && <p className="text-slate-700 dark:text-slate-300">for {agent.data.name}</p>}</PageHeader>
       <form onSubmit={submit} noValidate className="space-y-4">
+        <TemplatePicker chosen={template} onPick={pick} />
         <Card className="space-y-4">
           <TextField label="Project name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Eshop" required maxLength={100} error={show("name")} />
           <TextField label="Folder name (slug)" value={slug} placeholder={slugify(name) || "eshop"} onChange={(e) => setSlug(e.target.value)} error={errors.slug} hint="The workspace folder; made from the name if empty." />
-          <TextArea label="Goal" value={goal} onChange={(e) => setGoal(e.target.value)} rows={5} required error={show("goal")} hint="What should exist when the agent is done?" />
+          <TextField
+            label="Start from a git repository (optional)"
+            value={gitUrl}
+            onChange={(e) => setGitUrl(e.target.value)}
+            placeholder="https://github.com/you/app.git"
+            inputMode="url"
+            autoCapitalize="off"
+            autoCorrect="off"
+            spellCheck={false}
+            maxLength={2000}
+            error={errors.gitUrl}
+            hint="https://, ssh:// (or git@host:path) or git://. It is cloned into the project folder; with no plan, the agent plans from its README."
+          />
+          {gitKind(gitUrl) === "ssh" && (
+            <div className="rounded-md border border-slate-200 p-3 dark:border-slate-700">
+              <p className="mb-2 text-sm font-medium">For an ssh address, add your deploy key to the repository’s host first:</p>
+              <DeployKey compact />
+            </div>
+          )}
+          <TextArea label={fromGit ? "Goal (optional)" : "Goal"} value={goal} onChange={(e) => setGoal(e.target.value)} rows={5} required={!fromGit} error={show("goal")} hint={fromGit ? "What to do with the repository; empty: the agent takes it from the README." : "What should exist when the agent is done?"} />
           <TextArea label="Architecture (optional)" value={arch} onChange={(e) => setArch(e.target.value)} rows={5} hint="Stack, structure, constraints." />
         </Card>
         <Card className="space-y-3">

@@ -24,6 +24,7 @@ import PreviewPane, { PortHint } from "../features/preview/PreviewPane";
 import { AddStep, InstructionBox, StepControls } from "../features/plan/PlanEdit";
 import { canStart } from "../lib/planEdit";
 import { DELETE_PROJECT_BODY } from "../lib/copy";
+import { SaveAsTemplate } from "../features/templates/Templates";
 
 const TerminalPane = lazy(() => import("../features/terminal/TerminalPane"));
 
@@ -301,9 +302,11 @@ function ProjectView({ p }: { p: ProjectPublic }) {
             {p.budget_tokens ? ` of ${formatTokens(p.budget_tokens)}` : ""}
             {p.status !== "needs_help" && p.status_reason ? ` · ${p.status_reason}` : ""}
           </p>
+          {p.git_url && <p className="mt-1 break-all text-sm text-slate-600 dark:text-slate-400">from {p.git_url}{p.status === "cloning" ? " · cloning…" : ""}</p>}
         </div>
         <div className="flex flex-wrap gap-2">
           <Controls p={p} />
+          <SaveAsTemplate projectId={p.id} projectName={p.name} />
           <ConfirmButton variant="ghost" label="Delete" title={`Delete project “${p.name}”?`} body={DELETE_PROJECT_BODY} confirmLabel={`Delete ${p.name}`} onConfirm={() => del.mutateAsync()} />
         </div>
       </header>

@@ -11,6 +11,7 @@ import { RelativeTime } from "../components/RelativeTime";
 import { Button, Card, ErrorBox, Loading, PageHeader, TextField } from "../components/ui";
 import { Notifications } from "./Notifications";
 import { Tokens } from "../features/tokens/Tokens";
+import { DeployKey } from "../features/templates/DeployKey";
 
 const PROVIDERS = [
   { value: "anthropic", label: "Anthropic API key" },
@@ -167,6 +168,10 @@ export default function SettingsPage() {
     <div className="mx-auto max-w-3xl space-y-4">
       <PageHeader title="Settings" />
       <Keys />
+      <Card className="space-y-2">
+        <h2 className="text-lg font-semibold">Deploy key</h2>
+        <DeployKey />
+      </Card>
       <Notifications />
       <Tokens />
       <Password />

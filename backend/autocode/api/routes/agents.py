@@ -8,6 +8,7 @@ from autocode.api.deps import AgentDep, ContextDep, CurrentUser, SessionDep, Set
 from autocode.models import AgentCreate, AgentPublic, AgentUpdate, ProjectCreate, ProjectPublic
 from autocode.services import agents as agent_service
 from autocode.services import projects as project_service
+from autocode.services import runtime_policy
 
 router = APIRouter(prefix="/agents", tags=["agents"])
 
@@ -53,9 +54,17 @@ def list_agent_projects(agent: AgentDep, user: CurrentUser, session: SessionDep)
 
 @router.post("/{agent_id}/projects", status_code=status.HTTP_201_CREATED)
 def create_project(
-    body: ProjectCreate, agent: AgentDep, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    body: ProjectCreate, agent: AgentDep, user: CurrentUser, session: SessionDep, ctx: ContextDep
 ) -> ProjectPublic:
+    """Create a project; with `git_url`, its repository is cloned in the background
+    (status "cloning", then "created", or "failed" with the reason)."""
+    settings = ctx.settings
+    if body.git_url is not None:
+        runtime_policy.require_runtime(settings, user)  # the clone runs in the user's runtime
     project = project_service.create_project(
-        session, data_dir=settings.data_path, owner=user, agent=agent, data=body
+        session, data_dir=settings.data_path, owner=user, agent=agent, data=body,
+        production=settings.environment == "production",
     )
+    if project.git_url:
+        project = ctx.orchestrator.clone(session, user=user, project=project)
     return project_service.to_public(session, project)

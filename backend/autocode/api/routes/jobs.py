@@ -20,7 +20,7 @@ def create_job(body: JobCreate, user: CurrentUser, session: SessionDep, ctx: Con
     agent = agent_service.get_agent(session, owner=user, agent_id=body.agent_id)
     project = job_service.create_job(
         session, data_dir=ctx.settings.data_path, runtime=ctx.runtime, orchestrator=ctx.orchestrator,
-        owner=user, agent=agent, data=body,
+        owner=user, agent=agent, data=body, production=ctx.settings.environment == "production",
     )
     assert project.id is not None
     return JobStarted(id=project.id, status=ProjectStatus(project.status))

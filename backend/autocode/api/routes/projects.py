@@ -38,9 +38,12 @@ from autocode.models import (
     ReplyRequest,
     ScreenText,
     StepDiff,
+    TemplateCreate,
+    TemplatePublic,
 )
 from autocode.services import projects as project_service
 from autocode.services import archives, checkpoints, files, plan_rules, sessions
+from autocode.services import templates as template_service
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 T = TypeVar("T")
@@ -78,6 +81,12 @@ def delete_project(project: ProjectDep, user: CurrentUser, session: SessionDep, 
     )
     assert project.id is not None
     ctx.sockets.end_project(project.id)
+
+
+@router.post("/{project_id}/save-template", status_code=status.HTTP_201_CREATED)
+def save_template(body: TemplateCreate, project: ProjectDep, user: CurrentUser, session: SessionDep) -> TemplatePublic:
+    """Save the project's goal, architecture and plan as one of your templates."""
+    return template_service.save_from_project(session, owner=user, project=project, data=body)
 
 
 @router.get("/{project_id}/logs")
