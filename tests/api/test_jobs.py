@@ -43,9 +43,15 @@ def test_job_refusals(client: TestClient, make_user: Callable[..., Account]) -> 
     assert status["status"] == "created" and status["steps_total"] == 2 and status["current_step"] is None
     assert client.get(f"/api/jobs/{alices_project['id']}/result.zip", headers=script).status_code == 200
 
+    before = client.get("/api/projects", headers=script).json()
+    r = client.post("/api/jobs", headers=script, json={
+        "agent_id": alices_agent["id"], "goal": "Clone it", "git_url": "file:///etc"})
+    assert r.status_code == 422, r.text
+    # A job from a repository refused before its clone began (no Claude key yet) leaves nothing.
     r = client.post("/api/jobs", headers=script, json={
         "agent_id": alices_agent["id"], "goal": "Clone it", "git_url": "https://example.com/a.git"})
-    assert r.status_code == 422 and "git_url" in r.json()["detail"], r.text
+    assert r.status_code == 422 and "key" in r.json()["detail"], r.text
+    assert client.get("/api/projects", headers=script).json() == before
     for body in ({"goal": "x"}, {"agent_id": alices_agent["id"]}, {"agent_id": alices_agent["id"], "goal": ""},
                  {"agent_id": alices_agent["id"], "goal": "x", "plan": []},
                  {"agent_id": alices_agent["id"], "goal": "x", "unknown": 1},

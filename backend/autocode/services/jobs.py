@@ -69,6 +69,10 @@ def create_job(
     except DomainError:
         # A job refused before it ran (no Claude key, runtime not allowed) leaves nothing behind.
         session.refresh(project)
+        assert project.id is not None
+        if project.status == ProjectStatus.CLONING.value and not orchestrator.is_cloning(project.id):
+            # Refused before its clone began: nothing runs for it, so it can go.
+            project.status = ProjectStatus.CREATED.value
         if project.status not in ACTIVE_STATUSES:
             project_service.delete_project(
                 session, data_dir=data_dir, runtime=runtime, owner=owner, project=project

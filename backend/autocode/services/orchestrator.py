@@ -266,6 +266,11 @@ class Orchestrator:
             session.refresh(project)
             return project
 
+    def is_cloning(self, project_id: int) -> bool:
+        """Whether a clone of this project runs now."""
+        with self._lock:
+            return project_id in self._cloning
+
     def resume_clones(self) -> None:
         """Clones a stopped server left unfinished start again (from an emptied folder)."""
         with Session(self.engine, expire_on_commit=False) as session:
