@@ -14,7 +14,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 IMAGE="${AUTOCODE_WORKSPACE_IMAGE:-autocode-workspace:latest}"
 CACHE="${AUTOCODE_BUILD_CACHE:-/var/cache/autocode/workspace}"
 SUITE=bookworm
-PACKAGES="tmux git bash ca-certificates python3 procps nodejs npm iptables"
+PACKAGES="tmux git openssh-client bash ca-certificates python3 procps nodejs npm iptables"
 CLAUDE_CODE_VERSION=$(sed -n 's/^ARG CLAUDE_CODE_VERSION=//p' "$HERE/Dockerfile")
 [ -n "$CLAUDE_CODE_VERSION" ] || { echo "build-offline: no CLAUDE_CODE_VERSION in Dockerfile" >&2; exit 1; }
 
