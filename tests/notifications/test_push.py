@@ -83,7 +83,7 @@ def test_a_permission_question_is_pushed_and_approved_from_the_notification(
     finished = wait_until(lambda: [p for p in pushes() if p["status"] == "completed"], timeout=30)[0]
     assert finished["project_id"] == project["id"] and "action_token" not in finished
     messages = [e["message"] for e in platform.logs(project["id"])]
-    assert "You approved" in messages
+    assert "You answered: yes (approved)" in messages
     assert [p["status"] for p in pushes()] == ["needs_help", "completed"]
 
 
