@@ -31,6 +31,8 @@ def test_1_three_steps_with_the_brain_confirming_each(scenario: Scenario) -> Non
     done = scenario.wait_status(project["id"], "completed")
     assert _steps(done) == ["done", "done", "done"]
     assert [s["summary"] for s in done["implementation_plan"]] == ["one.txt exists", "two.txt exists", "three.txt exists"]
+    # the decision model gave each verdict: verified, nothing to review
+    assert [(s["verified"], s["review"]) for s in done["implementation_plan"]] == [(True, None)] * 3
     for name in ("one", "two", "three"):
         assert (workspace(project) / f"{name}.txt").exists()
     decisions = scenario.decisions(project["id"])
