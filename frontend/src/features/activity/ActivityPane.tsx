@@ -28,10 +28,7 @@ function Diff({ lines, truncated }: { lines: DiffLine[]; truncated: boolean }) {
             op === " " && "text-slate-600 dark:text-slate-400",
           )}
         >
-          <span aria-hidden="true" className="select-none pr-2">
-            {op}
-          </span>
-          <span className="sr-only">{op === "+" ? "added: " : op === "-" ? "removed: " : ""}</span>
+          <span className="select-none">{op} </span>
           {text}
         </span>
       ))}
