@@ -30,7 +30,7 @@ const TerminalPane = lazy(() => import("../features/terminal/TerminalPane"));
 
 type Tab = "activity" | "terminal" | "logs" | "files" | "description" | "architecture";
 const TABS: { id: Tab; label: string; short: string }[] = [
-  { id: "activity", label: "Activity", short: "Activity" },
+  { id: "activity", label: "Activity", short: "Feed" },
   { id: "terminal", label: "Terminal", short: "Term" },
   { id: "logs", label: "Logs", short: "Logs" },
   { id: "files", label: "Files", short: "Files" },

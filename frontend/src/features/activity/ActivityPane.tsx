@@ -159,7 +159,7 @@ export default function ActivityPane({ logs, project }: { logs: LogPublic[]; pro
     <div className="flex h-[75dvh] min-h-80 min-w-0 flex-col lg:h-[calc(100dvh-22rem)]">
       <div className="flex min-w-0 items-center gap-2 border-b border-slate-200 p-2 dark:border-slate-800">
         <p className="min-w-0 flex-1 truncate text-sm font-medium">
-          {all || current === null ? "All steps" : `Step ${current}${title ? `: ${title}` : ""}`}
+          {all || current === null ? "Every step so far" : `Step ${current}${title ? `: ${title}` : ""}`}
         </p>
         {current !== null && (
           <button
