@@ -29,12 +29,13 @@ pytestmark = pytest.mark.browser
 NO_OVERFLOW = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
 
 
-def answer(page: Any, button: str) -> None:
-    """Answer the open question from the needs-help card, as a user taps it."""
+def answer(page: Any, platform: Platform, pid: int, button: str, about: str) -> None:
+    """Tap `button` on the needs-help card once it asks `about`, then wait until the project no
+    longer asks it (the next question may follow at once, so the card need not ever hide)."""
     card = page.get_by_role("alert", name="Needs help")
-    expect(card).to_be_visible(timeout=90_000)
+    expect(card).to_contain_text(about, timeout=90_000)
     card.get_by_role("button", name=button).click()
-    expect(card).to_be_hidden(timeout=60_000)
+    wait_until(lambda: (q := platform.get(pid)["question"]) is None or about not in q["text"], timeout=60)
 
 
 def both_themes(page: Any, name: str) -> None:
@@ -90,7 +91,7 @@ def test_follow_a_project_in_the_activity_feed_on_a_phone(platform: Platform, br
         both_themes(page, "40-activity-question")
 
         # answered from the app: recorded on the card, the file is written, the card says done
-        answer(page, "Approve")
+        answer(page, platform, pid, "Approve", "create notes.txt")
         expect(question).to_contain_text("You answered: yes (approved)")
         expect(write_card.get_by_text("done", exact=True)).to_be_visible(timeout=60_000)
         wait_until(lambda: (workspace / "notes.txt").exists(), timeout=60)
@@ -106,11 +107,11 @@ def test_follow_a_project_in_the_activity_feed_on_a_phone(platform: Platform, br
         removed = diff.locator("span.block", has_text="beta").first
         added = diff.locator("span.block", has_text="gamma").first
         assert removed.evaluate("e => getComputedStyle(e).color") != added.evaluate("e => getComputedStyle(e).color")
-        answer(page, "Approve")
+        answer(page, platform, pid, "Approve", "edit to notes.txt")
         # the command is asked for and denied from the app
         bash_card = feed.get_by_role("article", name=re.compile(r"^Bash"))
         expect(bash_card).to_contain_text("rm -rf build", timeout=90_000)
-        answer(page, "Deny")
+        answer(page, platform, pid, "Deny", "rm -rf build")
         expect(bash_card.get_by_text("declined", exact=True)).to_be_visible(timeout=60_000)
         expect(feed.get_by_text("You answered: no (denied)")).to_be_visible()
 

@@ -223,6 +223,7 @@ def test_admin_invites_a_user_who_builds_an_agent_and_uses_the_terminal(
 
     # reloading keeps her signed in (refresh cookie) and the terminal keeps its history
     page.goto(project_url)
+    page.get_by_role("tab", name="Terminal").click()
     expect(page.get_by_role("status").filter(has_text=re.compile(r"^attached$"))).to_be_visible()
     page.wait_for_function(
         "() => /again-42/.test(document.querySelector('.xterm-rows')?.innerText ?? '')", timeout=20_000
