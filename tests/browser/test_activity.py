@@ -87,6 +87,7 @@ def test_follow_a_project_in_the_activity_feed_on_a_phone(platform: Platform, br
         question = feed.get_by_role("article", name="Question").last
         expect(question).to_contain_text("notes.txt", timeout=60_000)
         expect(question).to_contain_text("Waiting for an answer")
+        expect(write_card.get_by_text("waiting for you", exact=True)).to_be_visible()
         assert page.evaluate(NO_OVERFLOW), "the page is wider than the phone"
         both_themes(page, "40-activity-question")
 

@@ -37,9 +37,11 @@ function Diff({ lines, truncated }: { lines: DiffLine[]; truncated: boolean }) {
   );
 }
 
-function ResultBadge({ result }: { result: ToolResult | null }) {
+function ResultBadge({ result, waiting }: { result: ToolResult | null; waiting: boolean }) {
   const [label, cls] = !result
-    ? ["running…", "bg-blue-100 text-blue-900 dark:bg-blue-950 dark:text-blue-200"]
+    ? waiting
+      ? ["waiting for you", "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200"]
+      : ["running…", "bg-blue-100 text-blue-900 dark:bg-blue-950 dark:text-blue-200"]
     : result.rejected
       ? ["declined", "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200"]
       : result.exitCode !== null
@@ -61,7 +63,7 @@ function ToolCard({ item }: { item: Extract<FeedItem, { kind: "tool" }> }) {
         </span>
         {what && <span className="min-w-0 flex-1 truncate font-mono text-sm" title={what}>{what}</span>}
         {!what && <span className="flex-1" />}
-        <ResultBadge result={item.result} />
+        <ResultBadge result={item.result} waiting={item.waitingOn !== null && item.waitingOn.answer === null} />
         <Time at={item.at} />
       </header>
       {item.command !== null && (

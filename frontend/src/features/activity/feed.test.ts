@@ -39,6 +39,17 @@ describe("buildFeed", () => {
     expect(feed[1]).toMatchObject({ kind: "answer", text: "go on", step: 2 });
   });
 
+  it("marks a call that waits on your answer, until you answer", () => {
+    const rows = [
+      row("action", "Bash rm -rf build", { step: 1, activity: { type: "tool", id: "b1", tool: "Bash", command: "rm -rf build" } }),
+      row("warning", "Needs help", { step: 1, activity: { type: "question", by: "supervisor", text: "Do you want to proceed?", choices: [] } }),
+    ];
+    const waiting = buildFeed(rows)[0];
+    expect(waiting?.kind === "tool" && waiting.waitingOn?.answer).toBe(null);
+    const answered = buildFeed([...rows, row("info", "You answered: no (denied)", { activity: { type: "answer", by: "you", text: "no (denied)" } })])[0];
+    expect(answered?.kind === "tool" && answered.waitingOn?.answer).toBe("no (denied)");
+  });
+
   it("answers Claude Code's own question from the tool result", () => {
     const feed = buildFeed([
       row("action", "AskUserQuestion", { step: 1, activity: { type: "question", by: "claude", id: "q1", text: "Which colour?", choices: ["Red", "Blue"] } }),

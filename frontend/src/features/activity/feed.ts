@@ -38,6 +38,8 @@ export type FeedItem =
       command: string | null;
       target: string | null;
       result: ToolResult | null;
+      /** the question this call waits on (a permission you are asked), while it has no result */
+      waitingOn: { answer: string | null } | null;
     }
   | {
       kind: "question";
@@ -71,6 +73,7 @@ export function buildFeed(rows: readonly FeedRow[]): FeedItem[] {
   const tools = new Map<string, Extract<FeedItem, { kind: "tool" | "question" }>>();
   let step: number | null = null;
   let openQuestion: Extract<FeedItem, { kind: "question" }> | null = null;
+  let lastTool: Extract<FeedItem, { kind: "tool" }> | null = null;
   for (const row of rows) {
     const data = row.data ?? {};
     if (typeof data.step === "number") step = data.step;
@@ -98,8 +101,10 @@ export function buildFeed(rows: readonly FeedRow[]): FeedItem[] {
         command: str(a.command),
         target: str(a.target),
         result: null,
+        waitingOn: null,
       };
       items.push(card);
+      lastTool = card;
       if (id) tools.set(id, card);
     } else if (type === "question") {
       const by = a.by === "claude" ? "claude" : "supervisor";
@@ -107,7 +112,10 @@ export function buildFeed(rows: readonly FeedRow[]): FeedItem[] {
       const q: FeedItem = { kind: "question", key, at: row.timestamp, step, by, text: str(a.text) ?? "", choices, answer: null, answeredBy: null };
       items.push(q);
       if (by === "claude" && id) tools.set(id, q);
-      if (by === "supervisor") openQuestion = q;
+      if (by === "supervisor") {
+        openQuestion = q;
+        if (lastTool && lastTool.result === null) lastTool.waitingOn = q;
+      }
     } else if (type === "result" && id) {
       const target = tools.get(id);
       if (target?.kind === "tool") {
