@@ -132,6 +132,9 @@ def test_follow_a_project_in_the_activity_feed_on_a_phone(platform: Platform, br
         expect(plan.get_by_text("flagged for review")).to_have_count(1)
         expect(plan.get_by_text("You answered: no")).to_be_visible()
 
+        feed.evaluate("e => { e.scrollTop = 0 }")
+        both_themes(page, "42-activity-edit-and-declined")
+
         # every step's activity, from the start
         page.get_by_role("button", name="All steps").click()
         expect(feed.get_by_text("I will write the notes file first.")).to_be_visible()

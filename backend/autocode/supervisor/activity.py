@@ -128,7 +128,7 @@ def tool_item(tool_use_id: str, tool: str, tool_input: Mapping[str, Any]) -> dic
         if tool_input.get("description"):
             item["description"] = _clip(_str(tool_input.get("description")), 300)
         return item
-    for key in ("path", "pattern", "url", "query", "prompt", "description"):
+    for key in ("file_path", "notebook_path", "path", "pattern", "url", "query", "prompt", "description"):
         value = _str(tool_input.get(key))
         if value:
             item["target"] = _clip(value, 500)
