@@ -186,10 +186,12 @@ def test_8_a_failing_brain_leaves_the_project_safe(scenario: Scenario) -> None:
     assert _steps(waiting) == ["done", "running"]
     logs = scenario.logs(project["id"])
     assert any(e["message"].startswith("The decision model is unavailable") for e in logs)
-    assert "Step 1 counts as done: the turn ended cleanly" in scenario.decisions(project["id"])
+    assert "Step 1 counts as done, not verified: the turn ended cleanly" in scenario.decisions(project["id"])
+    assert waiting["implementation_plan"][0]["verified"] is False  # no model judged it
     scenario.api.http.post(f"/api/projects/{project['id']}/reply", json={"text": "Port 8080, please."})
     done = scenario.wait_status(project["id"], "completed", timeout=90)
     assert _steps(done) == ["done", "done"]
+    assert done["implementation_plan"][1]["answers"] == ["Port 8080, please."]
     assert (workspace(project) / "port.txt").read_text() == "8080\n"
     # never a crash loop: one supervisor instance did all of it
     assert done["instance"]["status"] == "exited"
