@@ -105,7 +105,7 @@ def test_4_claude_code_killed_mid_step_is_restarted_and_the_step_resent(scenario
     messages = [e["message"] for e in scenario.logs(project["id"])]
     assert any(m.startswith("Claude Code stopped during step 2") for m in messages), messages
     assert "Restarting Claude Code and sending the step again" in scenario.decisions(project["id"])
-    assert sum(1 for m in messages if m == "Step 1 done: A") == 1
+    assert sum(1 for m in messages if m == "Step 1 done, not verified: A") == 1
 
 
 def test_5_a_stall_is_interrupted_and_recovered(scenario: Scenario) -> None:
