@@ -3,10 +3,11 @@ the real Claude Code CLI and the scripted Anthropic endpoint (tests/fakes/fake_a
 
 A project with the `ask` policy: Claude Code says what it will do and writes a file (a card with
 the new lines), asks to do so (a question card), and the user approves from the app; the card
-records "You answered: yes (approved)". In the next step it edits the file (a diff with removed and
-added lines) and asks to run a command, which the user denies from the app: the command's card
-says "declined", the answer is recorded, and the plan shows both steps as "done, not verified"
-(no decision model judged them) and the second as flagged for review.
+records "You answered: yes (approved)". The server restarts: the feed reconnects and goes on with
+nothing twice. In the next step Claude Code edits the file (a diff with removed and added lines)
+and asks to run a command, which the user denies from the app: the command's card says
+"declined", the answer is recorded, and the plan shows both steps as "done, not verified" (no
+decision model judged them) and the second as flagged for review.
 The Activity tab is photographed at 390×844 and 1440×900, light and dark.
 """
 
@@ -97,6 +98,10 @@ def test_follow_a_project_in_the_activity_feed_on_a_phone(platform: Platform, br
         expect(write_card.get_by_text("done", exact=True)).to_be_visible(timeout=60_000)
         wait_until(lambda: (workspace / "notes.txt").exists(), timeout=60)
 
+        # the server restarts under the open page: the feed reconnects and goes on where it stopped
+        platform.restart_server()
+        expect(page.get_by_text("reconnecting…")).to_be_hidden(timeout=60_000)
+
         # step 2: the edit (a removed and an added line) is asked for and approved
         expect(page.get_by_text("Step 2: Polish the notes", exact=True)).to_be_visible(timeout=90_000)
         edit_card = feed.get_by_role("article", name="Edit notes.txt")
@@ -139,6 +144,10 @@ def test_follow_a_project_in_the_activity_feed_on_a_phone(platform: Platform, br
         page.get_by_role("button", name="All steps").click()
         expect(feed.get_by_text("I will write the notes file first.")).to_be_visible()
         expect(feed.get_by_text("You answered: yes (approved)")).to_have_count(2)
+        # nothing twice, nothing lost across the reconnect
+        for name, count in (("Write notes.txt", 1), ("Edit notes.txt", 1), ("Question", 3)):
+            expect(feed.get_by_role("article", name=name)).to_have_count(count)
+        expect(feed.get_by_text("I will write the notes file first.")).to_have_count(1)
         assert page.evaluate(NO_OVERFLOW), "the page is wider than the phone"
         feed.evaluate("e => { e.scrollTop = 0 }")
         page.get_by_role("tab", name="Activity").scroll_into_view_if_needed()
