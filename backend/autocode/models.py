@@ -49,6 +49,7 @@ class StepStatus(StrEnum):
 class LogLevel(StrEnum):
     INFO = "info"
     ACTION = "action"
+    WARNING = "warning"  # wants attention but is no fault: a project that needs help
     ERROR = "error"
     AGENT_DECISION = "agent_decision"
 
@@ -436,6 +437,10 @@ class PlanStep(BaseModel):
     detail: str = ""
     status: StepStatus = StepStatus.PENDING
     summary: str | None = None  # what the step did, once it is done
+    # False when the step counts as done only because no decision model gave a verdict
+    verified: bool | None = None
+    review: str | None = None  # why a person should look at this step (e.g. you declined something)
+    answers: list[str] = PField(default_factory=list)  # your answers during the step, in order
 
 
 class ProjectCreate(Strict):

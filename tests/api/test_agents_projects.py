@@ -161,3 +161,35 @@ def test_logs_are_paged_oldest_first_with_level_filter(
     assert client.get(url, params={"level": "loud"}, headers=alice.headers).status_code == 422
     assert client.get(url, params={"limit": 0}, headers=alice.headers).status_code == 422
     assert client.get(url, params={"after_id": -1}, headers=alice.headers).status_code == 422
+
+
+def test_activity_history_pages_only_feed_rows_and_only_for_the_owner(
+    client: TestClient, make_user: Callable[..., Account]
+) -> None:
+    from sqlmodel import Session
+
+    from autocode.models import LogLevel
+    from autocode.services.projects import add_log
+
+    alice, bob = make_user("alice"), make_user("bob")
+    project = make_project(client, alice, make_agent(client, alice)["id"])
+    engine = client.app.state.ctx.engine  # type: ignore[attr-defined]
+    rows: list[tuple[LogLevel, str, dict[str, object] | None]] = [
+        (LogLevel.INFO, "Step 1 started: Notes", {"step": 1}),
+        (LogLevel.INFO, "Claude Code: on it", {"step": 1, "activity": {"type": "message", "text": "on it"}}),
+        (LogLevel.ACTION, "Write notes.txt", {"activity": {"type": "tool", "id": "t1", "tool": "Write"}}),
+        (LogLevel.AGENT_DECISION, "Approved: Do you want to create notes.txt?", {"reason": "inside"}),
+        (LogLevel.INFO, "Supervisor started", None),
+        (LogLevel.ACTION, "Write done", {"activity": {"type": "result", "id": "t1", "ok": True}}),
+    ]
+    with Session(engine) as session:
+        for level, message, data in rows:
+            add_log(session, project_id=project["id"], level=level, message=message, data=data)
+    url = f"/api/projects/{project['id']}/activity"
+    first = client.get(url, params={"limit": 2}, headers=alice.headers).json()
+    assert [e["message"] for e in first] == ["Claude Code: on it", "Write notes.txt"]
+    rest = client.get(url, params={"after_id": first[-1]["id"]}, headers=alice.headers).json()
+    assert [e["message"] for e in rest] == ["Approved: Do you want to create notes.txt?", "Write done"]
+    # another user learns nothing, not even that the project exists
+    assert client.get(url, headers=bob.headers).status_code == 404
+    assert client.get(url, params={"limit": 0}, headers=alice.headers).status_code == 422

@@ -71,6 +71,8 @@ def test_see_claude_codes_question_in_the_terminal_approve_it_and_give_more_work
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
         page.goto(f"/projects/{pid}")
+        # a phone opens the project on its Activity feed; this test watches the terminal
+        page.get_by_role("tab", name="Terminal").click()
         window = page.get_by_role("group", name="Window")
         # Nothing runs yet: the terminal shows the project's shell.
         expect(window.get_by_role("button", name="Shell")).to_have_attribute("aria-pressed", "true")
@@ -99,6 +101,7 @@ def test_see_claude_codes_question_in_the_terminal_approve_it_and_give_more_work
         expect(page.get_by_role("button", name="Lock typing")).to_be_visible()
         expect(page.get_by_role("toolbar", name="Terminal keys")).to_be_visible()
         page.reload()
+        page.get_by_role("tab", name="Terminal").click()
         expect(page.get_by_role("button", name="Lock typing")).to_be_visible()
         expect(page.get_by_role("status").filter(has_text=re.compile(r"^attached$"))).to_be_visible()
         shoot(page, "30b-claude-code-typing-unlocked", ready=TERMINAL_SHOWS % r"Do you want")

@@ -166,9 +166,11 @@ def test_admin_invites_a_user_who_builds_an_agent_and_uses_the_terminal(
     expect(page).to_have_url(re.compile(r"/projects/\d+$"))
     project_url = page.url
 
-    # the project page: status, plan of three steps, the terminal tab open by default
+    # the project page: status, plan of three steps, the Activity feed open by default on a phone
     expect(topbar.get_by_text("Eshop", exact=True).first).to_be_visible()
     expect(page.get_by_text("Step 1 of 3", exact=False)).to_be_visible()
+    expect(page.get_by_role("tab", name="Activity")).to_have_attribute("aria-selected", "true")
+    page.get_by_role("tab", name="Terminal").click()
     expect(page.get_by_role("tab", name="Terminal")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_role("toolbar", name="Terminal keys")).to_be_visible()  # phone key bar
     expect(page.get_by_role("status").filter(has_text=re.compile(r"^attached$"))).to_be_visible()
@@ -221,6 +223,7 @@ def test_admin_invites_a_user_who_builds_an_agent_and_uses_the_terminal(
 
     # reloading keeps her signed in (refresh cookie) and the terminal keeps its history
     page.goto(project_url)
+    page.get_by_role("tab", name="Terminal").click()
     expect(page.get_by_role("status").filter(has_text=re.compile(r"^attached$"))).to_be_visible()
     page.wait_for_function(
         "() => /again-42/.test(document.querySelector('.xterm-rows')?.innerText ?? '')", timeout=20_000

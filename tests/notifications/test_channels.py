@@ -92,7 +92,7 @@ def test_email_and_ntfy_get_tests_and_transitions(
             "needs_help", "Claude Code asks: Do you want to run make deploy?", "permission")
         s.add(project)
         s.commit()
-        add_log(s, project_id=project_id, level=LogLevel.ERROR, message="Needs help",
+        add_log(s, project_id=project_id, level=LogLevel.WARNING, message="Needs help",
                 data={"needs_help": True, "question": "Claude Code asks: Do you want to run make deploy?",
                       "state": {"status": "needs_help"}})
     engine.dispose()

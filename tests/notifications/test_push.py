@@ -83,7 +83,7 @@ def test_a_permission_question_is_pushed_and_approved_from_the_notification(
     finished = wait_until(lambda: [p for p in pushes() if p["status"] == "completed"], timeout=30)[0]
     assert finished["project_id"] == project["id"] and "action_token" not in finished
     messages = [e["message"] for e in platform.logs(project["id"])]
-    assert "You approved" in messages
+    assert "You answered: yes (approved)" in messages
     assert [p["status"] for p in pushes()] == ["needs_help", "completed"]
 
 
@@ -137,7 +137,7 @@ def test_each_transition_sends_one_push_and_a_users_own_stop_none(
         rows: list[tuple[LogLevel, str, dict[str, object]]] = [
             (LogLevel.INFO, "Stopped by you", {"state": {"status": "paused"}}),  # the user's own: no push
             (LogLevel.INFO, "Started: supervisor started", {"state": {"status": "running"}}),
-            (LogLevel.ERROR, "Needs help: Step 2 (Tests) failed: 3 tests fail",
+            (LogLevel.WARNING, "Needs help: Step 2 (Tests) failed: 3 tests fail",
              {"needs_help": True, "question": "Step 2 (Tests) failed: 3 tests fail", "state": {"status": "needs_help"}}),
             (LogLevel.AGENT_DECISION, "Usage limit reached; paused", {"state": {"status": "paused"}, "reason": "usage limit"}),
             (LogLevel.ERROR, "The supervisor crashed 3 times", {"state": {"status": "failed"}}),

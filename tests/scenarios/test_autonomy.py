@@ -31,6 +31,8 @@ def test_1_three_steps_with_the_brain_confirming_each(scenario: Scenario) -> Non
     done = scenario.wait_status(project["id"], "completed")
     assert _steps(done) == ["done", "done", "done"]
     assert [s["summary"] for s in done["implementation_plan"]] == ["one.txt exists", "two.txt exists", "three.txt exists"]
+    # the decision model gave each verdict: verified, nothing to review
+    assert [(s["verified"], s["review"]) for s in done["implementation_plan"]] == [(True, None)] * 3
     for name in ("one", "two", "three"):
         assert (workspace(project) / f"{name}.txt").exists()
     decisions = scenario.decisions(project["id"])
@@ -103,7 +105,7 @@ def test_4_claude_code_killed_mid_step_is_restarted_and_the_step_resent(scenario
     messages = [e["message"] for e in scenario.logs(project["id"])]
     assert any(m.startswith("Claude Code stopped during step 2") for m in messages), messages
     assert "Restarting Claude Code and sending the step again" in scenario.decisions(project["id"])
-    assert sum(1 for m in messages if m == "Step 1 done: A") == 1
+    assert sum(1 for m in messages if m == "Step 1 done, not verified: A") == 1
 
 
 def test_5_a_stall_is_interrupted_and_recovered(scenario: Scenario) -> None:
@@ -184,10 +186,12 @@ def test_8_a_failing_brain_leaves_the_project_safe(scenario: Scenario) -> None:
     assert _steps(waiting) == ["done", "running"]
     logs = scenario.logs(project["id"])
     assert any(e["message"].startswith("The decision model is unavailable") for e in logs)
-    assert "Step 1 counts as done: the turn ended cleanly" in scenario.decisions(project["id"])
+    assert "Step 1 counts as done, not verified: the turn ended cleanly" in scenario.decisions(project["id"])
+    assert waiting["implementation_plan"][0]["verified"] is False  # no model judged it
     scenario.api.http.post(f"/api/projects/{project['id']}/reply", json={"text": "Port 8080, please."})
     done = scenario.wait_status(project["id"], "completed", timeout=90)
     assert _steps(done) == ["done", "done"]
+    assert done["implementation_plan"][1]["answers"] == ["Port 8080, please."]
     assert (workspace(project) / "port.txt").read_text() == "8080\n"
     # never a crash loop: one supervisor instance did all of it
     assert done["instance"]["status"] == "exited"

@@ -179,6 +179,43 @@ def test_a_permission_is_asked_as_data_and_answered_with_approve_or_deny(platfor
     wait_until(lambda: (p := platform.get(pid))["status"] != "needs_help" and p["question"] is None, timeout=60)
     assert not (Path(project["workspace_path"]) / "second.txt").exists()
     assert (Path(project["workspace_path"]) / "first.txt").read_text() == "1\n"
+    # truthful outcomes: no decision model judged either step (not verified), your answers are on
+    # the steps and in the log in words, and the step you said no in is flagged for review
+    done = platform.wait_status(pid, "completed")
+    first, second_step = done["implementation_plan"]
+    assert (first["verified"], first["answers"], first["review"]) == (False, ["yes"], None)
+    assert (second_step["verified"], second_step["answers"]) == (False, ["no"])
+    assert second_step["review"] and second_step["review"].startswith("You declined:") and "second.txt" in second_step["review"]
+    logs = platform.api.http.get(f"/api/projects/{pid}/logs", params={"limit": 1000}).json()
+    said = [e["message"] for e in logs if e["data"] and e["data"].get("kind") == "answer"]
+    assert said == ["You answered: yes (approved)", "You answered: no (denied)"]
+    helps = [e for e in logs if e["message"].startswith("Needs help")]
+    assert len(helps) == 2 and {e["level"] for e in helps} == {"warning"} and not any(
+        e["level"] == "error" for e in logs), [(e["level"], e["message"]) for e in logs if e["level"] == "error"]
+    assert all(e["data"]["kind"] == "needs_help" for e in helps)
+    outcomes = [e["message"] for e in logs if e["data"] and e["data"].get("kind") == "step_outcome"]
+    assert outcomes[0] == "Step 1 done, not verified: First"
+    assert outcomes[1].startswith("Step 2 done, not verified: Second (flagged for review: You declined:")
+    # the activity history: the Write cards with their diffs, the questions and your answers
+    feed = platform.api.http.get(f"/api/projects/{pid}/activity").json()
+    items = [e["data"]["activity"] for e in feed if e["data"] and "activity" in e["data"]]
+    writes = [i for i in items if i["type"] == "tool" and i["tool"] == "Write"]
+    assert [(w["path"], w["diff"]) for w in writes] == [("first.txt", [["+", "1"]]), ("second.txt", [["+", "2"]])]
+    assert [i["text"] for i in items if i["type"] == "answer"] == ["yes (approved)", "no (denied)"]
+    assert [i["by"] for i in items if i["type"] == "question"] == ["supervisor", "supervisor"]
+    assert any(i["type"] == "result" and i.get("rejected") for i in items)
+    assert any(e["level"] == "agent_decision" for e in feed)
+    assert all(e["level"] == "agent_decision" or "activity" in (e["data"] or {}) for e in feed)
+    # live over the events socket, resumed after a given row: exactly the rest, in order, once
+    ids = [e["id"] for e in feed]
+    middle = next(e["id"] for e in feed if (e["data"] or {}).get("activity", {}).get("type") == "question")
+    resumed = Events(platform, pid, after_id=middle)
+    try:
+        resumed.wait(lambda ev: any(e["id"] == ids[-1] for e in ev.logs()))
+        got = [e["id"] for e in resumed.logs() if e["id"] in set(ids)]
+    finally:
+        resumed.close()
+    assert got == [i for i in ids if i > middle] and len(got) == len(set(got))
     platform.api.http.post(f"/api/projects/{pid}/stop")
     # the project's log speaks of its files as the workspace knows them, not by the server's paths
     logs = platform.api.http.get(f"/api/projects/{pid}/logs", params={"limit": 1000}).json()
@@ -232,7 +269,7 @@ def test_killed_supervisor_is_restarted_and_resumes_the_same_step(platform: Plat
     messages = [e["message"] for e in platform.logs(project["id"])]
     assert any("restarting it in" in m for m in messages)
     assert any(m.startswith("Restarted after a crash") for m in messages)
-    assert sum(1 for m in messages if m == "Step 1 done: Write the first file") == 1
+    assert sum(1 for m in messages if m == "Step 1 done, not verified: Write the first file") == 1
     assert (Path(project["workspace_path"]) / "two.txt").exists(), platform.log_text(project["id"])
 
 

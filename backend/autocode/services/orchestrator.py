@@ -99,7 +99,7 @@ def check_answer(asked: dict[str, object] | None, answer: ReplyRequest) -> None:
 def answer_summary(asked: dict[str, object] | None, answer: ReplyRequest) -> str:
     """The answer in words, for the log."""
     if answer.decision is not None:
-        return "Approved" if answer.decision == "approve" else "Denied"
+        return "yes (approved)" if answer.decision == "approve" else "no (denied)"
     if answer.choice is not None and asked is not None:
         choices = Question.model_validate(asked).choices
         return f"{answer.choice}. {choices[answer.choice - 1]}"
@@ -207,9 +207,11 @@ class Orchestrator:
         assert project.id is not None
         check_answer(project.question, answer)
         self._to_inbox(project.id, answer.model_dump(exclude_none=True))
-        said = {"approve": "You approved", "deny": "You denied"}.get(answer.decision or "", "You replied")
-        add_log(session, project_id=project.id, level=LogLevel.INFO, message=said,
-                data={"reply": answer_summary(project.question, answer)[:500]})
+        words = answer_summary(project.question, answer)[:500]
+        step = project.current_step + 1 if project.current_step < len(project.implementation_plan) else None
+        add_log(session, project_id=project.id, level=LogLevel.INFO, message=f"You answered: {words}"[:1000],
+                data={"reply": words, "kind": "answer", "decision": answer.decision, "step": step,
+                      "activity": {"type": "answer", "by": "you", "text": words}})
 
     def decide(self, session: Session, project: Project, decision: str) -> None:
         """Approve or deny the open permission question (a push notification's action)."""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import unicodedata
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, or_, select
 
 from autocode.models import (
     ACTIVE_STATUSES,
@@ -241,6 +241,22 @@ def list_logs(
     if level is not None:
         stmt = stmt.where(LogEntry.level == level.value)
     stmt = stmt.order_by(col(LogEntry.id)).limit(max(1, min(limit, MAX_LOG_PAGE)))
+    return list(session.exec(stmt).all())
+
+
+def list_activity(session: Session, *, project: Project, after_id: int = 0, limit: int = 200) -> list[LogEntry]:
+    """A page of a project's activity feed, oldest first, after a given id: the log rows that
+    carry an activity item (what Claude Code said and did, questions, answers) and the
+    supervisor's decisions between them."""
+    stmt = (
+        select(LogEntry)
+        .where(LogEntry.project_id == project.id)
+        .where(col(LogEntry.id) > after_id)
+        .where(or_(LogEntry.level == LogLevel.AGENT_DECISION.value,
+                   func.json_extract(LogEntry.data, "$.activity").is_not(None)))
+        .order_by(col(LogEntry.id))
+        .limit(max(1, min(limit, MAX_LOG_PAGE)))
+    )
     return list(session.exec(stmt).all())
 
 

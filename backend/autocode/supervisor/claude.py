@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from autocode.core.files import FileError, Missing, Tree
+from autocode.supervisor import activity
 from autocode.hook import KEY_ENV as HOOK_KEY_ENV
 
 Policy = Literal["auto", "ask", "bypass"]
@@ -459,6 +460,7 @@ class TranscriptUpdate:
     turns_finished: int = 0  # ``system/turn_duration`` entries: a turn ended
     compactions: list[Compaction] = field(default_factory=list)
     session_id: str | None = None
+    activity: list[dict[str, Any]] = field(default_factory=list)  # feed items, in transcript order
 
     def __bool__(self) -> bool:
         return bool(
@@ -573,6 +575,7 @@ class TranscriptReader:
         if kind == "assistant":
             if entry.get("isApiErrorMessage"):
                 upd.api_errors.append(_result_text(content))
+                upd.activity.append(activity.error_item(_result_text(content)))
             msg_id = message.get("id")
             raw_usage = message.get("usage")
             if isinstance(msg_id, str) and isinstance(raw_usage, dict):
@@ -595,12 +598,15 @@ class TranscriptReader:
                             timestamp=ts,
                         )
                     )
+                    upd.activity.append(activity.tool_item(str(b.get("id", "")), str(b.get("name", "")), tool_input))
                 elif b.get("type") == "text" and b.get("text"):
                     key = (str(msg_id), str(b["text"]))
                     if isinstance(msg_id, str) and key in self.seen_texts:
                         continue
                     self.seen_texts.add(key)
                     upd.assistant_texts.append(str(b["text"]))
+                    if str(b["text"]).strip():
+                        upd.activity.append(activity.message_item(str(b["text"])))
         elif kind == "user":
             if isinstance(content, str):
                 if not entry.get("isMeta"):
@@ -615,6 +621,9 @@ class TranscriptReader:
                             text=_result_text(b.get("content")),
                         )
                     )
+                    upd.activity.append(activity.result_item(str(b.get("tool_use_id", "")), b.get("content"),
+                                                             is_error=bool(b.get("is_error")),
+                                                             extra=entry.get("toolUseResult")))
                 elif b.get("type") == "text" and not entry.get("isMeta"):
                     t = str(b.get("text", ""))
                     if t and not t.lstrip().startswith("<"):

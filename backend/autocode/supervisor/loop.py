@@ -47,6 +47,7 @@ from autocode.supervisor import mcp
 from autocode.supervisor.brain import Brain, BrainConfig, BrainUnavailable, ProjectFiles, prepare_brain_dir, read_identity
 from autocode.supervisor.claude import (
     READ_CAP,
+    ToolCall,
     TranscriptReader,
     find_transcript,
     read_new_lines,
@@ -181,6 +182,10 @@ class Supervisor:
         self._last_change = time.monotonic()
         self._retry_logged: tuple[int | None, int | None] = (None, None)
         self._logged_calls: set[str] = set()
+        self._logged_results: set[str] = set()
+        self._call_tools: dict[str, str] = {}  # tool_use_id -> tool name, to label results
+        self._step_index: int | None = None  # the step run_step works on
+        self._declined: list[str] = []  # questions of this step you said no to
 
     # -- persistence ------------------------------------------------------------------------
 
@@ -425,16 +430,10 @@ class Supervisor:
                 self._warn_once("transcript-file", f"Claude Code's transcript cannot be read: {reader.refused}")
             if update:
                 self._last_change = time.monotonic()
-            for call in update.tool_calls:
-                if call.tool_use_id in self._logged_calls:
-                    continue
-                self._logged_calls.add(call.tool_use_id)
-                label = f"{call.tool} {call.target}" if call.target else call.tool
-                self.log(LogLevel.ACTION, label[:500], {"tool": call.tool, "target": call.target})
-                if turn is not None:
-                    turn.actions.append(label[:300])
+            calls = {call.tool_use_id: call for call in update.tool_calls}
+            for item in update.activity:
+                self._record_activity(item, calls, turn)
             for err in update.api_errors:
-                self.log(LogLevel.ERROR, f"Claude Code: {err[:500]}")
                 if turn is not None:
                     turn.errors.append(err)
             if turn is not None:
@@ -451,6 +450,46 @@ class Supervisor:
         self._observe_screen()
         self._save_state()
         return self._screen
+
+    def _activity_step(self, turn: Turn | None) -> int | None:
+        """The 1-based step an activity item belongs to (None while planning)."""
+        if turn is not None and turn.kind == "plan":
+            return None
+        if turn is not None and turn.kind in ("step", "reply") and turn.index >= 0:
+            return turn.index + 1
+        return self.project.current_step + 1 if self.project.implementation_plan else None
+
+    def _record_activity(self, item: dict[str, Any], calls: dict[str, ToolCall], turn: Turn | None) -> None:
+        """One feed item from the transcript, as a log row (the Activity view reads these)."""
+        kind = item.get("type")
+        data: dict[str, Any] = {"activity": item, "step": self._activity_step(turn)}
+        if kind in ("tool", "question") and item.get("id") in calls:
+            call = calls[str(item["id"])]
+            if call.tool_use_id in self._logged_calls:
+                return
+            self._logged_calls.add(call.tool_use_id)
+            self._call_tools[call.tool_use_id] = call.tool
+            label = f"{call.tool} {call.target}" if call.target else call.tool
+            self.log(LogLevel.ACTION, label[:500], {"tool": call.tool, "target": call.target, **data})
+            if turn is not None:
+                turn.actions.append(label[:300])
+        elif kind == "result":
+            tool_use_id = str(item.get("id", ""))
+            if tool_use_id in self._logged_results:
+                return
+            self._logged_results.add(tool_use_id)
+            tool = self._call_tools.get(tool_use_id, "Tool")
+            code = item.get("exit_code")
+            outcome = "done" if item.get("ok") else "failed"
+            if isinstance(code, int):
+                outcome = f"exit {code}"
+            if item.get("answer"):
+                outcome = f"answered: {item['answer']}"
+            self.log(LogLevel.ACTION, f"{tool} {outcome}"[:500], {"tool": tool, **data})
+        elif kind == "message":
+            self.log(LogLevel.INFO, f"Claude Code: {item.get('text', '')}"[:500], data)
+        elif kind == "error":
+            self.log(LogLevel.ERROR, f"Claude Code: {str(item.get('text', ''))[:500]}", data)
 
     def _observe_screen(self) -> None:
         try:
@@ -755,8 +794,11 @@ class Supervisor:
         asked = Question(kind=kind, text=(text or question)[:1000], choices=[hide_paths(c, self.shown_roots())[:200] for c in choices[:20]])
         self.update_project(status=ProjectStatus.NEEDS_HELP.value, status_reason=question[:1000],
                             question=asked.model_dump())
-        self.log(LogLevel.ERROR, f"Needs help: {question}"[:2000],
-                 {"needs_help": True, "question": question, "state": {"status": "needs_help"}})
+        self.log(LogLevel.WARNING, f"Needs help: {question}"[:2000],
+                 {"needs_help": True, "kind": "needs_help", "question": question, "state": {"status": "needs_help"},
+                  "step": self._step_index + 1 if self._step_index is not None else None,
+                  "activity": {"type": "question", "by": "supervisor", "kind": kind, "text": asked.text,
+                               "choices": asked.choices}})
         try:
             while True:
                 screen = self.tick()
@@ -766,11 +808,13 @@ class Supervisor:
                 for message in messages:
                     answer = reply_text(message)
                     if answer:
+                        self._record_answer(asked, answer)
                         self.log(LogLevel.AGENT_DECISION, "Going on with your reply", {"reply": answer[:500]})
                         return answer
                 if waiting_on_permission and screen.state not in (
                     ScreenState.PERMISSION, ScreenState.QUESTION, ScreenState.UNKNOWN
                 ):
+                    self._record_answer(asked, None)
                     self.log(LogLevel.AGENT_DECISION, "You answered in the terminal; going on")
                     return None
                 time.sleep(max(self.settings.supervisor_tick_seconds, IDLE_TICK))
@@ -778,6 +822,20 @@ class Supervisor:
             if not self.stopping:
                 back = previous if previous != ProjectStatus.NEEDS_HELP.value else ProjectStatus.RUNNING.value
                 self.update_project(status=back, status_reason=None, question=None)
+
+    def _record_answer(self, asked: Question, answer: str | None) -> None:
+        """Your answer on the step it was given in; a no marks the step for your review."""
+        said = policy.answer_words(answer, asked.choices) if answer is not None else "(in the terminal)"
+        index = self._step_index
+        if answer is not None and policy.is_decline(answer):
+            self._declined.append(asked.text[:300])
+        if index is None:
+            return
+        plan = self.reload_project().implementation_plan
+        if index < len(plan):
+            answers = [str(a) for a in plan[index].get("answers", []) if isinstance(a, str)][-49:]
+            status = StepStatus(plan[index].get("status", StepStatus.RUNNING.value))
+            self.set_step(index, status, answers=[*answers, said[:500]])
 
     # -- the plan ------------------------------------------------------------------------------
 
@@ -818,6 +876,9 @@ class Supervisor:
             self.log(LogLevel.INFO, f"Step {n} started: {title}", {"step": n, "state": {"current_step": index}})
         else:
             self.update_project(current_step=index)
+        self._step_index = index
+        self._declined = []
+        verified = False
         errors: list[str] = []
         approach_changed = False
         crashes = 0
@@ -858,14 +919,16 @@ class Supervisor:
                 continue
             if result.ok:
                 self._compact_if_full(result)
-                verdict, summary = self._evaluate(index, result)
+                verdict, summary, verified = self._evaluate(index, result)
                 if verdict == "done":
                     break
                 if verdict == "follow_up":
                     follow_ups += 1
                     if follow_ups > FOLLOW_UP_LIMIT:
                         self.log(LogLevel.AGENT_DECISION, f"Step {n}: {FOLLOW_UP_LIMIT} follow-ups sent; "
-                                 "counting the step as done", {"reason": "follow-up limit"})
+                                 "counting the step as done, not verified", {"reason": "follow-up limit",
+                                                                             "verified": False})
+                        verified = False
                         summary = summary or (result.texts[-1] if result.texts else "")
                         break
                     continue  # a follow-up prompt is running: watch that turn
@@ -909,10 +972,15 @@ class Supervisor:
         except checkpoints.CheckpointFailed as exc:
             commit = None  # the work is done and on disk; only its history entry is missing
             self.log(LogLevel.ERROR, f"Could not record a checkpoint for step {n}: {exc}")
-        self.set_step(index, StepStatus.DONE, summary=summary)
+        review = f"You declined: {self._declined[-1]}" if self._declined else None
+        self.set_step(index, StepStatus.DONE, summary=summary, verified=verified, review=review)
+        self._step_index = None
         self.update_project(current_step=min(index + 1, len(self.project.implementation_plan)))
-        self.log(LogLevel.INFO, f"Step {n} done: {title}",
-                 {"step": n, "commit": commit, "summary": summary, "state": {"step": n, "status": "done"}})
+        outcome = "done" if verified else "done, not verified"
+        self.log(LogLevel.INFO if verified and review is None else LogLevel.WARNING,
+                 f"Step {n} {outcome}: {title}" + (f" (flagged for review: {review})" if review else ""),
+                 {"step": n, "commit": commit, "summary": summary, "verified": verified, "review": review,
+                  "kind": "step_outcome", "state": {"step": n, "status": "done"}})
         self._append_history(f"Step {n} done: {title}. {summary}")
 
     # -- decisions -----------------------------------------------------------------------------
@@ -981,25 +1049,27 @@ class Supervisor:
             " plan should change; ask_human(question) only if you cannot decide.",
         ])
 
-    def _evaluate(self, index: int, result: TurnResult) -> tuple[str, str]:
-        """After a clean turn: 'done', 'follow_up' (a prompt was sent) or 'failed', with a summary."""
+    def _evaluate(self, index: int, result: TurnResult) -> tuple[str, str, bool]:
+        """After a clean turn: 'done', 'follow_up' (a prompt was sent) or 'failed', with a summary,
+        and whether a decision model gave that verdict (a rule's 'done' is not verified)."""
         steering = SupervisorSteering(self, index)
         text = self.ask_brain(self._situation(index, result, "Claude Code finished a turn."), steering)
         if steering.sent:
-            return "follow_up", ""
+            return "follow_up", "", False
         if steering.failed is not None:
-            return "failed", steering.failed
+            return "failed", steering.failed, True
         if steering.done is not None:
-            return "done", steering.done
+            return "done", steering.done, True
         last = (result.texts[-1] if result.texts else "").strip()
         if text is None and last.endswith("?"):
             # Rules cannot answer a question from Claude Code: that is a human's call.
             reply = self.need_help(f"Claude Code asks: {last[-500:]}", kind="question") or "Go on with the step."
             self.send_prompt(reply, kind="reply", index=index)
-            return "follow_up", ""
+            return "follow_up", "", False
         reason = "the turn ended cleanly" if text is None else "the decision model gave no verdict"
-        self.log(LogLevel.AGENT_DECISION, f"Step {index + 1} counts as done: {reason}", {"reason": reason})
-        return "done", last
+        self.log(LogLevel.AGENT_DECISION, f"Step {index + 1} counts as done, not verified: {reason}",
+                 {"reason": reason, "verified": False, "step": index + 1})
+        return "done", last, False
 
     def _another_approach(self, index: int, error: str) -> str:
         """The same error three times: ask for a different approach (brain, else a rule)."""

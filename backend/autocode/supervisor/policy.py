@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -66,6 +66,19 @@ def reply_text(message: Mapping[str, object]) -> str | None:
     if isinstance(choice, int) and not isinstance(choice, bool) and 1 <= choice <= 9:
         return str(choice)
     return None
+
+
+def is_decline(text: str) -> bool:
+    """Whether a human's reply says no (deny, reject, stop...)."""
+    return text.strip().lower().rstrip(".! ") in _NO
+
+
+def answer_words(text: str, choices: Sequence[str] = ()) -> str:
+    """A reply as the words to record ("no", "2. Blue"): a menu digit becomes its choice."""
+    cleaned = text.strip()
+    if re.fullmatch(r"[1-9]", cleaned) and int(cleaned) <= len(choices):
+        return f"{cleaned}. {choices[int(cleaned) - 1]}"
+    return cleaned
 
 
 def reply_keys(text: str) -> tuple[str | None, str | None]:

@@ -508,6 +508,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project_id}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Activity
+         * @description The activity feed's history (the events socket carries the same rows live): rows with
+         *     `data.activity` (a message, a tool call, its result, a question, an answer) and decisions.
+         */
+        get: operations["projects-list_activity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project_id}/archive": {
         parameters: {
             query?: never;
@@ -1328,7 +1349,7 @@ export interface components {
          * LogLevel
          * @enum {string}
          */
-        LogLevel: "info" | "action" | "error" | "agent_decision";
+        LogLevel: "info" | "action" | "warning" | "error" | "agent_decision";
         /** LogPublic */
         LogPublic: {
             /** Agent Instance Id */
@@ -1417,17 +1438,23 @@ export interface components {
         };
         /** PlanStep */
         PlanStep: {
+            /** Answers */
+            answers?: string[];
             /**
              * Detail
              * @default
              */
             detail: string;
+            /** Review */
+            review?: string | null;
             /** @default pending */
             status: components["schemas"]["StepStatus"];
             /** Summary */
             summary?: string | null;
             /** Title */
             title: string;
+            /** Verified */
+            verified?: boolean | null;
         };
         /** PlanStepIn */
         PlanStepIn: {
@@ -2873,6 +2900,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "projects-list_activity": {
+        parameters: {
+            query?: {
+                after_id?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogPublic"][];
+                };
             };
             /** @description Validation Error */
             422: {

@@ -19,6 +19,8 @@ import { ConfirmButton } from "../components/ConfirmButton";
 import { Button, ErrorBox, Loading, Spinner, TextArea, cx } from "../components/ui";
 import { useProjectEvents } from "../features/logs/useProjectEvents";
 import { LogsPane } from "../features/logs/LogsPane";
+import ActivityPane from "../features/activity/ActivityPane";
+import { StepOutcome } from "../features/activity/StepOutcome";
 import { FilesPane } from "../features/files/FilesPane";
 import PreviewPane, { PortHint } from "../features/preview/PreviewPane";
 import { AddStep, InstructionBox, StepControls } from "../features/plan/PlanEdit";
@@ -28,8 +30,9 @@ import { SaveAsTemplate } from "../features/templates/Templates";
 
 const TerminalPane = lazy(() => import("../features/terminal/TerminalPane"));
 
-type Tab = "terminal" | "logs" | "files" | "preview" | "description" | "architecture";
+type Tab = "activity" | "terminal" | "logs" | "files" | "preview" | "description" | "architecture";
 const TABS: { id: Tab; label: string; short: string }[] = [
+  { id: "activity", label: "Activity", short: "Feed" },
   { id: "terminal", label: "Terminal", short: "Term" },
   { id: "logs", label: "Logs", short: "Logs" },
   { id: "files", label: "Files", short: "Files" },
@@ -210,6 +213,7 @@ function Plan({ p }: { p: ProjectPublic }) {
                       {i + 1}. {s.title}
                     </p>
                     {s.detail && <p className="text-sm text-slate-600 dark:text-slate-400">{s.detail}</p>}
+                    <StepOutcome step={s} />
                   </div>
                   <StepControls key={`${i}:${s.title}:${s.status}`} p={p} index={i} editable={!isActive(p.status)}>
                     {(s.status === "done" || s.status === "failed") && (
@@ -275,7 +279,8 @@ export function ReconnectingBar({ show }: { show: boolean }) {
 function ProjectView({ p }: { p: ProjectPublic }) {
   const navigate = useNavigate();
   const qc = useQueryClient();
-  const [tab, setTab] = useState<Tab>("terminal");
+  // a phone follows the agent in the Activity feed; a desktop opens on the terminal
+  const [tab, setTab] = useState<Tab>(() => (window.matchMedia("(max-width: 767px)").matches ? "activity" : "terminal"));
   const events = useProjectEvents(p.id);
   usePageTitle(p.name, p.status);
   const del = useMutation({
@@ -363,6 +368,7 @@ function ProjectView({ p }: { p: ProjectPublic }) {
               <TerminalPane projectId={p.id} claudeRunning={isActive(p.status) && !!p.screen_state && p.screen_state !== "exited"} />
             </Suspense>
           )}
+          {tab === "activity" && <ActivityPane logs={events.logs} project={p} />}
           {tab === "logs" && <LogsPane logs={events.logs} />}
           {tab === "files" && <FilesPane projectId={p.id} slug={p.slug} />}
           {tab === "preview" && <PreviewPane projectId={p.id} />}

@@ -101,6 +101,19 @@ def list_logs(
     return [LogPublic.model_validate(r) for r in rows]
 
 
+@router.get("/{project_id}/activity")
+def list_activity(
+    project: ProjectDep,
+    session: SessionDep,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    limit: Annotated[int, Query(ge=1, le=project_service.MAX_LOG_PAGE)] = 200,
+) -> list[LogPublic]:
+    """The activity feed's history (the events socket carries the same rows live): rows with
+    `data.activity` (a message, a tool call, its result, a question, an answer) and decisions."""
+    rows = project_service.list_activity(session, project=project, after_id=after_id, limit=limit)
+    return [LogPublic.model_validate(r) for r in rows]
+
+
 @router.get("/{project_id}/screen")
 def get_screen(
     project: ProjectDep,

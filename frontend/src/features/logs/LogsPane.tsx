@@ -8,6 +8,7 @@ const LEVELS: { value: LogLevel | "all"; label: string }[] = [
   { value: "info", label: "Info" },
   { value: "action", label: "Actions" },
   { value: "agent_decision", label: "Decisions" },
+  { value: "warning", label: "Warnings" },
   { value: "error", label: "Errors" },
 ];
 
@@ -15,6 +16,7 @@ const LEVEL_CLS: Record<LogLevel, string> = {
   info: "text-slate-700 dark:text-slate-300",
   action: "text-blue-800 dark:text-blue-300",
   agent_decision: "text-violet-800 dark:text-violet-300",
+  warning: "text-amber-800 dark:text-amber-300",
   error: "text-red-700 dark:text-red-400",
 };
 
