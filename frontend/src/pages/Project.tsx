@@ -20,17 +20,19 @@ import { Button, ErrorBox, Loading, Spinner, TextArea, cx } from "../components/
 import { useProjectEvents } from "../features/logs/useProjectEvents";
 import { LogsPane } from "../features/logs/LogsPane";
 import { FilesPane } from "../features/files/FilesPane";
+import { ProcessesPane } from "../features/processes/ProcessesPane";
 import { AddStep, InstructionBox, StepControls } from "../features/plan/PlanEdit";
 import { canStart } from "../lib/planEdit";
 import { DELETE_PROJECT_BODY } from "../lib/copy";
 
 const TerminalPane = lazy(() => import("../features/terminal/TerminalPane"));
 
-type Tab = "terminal" | "logs" | "files" | "description" | "architecture";
+type Tab = "terminal" | "logs" | "files" | "processes" | "description" | "architecture";
 const TABS: { id: Tab; label: string; short: string }[] = [
   { id: "terminal", label: "Terminal", short: "Term" },
   { id: "logs", label: "Logs", short: "Logs" },
   { id: "files", label: "Files", short: "Files" },
+  { id: "processes", label: "Processes", short: "Procs" },
   { id: "description", label: "Description", short: "Goal" },
   { id: "architecture", label: "Architecture", short: "Arch" },
 ];
@@ -359,6 +361,7 @@ function ProjectView({ p }: { p: ProjectPublic }) {
           )}
           {tab === "logs" && <LogsPane logs={events.logs} />}
           {tab === "files" && <FilesPane projectId={p.id} slug={p.slug} />}
+          {tab === "processes" && <ProcessesPane projectId={p.id} />}
           {tab === "description" && <TextEditor key={`d${p.id}`} p={p} field="description" label="Description" />}
           {tab === "architecture" && <TextEditor key={`a${p.id}`} p={p} field="architecture" label="Architecture" />}
         </div>
