@@ -26,7 +26,7 @@ export function ProcessesPane({ projectId }: { projectId: Id }) {
   const ports = listeningPorts(procs);
 
   return (
-    <div className="flex flex-col gap-3">
+    <div className="flex flex-col gap-3 p-3">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <p className="text-sm text-slate-600 dark:text-slate-400">
           What runs in this project's session: the agent, its shell and everything they started.
@@ -45,7 +45,6 @@ export function ProcessesPane({ projectId }: { projectId: Id }) {
               data-testid="port-hint"
               className="flex min-w-0 flex-wrap items-center gap-x-2 gap-y-1 rounded-lg border border-blue-200 bg-blue-50 px-3 py-2 text-sm text-blue-900 dark:border-blue-900 dark:bg-blue-950 dark:text-blue-100"
             >
-              <span aria-hidden="true">🌐</span>
               <span className="font-medium">Port {p.port} is listening</span>
               <span className="min-w-0 truncate font-mono text-xs" title={p.command}>
                 {programName(p.command)} · pid {p.pid}
