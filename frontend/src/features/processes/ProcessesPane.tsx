@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { toast } from "sonner";
 import { api, unwrap } from "../../api/client";
@@ -7,7 +7,7 @@ import { ConfirmButton } from "../../components/ConfirmButton";
 import { RelativeTime } from "../../components/RelativeTime";
 import { Button, ErrorBox, Loading, Spinner, cx } from "../../components/ui";
 import { formatBytes } from "../files/format";
-import { formatCpu, formatListener, listeningPorts, programName, type ProcessPublic } from "./format";
+import { formatCpu, formatListener, listeningPorts, programName, type ListeningPort, type ProcessPublic } from "./format";
 
 const REFRESH_MS = 3000;
 
@@ -37,22 +37,7 @@ export function ProcessesPane({ projectId }: { projectId: Id }) {
         </span>
       </div>
 
-      {ports.length > 0 && (
-        <ul aria-label="Listening ports" className="flex flex-col gap-2">
-          {ports.map((p) => (
-            <li
-              key={p.port}
-              data-testid="port-hint"
-              className="flex min-w-0 flex-wrap items-center gap-x-2 gap-y-1 rounded-lg border border-blue-200 bg-blue-50 px-3 py-2 text-sm text-blue-900 dark:border-blue-900 dark:bg-blue-950 dark:text-blue-100"
-            >
-              <span className="font-medium">Port {p.port} is listening</span>
-              <span className="min-w-0 truncate font-mono text-xs" title={p.command}>
-                {programName(p.command)} · pid {p.pid}
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <PortHints ports={ports} />
 
       {list.isPending && <Loading label="Reading processes…" />}
       {list.isError && <ErrorBox error={list.error} onRetry={() => void list.refetch()} />}
@@ -90,6 +75,29 @@ export function ProcessesPane({ projectId }: { projectId: Id }) {
         </div>
       )}
     </div>
+  );
+}
+
+/** "Port 8080 is listening" for each listening port of the session; `action` adds a control
+ * to each (the Preview tab's link, for one). */
+export function PortHints({ ports, action }: { ports: readonly ListeningPort[]; action?: (port: number) => ReactNode }) {
+  if (ports.length === 0) return null;
+  return (
+    <ul aria-label="Listening ports" className="flex flex-col gap-2">
+      {ports.map((p) => (
+        <li
+          key={p.port}
+          data-testid="port-hint"
+          className="flex min-w-0 flex-wrap items-center gap-x-2 gap-y-1 rounded-lg border border-blue-200 bg-blue-50 px-3 py-2 text-sm text-blue-900 dark:border-blue-900 dark:bg-blue-950 dark:text-blue-100"
+        >
+          <span className="font-medium">Port {p.port} is listening</span>
+          <span className="min-w-0 flex-1 truncate font-mono text-xs" title={p.command}>
+            {programName(p.command)} · pid {p.pid}
+          </span>
+          {action?.(p.port)}
+        </li>
+      ))}
+    </ul>
   );
 }
 

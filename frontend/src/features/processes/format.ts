@@ -16,9 +16,15 @@ export function formatListener(l: { address: string; port: number }): string {
   return l.address.includes(":") ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`;
 }
 
+export interface ListeningPort {
+  port: number;
+  pid: number;
+  command: string;
+}
+
 /** The listening ports of a process list, each once (lowest first), with the process holding it. */
-export function listeningPorts(processes: readonly ProcessPublic[]): { port: number; pid: number; command: string }[] {
-  const seen = new Map<number, { port: number; pid: number; command: string }>();
+export function listeningPorts(processes: readonly ProcessPublic[]): ListeningPort[] {
+  const seen = new Map<number, ListeningPort>();
   for (const p of processes) {
     for (const l of p.listening) {
       if (!seen.has(l.port)) seen.set(l.port, { port: l.port, pid: p.pid, command: p.command });
