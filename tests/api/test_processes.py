@@ -111,6 +111,13 @@ def test_a_dev_server_is_listed_with_its_port_and_stopped(tmp_path: Path, runtim
                                  ("POST", f"/api/projects/{shop}/processes/{server['pid']}/stop")):
                 r = mallory.http.request(method, path)
                 assert r.status_code == 404, (path, r.text)
+            # ... nor through a project of her own, naming alice's pid.
+            own = mallory.project(name="Mine")["id"]
+            with shell(st, mallory, own) as theirs:
+                theirs.run("true")
+                r = mallory.http.post(f"/api/projects/{own}/processes/{server['pid']}/stop")
+                assert r.status_code == 404, r.text
+                assert all("http.server" not in p["command"] for p in processes(mallory, own))
             assert find(alice, shop, "http.server") is not None
 
             r = alice.http.post(f"/api/projects/{shop}/processes/{server['pid']}/stop", timeout=30)

@@ -72,6 +72,11 @@ def test_local_runtime_refuses_non_admins_in_production(local_server: tuple[Serv
     assert user.http.get(f"/api/projects/{project['id']}").json()["status"] == "created"
     r = user.http.get(f"/api/projects/{project['id']}/screen")
     assert r.status_code == 403, r.text
+    for method, path in (("GET", "processes"), ("GET", "ports"), ("POST", f"processes/{srv.proc.pid}/stop"),
+                         ("GET", f"processes/{srv.proc.pid}/output")):
+        r = user.http.request(method, f"/api/projects/{project['id']}/{path}")
+        assert r.status_code == 403, (path, r.text)
+    assert srv.proc.poll() is None
 
     # The terminal: closed with 4403 and a reason before any shell exists; typing changes nothing.
     with terminal(srv, user, project["id"]) as ws:

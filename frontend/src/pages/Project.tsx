@@ -23,6 +23,7 @@ import ActivityPane from "../features/activity/ActivityPane";
 import { StepOutcome } from "../features/activity/StepOutcome";
 import { FilesPane } from "../features/files/FilesPane";
 import PreviewPane, { PortHint } from "../features/preview/PreviewPane";
+import { ProcessesPane } from "../features/processes/ProcessesPane";
 import { AddStep, InstructionBox, StepControls } from "../features/plan/PlanEdit";
 import { canStart } from "../lib/planEdit";
 import { DELETE_PROJECT_BODY } from "../lib/copy";
@@ -30,13 +31,14 @@ import { SaveAsTemplate } from "../features/templates/Templates";
 
 const TerminalPane = lazy(() => import("../features/terminal/TerminalPane"));
 
-type Tab = "activity" | "terminal" | "logs" | "files" | "preview" | "description" | "architecture";
+type Tab = "activity" | "terminal" | "logs" | "files" | "preview" | "processes" | "description" | "architecture";
 const TABS: { id: Tab; label: string; short: string }[] = [
   { id: "activity", label: "Activity", short: "Feed" },
   { id: "terminal", label: "Terminal", short: "Term" },
   { id: "logs", label: "Logs", short: "Logs" },
   { id: "files", label: "Files", short: "Files" },
   { id: "preview", label: "Preview", short: "View" },
+  { id: "processes", label: "Processes", short: "Procs" },
   { id: "description", label: "Description", short: "Goal" },
   { id: "architecture", label: "Architecture", short: "Arch" },
 ];
@@ -372,6 +374,7 @@ function ProjectView({ p }: { p: ProjectPublic }) {
           {tab === "logs" && <LogsPane logs={events.logs} />}
           {tab === "files" && <FilesPane projectId={p.id} slug={p.slug} />}
           {tab === "preview" && <PreviewPane projectId={p.id} />}
+          {tab === "processes" && <ProcessesPane projectId={p.id} />}
           {tab === "description" && <TextEditor key={`d${p.id}`} p={p} field="description" label="Description" />}
           {tab === "architecture" && <TextEditor key={`a${p.id}`} p={p} field="architecture" label="Architecture" />}
         </div>
