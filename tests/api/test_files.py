@@ -288,3 +288,22 @@ def test_another_users_project_is_not_found(client: TestClient, make_user: Calla
     assert [r.status_code for r in calls] == [404] * 5, [r.text for r in calls]
     assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) == ["mine.txt"]
     assert (root / "mine.txt").read_text() == "alice's\n"
+
+
+def test_download_one_file(client: TestClient, make_user: Callable[..., Account], tmp_path: Path) -> None:
+    alice, base, root = _setup(client, make_user)
+    data = os.urandom(3_000_000)  # past what the viewer reads
+    (root / "photo ä.bin").write_bytes(data)
+    r = client.get(f"{base}/files/raw", params={"path": "photo ä.bin"}, headers=alice.headers)
+    assert r.status_code == 200 and r.content == data
+    assert r.headers["content-disposition"] == "attachment; filename*=UTF-8''photo%20%C3%A4.bin"
+    assert r.headers["content-type"] == "application/octet-stream"
+    (tmp_path / "host.txt").write_text("host\n")
+    os.symlink(tmp_path / "host.txt", root / "leak.txt")
+    os.mkfifo(root / "pipe")
+    for bad in ("leak.txt", "pipe", "../../../etc/passwd", ".git/config", "missing", ".claude"):
+        r = client.get(f"{base}/files/raw", params={"path": bad}, headers=alice.headers)
+        assert r.status_code in (404, 422), (bad, r.status_code, r.text)
+        assert "host" not in r.text
+    eve = make_user("eve")
+    assert client.get(f"{base}/files/raw", params={"path": "photo ä.bin"}, headers=eve.headers).status_code == 404

@@ -254,6 +254,23 @@ class Tree:
         with self._parent(rel) as (fd, name):
             return _read_at(fd, name, limit=limit, offset=offset)
 
+    def open_read(self, rel: PurePosixPath | str) -> int:
+        """A read descriptor of a regular file (no link followed); the caller closes it."""
+        with self._parent(rel) as (fd, name):
+            try:
+                _check_not_protected(fd, name)
+                out = os.open(name, _FILE_FLAGS, dir_fd=fd)
+            except OSError as exc:
+                raise _translate(exc, name) from None
+        try:
+            if not stat.S_ISREG(os.fstat(out).st_mode):
+                raise Refused(f"{name}: not a regular file")
+            _check_not_protected(out)
+        except BaseException:
+            os.close(out)
+            raise
+        return out
+
     def read_text(self, rel: PurePosixPath | str, *, limit: int = 1_000_000) -> str:
         data, _ = self.read(rel, limit=limit)
         return data.decode("utf-8", "replace")

@@ -12,7 +12,7 @@ import os
 import stat
 import tarfile
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -126,6 +126,34 @@ def read_file(data_dir: Path, username: str, slug: str, path: str) -> FileConten
         raise Invalid(exc.message) from None
     text = None if b"\x00" in data[:8192] else data.decode("utf-8", "replace")
     return FileContent(str(rel), info.st_size, text, info.st_size > MAX_READ_BYTES, etag_of(info))
+
+
+def open_file(data_dir: Path, username: str, slug: str, path: str) -> tuple[int, int, str]:
+    """A read descriptor of one file of the workspace, its size and its name (caller closes)."""
+    rel = _rel(path)
+    if not rel.parts:
+        raise Invalid("A file path is needed")
+    try:
+        fd = user_tree(data_dir, username).open_read(project_rel(slug) / rel)
+    except safe.Missing:
+        raise NotFound("No such file") from None
+    except safe.FileError as exc:
+        raise Invalid(exc.message) from None
+    return fd, os.fstat(fd).st_size, rel.name
+
+
+def stream(fd: int, size: int) -> Iterator[bytes]:
+    """The file's first ``size`` bytes in chunks (what it had when opened), then closes it."""
+    try:
+        left = size
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            left -= len(chunk)
+            yield chunk
+    finally:
+        os.close(fd)
 
 
 def etag_of(info: os.stat_result) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from urllib.parse import quote
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
@@ -10,7 +11,7 @@ import anyio
 import anyio.to_thread
 
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from autocode.api.deps import (
@@ -205,6 +206,23 @@ async def read_file(project: ProjectDep, user: CurrentUser, settings: SettingsDe
     content = await _off_loop(files.read_file, settings.data_path, user.username, project.slug, path)
     return FileText(path=content.path, size=content.size, text=content.text, truncated=content.truncated,
                     etag=content.etag)
+
+
+@router.get(
+    "/{project_id}/files/raw",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "the file as it is"}},
+)
+async def download_file(project: ProjectDep, user: CurrentUser, settings: SettingsDep,
+                        path: Annotated[WorkspacePath, Query(min_length=1)]) -> Response:
+    """One file of the workspace as a download (streamed, whatever its size or kind)."""
+    fd, size, name = await _off_loop(files.open_file, settings.data_path, user.username, project.slug, path)
+    return StreamingResponse(
+        files.stream(fd, size),
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+                 "Content-Length": str(size), "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.put("/{project_id}/files/content")
