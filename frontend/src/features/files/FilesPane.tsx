@@ -50,6 +50,7 @@ export function FilesPane({ projectId, slug }: { projectId: Id; slug: string }) 
   const content = useQuery({
     queryKey: ["file", projectId, file],
     enabled: file !== null,
+    refetchOnWindowFocus: !editing,
     queryFn: () =>
       unwrap(api.GET("/api/projects/{project_id}/files/content", { params: { path: { project_id: projectId }, query: { path: file ?? "" } } })),
   });
@@ -176,7 +177,7 @@ export function FilesPane({ projectId, slug }: { projectId: Id; slug: string }) 
   return (
     <section
       aria-label="Files"
-      className="relative flex h-full min-h-80 min-w-0 flex-col gap-3"
+      className="relative flex h-full min-h-80 min-w-0 flex-col gap-3 p-2 sm:p-3"
       onDragEnter={(e) => {
         if (e.dataTransfer.types.includes("Files")) setDragging(true);
       }}
@@ -252,7 +253,8 @@ export function FilesPane({ projectId, slug }: { projectId: Id; slug: string }) 
       </div>
       <p className="hidden text-xs text-slate-600 md:block dark:text-slate-400">Drag files or folders here to upload them to {where}.</p>
       <div className="grid min-h-0 min-w-0 flex-1 gap-3 md:grid-cols-[minmax(14rem,20rem)_minmax(0,1fr)]">
-        <div className="min-h-0 min-w-0 overflow-auto rounded-lg border border-slate-200 dark:border-slate-800">
+        {/* On a phone an open file takes the room of the list (Close goes back to it). */}
+        <div className={cx("min-h-0 min-w-0 overflow-auto rounded-lg border border-slate-200 dark:border-slate-800", file !== null && "max-md:hidden")}>
           {listing.isPending && <Loading label="Loading files…" />}
           {listing.isError && <ErrorBox error={listing.error} onRetry={() => void listing.refetch()} />}
           {listing.data && listing.data.length === 0 && (
@@ -292,12 +294,15 @@ export function FilesPane({ projectId, slug }: { projectId: Id; slug: string }) 
         <section
           ref={viewer}
           aria-label={file ? `File ${file}` : "File viewer"}
-          className="flex min-h-40 min-w-0 scroll-mt-2 flex-col overflow-hidden rounded-lg border border-slate-200 bg-slate-50 dark:border-slate-800 dark:bg-slate-950"
+          className={cx(
+            "flex min-h-40 min-w-0 scroll-mt-2 flex-col overflow-hidden rounded-lg border border-slate-200 bg-slate-50 dark:border-slate-800 dark:bg-slate-950",
+            file === null && "max-md:hidden",
+          )}
         >
           {file === null && <p className="p-3 text-sm text-slate-600 dark:text-slate-400">Choose a file to read it.</p>}
           {file !== null && (
             <header className="flex flex-wrap items-center gap-x-3 gap-y-1 border-b border-slate-200 bg-white px-3 py-2 dark:border-slate-800 dark:bg-slate-900">
-              <div className="min-w-0 flex-1">
+              <div className="w-full min-w-0 sm:w-auto sm:flex-1">
                 <h3 className="truncate font-mono text-sm font-semibold" title={file}>
                   {file}
                 </h3>
@@ -324,8 +329,8 @@ export function FilesPane({ projectId, slug }: { projectId: Id; slug: string }) 
                 <Button variant="ghost" onClick={() => remove(file, "file")} aria-label={`Delete ${file}`} title="Delete">
                   <TrashIcon />
                 </Button>
-                <Button variant="ghost" onClick={() => open(null)} aria-label="Close the file" title="Close">
-                  <CloseIcon />
+                <Button variant="ghost" onClick={() => open(null)} aria-label="Close the file" title="Back to the folder">
+                  <CloseIcon /> <span className="md:sr-only">Close</span>
                 </Button>
               </span>
             </header>
@@ -336,15 +341,17 @@ export function FilesPane({ projectId, slug }: { projectId: Id; slug: string }) 
             {content.data && file !== null && content.data.path === file && (
               editing && content.data.text !== null ? (
                 <Editor
-                  key={`${file}:${content.data.etag}`}
+                  key={file}
                   projectId={projectId}
                   path={file}
                   text={content.data.text}
                   etag={content.data.etag}
+                  reload={() => content.refetch()}
                   onDone={(saved) => {
                     setEditing(false);
                     if (saved) {
-                      void qc.invalidateQueries({ queryKey: ["file", projectId, file] });
+                      // What was saved is what the viewer shows now (and the base of the next edit).
+                      qc.setQueryData(["file", projectId, file], { path: file, size: saved.size, text: saved.text, truncated: false, etag: saved.etag });
                       refresh();
                     }
                   }}
@@ -368,7 +375,23 @@ export function FilesPane({ projectId, slug }: { projectId: Id; slug: string }) 
 
 /** A plain text editor of one file: saves with the version it was opened at, so a change the
  * agent made meanwhile is never overwritten without asking. */
-function Editor({ projectId, path, text, etag, onDone }: { projectId: Id; path: string; text: string; etag: string; onDone: (saved: boolean) => void }) {
+function Editor({
+  projectId,
+  path,
+  text: opened,
+  etag: openedEtag,
+  onDone,
+  reload,
+}: {
+  projectId: Id;
+  path: string;
+  text: string;
+  etag: string;
+  onDone: (saved: { text: string; size: number; etag: string } | null) => void;
+  reload: () => Promise<unknown>;
+}) {
+  // The version the user started from stays the base until they save, whatever is refetched.
+  const [{ text, etag }] = useState({ text: opened, etag: openedEtag });
   const [draft, setDraft] = useState(text);
   const [conflict, setConflict] = useState<string | null>(null);
   const save = useMutation({
@@ -379,9 +402,9 @@ function Editor({ projectId, path, text, etag, onDone }: { projectId: Id; path: 
           body: force ? { text: draft, etag: null, overwrite: true } : { text: draft, etag, overwrite: false },
         }),
       ),
-    onSuccess: () => {
+    onSuccess: (saved) => {
       toast.success(`Saved ${path}`);
-      onDone(true);
+      onDone({ text: draft, size: saved.size, etag: saved.etag });
     },
     onError: (e) => {
       if (e instanceof ApiError && e.status === 409) setConflict(e.message);
@@ -404,7 +427,7 @@ function Editor({ projectId, path, text, etag, onDone }: { projectId: Id; path: 
             <Button variant="danger" busy={save.isPending} onClick={() => save.mutate(true)}>
               Save mine anyway
             </Button>
-            <Button onClick={() => onDone(true)}>Discard mine and reload</Button>
+            <Button onClick={() => void reload().then(() => onDone(null))}>Discard mine and reload</Button>
           </div>
         </div>
       )}
@@ -430,7 +453,7 @@ function Editor({ projectId, path, text, etag, onDone }: { projectId: Id; path: 
       />
       <div className="flex flex-wrap items-center justify-end gap-2">
         <span className="mr-auto text-xs text-slate-600 dark:text-slate-400">{dirty ? "Unsaved changes" : "No changes"} · Ctrl+S saves</span>
-        <Button onClick={() => onDone(false)}>Cancel</Button>
+        <Button onClick={() => onDone(null)}>Cancel</Button>
         <Button type="submit" variant="primary" busy={save.isPending} disabled={!dirty && !conflict}>
           Save
         </Button>
