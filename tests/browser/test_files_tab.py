@@ -132,6 +132,12 @@ def test_files_on_a_phone(phone: Any, server: ServerProcess, tmp_path: Path) -> 
     toast(page, "Saved src/app.py")
     assert (root / "src" / "app.py").read_text() == "print('mine')\n"
 
+    # On a phone the open file takes the place of the list and the folder's actions; Close
+    # goes back to them.
+    expect(files.get_by_role("list", name="Contents of src")).to_be_hidden()
+    expect(files.get_by_role("button", name="New file")).to_be_hidden()
+    viewer.get_by_role("button", name="Close the file").click()
+
     # New file, in the folder shown.
     files.get_by_role("button", name="New file").click()
     ask = page.get_by_role("dialog", name="New file in src")
@@ -147,8 +153,6 @@ def test_files_on_a_phone(phone: Any, server: ServerProcess, tmp_path: Path) -> 
     toast(page, "Saved src/util.py")
     assert (root / "src" / "util.py").read_text() == "def helper():\n    return 42\n"
 
-    # On a phone the open file takes the list's place; closing it goes back.
-    expect(files.get_by_role("list", name="Contents of src")).to_be_hidden()
     new_view.get_by_role("button", name="Close the file").click()
 
     # Rename (move) and delete, each asking with the thing's name.

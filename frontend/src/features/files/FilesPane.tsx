@@ -207,7 +207,8 @@ export function FilesPane({ projectId, slug }: { projectId: Id; slug: string }) 
           </span>
         ))}
       </nav>
-      <div role="toolbar" aria-label="File actions" className="flex flex-wrap items-center gap-2">
+      {/* On a phone an open file has the room; its own header carries its actions. */}
+      <div role="toolbar" aria-label="File actions" className={cx("flex flex-wrap items-center gap-2", file !== null && "max-md:hidden")}>
         <Button busy={send.isPending} onClick={() => filesInput.current?.click()}>
           <UploadIcon /> Upload files
         </Button>
@@ -414,14 +415,14 @@ function Editor({
   const dirty = draft !== text;
   return (
     <form
-      className="flex h-full min-h-80 flex-col gap-2 p-2"
+      className="flex h-full min-h-64 flex-col gap-2 p-2"
       onSubmit={(e) => {
         e.preventDefault();
         save.mutate(false);
       }}
     >
       {conflict && (
-        <div role="alert" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+        <div ref={(el) => el?.scrollIntoView({ block: "nearest" })} role="alert" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
           <p>{conflict}</p>
           <div className="mt-2 flex flex-wrap gap-2">
             <Button variant="danger" busy={save.isPending} onClick={() => save.mutate(true)}>
@@ -449,7 +450,7 @@ function Editor({
             save.mutate(false);
           }
         }}
-        className="min-h-80 w-full flex-1 resize-y rounded-md border border-slate-300 bg-white p-3 font-mono text-xs leading-5 text-slate-900 focus:border-blue-600 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100"
+        className="min-h-48 w-full flex-1 resize-y rounded-md border border-slate-300 bg-white p-3 font-mono text-xs leading-5 text-slate-900 focus:border-blue-600 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100"
       />
       <div className="flex flex-wrap items-center justify-end gap-2">
         <span className="mr-auto text-xs text-slate-600 dark:text-slate-400">{dirty ? "Unsaved changes" : "No changes"} · Ctrl+S saves</span>
