@@ -77,6 +77,7 @@ export function FilesPane({ projectId, slug }: { projectId: Id; slug: string }) 
 
   const send = useMutation({
     mutationFn: ({ items, overwrite }: { items: Outgoing[]; overwrite: boolean }) => upload(projectId, dir, items, overwrite),
+    meta: { silent: true }, // refusals show here: a dialog for names taken, a toast for the rest
     onSuccess: (r) => {
       toast.success(r.files.length === 1 ? `Uploaded ${r.files[0]?.path ?? ""}` : `Uploaded ${r.files.length} files`);
       refresh();
@@ -107,6 +108,7 @@ export function FilesPane({ projectId, slug }: { projectId: Id; slug: string }) 
 
   const archive = useMutation({
     mutationFn: (format: "zip" | "tar.gz") => downloadArchive(projectId, slug, dir, format),
+    meta: { silent: true },
     onError: (e) => toast.error(messageOf(e)),
   });
 
@@ -403,6 +405,7 @@ function Editor({
           body: force ? { text: draft, etag: null, overwrite: true } : { text: draft, etag, overwrite: false },
         }),
       ),
+    meta: { silent: true }, // a conflict shows in the editor, other refusals as a toast
     onSuccess: (saved) => {
       toast.success(`Saved ${path}`);
       onDone({ text: draft, size: saved.size, etag: saved.etag });
