@@ -174,6 +174,9 @@ def test_mkdir_and_rename_never_follow_links(tree: Tree, tmp_path: Path) -> None
     with pytest.raises(Refused):
         tree.mkdir("p/out/evil")
     assert sorted(os.listdir(tmp_path / "outside")) == ["secret"]
+    with pytest.raises(Missing):  # nothing is made for a source that is not there
+        tree.rename("p/none.txt", "p/new/dir/none.txt")
+    assert not (tree.root / "p" / "new").exists()
     tree.rename("p/out", "p/out2")  # the link itself moves
     assert os.readlink(tree.root / "p" / "out2") == str(tmp_path / "outside")
 

@@ -384,21 +384,25 @@ class Tree:
             return
         if new.parts[:len(old.parts)] == old.parts:
             raise Refused("A folder cannot be moved into itself")
-        with self._parent(old) as (src_fd, src_name), \
-                self._parent(new, create=True, owner=owner) as (dst_fd, dst_name):
+        with self._parent(old) as (src_fd, src_name):
             try:
                 os.stat(src_name, dir_fd=src_fd, follow_symlinks=False)
             except OSError as exc:
                 raise _translate(exc, src_name) from None
-            if replace:
-                try:
-                    os.rename(src_name, dst_name, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
-                except OSError as exc:
-                    if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.EISDIR, errno.ENOTDIR):
-                        raise Exists(f"{dst_name} already exists and cannot be replaced") from None
-                    raise _translate(exc, dst_name) from None
-            else:
-                _rename_noreplace(src_fd, src_name, dst_fd, dst_name)
+            with self._parent(new, create=True, owner=owner) as (dst_fd, dst_name):
+                self._move(src_fd, src_name, dst_fd, dst_name, replace=replace)
+
+    @staticmethod
+    def _move(src_fd: int, src_name: str, dst_fd: int, dst_name: str, *, replace: bool) -> None:
+        if not replace:
+            _rename_noreplace(src_fd, src_name, dst_fd, dst_name)
+            return
+        try:
+            os.rename(src_name, dst_name, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.EISDIR, errno.ENOTDIR):
+                raise Exists(f"{dst_name} already exists and cannot be replaced") from None
+            raise _translate(exc, dst_name) from None
 
     def remove(self, rel: PurePosixPath | str) -> bool:
         """Remove a file, a link (not its target) or a whole folder; False when missing or
