@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -72,6 +73,7 @@ _STATUS: dict[type[DomainError], int] = {
     Throttled: 429,
     Gone: 410,
 }
+UPLOAD_PATH = re.compile(r"/api/projects/[0-9]+/files/upload")
 RESERVED_PREFIXES = ("api", "ws", "docs", "redoc", "openapi.json")
 WATCHDOG_SECONDS = 2.0
 REAPER_SECONDS = 60.0
@@ -115,16 +117,34 @@ def _reap_idle(ctx: AppContext) -> None:
             log.info("idle environment stopped", extra={"user": username, "idle": idle})
 
 class BodyLimit:
-    """Answers 413 once a request body passes the limit, declared or streamed."""
+    """Answers 413 once a request body passes the limit, declared or streamed.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Paths matching ``wider`` (uploads into a workspace) get ``wider_bytes`` instead.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, *, wider: re.Pattern[str] | None = None,
+                 wider_bytes: int = 0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.wider = wider
+        self.wider_bytes = wider_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.wider is not None and self.wider.fullmatch(scope.get("path", "")):
+            await _Limited(self.app, self.wider_bytes)(scope, receive, send)
+        else:
+            await _Limited(self.app, self.max_bytes)(scope, receive, send)
+
+
+class _Limited:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -327,7 +347,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _mount_pwa(app, settings)
     # Compressed answers for the embedded default (behind Caddy, Caddy compresses too).
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, wider=UPLOAD_PATH,
+                       wider_bytes=settings.upload_max_bytes)
     app.state.preview_origin = preview_origin(app)
     return app
 

@@ -621,6 +621,40 @@ class FileText(BaseModel):
     size: int
     text: str | None
     truncated: bool
+    etag: str = PField(description="the version read; send it back when saving")
+
+
+class FileSave(Strict):
+    """A text file's new content. With `etag` the file must still be the version read (409
+    otherwise); without, an existing file is refused unless `overwrite`."""
+
+    text: str = PField(max_length=1_000_000)
+    etag: str | None = PField(default=None, max_length=100)
+    overwrite: bool = False
+
+
+class FileSaved(BaseModel):
+    path: str
+    size: int
+    etag: str
+
+
+class FileRename(Strict):
+    """Move `from` to `to` (both relative to the workspace)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = PField(alias="from", min_length=1, max_length=4096)
+    to: str = PField(min_length=1, max_length=4096)
+    overwrite: bool = False
+
+
+class FolderCreate(Strict):
+    path: str = PField(min_length=1, max_length=4096)
+
+
+class Uploaded(BaseModel):
+    files: list[FileSaved]
 
 
 class PreviewLink(BaseModel):

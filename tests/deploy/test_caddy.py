@@ -290,6 +290,27 @@ def test_request_body_limits(stack: Stack) -> None:
     assert login(stack)["access_token"]
 
 
+def test_uploads_have_their_own_larger_limit(stack: Stack) -> None:
+    token = login(stack)["access_token"]
+    agent = api(stack, "POST", "/api/agents", token, {"name": "Uploader", "model": "anthropic/claude-x"})
+    assert agent.status == 201, agent.body
+    project = api(stack, "POST", f"/api/agents/{json.loads(agent.body)['id']}/projects", token,
+                  {"name": "Upload", "slug": "upload"})
+    assert project.status == 201, project.body
+    pid = json.loads(project.body)["id"]
+    data = b"x" * (3 * 1024 * 1024)  # over the API's limit, under the uploads'
+    boundary = "autocode-test-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.bin\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    r = fetch(stack.caddy_port, "POST", f"/api/projects/{pid}/files/upload", body=body, headers=headers)
+    assert r.status == 201, r.body[:300]
+    assert json.loads(r.body)["files"] == [{"path": "big.bin", "size": len(data), "etag": ""}]
+    # The same size anywhere else is still refused up front.
+    status, _, rest = post_expecting_continue(stack.caddy_port, f"/api/projects/{pid}/files/uploads", data)
+    assert status == 413 and rest == b'{"detail":"Request body is too large"}'
+
+
 def post_expecting_continue(port: int, path: str, body: bytes) -> tuple[int, str, bytes]:
     """POST with `Expect: 100-continue`; the final status line, headers and body (raw socket)."""
     with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:

@@ -117,3 +117,80 @@ def _opens(tree: Tree, item: files.WalkedFile) -> bool:
         return True
     except Refused:
         return False
+
+
+def test_write_without_replace_refuses_an_existing_name(tree: Tree, tmp_path: Path) -> None:
+    with pytest.raises(files.Exists):
+        tree.write("p/a.txt", "other", replace=False)
+    assert (tree.root / "p" / "a.txt").read_text() == "hello"
+    os.symlink(tmp_path / "outside" / "secret", tree.root / "p" / "link")
+    with pytest.raises(files.Exists):  # a link counts as taken, and is not written through
+        tree.write("p/link", "other", replace=False)
+    tree.write("p/new.txt", "new", replace=False)
+    assert (tree.root / "p" / "new.txt").read_text() == "new"
+    assert sorted(os.listdir(tree.root / "p")) == ["a.txt", "link", "new.txt"]  # no temp left
+
+
+def test_write_checks_the_expected_version_before_replacing(tree: Tree) -> None:
+    def refuse(current: os.stat_result | None) -> None:
+        assert current is not None and current.st_size == 5
+        raise files.Changed("changed")
+
+    with pytest.raises(files.Changed):
+        tree.write("p/a.txt", "mine", expect=refuse)
+    assert (tree.root / "p" / "a.txt").read_text() == "hello"
+    assert sorted(os.listdir(tree.root / "p")) == ["a.txt"]
+    tree.write("p/a.txt", "mine", mode=0o751, exact_mode=True, expect=lambda current: None)
+    assert (tree.root / "p" / "a.txt").stat().st_mode & 0o777 == 0o751
+
+
+def test_write_from_stops_at_its_limit(tree: Tree) -> None:
+    import io
+
+    assert tree.write_from("p/up.bin", io.BytesIO(b"x" * 10), limit=10) == 10
+    with pytest.raises(TooLarge):
+        tree.write_from("p/big.bin", io.BytesIO(b"x" * 11), limit=10)
+    assert sorted(os.listdir(tree.root / "p")) == ["a.txt", "up.bin"]
+
+
+def test_mkdir_and_rename_never_follow_links(tree: Tree, tmp_path: Path) -> None:
+    tree.mkdir("p/docs")
+    with pytest.raises(files.Exists):
+        tree.mkdir("p/docs")
+    tree.rename("p/a.txt", "p/docs/b.txt")
+    assert (tree.root / "p" / "docs" / "b.txt").read_text() == "hello"
+    (tree.root / "p" / "c.txt").write_text("c")
+    with pytest.raises(files.Exists):
+        tree.rename("p/c.txt", "p/docs/b.txt")
+    tree.rename("p/c.txt", "p/docs/b.txt", replace=True)
+    assert (tree.root / "p" / "docs" / "b.txt").read_text() == "c"
+    with pytest.raises(Refused):
+        tree.rename("p/docs", "p/docs/inner")
+    os.symlink(tmp_path / "outside", tree.root / "p" / "out")
+    with pytest.raises(Refused):
+        tree.rename("p/out/secret", "p/stolen")
+    with pytest.raises(Refused):
+        tree.rename("p/docs/b.txt", "p/out/planted")
+    with pytest.raises(Refused):
+        tree.mkdir("p/out/evil")
+    assert sorted(os.listdir(tmp_path / "outside")) == ["secret"]
+    with pytest.raises(Missing):  # nothing is made for a source that is not there
+        tree.rename("p/none.txt", "p/new/dir/none.txt")
+    assert not (tree.root / "p" / "new").exists()
+    tree.rename("p/out", "p/out2")  # the link itself moves
+    assert os.readlink(tree.root / "p" / "out2") == str(tmp_path / "outside")
+
+
+def test_open_read_refuses_links_and_special_files(tree: Tree, tmp_path: Path) -> None:
+    fd = tree.open_read("p/a.txt")
+    try:
+        assert os.read(fd, 100) == b"hello"
+    finally:
+        os.close(fd)
+    os.symlink(tmp_path / "outside" / "secret", tree.root / "p" / "link")
+    os.mkfifo(tree.root / "p" / "fifo")
+    for rel in ("p/link", "p/fifo", "p"):
+        with pytest.raises(Refused):
+            tree.open_read(rel)
+    with pytest.raises(Missing):
+        tree.open_read("p/none")

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     ws_ticket_seconds: int = Field(default=30, ge=5, le=600)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Uploads into a workspace have limits of their own: per file, per request (the body,
+    # multipart framing included) and files per request. Keep deploy/Caddyfile's upload
+    # max_size a little above upload_max_bytes.
+    upload_max_file_bytes: int = Field(default=100_000_000, ge=1024)
+    upload_max_bytes: int = Field(default=250_000_000, ge=1024)
+    upload_max_files: int = Field(default=1000, ge=1, le=10_000)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
     cookie_secure: bool | None = None

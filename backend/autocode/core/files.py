@@ -13,6 +13,8 @@ Python has no ``openat2``; per-component ``O_NOFOLLOW`` gives the same guarantee
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import errno
 import os
 import secrets
@@ -23,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 MAX_COMPONENT_BYTES = 255
 MAX_PATH_BYTES = 4096
@@ -72,6 +75,14 @@ class Missing(FileError):
 
 class TooLarge(FileError):
     """A byte, entry or time limit was reached."""
+
+
+class Exists(FileError):
+    """Something already has that name (and replacing it was not asked for)."""
+
+
+class Changed(FileError):
+    """The file is not the version the caller expected (someone changed it meanwhile)."""
 
 
 def parse_rel(path: str | PurePosixPath) -> PurePosixPath:
@@ -234,20 +245,81 @@ class Tree:
 
     def read(self, rel: PurePosixPath | str, *, limit: int, offset: int = 0) -> tuple[bytes, int]:
         """Up to ``limit`` bytes of a regular file from ``offset``, and the file's size."""
+        data, info = self.read_stat(rel, limit=limit, offset=offset)
+        return data, info.st_size
+
+    def read_stat(self, rel: PurePosixPath | str, *, limit: int,
+                  offset: int = 0) -> tuple[bytes, os.stat_result]:
+        """Like :meth:`read`, with the status of the very file that was read."""
         with self._parent(rel) as (fd, name):
             return _read_at(fd, name, limit=limit, offset=offset)
+
+    def open_read(self, rel: PurePosixPath | str) -> int:
+        """A read descriptor of a regular file (no link followed); the caller closes it."""
+        with self._parent(rel) as (fd, name):
+            try:
+                _check_not_protected(fd, name)
+                out = os.open(name, _FILE_FLAGS, dir_fd=fd)
+            except OSError as exc:
+                raise _translate(exc, name) from None
+        try:
+            if not stat.S_ISREG(os.fstat(out).st_mode):
+                raise Refused(f"{name}: not a regular file")
+            _check_not_protected(out)
+        except BaseException:
+            os.close(out)
+            raise
+        return out
 
     def read_text(self, rel: PurePosixPath | str, *, limit: int = 1_000_000) -> str:
         data, _ = self.read(rel, limit=limit)
         return data.decode("utf-8", "replace")
 
     def write(self, rel: PurePosixPath | str, data: bytes | str, *, mode: int = 0o600,
-              owner: tuple[int, int] | None = None) -> None:
+              owner: tuple[int, int] | None = None, replace: bool = True, exact_mode: bool = False,
+              expect: Callable[[os.stat_result | None], None] | None = None) -> None:
         """Replace the file atomically (random ``O_EXCL`` temp, rename in the same folder).
 
-        Whatever was at the name (a file, a link) is replaced, never written through.
+        Whatever was at the name (a file, a link) is replaced, never written through. With
+        ``replace=False`` an existing name is refused (Exists) at the rename itself; ``expect``
+        sees what is at the name (its own status, or None) just before the rename and may
+        refuse by raising. ``exact_mode`` sets ``mode`` as given (the umask left out).
         """
         body = data.encode() if isinstance(data, str) else data
+
+        def fill(out: int) -> None:
+            view = memoryview(body)
+            while view:
+                view = view[os.write(out, view):]
+
+        self._replace(rel, fill, mode=mode, owner=owner, replace=replace, expect=expect,
+                      exact_mode=exact_mode)
+
+    def write_from(self, rel: PurePosixPath | str, source: BinaryIO, *, limit: int,
+                   mode: int = 0o600, owner: tuple[int, int] | None = None,
+                   replace: bool = True, exact_mode: bool = False) -> int:
+        """:meth:`write` from a readable stream, refused (TooLarge) past ``limit`` bytes;
+        answers the number of bytes written."""
+        written = 0
+
+        def fill(out: int) -> None:
+            nonlocal written
+            while chunk := source.read(1 << 20):
+                written += len(chunk)
+                if written > limit:
+                    raise TooLarge(f"{PurePosixPath(str(rel)).name}: larger than {limit} bytes")
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(out, view):]
+
+        self._replace(rel, fill, mode=mode, owner=owner, replace=replace, expect=None,
+                      exact_mode=exact_mode)
+        return written
+
+    def _replace(self, rel: PurePosixPath | str, fill: Callable[[int], None], *, mode: int,
+                 owner: tuple[int, int] | None, replace: bool,
+                 expect: Callable[[os.stat_result | None], None] | None,
+                 exact_mode: bool = False) -> None:
         with self._parent(rel, create=True, owner=owner) as (fd, name):
             tmp = f".{name[:200]}.{secrets.token_hex(8)}.tmp"
             try:
@@ -256,20 +328,81 @@ class Tree:
                 raise _translate(exc, name) from None
             try:
                 try:
-                    view = memoryview(body)
-                    while view:
-                        view = view[os.write(out, view):]
+                    fill(out)
+                    if exact_mode:
+                        os.fchmod(out, mode & 0o777)
                     if owner is not None:
                         os.fchown(out, *owner)
                 finally:
                     os.close(out)
-                os.rename(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)
+                if expect is not None:
+                    try:
+                        current: os.stat_result | None = os.stat(name, dir_fd=fd,
+                                                                 follow_symlinks=False)
+                    except FileNotFoundError:
+                        current = None
+                    expect(current)
+                if replace:
+                    try:
+                        os.rename(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)
+                    except OSError as exc:
+                        raise _translate(exc, name) from None
+                else:
+                    _rename_noreplace(fd, tmp, fd, name)
             except BaseException:
                 try:
                     os.unlink(tmp, dir_fd=fd)
                 except OSError:
                     pass
                 raise
+
+    def mkdir(self, rel: PurePosixPath | str, *, mode: int = 0o755,
+              owner: tuple[int, int] | None = None) -> None:
+        """Make one new folder (its parents as needed); Exists when the name is taken."""
+        with self._parent(rel, create=True, owner=owner) as (fd, name):
+            try:
+                os.mkdir(name, mode, dir_fd=fd)
+            except FileExistsError:
+                raise Exists(f"{name} already exists") from None
+            except OSError as exc:
+                raise _translate(exc, name) from None
+            if owner is not None:
+                os.chown(name, *owner, dir_fd=fd, follow_symlinks=False)
+
+    def rename(self, src: PurePosixPath | str, dst: PurePosixPath | str, *, replace: bool = False,
+               owner: tuple[int, int] | None = None) -> None:
+        """Move ``src`` (a file, a folder, or a link itself) to ``dst`` inside the tree.
+
+        Both names are reached through directory descriptors without following a link; the
+        destination's folders are made as needed. An existing ``dst`` is refused (Exists)
+        unless ``replace``; a folder is never moved into itself.
+        """
+        old, new = _check(src), _check(dst)
+        if not old.parts or not new.parts:
+            raise Refused("The top folder cannot be moved")
+        if new == old:
+            return
+        if new.parts[:len(old.parts)] == old.parts:
+            raise Refused("A folder cannot be moved into itself")
+        with self._parent(old) as (src_fd, src_name):
+            try:
+                os.stat(src_name, dir_fd=src_fd, follow_symlinks=False)
+            except OSError as exc:
+                raise _translate(exc, src_name) from None
+            with self._parent(new, create=True, owner=owner) as (dst_fd, dst_name):
+                self._move(src_fd, src_name, dst_fd, dst_name, replace=replace)
+
+    @staticmethod
+    def _move(src_fd: int, src_name: str, dst_fd: int, dst_name: str, *, replace: bool) -> None:
+        if not replace:
+            _rename_noreplace(src_fd, src_name, dst_fd, dst_name)
+            return
+        try:
+            os.rename(src_name, dst_name, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.EISDIR, errno.ENOTDIR):
+                raise Exists(f"{dst_name} already exists and cannot be replaced") from None
+            raise _translate(exc, dst_name) from None
 
     def remove(self, rel: PurePosixPath | str) -> bool:
         """Remove a file, a link (not its target) or a whole folder; False when missing or
@@ -434,7 +567,7 @@ def _own(fd: int, owner: tuple[int, int]) -> None:
         os.fchown(fd, *owner)
 
 
-def _read_at(dir_fd: int, name: str, *, limit: int, offset: int) -> tuple[bytes, int]:
+def _read_at(dir_fd: int, name: str, *, limit: int, offset: int) -> tuple[bytes, os.stat_result]:
     try:
         _check_not_protected(dir_fd, name)
         fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
@@ -455,9 +588,52 @@ def _read_at(dir_fd: int, name: str, *, limit: int, offset: int) -> tuple[bytes,
             chunks.append(chunk)
             left -= len(chunk)
             pos += len(chunk)
-        return b"".join(chunks), info.st_size
+        return b"".join(chunks), info
     finally:
         os.close(fd)
+
+
+_RENAME_NOREPLACE = 1
+
+
+def _renameat2() -> Callable[..., int] | None:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    call: Callable[..., int] = fn
+    return call
+
+
+_RENAMEAT2 = _renameat2()
+
+
+def _rename_noreplace(src_fd: int, src: str, dst_fd: int, dst: str) -> None:
+    """rename(2) that refuses an existing destination in the same system call (Exists)."""
+    if _RENAMEAT2 is not None:
+        if _RENAMEAT2(src_fd, os.fsencode(src), dst_fd, os.fsencode(dst), _RENAME_NOREPLACE) == 0:
+            return
+        err = ctypes.get_errno()
+        if err == errno.EEXIST:
+            raise Exists(f"{dst} already exists")
+        if err not in (errno.ENOSYS, errno.EINVAL):
+            raise _translate(OSError(err, os.strerror(err)), dst)
+    # No renameat2 here (an old kernel or file system): check, then rename. The window
+    # between the two only lets the user's own process replace their own file.
+    try:
+        os.stat(dst, dir_fd=dst_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        pass
+    else:
+        raise Exists(f"{dst} already exists")
+    try:
+        os.rename(src, dst, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
+    except OSError as exc:
+        raise _translate(exc, dst) from None
 
 
 def ensure_root(root: Path, *, mode: int = 0o700) -> None:

@@ -564,7 +564,11 @@ export interface paths {
         get: operations["projects-list_files"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete File
+         * @description Delete a file, or a folder with everything in it (a link itself, never what it points at).
+         */
+        delete: operations["projects-delete_file"];
         options?: never;
         head?: never;
         patch?: never;
@@ -582,8 +586,95 @@ export interface paths {
          * @description A file of the workspace as text (first MB; `text` is null for binary files).
          */
         get: operations["projects-read_file"];
+        /**
+         * Save File
+         * @description Create or replace a text file; `etag` from the read refuses overwriting a change (409).
+         */
+        put: operations["projects-save_file"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/files/folder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Folder
+         * @description A new empty folder (409 when the name is taken).
+         */
+        post: operations["projects-create_folder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/files/raw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download File
+         * @description One file of the workspace as a download (streamed, whatever its size or kind).
+         */
+        get: operations["projects-download_file"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/files/rename": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rename File
+         * @description Rename or move a file or folder within the workspace (409 when `to` exists, unless `overwrite`).
+         */
+        post: operations["projects-rename_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/files/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Files
+         * @description Upload files (or a folder, with `paths`) into the folder `path` of the workspace.
+         *
+         *     Names are checked (422) and sizes capped per file and per request (413) before anything is
+         *     written; names already taken answer 409 unless `overwrite`.
+         */
+        post: operations["projects-upload_files"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1168,6 +1259,19 @@ export interface components {
             /** Provider */
             provider: string;
         };
+        /** Body_projects-upload_files */
+        "Body_projects-upload_files": {
+            /**
+             * Files
+             * @description the files
+             */
+            files: string[];
+            /**
+             * Paths
+             * @description each file's path below `path` (a folder upload's relative paths), in the order of `files`
+             */
+            paths?: string[] | null;
+        };
         /** ChannelCreate */
         ChannelCreate: {
             /**
@@ -1222,8 +1326,53 @@ export interface components {
             /** Size */
             size: number;
         };
+        /**
+         * FileRename
+         * @description Move `from` to `to` (both relative to the workspace).
+         */
+        FileRename: {
+            /** From */
+            from: string;
+            /**
+             * Overwrite
+             * @default false
+             */
+            overwrite: boolean;
+            /** To */
+            to: string;
+        };
+        /**
+         * FileSave
+         * @description A text file's new content. With `etag` the file must still be the version read (409
+         *     otherwise); without, an existing file is refused unless `overwrite`.
+         */
+        FileSave: {
+            /** Etag */
+            etag?: string | null;
+            /**
+             * Overwrite
+             * @default false
+             */
+            overwrite: boolean;
+            /** Text */
+            text: string;
+        };
+        /** FileSaved */
+        FileSaved: {
+            /** Etag */
+            etag: string;
+            /** Path */
+            path: string;
+            /** Size */
+            size: number;
+        };
         /** FileText */
         FileText: {
+            /**
+             * Etag
+             * @description the version read; send it back when saving
+             */
+            etag: string;
             /** Path */
             path: string;
             /** Size */
@@ -1232,6 +1381,11 @@ export interface components {
             text: string | null;
             /** Truncated */
             truncated: boolean;
+        };
+        /** FolderCreate */
+        FolderCreate: {
+            /** Path */
+            path: string;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1800,6 +1954,11 @@ export interface components {
              */
             token_type: string;
             user: components["schemas"]["UserPublic"];
+        };
+        /** Uploaded */
+        Uploaded: {
+            /** Files */
+            files: components["schemas"]["FileSaved"][];
         };
         /** UserAdminView */
         UserAdminView: {
@@ -3014,6 +3173,37 @@ export interface operations {
             };
         };
     };
+    "projects-delete_file": {
+        parameters: {
+            query: {
+                path: string;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "projects-read_file": {
         parameters: {
             query: {
@@ -3034,6 +3224,184 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FileText"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "projects-save_file": {
+        parameters: {
+            query: {
+                path: string;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FileSave"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileSaved"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "projects-create_folder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileEntry"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "projects-download_file": {
+        parameters: {
+            query: {
+                path: string;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file as it is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "projects-rename_file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FileRename"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileEntry"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "projects-upload_files": {
+        parameters: {
+            query?: {
+                path?: string;
+                overwrite?: boolean;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_projects-upload_files"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Uploaded"];
                 };
             };
             /** @description Validation Error */

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import anyio
 import anyio.to_thread
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
@@ -27,7 +27,12 @@ from autocode.api.deps import (
 )
 from autocode.models import (
     FileEntry,
+    FileRename,
+    FileSave,
+    FileSaved,
     FileText,
+    FolderCreate,
+    Uploaded,
     InstructionRequest,
     LogLevel,
     PlanReorder,
@@ -44,6 +49,7 @@ from autocode.models import (
 from autocode.services import projects as project_service
 from autocode.services import archives, checkpoints, files, plan_rules, sessions
 from autocode.services import templates as template_service
+from autocode.services.errors import Invalid
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 T = TypeVar("T")
@@ -223,7 +229,88 @@ async def read_file(project: ProjectDep, user: CurrentUser, settings: SettingsDe
                     path: Annotated[WorkspacePath, Query(min_length=1)]) -> FileText:
     """A file of the workspace as text (first MB; `text` is null for binary files)."""
     content = await _off_loop(files.read_file, settings.data_path, user.username, project.slug, path)
-    return FileText(path=content.path, size=content.size, text=content.text, truncated=content.truncated)
+    return FileText(path=content.path, size=content.size, text=content.text, truncated=content.truncated,
+                    etag=content.etag)
+
+
+@router.get(
+    "/{project_id}/files/raw",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "the file as it is"}},
+)
+async def download_file(project: ProjectDep, user: CurrentUser, settings: SettingsDep,
+                        path: Annotated[WorkspacePath, Query(min_length=1)]) -> Response:
+    """One file of the workspace as a download (streamed, whatever its size or kind)."""
+    fd, size, name = await _off_loop(files.open_file, settings.data_path, user.username, project.slug, path)
+    return StreamingResponse(
+        files.stream(fd, size),
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+                 "Content-Length": str(size), "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.put("/{project_id}/files/content")
+async def save_file(body: FileSave, project: ProjectDep, user: CurrentUser, ctx: ContextDep,
+                    path: Annotated[WorkspacePath, Query(min_length=1)]) -> FileSaved:
+    """Create or replace a text file; `etag` from the read refuses overwriting a change (409)."""
+    saved = await _off_loop(files.save_text, ctx.settings.data_path, user.username, project.slug, path,
+                            body.text, runtime=ctx.runtime, etag=body.etag, overwrite=body.overwrite)
+    return FileSaved(path=saved.path, size=saved.size, etag=saved.etag)
+
+
+@router.delete("/{project_id}/files", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_file(project: ProjectDep, user: CurrentUser, settings: SettingsDep,
+                      path: Annotated[WorkspacePath, Query(min_length=1)]) -> None:
+    """Delete a file, or a folder with everything in it (a link itself, never what it points at)."""
+    await _off_loop(files.delete, settings.data_path, user.username, project.slug, path)
+
+
+@router.post("/{project_id}/files/rename")
+async def rename_file(body: FileRename, project: ProjectDep, user: CurrentUser, ctx: ContextDep) -> FileEntry:
+    """Rename or move a file or folder within the workspace (409 when `to` exists, unless `overwrite`)."""
+    moved = await _off_loop(files.rename, ctx.settings.data_path, user.username, project.slug, body.from_,
+                            body.to, runtime=ctx.runtime, overwrite=body.overwrite)
+    found = await _off_loop(files.entry, ctx.settings.data_path, user.username, project.slug, moved)
+    return FileEntry(name=found.name, path=found.path, kind=found.kind, size=found.size)
+
+
+@router.post("/{project_id}/files/folder", status_code=status.HTTP_201_CREATED)
+async def create_folder(body: FolderCreate, project: ProjectDep, user: CurrentUser, ctx: ContextDep) -> FileEntry:
+    """A new empty folder (409 when the name is taken)."""
+    made = await _off_loop(files.make_folder, ctx.settings.data_path, user.username, project.slug, body.path,
+                           runtime=ctx.runtime)
+    return FileEntry(name=made.rsplit("/", 1)[-1], path=made, kind="dir", size=0)
+
+
+@router.post("/{project_id}/files/upload", status_code=status.HTTP_201_CREATED)
+async def upload_files(
+    project: ProjectDep,
+    user: CurrentUser,
+    ctx: ContextDep,
+    files_: Annotated[list[UploadFile], File(alias="files", description="the files")],
+    paths: Annotated[list[str] | None, Form(description="each file's path below `path` (a folder upload's "
+                                                        "relative paths), in the order of `files`")] = None,
+    path: WorkspacePath = "",
+    overwrite: bool = False,
+) -> Uploaded:
+    """Upload files (or a folder, with `paths`) into the folder `path` of the workspace.
+
+    Names are checked (422) and sizes capped per file and per request (413) before anything is
+    written; names already taken answer 409 unless `overwrite`.
+    """
+    if paths is not None and len(paths) != len(files_):
+        raise Invalid("Upload: give one path per file")
+    items = [
+        files.Upload(path=paths[i] if paths is not None else (f.filename or ""), size=f.size or 0, stream=f.file)
+        for i, f in enumerate(files_)
+    ]
+    s = ctx.settings
+    limits = files.UploadLimits(max_file_bytes=s.upload_max_file_bytes, max_total_bytes=s.upload_max_bytes,
+                                max_files=s.upload_max_files)
+    saved = await _off_loop(files.upload, s.data_path, user.username, project.slug, path, items,
+                            runtime=ctx.runtime, limits=limits, overwrite=overwrite)
+    return Uploaded(files=[FileSaved(path=x.path, size=x.size, etag=x.etag) for x in saved])
 
 
 ArchiveFormat = Literal["tar.gz", "zip"]
@@ -293,5 +380,5 @@ async def _stream(chunks: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
 _FILE_WORK = anyio.CapacityLimiter(4)
 
 
-async def _off_loop(fn: Callable[..., T], *args: object) -> T:
-    return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=_FILE_WORK)
+async def _off_loop(fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=_FILE_WORK)
