@@ -6,6 +6,7 @@ naming the thing, download one file; drag and drop on the desktop. Real Chromium
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +197,16 @@ def test_files_at_a_desk(desktop: Any, server: ServerProcess) -> None:
     )
     toast(page, "Uploaded dropped.txt")
     assert (root / "dropped.txt").read_text() == "dropped\n"
+
+    # The whole workspace as a .zip, made by the server from what is on disk now.
+    with page.expect_download() as zipped:
+        files.get_by_role("button", name="Download .zip").click()
+    assert zipped.value.suggested_filename.endswith(".zip")
+    with zipfile.ZipFile(zipped.value.path()) as archive:
+        names = archive.namelist()
+        readme = next(n for n in names if n.endswith("README.md"))
+        assert archive.read(readme) == b"# Shop\n\nSells things.\n"
+        assert any(n.endswith("dropped.txt") for n in names), names
 
     listing.get_by_role("button", name=entry("README.md")).click()
     viewer = files.get_by_role("region", name="File README.md")
