@@ -374,7 +374,7 @@ function ProjectView({ p }: { p: ProjectPublic }) {
           {tab === "logs" && <LogsPane logs={events.logs} />}
           {tab === "files" && <FilesPane projectId={p.id} slug={p.slug} />}
           {tab === "preview" && <PreviewPane projectId={p.id} />}
-          {tab === "processes" && <ProcessesPane projectId={p.id} />}
+          {tab === "processes" && <ProcessesPane projectId={p.id} onPreview={() => setTab("preview")} />}
           {tab === "description" && <TextEditor key={`d${p.id}`} p={p} field="description" label="Description" />}
           {tab === "architecture" && <TextEditor key={`a${p.id}`} p={p} field="architecture" label="Architecture" />}
         </div>

@@ -14,7 +14,7 @@ const REFRESH_MS = 3000;
 export const processesKey = (projectId: Id) => ["projects", projectId, "processes"] as const;
 
 /** The processes of the project's tmux session: what runs, its ports, its output; stop one. */
-export function ProcessesPane({ projectId }: { projectId: Id }) {
+export function ProcessesPane({ projectId, onPreview }: { projectId: Id; onPreview?: () => void }) {
   const list = useQuery({
     queryKey: processesKey(projectId),
     queryFn: () => unwrap(api.GET("/api/projects/{project_id}/processes", { params: { path: { project_id: projectId } } })),
@@ -37,7 +37,18 @@ export function ProcessesPane({ projectId }: { projectId: Id }) {
         </span>
       </div>
 
-      <PortHints ports={ports} />
+      <PortHints
+        ports={ports}
+        action={
+          onPreview
+            ? () => (
+                <button type="button" onClick={onPreview} className="text-sm font-medium text-blue-700 underline dark:text-blue-300">
+                  Preview
+                </button>
+              )
+            : undefined
+        }
+      />
 
       {list.isPending && <Loading label="Reading processes…" />}
       {list.isError && <ErrorBox error={list.error} onRetry={() => void list.refetch()} />}
