@@ -80,7 +80,9 @@ def test_edit_remove_and_reorder_touch_only_pending_steps(
     r = client.post(url, json={"title": ""}, headers=alice.headers)
     assert r.status_code == 422
     after = client.get(f"/api/projects/{p['id']}", headers=alice.headers).json()
-    assert after["implementation_plan"][0] == {"title": "A", "detail": "", "status": "done", "summary": "did A"}
+    assert after["implementation_plan"][0] == {
+        "title": "A", "detail": "", "status": "done", "summary": "did A", "verified": None, "review": None, "answers": []
+    }
 
 
 def test_replacing_the_plan_keeps_done_steps(client: TestClient, make_user: Callable[..., Account]) -> None:

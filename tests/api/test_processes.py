@@ -83,7 +83,8 @@ def test_a_dev_server_is_listed_with_its_port_and_stopped(tmp_path: Path, runtim
 
             ports = alice.http.get(f"/api/projects/{shop}/ports").json()
             assert ports == [{"port": port, "address": "127.0.0.1", "pid": server["pid"],
-                              "command": server["command"], "preview_url": None}]
+                              "command": server["command"],
+                              "preview_url": f"http://p{shop}-{port}.localhost:{st.server.preview_port}/"}]
 
             out = poll(lambda: _output(alice, shop, server["pid"]), 30, "the server's output")
             assert f"port {port}" in out["text"] and out["window"] == "shell"
