@@ -76,6 +76,11 @@ def test_follow_a_project_in_the_activity_feed_on_a_phone(platform: Platform, br
         feed = page.get_by_role("log", name="Activity")
         expect(feed).to_contain_text("press Start")
         page.get_by_role("button", name="Start", exact=True).click()
+        # Step 1 ends as soon as its question is answered, and the feed then shows step 2: follow
+        # every step meanwhile, so that step 1's cards stay in view to be checked.
+        every = page.get_by_role("button", name="All steps")
+        every.click()
+        expect(every).to_have_attribute("aria-pressed", "true")
 
         # Claude Code's message, then its Write as a card with the new lines, then the question
         expect(feed.get_by_text("I will write the notes file first.")).to_be_visible(timeout=90_000)
@@ -85,7 +90,7 @@ def test_follow_a_project_in_the_activity_feed_on_a_phone(platform: Platform, br
         expect(changes).to_contain_text("alpha")
         expect(changes).to_contain_text("beta")
         assert changes.inner_text().split("\n")[:2] == ["+ alpha", "+ beta"], changes.inner_text()
-        question = feed.get_by_role("article", name="Question").last
+        question = feed.get_by_role("article", name="Question").first
         expect(question).to_contain_text("notes.txt", timeout=60_000)
         expect(question).to_contain_text("Waiting for an answer")
         expect(write_card.get_by_text("waiting for you", exact=True)).to_be_visible()
@@ -101,6 +106,8 @@ def test_follow_a_project_in_the_activity_feed_on_a_phone(platform: Platform, br
         # the server restarts under the open page: the feed reconnects and goes on where it stopped
         platform.restart_server()
         expect(page.get_by_text("reconnecting…")).to_be_hidden(timeout=60_000)
+        every.click()  # back to the current step
+        expect(every).to_have_attribute("aria-pressed", "false")
 
         # step 2: the edit (a removed and an added line) is asked for and approved
         expect(page.get_by_text("Step 2: Polish the notes", exact=True)).to_be_visible(timeout=90_000)
@@ -141,7 +148,7 @@ def test_follow_a_project_in_the_activity_feed_on_a_phone(platform: Platform, br
         both_themes(page, "42-activity-edit-and-declined")
 
         # every step's activity, from the start
-        page.get_by_role("button", name="All steps").click()
+        every.click()
         expect(feed.get_by_text("I will write the notes file first.")).to_be_visible()
         expect(feed.get_by_text("You answered: yes (approved)")).to_have_count(2)
         # nothing twice, nothing lost across the reconnect
