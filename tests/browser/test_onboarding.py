@@ -48,6 +48,15 @@ def expect_ticks(page: Any, *done: bool) -> None:
     expect(page.get_by_text(f"({sum(done)} of 3 done)")).to_have_count(0 if all(done) else 1)
 
 
+def shoot_both_themes(page: Any, name: str) -> None:
+    shoot(page, name)
+    page.emulate_media(color_scheme="dark")  # the app follows the system theme by default
+    expect(page.locator("html")).to_have_class(re.compile(r"\bdark\b"))
+    shoot(page, f"{name}-dark")
+    page.emulate_media(color_scheme="light")
+    expect(page.locator("html")).not_to_have_class(re.compile(r"\bdark\b"))
+
+
 def add_key(page: Any, key: str, base_url: str) -> None:
     page.get_by_label("Provider").select_option("anthropic")
     page.get_by_label("Key", exact=True).fill(key)
@@ -68,7 +77,7 @@ def test_a_new_user_is_led_from_an_empty_dashboard_to_a_first_project(
     expect(page.get_by_role("heading", name="No projects yet")).to_be_visible()
     expect_ticks(page, False, False, False)
     expect(steps(page).nth(0)).to_have_attribute("aria-current", "step")
-    shoot(page, "onboarding-01-empty-dashboard")
+    shoot_both_themes(page, "onboarding-01-empty-dashboard")
 
     # step 1: a key, through the step's own link
     steps(page).nth(0).get_by_role("link", name="Add a key").click()
@@ -86,7 +95,7 @@ def test_a_new_user_is_led_from_an_empty_dashboard_to_a_first_project(
     asked = [r for r in anthropic.requests if r.method == "GET"]
     assert [(r.path, r.headers.get("x-api-key")) for r in asked] == [("/v1/models", GOOD), ("/v1/models", BAD)]
     assert GOOD not in page.content() and BAD not in page.content()
-    shoot(page, "onboarding-02-settings-key-verdicts")
+    shoot_both_themes(page, "onboarding-02-settings-key-verdicts")
 
     phone_nav(page, "Dashboard")
     expect_ticks(page, True, False, False)
@@ -110,7 +119,7 @@ def test_a_new_user_is_led_from_an_empty_dashboard_to_a_first_project(
     expect(policy.get_by_role("radio", name=re.compile(r"^Auto"))).to_be_checked()
     expect(policy.locator("label").filter(has_text="Auto")).to_contain_text("Recommended")
     expect(policy.locator("label").filter(has_text="Bypass")).to_contain_text("Risky")
-    shoot(page, "onboarding-03-agent-builder")
+    shoot_both_themes(page, "onboarding-03-agent-builder")
     page.get_by_label("Name", exact=True).fill("Web developer")
     page.locator("summary", has_text="Advanced").click()
     expect(page.get_by_label("Tools")).to_be_visible()
@@ -135,7 +144,7 @@ def test_a_new_user_is_led_from_an_empty_dashboard_to_a_first_project(
     expect(page.get_by_role("heading", name="You’re all set")).to_be_visible()
     expect_ticks(page, True, True, True)
     expect(page.get_by_role("list", name="Projects")).to_contain_text("Tea shop")
-    shoot(page, "onboarding-05-all-set")
+    shoot_both_themes(page, "onboarding-05-all-set")
     page.get_by_role("button", name="Close").click()
     expect(page.get_by_role("list", name="First steps")).to_have_count(0)
     page.reload()  # closed stays closed
