@@ -91,6 +91,12 @@ def test_unreachable_and_wrong_addresses(client: TestClient, make_user: Callable
     verdict = client.post(f"/api/keys/{key}/test", headers=alice.headers).json()
     assert verdict == {"ok": False, "message": f"The provider has no model list at {anthropic.url}/api/v1/models"
                                                " (404): check the base URL"}
+    # addresses the key form takes but no resolver or URL parser does: a verdict, not a 500
+    for base, words in (("http://a..b", "the address is not valid"), ("http://[", "is not a valid address"),
+                        ("http://x.invalid:99999", "is not a valid address")):
+        key = add_key(client, alice, "openai", GOOD, base)
+        r = client.post(f"/api/keys/{key}/test", headers=alice.headers)
+        assert r.status_code == 200 and r.json()["ok"] is False and words in r.json()["message"], (base, r.text)
     # no base URL and a provider nobody knows: nothing to call
     key = add_key(client, alice, "mine", GOOD, None)
     verdict = client.post(f"/api/keys/{key}/test", headers=alice.headers).json()

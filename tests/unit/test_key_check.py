@@ -41,6 +41,8 @@ def test_probe(provider: str, base_url: str | None, url: str, auth: tuple[str, s
 @pytest.mark.parametrize(("provider", "base_url", "production", "words"), [
     ("mine", None, False, "no known address"),
     ("openai", "ftp://x.example/v1", False, "not an http(s) address"),
+    ("openai", "http://[", False, "not a valid address"),
+    ("openai", "http://x.example:99999/v1", False, "not a valid address"),
     ("openai", "http://127.0.0.1:8080/v1", True, "private, loopback"),
     ("anthropic", "https://localhost:9000", True, "private, loopback"),
     ("openai", "http://10.0.0.7/v1", True, "private, loopback"),
@@ -84,6 +86,7 @@ def answer(status: int, payload: object) -> Answered:
     (Unreachable("timeout"), False, f"Could not reach {URL}: no answer within 10 s"),
     (Unreachable("dns"), False, f"Could not reach {URL}: the host name does not resolve"),
     (Unreachable("tls"), False, f"Could not reach {URL}: the TLS connection failed (certificate?)"),
+    (Unreachable("invalid"), False, f"Could not reach {URL}: the address is not valid"),
     (Unreachable("other", "RemoteProtocolError"), False, f"Could not reach {URL}: RemoteProtocolError"),
 ])
 def test_verdict(outcome: Outcome, ok: bool, message: str) -> None:

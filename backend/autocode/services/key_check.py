@@ -34,7 +34,7 @@ DEFAULT_BASE_URLS: dict[str, str] = {
 }
 ANTHROPIC_STYLE = frozenset({"anthropic", "claude-code-oauth"})
 
-TransportFailure = Literal["refused", "timeout", "dns", "tls", "other"]
+TransportFailure = Literal["refused", "timeout", "dns", "tls", "invalid", "other"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,11 @@ def probe_for(*, provider: str, base_url: str | None, secret: str, production: b
     if not base:
         raise CannotTest(f"There is no known address to test a '{provider}' key;"
                          " add it again with its base URL")
-    parts = urlsplit(base)
+    try:
+        parts = urlsplit(base)
+        _ = parts.port  # raises on a port that is not a number in range
+    except ValueError:
+        raise CannotTest(f"The base URL {base} is not a valid address") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise CannotTest(f"The base URL {base} is not an http(s) address")
     if production and is_local_host(parts.hostname):
@@ -107,6 +111,7 @@ def verdict(outcome: Outcome, *, url: str, secret: str, timeout: float) -> Verdi
             "timeout": f"no answer within {timeout:g} s",
             "dns": "the host name does not resolve",
             "tls": "the TLS connection failed (certificate?)",
+            "invalid": "the address is not valid",
             "other": outcome.detail or "the connection failed",
         }[outcome.failure]
         return Verdict(ok=False, message=_clean(f"Could not reach {url}: {reason}", secret))

@@ -91,7 +91,7 @@ def _refuse_private_resolution(url: str) -> None:
     host = urlsplit(url).hostname or ""
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except OSError:
+    except (OSError, ValueError):
         return  # the call itself reports the name that does not resolve
     if any(is_local_host(str(info[4][0])) for info in infos):
         raise key_check.CannotTest(f"The host {host} resolves to a private, loopback or link-local address:"
@@ -114,6 +114,8 @@ def _call(probe: key_check.Probe, timeout: float) -> key_check.Outcome:
         return key_check.Unreachable(_connect_failure(exc))
     except httpx.HTTPError as exc:
         return key_check.Unreachable("other", type(exc).__name__)
+    except (httpx.InvalidURL, ValueError):  # a host name no resolver takes (`a..b`, a label over 63)
+        return key_check.Unreachable("invalid")
 
 
 def _connect_failure(exc: httpx.ConnectError) -> key_check.TransportFailure:
