@@ -531,6 +531,20 @@ class ApiKeyPublic(BaseModel):
     created_at: UtcDatetime
 
 
+class KeyTestPublic(BaseModel):
+    """What testing a stored key against its provider found; never the key itself."""
+
+    ok: bool
+    message: str
+
+
+class ModelOptionPublic(BaseModel):
+    """A model id the agent builder offers, and the provider of the key that opens it."""
+
+    id: str
+    provider: str
+
+
 class PersonalTokenCreate(Strict):
     name: str = PField(min_length=1, max_length=100)
 

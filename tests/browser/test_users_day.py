@@ -139,6 +139,7 @@ def test_admin_invites_a_user_who_builds_an_agent_and_uses_the_terminal(
     page.get_by_label("Model").fill("anthropic/claude-opus-4-6")
     page.get_by_label("Identity").fill("A careful senior web developer who writes tests first.")
     page.get_by_label("Global rules").fill("Run the tests before every commit.")
+    page.locator("summary", has_text="Advanced").click()  # tools and MCP servers are folded away
     page.get_by_label("Tools").fill("read_file, search")  # what the tools list enables (brain.py)
     page.get_by_role("button", name="Create agent").click()
     toast(page, "Agent “Web developer” created")

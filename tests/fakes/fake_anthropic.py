@@ -316,6 +316,17 @@ class FakeAnthropic(scripted.ScriptedEndpoint[Request]):
         self.default: Responder = default or (lambda r: text("OK."))
         self.title = title
         self.model = model
+        self.refused_keys: set[str] = set()
+
+    def refuse_key(self, key: str) -> None:
+        """Answer 401 to any request carrying ``key`` (as ``x-api-key`` or a bearer token)."""
+        with self._lock:
+            self.refused_keys.add(key)
+
+    def refuses(self, req: Request) -> bool:
+        given = {req.headers.get("x-api-key", ""), req.headers.get("authorization", "").removeprefix("Bearer ")}
+        with self._lock:
+            return bool(given & self.refused_keys)
 
     @property
     def url(self) -> str:
@@ -430,8 +441,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def do_GET(self) -> None:  # noqa: N802
-        self._record({})
-        self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "not found"}})
+        req = self._record({})
+        if self.owner.refuses(req):
+            self._json(401, {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}})
+        elif self.path.split("?")[0] == "/v1/models":
+            self._json(200, {"data": [{"type": "model", "id": m, "display_name": m}
+                                      for m in (self.owner.model, "claude-opus-4-6", "claude-haiku-4-5")],
+                             "has_more": False})
+        else:
+            self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "not found"}})
 
     def do_POST(self) -> None:  # noqa: N802
         body = self._read_json()

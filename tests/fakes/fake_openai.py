@@ -237,6 +237,17 @@ class FakeOpenAI(scripted.ScriptedEndpoint[Request]):
         super().__init__()
         self.default: Responder = default or (lambda r: reply("OK."))
         self.model = model
+        self.refused_keys: set[str] = set()
+
+    def refuse_key(self, key: str) -> None:
+        """Answer 401 to any request whose bearer token is ``key`` (a revoked or mistyped key)."""
+        with self._lock:
+            self.refused_keys.add(key)
+
+    def refuses(self, req: Request) -> bool:
+        token = req.authorization.removeprefix("Bearer ").strip()
+        with self._lock:
+            return bool(token) and token in self.refused_keys
 
     @property
     def url(self) -> str:
@@ -338,8 +349,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self) -> None:  # noqa: N802
-        self._record({})
-        if self.path.split("?")[0].endswith("/models"):
+        req = self._record({})
+        if self.owner.refuses(req):
+            self._json(401, {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
+                                       "param": None, "code": "invalid_api_key"}})
+        elif self.path.split("?")[0].endswith("/models"):
             self._json(200, {"object": "list", "data": [{"id": self.owner.model, "object": "model"}]})
         else:
             self._json(404, {"error": {"message": "not found", "type": "not_found_error"}})

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
     cookie_secure: bool | None = None
+    # "Test key" in Settings: how long the provider has to answer before the verdict says so.
+    key_test_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
 
     static_dir: Path | None = None
 

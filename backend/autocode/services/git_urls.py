@@ -109,6 +109,16 @@ def _check_host(host: str, *, production: bool) -> None:
                             " only public repositories can be cloned")
 
 
+def is_local_host(host: str) -> bool:
+    """Whether a host names this server or a private, loopback or link-local address, literally
+    (the rule production applies to every address a user makes the server connect to)."""
+    address = _as_address(host)
+    if address is None:
+        name = host.lower().rstrip(".")
+        return name in _LOCAL_NAMES or name.endswith(".localhost")
+    return not address.is_global
+
+
 def _as_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """The IP address a host names literally, including the forms inet_aton reads
     (`2130706433`, `0x7f.1`, `127.1`), which a dotted-quad check alone would miss."""

@@ -9,6 +9,7 @@ export const qk = {
   projects: ["projects"] as const,
   project: (id: Id) => ["projects", id] as const,
   keys: ["keys"] as const,
+  models: ["keys", "models"] as const,
   users: ["users"] as const,
   health: ["health"] as const,
   devices: ["notifications", "devices"] as const,
@@ -37,6 +38,8 @@ export const projectQuery = (id: Id) =>
   });
 
 export const keysQuery = () => queryOptions({ queryKey: qk.keys, queryFn: () => unwrap(api.GET("/api/keys")) });
+export const modelsQuery = () =>
+  queryOptions({ queryKey: qk.models, queryFn: () => unwrap(api.GET("/api/keys/models")) });
 export const usersQuery = () => queryOptions({ queryKey: qk.users, queryFn: () => unwrap(api.GET("/api/users")) });
 export const devicesQuery = () =>
   queryOptions({ queryKey: qk.devices, queryFn: () => unwrap(api.GET("/api/notifications/subscriptions")) });

@@ -284,6 +284,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/keys/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Models
+         * @description Known model ids of the providers you have keys for (a static list per provider).
+         */
+        get: operations["keys-list_models"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/keys/{key_id}": {
         parameters: {
             query?: never;
@@ -296,6 +316,26 @@ export interface paths {
         post?: never;
         /** Delete Key */
         delete: operations["keys-delete_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys/{key_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Key
+         * @description Call the key's provider (GET /v1/models, bounded) and say whether the key works.
+         */
+        post: operations["keys-test_key"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1492,6 +1532,16 @@ export interface components {
             /** Steps Total */
             steps_total: number;
         };
+        /**
+         * KeyTestPublic
+         * @description What testing a stored key against its provider found; never the key itself.
+         */
+        KeyTestPublic: {
+            /** Message */
+            message: string;
+            /** Ok */
+            ok: boolean;
+        };
         /** ListenerPublic */
         ListenerPublic: {
             /** Address */
@@ -1531,6 +1581,16 @@ export interface components {
             password: string;
             /** Username */
             username: string;
+        };
+        /**
+         * ModelOptionPublic
+         * @description A model id the agent builder offers, and the provider of the key that opens it.
+         */
+        ModelOptionPublic: {
+            /** Id */
+            id: string;
+            /** Provider */
+            provider: string;
         };
         /** PasswordChange */
         PasswordChange: {
@@ -2632,6 +2692,26 @@ export interface operations {
             };
         };
     };
+    "keys-list_models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelOptionPublic"][];
+                };
+            };
+        };
+    };
     "keys-delete_key": {
         parameters: {
             query?: never;
@@ -2649,6 +2729,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "keys-test_key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyTestPublic"];
+                };
             };
             /** @description Validation Error */
             422: {

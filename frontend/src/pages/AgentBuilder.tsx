@@ -2,33 +2,39 @@ import { useState, type FormEvent } from "react";
 import { useNavigate } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
-import { agentQuery, qk } from "../api/queries";
+import { agentQuery, modelsQuery, qk } from "../api/queries";
 import type { AgentPublic, PermissionPolicy } from "../api/types";
 import { useIdParam } from "../lib/params";
 import { usePageTitle } from "../components/PageTitle";
-import { Button, Card, ErrorBox, Loading, PageHeader, TextArea, TextField } from "../components/ui";
+import { Button, Card, ErrorBox, Loading, PageHeader, TextArea, TextField, cx } from "../components/ui";
 import { toast } from "sonner";
 import { TOOLS_HINT } from "../lib/copy";
 
 const MODEL_RE = /^[A-Za-z0-9._-]+\/[A-Za-z0-9._:/-]+$/;
-const MODELS = ["anthropic/claude-opus-4-6", "anthropic/claude-sonnet-4-5", "openai/gpt-5.3-codex"];
-const POLICIES: { value: PermissionPolicy; label: string; hint: string }[] = [
-  { value: "auto", label: "Auto", hint: "The supervisor approves routine requests and asks you about risky ones." },
-  { value: "ask", label: "Ask", hint: "Every permission request waits for you." },
-  { value: "bypass", label: "Bypass", hint: "Claude Code runs without permission prompts. Only in a sandbox." },
+// When the user has no key yet (so no models of their own to offer), the agent still needs one.
+const FALLBACK_MODEL = "anthropic/claude-opus-4-6";
+const DEFAULT_POLICY: PermissionPolicy = "auto";
+const POLICIES: { value: PermissionPolicy; label: string; hint: string; note?: string }[] = [
+  { value: "auto", label: "Auto", hint: "The supervisor approves routine requests and asks you about risky ones.", note: "Recommended" },
+  { value: "ask", label: "Ask", hint: "Every permission request waits for you. Slow, but nothing happens unseen." },
+  { value: "bypass", label: "Bypass", hint: "Claude Code runs without permission prompts. Only in a sandbox.", note: "Risky" },
 ];
 
 function AgentForm({ agent }: { agent?: AgentPublic }) {
   const navigate = useNavigate();
   const qc = useQueryClient();
   const [name, setName] = useState(agent?.name ?? "");
-  const [model, setModel] = useState(agent?.model ?? MODELS[0]!);
+  const models = useQuery(modelsQuery());
+  // null until the user picks one: a new agent takes the first model their keys open
+  const [picked, setModel] = useState<string | null>(agent?.model ?? null);
+  const model = picked ?? models.data?.[0]?.id ?? FALLBACK_MODEL;
   const [identity, setIdentity] = useState(agent?.identity ?? "");
   const [rules, setRules] = useState(agent?.global_rules ?? "");
   const [tools, setTools] = useState((agent?.tools ?? []).join(", "));
   const [mcp, setMcp] = useState(JSON.stringify(agent?.mcp_servers ?? {}, null, 2));
-  const [policy, setPolicy] = useState<PermissionPolicy>(agent?.permission_policy ?? "auto");
+  const [policy, setPolicy] = useState<PermissionPolicy>(agent?.permission_policy ?? DEFAULT_POLICY);
   const [touched, setTouched] = useState(false);
+  const [advanced, setAdvanced] = useState(Boolean(agent?.tools.length || Object.keys(agent?.mcp_servers ?? {}).length));
 
   let mcpError: string | null = null;
   let mcpValue: Record<string, unknown> = {};
@@ -68,6 +74,7 @@ function AgentForm({ agent }: { agent?: AgentPublic }) {
   function submit(e: FormEvent) {
     e.preventDefault();
     setTouched(true);
+    if (mcpError) setAdvanced(true); // the error is in the collapsed part: show it
     if (valid) save.mutate();
   }
 
@@ -76,33 +83,56 @@ function AgentForm({ agent }: { agent?: AgentPublic }) {
       <Card className="space-y-4">
         <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} onBlur={() => setTouched(true)} placeholder="Web developer" error={touched ? nameError : null} required maxLength={100} />
         <div>
-          <TextField label="Model" value={model} onChange={(e) => setModel(e.target.value)} list="model-options" error={modelError} hint="provider/model" required />
+          <TextField label="Model" value={model} onChange={(e) => setModel(e.target.value)} list="model-options" error={modelError} hint={modelHint(models.data?.length ?? 0)} required />
           <datalist id="model-options">
-            {MODELS.map((m) => (
-              <option key={m} value={m} />
+            {(models.data ?? []).map((m) => (
+              <option key={m.id} value={m.id} />
             ))}
           </datalist>
         </div>
         <TextArea label="Identity" value={identity} onChange={(e) => setIdentity(e.target.value)} rows={5} hint="Who the agent is and how it works, e.g. “A careful senior web developer who writes tests first.”" />
         <TextArea label="Global rules" value={rules} onChange={(e) => setRules(e.target.value)} rows={6} hint="Saved as RULES.md; applies to every project of this agent." />
       </Card>
-      <Card className="space-y-4">
-        <TextField label="Tools" value={tools} onChange={(e) => setTools(e.target.value)} hint={TOOLS_HINT} />
-        <TextArea label="MCP servers (JSON)" value={mcp} onChange={(e) => setMcp(e.target.value)} rows={5} error={mcpError} spellCheck={false} />
+      <Card>
         <fieldset>
-          <legend className="text-sm font-medium">Permission policy</legend>
-          <div className="mt-2 space-y-2">
+          <legend className="text-lg font-semibold">Permission policy</legend>
+          <p className="text-sm text-slate-700 dark:text-slate-300">What happens when Claude Code asks to run a command or write a file.</p>
+          <div className="mt-3 grid gap-3 sm:grid-cols-3">
             {POLICIES.map((p) => (
-              <label key={p.value} className="flex cursor-pointer items-start gap-2 rounded-md p-2 hover:bg-slate-100 dark:hover:bg-slate-800">
-                <input type="radio" name="policy" value={p.value} checked={policy === p.value} onChange={() => setPolicy(p.value)} className="mt-1" />
+              <label
+                key={p.value}
+                className={cx(
+                  "flex min-h-24 cursor-pointer gap-3 rounded-lg border-2 p-3 has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-blue-600",
+                  policy === p.value ? "border-blue-700 bg-blue-50 dark:border-blue-400 dark:bg-blue-950" : "border-slate-200 hover:border-slate-400 dark:border-slate-700 dark:hover:border-slate-500",
+                )}
+              >
+                <input type="radio" name="policy" value={p.value} checked={policy === p.value} onChange={() => setPolicy(p.value)} className="mt-1 size-4 shrink-0" />
                 <span>
-                  <span className="font-medium">{p.label}</span>
-                  <span className="block text-sm text-slate-600 dark:text-slate-400">{p.hint}</span>
+                  <span className="flex flex-wrap items-center gap-2">
+                    <span className="text-base font-semibold">{p.label}</span>
+                    {p.note && (
+                      <span className={cx("rounded-full px-2 py-0.5 text-xs font-medium", p.value === DEFAULT_POLICY ? "bg-green-100 text-green-900 dark:bg-green-950 dark:text-green-200" : "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200")}>
+                        {p.note}
+                      </span>
+                    )}
+                  </span>
+                  <span className="mt-1 block text-sm text-slate-700 dark:text-slate-300">{p.hint}</span>
                 </span>
               </label>
             ))}
           </div>
         </fieldset>
+      </Card>
+      <Card>
+        <details open={advanced} onToggle={(e) => setAdvanced(e.currentTarget.open)}>
+          <summary className="cursor-pointer font-semibold">
+            Advanced <span className="font-normal text-slate-600 dark:text-slate-400">· tools and MCP servers{mcpError ? " · needs a fix" : ""}</span>
+          </summary>
+          <div className="mt-4 space-y-4">
+            <TextField label="Tools" value={tools} onChange={(e) => setTools(e.target.value)} hint={TOOLS_HINT} />
+            <TextArea label="MCP servers (JSON)" value={mcp} onChange={(e) => setMcp(e.target.value)} rows={5} error={mcpError} spellCheck={false} />
+          </div>
+        </details>
       </Card>
       <div className="flex gap-2">
         <Button type="submit" variant="primary" busy={save.isPending} disabled={touched && !valid}>
@@ -112,6 +142,12 @@ function AgentForm({ agent }: { agent?: AgentPublic }) {
       </div>
     </form>
   );
+}
+
+function modelHint(offered: number): string {
+  return offered
+    ? "provider/model: pick one your keys open, or type another"
+    : "provider/model. Add a key in Settings to see your providers’ models here.";
 }
 
 export default function AgentBuilderPage() {

@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import { useQuery } from "@tanstack/react-query";
-import { agentsQuery, projectsQuery } from "../api/queries";
+import { agentsQuery, keysQuery, projectsQuery } from "../api/queries";
 import type { AgentPublic, ProjectPublic } from "../api/types";
 import { planProgress } from "../lib/plan";
 import { STATUS, sortProjectsForDashboard } from "../lib/status";
@@ -10,6 +10,7 @@ import { StatusBadge } from "../components/StatusBadge";
 import { RelativeTime } from "../components/RelativeTime";
 import { ProgressBar } from "../components/ProgressBar";
 import { ErrorBox, Loading, PageHeader, cx } from "../components/ui";
+import { Onboarding } from "../features/onboarding/Onboarding";
 
 function ProjectCard({ p, agent }: { p: ProjectPublic; agent: AgentPublic | undefined }) {
   const prog = planProgress(p);
@@ -48,39 +49,11 @@ function ProjectCard({ p, agent }: { p: ProjectPublic; agent: AgentPublic | unde
   );
 }
 
-function EmptyState({ hasAgents }: { hasAgents: boolean }) {
-  const steps: [string, string, string][] = [
-    ["Add a key", "In Settings, add an Anthropic API key or a Claude subscription token.", "/settings"],
-    ["Build an agent", "Give it a model, an identity and the rules it always follows.", "/agents/new"],
-    ["Start a project", "Describe a goal, optionally a plan, and press Start.", "/agents/new"],
-  ];
-  return (
-    <section aria-labelledby="empty-title" className="mx-auto max-w-2xl rounded-lg border border-dashed border-slate-300 p-6 dark:border-slate-700">
-      <h2 id="empty-title" className="text-xl font-semibold">
-        No projects yet
-      </h2>
-      <p className="mt-1 text-slate-700 dark:text-slate-300">Three steps to your first agent at work:</p>
-      <ol className="mt-4 space-y-3">
-        {steps.map(([title, text, to], i) => (
-          <li key={title} className="flex gap-3">
-            <span className="grid size-8 shrink-0 place-items-center rounded-full bg-blue-100 font-semibold text-blue-900 dark:bg-blue-950 dark:text-blue-100">{i + 1}</span>
-            <div>
-              <Link to={i === 2 && hasAgents ? "/" : to} className="font-medium text-blue-700 underline dark:text-blue-300">
-                {title}
-              </Link>
-              <p className="text-sm text-slate-700 dark:text-slate-300">{i === 2 && hasAgents ? "Open one of your agents in the menu and press “+ New project”." : text}</p>
-            </div>
-          </li>
-        ))}
-      </ol>
-    </section>
-  );
-}
-
 export function DashboardPage() {
   usePageTitle("Dashboard");
   const projects = useQuery(projectsQuery());
   const agents = useQuery(agentsQuery());
+  const keys = useQuery(keysQuery());
   if (projects.isPending) return <Loading />;
   if (projects.isError) return <ErrorBox error={projects.error} onRetry={() => void projects.refetch()} />;
   const byId = new Map((agents.data ?? []).map((a) => [a.id, a]));
@@ -97,9 +70,8 @@ export function DashboardPage() {
               : "All agents are fine."}
         </p>
       </PageHeader>
-      {sorted.length === 0 ? (
-        <EmptyState hasAgents={(agents.data?.length ?? 0) > 0} />
-      ) : (
+      <Onboarding keys={keys.data} agents={agents.data} projects={sorted.length} />
+      {sorted.length > 0 && (
         <ul className="grid gap-3 sm:grid-cols-2 xl:grid-cols-3" aria-label="Projects">
           {sorted.map((p) => (
             <ProjectCard key={p.id} p={p} agent={byId.get(p.agent_id)} />

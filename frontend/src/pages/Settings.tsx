@@ -12,6 +12,7 @@ import { Button, Card, ErrorBox, Loading, PageHeader, TextField } from "../compo
 import { Notifications } from "./Notifications";
 import { Tokens } from "../features/tokens/Tokens";
 import { DeployKey } from "../features/templates/DeployKey";
+import { KeyTestButton, KeyVerdict, type KeyVerdictState } from "../features/keys/KeyTest";
 
 const PROVIDERS = [
   { value: "anthropic", label: "Anthropic API key" },
@@ -27,6 +28,7 @@ function Keys() {
   const [other, setOther] = useState("");
   const [key, setKey] = useState("");
   const [baseUrl, setBaseUrl] = useState("");
+  const [verdicts, setVerdicts] = useState<Record<number, KeyVerdictState>>({});
   const effProvider = provider === "other" ? other.trim() : provider;
   const urlError = baseUrl && !/^https?:\/\/\S+$/.test(baseUrl) ? "Must start with http:// or https://" : null;
   const add = useMutation({
@@ -59,15 +61,19 @@ function Keys() {
       ) : (
         <ul className="divide-y divide-slate-200 dark:divide-slate-800" aria-label="Saved keys">
           {keys.data.map((k) => (
-            <li key={k.id} className="flex flex-wrap items-center gap-3 py-2">
-              <span className="font-mono">{maskKey(k.provider, k.last4)}</span>
-              {k.base_url && <span className="truncate text-sm text-slate-600 dark:text-slate-400">{k.base_url}</span>}
-              <span className="text-sm text-slate-600 dark:text-slate-400">
-                <RelativeTime iso={k.created_at} prefix="added" />
-              </span>
-              <span className="ml-auto">
+            <li key={k.id} className="flex flex-wrap items-center gap-x-3 gap-y-2 py-3">
+              <div className="min-w-0 flex-1 basis-56">
+                <p className="font-mono">{maskKey(k.provider, k.last4)}</p>
+                <p className="flex flex-wrap gap-x-3 text-sm text-slate-600 dark:text-slate-400">
+                  {k.base_url && <span className="min-w-0 truncate">{k.base_url}</span>}
+                  <RelativeTime iso={k.created_at} prefix="added" />
+                </p>
+              </div>
+              <div className="flex gap-2">
+                <KeyTestButton k={k} onVerdict={(v) => setVerdicts((all) => ({ ...all, [k.id]: v }))} />
                 <ConfirmButton variant="ghost" label={`Delete ${maskKey(k.provider, k.last4)}`} title={`Delete key ${maskKey(k.provider, k.last4)}?`} body="Agents using it stop working until you add another." confirmLabel="Delete key" onConfirm={() => del.mutateAsync(k.id)} />
-              </span>
+              </div>
+              <KeyVerdict state={verdicts[k.id] ?? null} />
             </li>
           ))}
         </ul>
