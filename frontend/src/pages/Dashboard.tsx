@@ -14,7 +14,7 @@ import { ErrorBox, Loading, PageHeader, cx } from "../components/ui";
 function ProjectCard({ p, agent }: { p: ProjectPublic; agent: AgentPublic | undefined }) {
   const prog = planProgress(p);
   return (
-    <li>
+    <li className="min-w-0">
       <Link
         to={`/projects/${p.id}`}
         className={cx(
@@ -100,7 +100,7 @@ export function DashboardPage() {
       {sorted.length === 0 ? (
         <EmptyState hasAgents={(agents.data?.length ?? 0) > 0} />
       ) : (
-        <ul className="grid gap-3 sm:grid-cols-2 xl:grid-cols-3" aria-label="Projects">
+        <ul className="grid grid-cols-1 gap-3 sm:grid-cols-2 xl:grid-cols-3" aria-label="Projects">
           {sorted.map((p) => (
             <ProjectCard key={p.id} p={p} agent={byId.get(p.agent_id)} />
           ))}
