@@ -127,6 +127,8 @@ def test_no_page_is_wider_than_a_phone(themed_phone: tuple[Any, str], server: Se
     page.goto(f"/projects/{pid}")
     tabs = page.get_by_role("tablist", name="Project views")
     expect(tabs).to_be_visible()
+    page.get_by_text("Show steps").click()  # the plan's steps, the long title among them
+    expect(page.get_by_role("list").filter(has_text=STEP_TITLE).first).to_be_visible()
     for tab in TABS:
         tabs.get_by_role("tab", name=tab).click()
         expect(page.get_by_role("tabpanel")).to_be_visible()
