@@ -1,10 +1,12 @@
-import { lazy, Suspense, useEffect } from "react";
+import { lazy, Suspense, useEffect, type ReactNode } from "react";
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { session } from "./api/client";
 import { useSession } from "./auth/useSession";
 import { Shell } from "./components/Shell";
 import { Button, Loading } from "./components/ui";
+import { NotFound } from "./components/NotFound";
+import { useIdParam } from "./lib/params";
 import { LoginPage } from "./pages/Login";
 import { DashboardPage } from "./pages/Dashboard";
 
@@ -54,10 +56,10 @@ export function App() {
           <Route element={<Authed />}>
             <Route index element={<DashboardPage />} />
             <Route path="agents/new" element={<AgentBuilderPage />} />
-            <Route path="agents/:agentId" element={<AgentPage />} />
-            <Route path="agents/:agentId/edit" element={<AgentBuilderPage />} />
-            <Route path="agents/:agentId/projects/new" element={<NewProjectPage />} />
-            <Route path="projects/:projectId" element={<ProjectPage />} />
+            <Route path="agents/:agentId" element={<WithId name="agentId" what="agent"><AgentPage /></WithId>} />
+            <Route path="agents/:agentId/edit" element={<WithId name="agentId" what="agent"><AgentBuilderPage /></WithId>} />
+            <Route path="agents/:agentId/projects/new" element={<WithId name="agentId" what="agent"><NewProjectPage /></WithId>} />
+            <Route path="projects/:projectId" element={<WithId name="projectId" what="project"><ProjectPage /></WithId>} />
             <Route path="settings" element={<SettingsPage />} />
             <Route path="admin" element={<AdminPage />} />
             <Route path="*" element={<NotFound />} />
@@ -68,13 +70,8 @@ export function App() {
   );
 }
 
-function NotFound() {
-  return (
-    <div className="p-6">
-      <h1 className="text-2xl font-semibold">Not found</h1>
-      <p className="mt-2">
-        That page doesn't exist. <a className="text-blue-700 underline dark:text-blue-300" href="/">Go to the dashboard</a>.
-      </p>
-    </div>
-  );
+/** An address whose id is not a whole number (/agents/abc) names nothing: say so, without asking the server. */
+function WithId({ name, what, children }: { name: string; what: string; children: ReactNode }) {
+  const id = useIdParam(name);
+  return id === null ? <NotFound message={`There is no ${what} at this address.`} /> : children;
 }

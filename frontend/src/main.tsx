@@ -49,8 +49,9 @@ createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
       <App />
-      {/* Below the phone's top bar; on a desktop out of the way of the page's header and buttons. */}
-      <Toaster richColors closeButton position={phone ? "top-center" : "bottom-right"} mobileOffset={{ top: "4rem" }} theme="system" />
+      {/* On a phone over the top bar (its title), never over the page's own header and its buttons
+          (a toast about Start must not lie on Start); on a desktop in the corner away from them. */}
+      <Toaster richColors closeButton position={phone ? "top-center" : "bottom-right"} mobileOffset={{ top: "calc(env(safe-area-inset-top) + 0.25rem)" }} theme="system" />
     </QueryClientProvider>
   </StrictMode>,
 );

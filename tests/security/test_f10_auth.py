@@ -145,7 +145,7 @@ def test_password_change_is_throttled(server: ServerProcess) -> None:
     api = Api(server.base, "admin", ADMIN_PASSWORD)
     body = {"current_password": "not-it-at-all", "new_password": "whatever-123"}
     codes = [api.http.post("/api/auth/password", json=body).status_code for _ in range(6)]
-    assert codes == [401] * 5 + [429]
+    assert codes == [403] * 5 + [429]
     right = {"current_password": ADMIN_PASSWORD, "new_password": "whatever-123"}
     assert api.http.post("/api/auth/password", json=right).status_code == 429
 

@@ -25,7 +25,7 @@ from autocode.core.security import (
 )
 from autocode.models import RefreshToken, User, utcnow
 from autocode.services import tokens
-from autocode.services.errors import Throttled, Unauthorized
+from autocode.services.errors import Forbidden, Throttled, Unauthorized
 from autocode.services.live import LiveSockets
 
 
@@ -301,7 +301,8 @@ def change_password(
     throttle.check(*limits)
     if not verify_password(current_password, user.password_hash):
         throttle.fail(*(key for key, _ in limits))
-        raise Unauthorized("Current password is incorrect")
+        # 403, not 401: the login is fine, only the answer is wrong (a 401 signs the app out).
+        raise Forbidden("Current password is incorrect")
     throttle.succeed(limits[0][0])
     user.password_hash = hash_password(new_password)
     session.add(user)

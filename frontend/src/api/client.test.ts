@@ -55,4 +55,20 @@ describe("API client", () => {
     vi.stubGlobal("fetch", vi.fn(async () => json(422, { detail: [{ loc: ["body", "username"], msg: "String should match pattern" }] })));
     await expect(unwrap(api.POST("/api/users", { body: { username: "B", password: "x", is_admin: false } }))).rejects.toThrow("username: String should match pattern");
   });
+
+  it("keeps a 422's list, so a form can show each message at its field", async () => {
+    session.accept(pair("t"));
+    const detail = [{ loc: ["body", "username"], msg: "String should match pattern" }];
+    vi.stubGlobal("fetch", vi.fn(async () => json(422, { detail })));
+    await expect(unwrap(api.POST("/api/users", { body: { username: "B", password: "x", is_admin: false } }))).rejects.toMatchObject({ status: 422, detail });
+  });
+
+  it("a wrong current password (403) leaves the session alone", async () => {
+    session.accept(pair("t"));
+    vi.stubGlobal("fetch", vi.fn(async () => json(403, { detail: "Current password is incorrect" })));
+    await expect(
+      unwrap(api.POST("/api/auth/password", { body: { current_password: "nope", new_password: "long-enough-1" } })),
+    ).rejects.toMatchObject({ status: 403, message: "Current password is incorrect" });
+    expect(session.current.status).toBe("authenticated");
+  });
 });

@@ -59,7 +59,10 @@ export async function unwrap<T>(p: Promise<Result<T>>): Promise<T> {
   } catch {
     throw new ApiError(0, errorMessage(null, 0));
   }
-  if (!r.response.ok) throw new ApiError(r.response.status, errorMessage(r.error, r.response.status));
+  if (!r.response.ok) {
+    const detail = r.error && typeof r.error === "object" && "detail" in r.error ? (r.error as { detail: unknown }).detail : undefined;
+    throw new ApiError(r.response.status, errorMessage(r.error, r.response.status), detail);
+  }
   return r.data as T;
 }
 

@@ -9,8 +9,8 @@ export interface DraftStep {
 let nextKey = 1;
 export const newStep = (title = "", detail = ""): DraftStep => ({ key: nextKey++, title, detail });
 
-/** Ordered list of plan steps with add / remove / move. */
-export function PlanEditor({ steps, onChange }: { steps: DraftStep[]; onChange: (s: DraftStep[]) => void }) {
+/** Ordered list of plan steps with add / remove / move; `error` (about the plan as a whole) shows at the first step. */
+export function PlanEditor({ steps, onChange, error }: { steps: DraftStep[]; onChange: (s: DraftStep[]) => void; error?: string | null }) {
   const update = (i: number, patch: Partial<DraftStep>) => onChange(steps.map((s, j) => (j === i ? { ...s, ...patch } : s)));
   const move = (i: number, d: -1 | 1) => {
     const next = [...steps];
@@ -24,7 +24,7 @@ export function PlanEditor({ steps, onChange }: { steps: DraftStep[]; onChange: 
         {steps.map((s, i) => (
           <li key={s.key} className="rounded-md border border-slate-200 p-3 dark:border-slate-700">
             <div className="flex flex-wrap items-end gap-2">
-              <TextField className="min-w-48 flex-1" label={`Step ${i + 1} title`} value={s.title} onChange={(e) => update(i, { title: e.target.value })} />
+              <TextField className="min-w-48 flex-1" label={`Step ${i + 1} title`} value={s.title} onChange={(e) => update(i, { title: e.target.value })} error={i === 0 ? error : null} />
               <div className="flex gap-1">
                 <Button variant="ghost" aria-label={`Move step ${i + 1} up`} disabled={i === 0} onClick={() => move(i, -1)}>
                   ↑

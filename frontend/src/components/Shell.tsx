@@ -106,7 +106,8 @@ function Nav({ onNavigate, waiting }: { onNavigate?: () => void; waiting: number
 function TopBar({ onMenu, waiting }: { onMenu: () => void; waiting: number }) {
   const { title, status } = usePageTitleState();
   return (
-    <header className="sticky top-0 z-20 flex h-14 items-center gap-2 border-b border-slate-200 bg-white/95 px-2 backdrop-blur lg:hidden dark:border-slate-800 dark:bg-slate-900/95">
+    // The installed app draws under a phone's notch (viewport-fit=cover): the bar grows by the inset.
+    <header className="sticky top-0 z-20 flex h-[calc(3.5rem+env(safe-area-inset-top))] items-center gap-2 border-b pt-[env(safe-area-inset-top)] border-slate-200 bg-white/95 px-2 backdrop-blur lg:hidden dark:border-slate-800 dark:bg-slate-900/95">
       <button type="button" aria-label={waiting ? `Open menu, ${waiting} need help` : "Open menu"} onClick={onMenu} className="relative grid size-10 place-items-center rounded-md text-xl hover:bg-slate-200 dark:hover:bg-slate-800">
         ☰
         {waiting > 0 && <span aria-hidden="true" className="absolute right-1 top-1 size-2.5 rounded-full bg-amber-500" />}
@@ -130,7 +131,7 @@ export function Shell() {
   return (
     <PageTitleProvider>
       <div className="flex min-h-full">
-        <aside className="sticky top-0 hidden h-screen w-60 shrink-0 border-r border-slate-200 bg-slate-100 lg:block dark:border-slate-800 dark:bg-slate-900">
+        <aside className="sticky top-0 hidden h-screen w-60 shrink-0 border-r pt-[env(safe-area-inset-top)] pb-[env(safe-area-inset-bottom)] pl-[env(safe-area-inset-left)] border-slate-200 bg-slate-100 lg:block dark:border-slate-800 dark:bg-slate-900">
           <Nav waiting={waiting} />
         </aside>
         <dialog
@@ -138,11 +139,12 @@ export function Shell() {
           aria-label="Navigation"
           onClose={() => setOpen(false)}
           onClick={(e) => e.target === drawer.current && setOpen(false)}
-          className="m-0 h-full max-h-none w-72 max-w-[85vw] bg-slate-100 text-slate-900 backdrop:bg-black/50 lg:hidden dark:bg-slate-900 dark:text-slate-100"
+          className="m-0 h-full max-h-none w-72 max-w-[85vw] pt-[env(safe-area-inset-top)] pb-[env(safe-area-inset-bottom)] pl-[env(safe-area-inset-left)] bg-slate-100 text-slate-900 backdrop:bg-black/50 lg:hidden dark:bg-slate-900 dark:text-slate-100"
         >
           {open && <Nav waiting={waiting} onNavigate={() => setOpen(false)} />}
         </dialog>
-        <div className="flex min-w-0 flex-1 flex-col">
+        {/* Clear of a phone's rounded corners and home bar in the installed app (no-ops in a browser tab). */}
+        <div className="flex min-w-0 flex-1 flex-col pr-[env(safe-area-inset-right)] pb-[env(safe-area-inset-bottom)] pl-[env(safe-area-inset-left)] lg:pl-0">
           <TopBar waiting={waiting} onMenu={() => setOpen(true)} />
           <main id="main" className="min-w-0 flex-1 p-3 sm:p-5 lg:p-6">
             <Outlet />

@@ -1,4 +1,4 @@
-import { Link } from "react-router";
+import { NotFound } from "./NotFound";
 import { ApiError } from "../api/errors";
 import { useId, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from "react";
 
@@ -123,21 +123,15 @@ export function Loading({ label = "Loading…" }: { label?: string }) {
 }
 
 export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
-  // Retrying cannot find what is not there: a 404 offers the way back instead.
-  const notFound = error instanceof ApiError && error.status === 404;
+  // Retrying cannot find what is not there: a 404 says so and offers the way back instead.
+  if (error instanceof ApiError && error.status === 404) return <NotFound message={error.message} />;
   return (
     <div role="alert" className="rounded-md border border-red-300 bg-red-50 p-4 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
-      <p>{error instanceof Error ? error.message : String(error)}</p>
-      {notFound ? (
-        <Link className="mt-2 inline-block font-medium underline" to="/">
-          Back to the dashboard
-        </Link>
-      ) : (
-        onRetry && (
-          <Button className="mt-2" onClick={onRetry}>
-            Try again
-          </Button>
-        )
+      <p className="break-words">{error instanceof Error ? error.message : String(error)}</p>
+      {onRetry && (
+        <Button className="mt-2" onClick={onRetry}>
+          Try again
+        </Button>
       )}
     </div>
   );

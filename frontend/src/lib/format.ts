@@ -34,6 +34,13 @@ export function formatExact(iso: string | null | undefined): string {
   return exactFormat.format(d);
 }
 
+/** The local time of day as 24-hour HH:MM ("09:05", "21:40"): narrow enough for a phone's log column. */
+export function formatClock(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
 /** 1234 → "1.2k", 2_500_000 → "2.5M". */
 export function formatTokens(n: number): string {
   if (n < 1000) return String(n);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sortProjectsForDashboard } from "./status";
-import { formatRelative, formatTokens, maskKey } from "./format";
+import { formatClock, formatRelative, formatTokens, maskKey } from "./format";
 import type { ProjectStatus } from "../api/types";
 
 describe("dashboard order", () => {
@@ -29,5 +29,14 @@ describe("formatting", () => {
     expect(formatTokens(999)).toBe("999");
     expect(formatTokens(1234)).toBe("1.2k");
     expect(formatTokens(2_500_000)).toBe("2.5M");
+  });
+});
+
+describe("formatClock", () => {
+  it("shows the local time of day as 24-hour HH:MM", () => {
+    expect(formatClock(new Date(2026, 0, 1, 21, 40, 59).toISOString())).toBe("21:40");
+    expect(formatClock(new Date(2026, 0, 1, 0, 5).toISOString())).toBe("00:05");
+    expect(formatClock(new Date(2026, 0, 1, 9, 0).toISOString())).toBe("09:00");
+    expect(formatClock("not a time")).toBe("");
   });
 });

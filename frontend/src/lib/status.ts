@@ -5,7 +5,7 @@ export interface StatusMeta {
   icon: string;
   /** Tailwind classes for text + background of the badge (AA in both themes). */
   badge: string;
-  /** Colour for the bar / card edge. */
+  /** Colour for the bar / card edge, in both themes (a dark border colour on the card would hide it). */
   accent: string;
   pulse: boolean;
   meaning: string;
@@ -16,7 +16,7 @@ export const STATUS: Record<ProjectStatus, StatusMeta> = {
     word: "running",
     icon: "●",
     badge: "bg-blue-100 text-blue-800 dark:bg-blue-950 dark:text-blue-200",
-    accent: "border-l-blue-500",
+    accent: "border-l-blue-500 dark:border-l-blue-500",
     pulse: true,
     meaning: "working, nothing to do",
   },
@@ -24,7 +24,7 @@ export const STATUS: Record<ProjectStatus, StatusMeta> = {
     word: "planning",
     icon: "◌",
     badge: "bg-blue-100 text-blue-800 dark:bg-blue-950 dark:text-blue-200",
-    accent: "border-l-blue-500",
+    accent: "border-l-blue-500 dark:border-l-blue-500",
     pulse: false,
     meaning: "writing the plan",
   },
@@ -32,7 +32,7 @@ export const STATUS: Record<ProjectStatus, StatusMeta> = {
     word: "cloning",
     icon: "⇣",
     badge: "bg-blue-100 text-blue-800 dark:bg-blue-950 dark:text-blue-200",
-    accent: "border-l-blue-500",
+    accent: "border-l-blue-500 dark:border-l-blue-500",
     pulse: false,
     meaning: "copying its repository",
   },
@@ -40,7 +40,7 @@ export const STATUS: Record<ProjectStatus, StatusMeta> = {
     word: "needs help",
     icon: "⚠",
     badge: "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200",
-    accent: "border-l-amber-500",
+    accent: "border-l-amber-500 dark:border-l-amber-500",
     pulse: false,
     meaning: "waiting for you",
   },
@@ -48,7 +48,7 @@ export const STATUS: Record<ProjectStatus, StatusMeta> = {
     word: "paused",
     icon: "❙❙",
     badge: "bg-slate-200 text-slate-800 dark:bg-slate-800 dark:text-slate-200",
-    accent: "border-l-slate-400",
+    accent: "border-l-slate-400 dark:border-l-slate-400",
     pulse: false,
     meaning: "stopped on purpose",
   },
@@ -56,7 +56,7 @@ export const STATUS: Record<ProjectStatus, StatusMeta> = {
     word: "completed",
     icon: "✓",
     badge: "bg-green-100 text-green-800 dark:bg-green-950 dark:text-green-200",
-    accent: "border-l-green-600",
+    accent: "border-l-green-600 dark:border-l-green-600",
     pulse: false,
     meaning: "done",
   },
@@ -64,7 +64,7 @@ export const STATUS: Record<ProjectStatus, StatusMeta> = {
     word: "failed",
     icon: "✕",
     badge: "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-200",
-    accent: "border-l-red-600",
+    accent: "border-l-red-600 dark:border-l-red-600",
     pulse: false,
     meaning: "stopped by an error; the log says why",
   },
@@ -72,7 +72,7 @@ export const STATUS: Record<ProjectStatus, StatusMeta> = {
     word: "created",
     icon: "○",
     badge: "bg-slate-200 text-slate-800 dark:bg-slate-800 dark:text-slate-200",
-    accent: "border-l-slate-400",
+    accent: "border-l-slate-400 dark:border-l-slate-400",
     pulse: false,
     meaning: "not started",
   },

@@ -10,6 +10,7 @@ import { ConfirmButton } from "../components/ConfirmButton";
 import { RelativeTime } from "../components/RelativeTime";
 import { Button, Card, ErrorBox, Loading, PageHeader, TextField } from "../components/ui";
 import { DisableToggle, ResetPassword } from "./AdminUserActions";
+import { plural } from "../lib/plural";
 
 export const USERNAME_RE = /^[a-z][a-z0-9_-]{1,31}$/;
 
@@ -155,7 +156,7 @@ export default function AdminPage() {
                             </>
                           }
                           title={`Delete user “${u.username}”?`}
-                          body={`Their ${u.agent_count} agent(s) and ${u.project_count} project(s) are removed and running projects stop.`}
+                          body={`Their ${plural(u.agent_count, "agent")} and ${plural(u.project_count, "project")} are removed and running projects stop.`}
                           confirmLabel={`Delete ${u.username}`}
                           onConfirm={() => del.mutateAsync(u.id)}
                         />

@@ -1,4 +1,5 @@
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
+import { flushSync } from "react-dom";
 import { useNavigate } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
@@ -9,6 +10,7 @@ import { usePageTitle } from "../components/PageTitle";
 import { Button, Card, ErrorBox, Loading, PageHeader, TextArea, TextField, cx } from "../components/ui";
 import { toast } from "sonner";
 import { TOOLS_HINT } from "../lib/copy";
+import { focusFirstInvalid } from "../lib/forms";
 
 const MODEL_RE = /^[A-Za-z0-9._-]+\/[A-Za-z0-9._:/-]+$/;
 // When the user has no key yet (so no models of their own to offer), the agent still needs one.
@@ -71,15 +73,25 @@ function AgentForm({ agent }: { agent?: AgentPublic }) {
     },
   });
 
+  const form = useRef<HTMLFormElement>(null);
   function submit(e: FormEvent) {
     e.preventDefault();
-    setTouched(true);
-    if (mcpError) setAdvanced(true); // the error is in the collapsed part: show it
-    if (valid) save.mutate();
+    if (valid) {
+      setTouched(true);
+      save.mutate();
+      return;
+    }
+    // Rendered now (the collapsed part opened when the error is there), so the first error can be
+    // found, focused and scrolled to.
+    flushSync(() => {
+      setTouched(true);
+      if (mcpError) setAdvanced(true);
+    });
+    focusFirstInvalid(form.current);
   }
 
   return (
-    <form onSubmit={submit} className="space-y-4" noValidate>
+    <form ref={form} onSubmit={submit} className="space-y-4" noValidate>
       <Card className="space-y-4">
         <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} onBlur={() => setTouched(true)} placeholder="Web developer" error={touched ? nameError : null} required maxLength={100} />
         <div>
@@ -135,7 +147,7 @@ function AgentForm({ agent }: { agent?: AgentPublic }) {
         </details>
       </Card>
       <div className="flex gap-2">
-        <Button type="submit" variant="primary" busy={save.isPending} disabled={touched && !valid}>
+        <Button type="submit" variant="primary" busy={save.isPending}>
           {agent ? "Save agent" : "Create agent"}
         </Button>
         <Button onClick={() => navigate(-1)}>Cancel</Button>

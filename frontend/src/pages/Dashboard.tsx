@@ -15,7 +15,7 @@ import { Onboarding } from "../features/onboarding/Onboarding";
 function ProjectCard({ p, agent }: { p: ProjectPublic; agent: AgentPublic | undefined }) {
   const prog = planProgress(p);
   return (
-    <li>
+    <li className="min-w-0">
       <Link
         to={`/projects/${p.id}`}
         className={cx(
@@ -72,7 +72,7 @@ export function DashboardPage() {
       </PageHeader>
       <Onboarding keys={keys.data} agents={agents.data} projects={sorted.length} />
       {sorted.length > 0 && (
-        <ul className="grid gap-3 sm:grid-cols-2 xl:grid-cols-3" aria-label="Projects">
+        <ul className="grid grid-cols-1 gap-3 sm:grid-cols-2 xl:grid-cols-3" aria-label="Projects">
           {sorted.map((p) => (
             <ProjectCard key={p.id} p={p} agent={byId.get(p.agent_id)} />
           ))}

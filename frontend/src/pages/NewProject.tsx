@@ -1,9 +1,12 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { flushSync } from "react-dom";
 import { useNavigate } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { toast } from "sonner";
 import { api, unwrap } from "../api/client";
 import { agentQuery, qk } from "../api/queries";
+import { formErrors } from "../api/errors";
+import { focusFirstInvalid } from "../lib/forms";
 import { useIdParam } from "../lib/params";
 import { usePageTitle } from "../components/PageTitle";
 import { PlanEditor, newStep, type DraftStep } from "../components/PlanEditor";
@@ -64,8 +67,10 @@ export default function NewProjectPage() {
     budget: budget === "" || (/^\d+$/.test(budget) && Number(budget) > 0) ? null : "A whole number of tokens",
   };
   const valid = Object.values(errors).every((e) => !e);
+  const form = useRef<HTMLFormElement>(null);
 
   const create = useMutation({
+    meta: { silent: true }, // refusals show at their fields and by the button, not as a toast
     mutationFn: () =>
       unwrap(
         api.POST("/api/agents/{agent_id}/projects", {
@@ -89,21 +94,43 @@ export default function NewProjectPage() {
     },
   });
 
+  const server = formErrors(create.error, {
+    name: "name",
+    slug: "slug",
+    description: "goal",
+    git_url: "gitUrl",
+    implementation_plan: "steps",
+    budget_tokens: "budget",
+  } as const);
+  // What the server refused was the form as sent: any change makes it stale.
+  const { reset } = create;
+  useEffect(() => reset(), [reset, name, slug, goal, arch, mode, steps, budget, gitUrl]);
+  // A refusal at a field brings that field into view.
+  useEffect(() => {
+    if (create.isError) focusFirstInvalid(form.current);
+  }, [create.isError]);
+
   function submit(e: FormEvent) {
     e.preventDefault();
-    setTouched(true);
-    if (valid) create.mutate();
+    if (valid) {
+      setTouched(true);
+      create.mutate();
+      return;
+    }
+    // Rendered now, so the first error can be found and shown.
+    flushSync(() => setTouched(true));
+    focusFirstInvalid(form.current);
   }
-  const show = (k: keyof typeof errors) => (touched ? errors[k] : null);
+  const show = (k: keyof typeof errors) => (touched ? errors[k] : null) ?? server.fields[k] ?? null;
 
   return (
     <div className="mx-auto max-w-3xl">
       <PageHeader title="New project">{agent.data && <p className="text-slate-700 dark:text-slate-300">for {agent.data.name}</p>}</PageHeader>
-      <form onSubmit={submit} noValidate className="space-y-4">
+      <form ref={form} onSubmit={submit} noValidate className="space-y-4">
         <TemplatePicker chosen={template} onPick={pick} />
         <Card className="space-y-4">
           <TextField label="Project name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Eshop" required maxLength={100} error={show("name")} />
-          <TextField label="Folder name (slug)" value={slug} placeholder={slugify(name) || "eshop"} onChange={(e) => setSlug(e.target.value)} error={errors.slug} hint="The workspace folder; made from the name if empty." />
+          <TextField label="Folder name (slug)" value={slug} placeholder={slugify(name) || "eshop"} onChange={(e) => setSlug(e.target.value)} error={errors.slug ?? server.fields.slug} hint="The workspace folder; made from the name if empty." />
           <TextField
             label="Start from a git repository (optional)"
             value={gitUrl}
@@ -114,7 +141,7 @@ export default function NewProjectPage() {
             autoCorrect="off"
             spellCheck={false}
             maxLength={2000}
-            error={errors.gitUrl}
+            error={errors.gitUrl ?? server.fields.gitUrl}
             hint="https://, ssh:// (or git@host:path) or git://. It is cloned into the project folder; with no plan, the agent plans from its README."
           />
           {gitKind(gitUrl) === "ssh" && (
@@ -138,12 +165,21 @@ export default function NewProjectPage() {
               </label>
             </div>
           </fieldset>
-          {mode === "manual" && <PlanEditor steps={steps} onChange={setSteps} />}
-          {show("steps") && <p className="text-sm text-red-700 dark:text-red-400">{errors.steps}</p>}
-          <TextField label="Token budget (optional)" inputMode="numeric" value={budget} onChange={(e) => setBudget(e.target.value.trim())} error={errors.budget} hint="The project pauses when it has used this many tokens." />
+          {mode === "manual" && <PlanEditor steps={steps} onChange={setSteps} error={show("steps")} />}
+          {mode === "manual" && steps.length === 0 && show("steps") && (
+            <p tabIndex={-1} data-invalid className="text-sm text-red-700 dark:text-red-400">
+              {show("steps")}
+            </p>
+          )}
+          <TextField label="Token budget (optional)" inputMode="numeric" value={budget} onChange={(e) => setBudget(e.target.value.trim())} error={errors.budget ?? server.fields.budget} hint="The project pauses when it has used this many tokens." />
         </Card>
+        {server.other && (
+          <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+            {server.other}
+          </p>
+        )}
         <div className="flex gap-2">
-          <Button type="submit" variant="primary" busy={create.isPending} disabled={touched && !valid}>
+          <Button type="submit" variant="primary" busy={create.isPending}>
             Create project
           </Button>
           <Button onClick={() => navigate(-1)}>Cancel</Button>

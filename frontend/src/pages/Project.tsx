@@ -210,7 +210,7 @@ function Plan({ p }: { p: ProjectPublic }) {
                   <span className={cx("w-5 shrink-0 text-center font-mono", STEP_CLS[s.status])} aria-label={s.status}>
                     {STEP_ICON[s.status]}
                   </span>
-                  <div className="min-w-0 flex-1">
+                  <div className="min-w-0 flex-1 break-words">
                     <p className={cx(s.status === "running" && "font-semibold")}>
                       {i + 1}. {s.title}
                     </p>

@@ -1,7 +1,9 @@
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { toast } from "sonner";
 import { api, unwrap } from "../api/client";
+import { ApiError, formErrors } from "../api/errors";
+import { focusFirstInvalid } from "../lib/forms";
 import { keysQuery, qk } from "../api/queries";
 import { maskKey } from "../lib/format";
 import { getTheme, setTheme, type Theme } from "../lib/theme";
@@ -107,7 +109,9 @@ function Password() {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
+  const form = useRef<HTMLFormElement>(null);
   const change = useMutation({
+    meta: { silent: true }, // the refusal shows at its field, the form keeps what was typed
     mutationFn: () => unwrap(api.POST("/api/auth/password", { body: { current_password: current, new_password: next } })),
     onSuccess: () => {
       setCurrent("");
@@ -115,13 +119,19 @@ function Password() {
       setConfirm("");
       toast.success("Password changed");
     },
+    onError: () => requestAnimationFrame(() => focusFirstInvalid(form.current)),
   });
-  const nextError = next && next.length < 8 ? "At least 8 characters" : null;
+  // 403: the current password was wrong (the login itself is fine); 422: a field the server refused.
+  const wrongCurrent = change.error instanceof ApiError && change.error.status === 403 ? change.error.message : null;
+  const server = formErrors(wrongCurrent ? null : change.error, { current_password: "current", new_password: "next" } as const);
+  const nextError = (next && next.length < 8 ? "At least 8 characters" : null) ?? server.fields.next ?? null;
   const confirmError = confirm && confirm !== next ? "Doesn't match the new password" : null;
   const ok = current && next.length >= 8 && confirm === next;
+  const { reset } = change;
   return (
     <Card>
       <form
+        ref={form}
         className="space-y-3"
         onSubmit={(e) => {
           e.preventDefault();
@@ -129,9 +139,25 @@ function Password() {
         }}
       >
         <h2 className="text-lg font-semibold">Change password</h2>
-        <TextField label="Current password" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} required />
+        <TextField
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          value={current}
+          onChange={(e) => {
+            setCurrent(e.target.value);
+            reset();
+          }}
+          error={wrongCurrent ?? server.fields.current}
+          required
+        />
         <TextField label="New password" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} error={nextError} required minLength={8} />
         <TextField label="Repeat new password" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} error={confirmError} required />
+        {server.other && (
+          <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+            {server.other}
+          </p>
+        )}
         <Button type="submit" variant="primary" busy={change.isPending} disabled={!ok}>
           Change password
         </Button>

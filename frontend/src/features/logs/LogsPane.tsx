@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { LogLevel, LogPublic } from "../../api/types";
-import { formatExact } from "../../lib/format";
+import { formatClock, formatExact } from "../../lib/format";
 import { cx } from "../../components/ui";
+import { plural } from "../../lib/plural";
 
 const LEVELS: { value: LogLevel | "all"; label: string }[] = [
   { value: "all", label: "All" },
@@ -49,7 +50,7 @@ export function LogsPane({ logs }: { logs: LogPublic[] }) {
             </option>
           ))}
         </select>
-        <span className="ml-auto text-xs text-slate-600 dark:text-slate-400">{shown.length} entries</span>
+        <span className="ml-auto text-xs text-slate-600 dark:text-slate-400">{plural(shown.length, "entry", "entries")}</span>
       </div>
       <div
         ref={box}
@@ -69,7 +70,7 @@ export function LogsPane({ logs }: { logs: LogPublic[] }) {
           shown.map((l) => (
             <div key={l.id} className={cx("flex gap-2 whitespace-pre-wrap break-words", LEVEL_CLS[l.level])}>
               <time dateTime={l.timestamp} title={formatExact(l.timestamp)} className="shrink-0 text-slate-500 dark:text-slate-400">
-                {new Date(l.timestamp).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" })}
+                {formatClock(l.timestamp)}
               </time>
               <span className="shrink-0 uppercase">{l.level === "agent_decision" ? "decide" : l.level}</span>
               <span className="min-w-0">{l.message}</span>
