@@ -49,9 +49,16 @@ createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
       <App />
-      {/* On a phone over the top bar (its title), never over the page's own header and its buttons
-          (a toast about Start must not lie on Start); on a desktop in the corner away from them. */}
-      <Toaster richColors closeButton position={phone ? "top-center" : "bottom-right"} mobileOffset={{ top: "calc(env(safe-area-inset-top) + 0.25rem)" }} theme="system" />
+      {/* On a phone over the top bar's title, clear of its menu button and never over the page's own
+          header and its buttons (a toast about Start must not lie on Start); on a desktop in the
+          corner away from them. */}
+      <Toaster
+        richColors
+        closeButton
+        position={phone ? "top-center" : "bottom-right"}
+        mobileOffset={{ top: "calc(env(safe-area-inset-top) + 0.25rem)", left: "3.25rem", right: "0.5rem" }}
+        theme="system"
+      />
     </QueryClientProvider>
   </StrictMode>,
 );

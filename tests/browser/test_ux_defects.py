@@ -15,7 +15,7 @@ from sqlmodel import Session
 from autocode.core.db import make_engine
 from autocode.models import LogLevel
 from autocode.services.projects import add_log
-from tests.browser.conftest import PHONE, settle, shoot
+from tests.browser.conftest import PHONE, SHOTS, settle, shoot
 from tests.browser.test_layout import PROJECT_NAME, STEP_TITLE, long_project
 from tests.browser.test_users_day import sign_in, toast
 from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess
@@ -110,6 +110,10 @@ def test_the_created_toast_does_not_lie_on_start(size: str, request: pytest.Fixt
     # sonner slides the toast in: measure where it comes to rest (the same place five frames running)
     page.wait_for_function(AT_REST, arg=note.element_handle(), timeout=5_000)
     assert not overlap(note.bounding_box(), start.bounding_box()), "the toast covers the Start button"
+    if size == "phone":  # it lies on the top bar's title, the menu button stays free
+        assert not overlap(note.bounding_box(), page.get_by_role("button", name="Open menu").bounding_box())
+        SHOTS.mkdir(parents=True, exist_ok=True)  # with the toast, which shoot() would close
+        page.screenshot(path=str(SHOTS / "defect-toast-over-the-title-phone.png"))
 
 
 def test_a_refusal_of_the_server_shows_at_its_field(phone: Any, server: ServerProcess) -> None:
