@@ -159,6 +159,19 @@ def test_every_state_offers_its_one_action_on_a_phone(platform: Platform, browse
                           timeout=120, interval=0.2)
         assert done["current_step"] == 2
         expect(status).to_contain_text("All 2 steps done")
+        # the name is edited in place, with the server's rules as you type
+        status.get_by_role("button", name="More").click()
+        page.get_by_role("group", name="More actions").get_by_role("button", name=re.compile(r"^Rename")).click()
+        name = status.get_by_label("Name", exact=True)
+        expect(name).to_be_focused()
+        name.fill("   ")
+        expect(status.get_by_text("A name is needed")).to_be_visible()
+        expect(status.get_by_role("button", name="Save name")).to_be_disabled()
+        name.fill("Runner two")
+        status.get_by_role("button", name="Save name").click()
+        wait_until(lambda: platform.get(run["id"])["name"] == "Runner two", timeout=15)
+        expect(page.get_by_role("heading", name="Runner two", level=1)).to_be_attached()
+        expect(name).to_have_count(0)
         expect(status.get_by_role("button", name="Add steps", exact=True)).to_be_visible()
 
         # --- needs help → Answer --------------------------------------------------------------

@@ -33,7 +33,7 @@ def crash_until_failed(platform: Platform, project_id: int, first: dict[str, Any
                 return p
             return None
 
-        p = wait_until(next_or_failed, timeout=60, interval=0.1)
+        p: dict[str, Any] = wait_until(next_or_failed, timeout=60, interval=0.1)
         if p["status"] == "failed":
             return p
         seen.add(p["instance"]["id"])
