@@ -21,7 +21,7 @@ describe("primaryAction", () => {
     ["needs help", P("needs_help", todo, "answer"), "Answer"],
     ["paused by you", P("paused", todo, "resume"), "Resume"],
     ["paused by the budget", P("paused", todo, "raise_budget", 100), "Raise budget"],
-    ["paused by a usage limit", P("paused", todo, "wait"), "Pause"],
+    ["paused by a usage limit", P("paused", todo, "wait"), "Stop"],
     ["paused without a key", P("paused", todo, "open_settings"), "Open Settings"],
     ["paused with nothing left", P("paused", allDone, "resume"), "Add steps"],
     ["paused, no reason known", P("paused"), "Resume"],
@@ -52,6 +52,10 @@ describe("moreActions", () => {
     expect(ids).toContain("resume");
     expect(ids).not.toContain("stop");
     expect(moreActions(P("completed", allDone)).map((a) => a.id)).toEqual(["download", "rename", "budget"]);
+    // while a usage limit runs out the supervisor still runs: nothing may start a second one
+    const waiting = moreActions(P("paused", todo, "wait")).map((a) => a.id);
+    expect(waiting).not.toContain("resume");
+    expect(waiting).not.toContain("add_steps");
   });
 });
 

@@ -74,7 +74,7 @@ const FIX: Record<string, ActionId> = {
   open_settings: "open_settings",
   add_steps: "add_steps",
   open_logs: "open_logs",
-  wait: "pause",
+  wait: "stop", // a usage limit ends by itself; stopping is the only thing to do
 };
 
 /** The one action the state calls for (null while a repository is being copied). */
@@ -106,12 +106,12 @@ export function moreActions(p: CockpitInput): Action[] {
   const active = p.status === "running" || p.status === "planning" || p.status === "needs_help";
   const ids: ActionId[] = [];
   if (active) ids.push("stop", "restart");
-  if (p.status === "paused" && p.reason?.fix === "wait") ids.push("stop");
-  if ((p.status === "paused" || p.status === "failed") && hasWork(p)) {
+  const waiting = p.status === "paused" && p.reason?.fix === "wait"; // its supervisor still runs
+  if ((p.status === "paused" || p.status === "failed") && hasWork(p) && !waiting) {
     ids.push(p.status === "failed" ? "retry" : "resume");
   }
   if (p.status === "paused" && p.budget_tokens) ids.push("raise_budget");
-  if (!active && p.status !== "cloning") ids.push("add_steps");
+  if (!active && !waiting && p.status !== "cloning") ids.push("add_steps");
   ids.push("download", "rename", "budget");
   if (p.status === "failed" || p.status === "paused") ids.push("open_logs");
   return [...new Set(ids)].filter((id) => id !== primary).map((id) => A[id]);
