@@ -120,6 +120,9 @@ def test_every_state_offers_its_one_action_on_a_phone(platform: Platform, browse
         expect(status).to_contain_text("last: Bash echo started-run")
         expect(status.get_by_role("button", name="Start", exact=True)).to_have_count(0)
         shoot(page, "cockpit-02-running")
+        page.emulate_media(color_scheme="dark")
+        shoot(page, "cockpit-02-running-dark")
+        page.emulate_media(color_scheme="light")
         # the rest waits in More, each with its line; Stop and Restart ask first
         status.get_by_role("button", name="More").click()
         menu = page.get_by_role("group", name="More actions")
@@ -221,6 +224,9 @@ def test_every_state_offers_its_one_action_on_a_phone(platform: Platform, browse
         expect(status).to_contain_text("Failed · Step 1 of 1 · Survive crashes")
         expect(status).to_contain_text("The supervisor crashed 3 times in 10 minutes")
         shoot(page, "cockpit-07-failed")
+        page.emulate_media(color_scheme="dark")
+        shoot(page, "cockpit-07-failed-dark")
+        page.emulate_media(color_scheme="light")
         # the dashboard's card says the same in one line
         page.goto("/")
         card = page.get_by_role("list", name="Projects").get_by_role("link").filter(has_text="Crasher")
