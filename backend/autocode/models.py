@@ -139,6 +139,10 @@ class Project(SQLModel, table=True):
     )
     status: str = ProjectStatus.CREATED.value
     status_reason: str | None = None
+    # Why it stopped, as a kind the UI can offer a fix for (services/status_rules.py), and when a
+    # pause ends by itself (a usage limit).
+    status_kind: str | None = Field(default=None, max_length=20)
+    resume_at: datetime | None = None
     # The open question while the project needs help (a Question as JSON), else None.
     question: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     current_step: int = 0
@@ -441,6 +445,7 @@ class PlanStep(BaseModel):
     verified: bool | None = None
     review: str | None = None  # why a person should look at this step (e.g. you declined something)
     answers: list[str] = PField(default_factory=list)  # your answers during the step, in order
+    started_at: UtcDatetime | None = None  # when the step last started running
 
 
 class ProjectCreate(Strict):
@@ -475,6 +480,20 @@ class InstancePublic(BaseModel):
     exit_reason: str | None
 
 
+ReasonKind = Literal["budget", "stopped", "usage_limit", "no_key", "no_plan", "setup", "crashed", "clone", "question",
+                     "error"]
+ReasonFix = Literal["resume", "raise_budget", "retry", "answer", "open_settings", "add_steps", "open_logs", "wait"]
+
+
+class StatusReason(BaseModel):
+    """Why a project is not running (or waits), and the one action that fixes it."""
+
+    kind: ReasonKind
+    message: str
+    fix: ReasonFix | None = None
+    resume_at: UtcDatetime | None = None  # a usage-limit pause ends by itself then
+
+
 class ProjectPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -487,6 +506,7 @@ class ProjectPublic(BaseModel):
     implementation_plan: list[PlanStep]
     status: ProjectStatus
     status_reason: str | None
+    reason: StatusReason | None = None
     question: Question | None = None
     current_step: int
     tmux_session: str

@@ -105,7 +105,7 @@ def test_project_crud_lays_out_and_removes_the_workspace(
     assert r.status_code == 200
     assert r.json()["implementation_plan"] == [
         {"title": "Only step", "detail": "", "status": "pending", "summary": None,
-         "verified": None, "review": None, "answers": []}
+         "verified": None, "review": None, "answers": [], "started_at": None}
     ]
     assert "A bigger shop" in (root / ".claude" / "CLAUDE.md").read_text()
     assert "1. [ ] Only step" in (brain / "IDENTITY.md").read_text()

@@ -81,7 +81,7 @@ def test_edit_remove_and_reorder_touch_only_pending_steps(
     assert r.status_code == 422
     after = client.get(f"/api/projects/{p['id']}", headers=alice.headers).json()
     assert after["implementation_plan"][0] == {
-        "title": "A", "detail": "", "status": "done", "summary": "did A", "verified": None, "review": None, "answers": []
+        "title": "A", "detail": "", "status": "done", "summary": "did A", "verified": None, "review": None, "answers": [], "started_at": None
     }
 
 

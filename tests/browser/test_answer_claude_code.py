@@ -142,12 +142,14 @@ def test_see_claude_codes_question_in_the_terminal_approve_it_and_give_more_work
         wait_until(lambda: len(platform.get(pid)["implementation_plan"]) == 3, timeout=15)
         expect(page.get_by_text("Step 3 of 3 · 2 done", exact=False)).to_be_visible()
         page.get_by_role("button", name="Start", exact=True).click()
-        expect(page.get_by_role("button", name="Stop", exact=True)).to_be_visible()  # it runs again
+        expect(page.get_by_role("button", name="Pause", exact=True)).to_be_visible()  # it runs again
         final = wait_until(lambda: (p := platform.get(pid))["status"] == "completed"
                            and [s["status"] for s in p["implementation_plan"]] == ["done", "done", "done"] and p,
                            timeout=120, interval=0.2)
         expect(page.get_by_text("3 done", exact=False)).to_be_visible()
-        expect(page.get_by_role("button", name="Start", exact=True)).to_be_disabled()  # no steps left
+        # no steps left: nothing to start, adding steps is what the page offers
+        expect(page.get_by_role("button", name="Add steps", exact=True)).to_be_visible()
+        expect(page.get_by_role("button", name="Start", exact=True)).to_have_count(0)
         assert final["question"] is None
         shoot(page, "33-appended-step-done")
     finally:

@@ -40,8 +40,12 @@ def test_a_completed_project_gets_more_work_from_the_phone(platform: Platform, b
         sign_in(page, "admin", ADMIN_PASSWORD)
         expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
         page.goto(f"/projects/{pid}")
-        start = page.get_by_role("button", name="Start", exact=True)
-        expect(start).to_be_disabled()  # every step is done: nothing to start
+        status = page.get_by_role("region", name="Status")
+        start = status.get_by_role("button", name="Start", exact=True)
+        add_steps = status.get_by_role("button", name="Add steps", exact=True)
+        # every step is done: nothing to start, adding steps is what the page offers
+        expect(add_steps).to_be_visible()
+        expect(start).to_have_count(0)
         plan = page.locator("section[aria-labelledby=plan-h]")
         expect(plan.get_by_text("done · locked")).to_be_visible()  # the done step is locked: no edit controls
         expect(plan.get_by_role("button", name="Edit step 1")).to_have_count(0)
@@ -63,6 +67,7 @@ def test_a_completed_project_gets_more_work_from_the_phone(platform: Platform, b
         plan.get_by_role("button", name="Save step 3").click()
         expect(plan.locator("li").nth(2)).to_contain_text("3. Write the third file, last")
         expect(start).to_be_enabled()
+        expect(add_steps).to_have_count(0)  # new work: Start is the one action again
         shoot(page, "more-01-plan-editor")
 
         start.click()
@@ -77,7 +82,8 @@ def test_a_completed_project_gets_more_work_from_the_phone(platform: Platform, b
         shoot(page, "more-02-instruction")
         platform.wait_status(pid, "completed", timeout=120)
         expect(page.get_by_text("3/3 · all steps done").or_(page.get_by_text("Step 3 of 3 · 3 done"))).to_be_visible()
-        expect(start).to_be_disabled()
+        expect(add_steps).to_be_visible()
+        expect(start).to_have_count(0)
         shoot(page, "more-03-completed")
     finally:
         ctx.close()

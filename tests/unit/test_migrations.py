@@ -57,7 +57,7 @@ def test_upgrade_from_previous_revision_keeps_data(tmp_path: Path) -> None:
     db.upgrade(engine)
     raw = sqlite3.connect(path)
     try:
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0009_gitstart",)
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0010_cockpit",)
         project = raw.execute(
             "SELECT name, implementation_plan, input_tokens, output_tokens, budget_tokens FROM projects"
         ).fetchone()

@@ -37,7 +37,7 @@ from autocode.runtime import Runtime
 from autocode.runtime import RuntimeErrorBase
 from autocode.services import clones, deploy_keys, git_urls, runtime_policy, workspaces
 from autocode.services import keys as key_service
-from autocode.services.errors import Conflict, Invalid
+from autocode.services.errors import Conflict, DomainError, Invalid
 from autocode.services.projects import add_log
 from autocode.services.sessions import AGENT_WINDOW
 from autocode.supervisor import boot
@@ -51,6 +51,7 @@ MAX_CRASHES = 3
 STOP_GRACE_SECONDS = 8.0
 HEARTBEAT_STALE = timedelta(seconds=90)
 CLAUDE_PROVIDERS = ("anthropic", "claude-code-oauth")
+RETRIED = (StepStatus.FAILED.value, StepStatus.RUNNING.value)  # the steps a retry runs again
 
 
 def run_dir(data_dir: Path, project_id: int) -> Path:
@@ -148,6 +149,8 @@ class Orchestrator:
                 return self.clone(session, user=user, project=project, then_start=True)
             project.status = (ProjectStatus.RUNNING if plan else ProjectStatus.PLANNING).value
             project.status_reason = None
+            project.status_kind = None
+            project.resume_at = None
             project.question = None
             project.updated_at = utcnow()
             session.add(project)
@@ -181,6 +184,8 @@ class Orchestrator:
             ]
             project.status = ProjectStatus.PAUSED.value
             project.status_reason = reason
+            project.status_kind = "stopped"
+            project.resume_at = None
             project.question = None
             project.screen_state = None
             project.updated_at = utcnow()
@@ -197,6 +202,38 @@ class Orchestrator:
             if project.status in ACTIVE_STATUSES or self._live_instance(session, project):
                 self.stop(session, user=user, project=project, reason="Restarting")
             return self.start(session, user=user, project=project)
+
+    def retry(self, session: Session, *, user: User, project: Project) -> Project:
+        """Run a failed project's failed step again: the step goes back to pending, the supervisor starts."""
+        with self._lock:
+            session.refresh(project)
+            if project.status != ProjectStatus.FAILED.value:
+                raise Conflict("Only a failed project has a step to retry; this one is "
+                               f"{project.status.replace('_', ' ')}")
+            plan, current = project.implementation_plan, project.current_step
+            again = next((i for i, s in enumerate(plan) if s.get("status") in RETRIED), None)
+            if again is not None:
+                project.implementation_plan = [
+                    {**s, "status": StepStatus.PENDING.value} if s.get("status") in RETRIED else s for s in plan
+                ]
+                project.current_step = again
+                session.add(project)
+                session.commit()
+            try:
+                started = self.start(session, user=user, project=project)
+            except DomainError:
+                # Nothing ran: the plan stays as the failure left it.
+                session.refresh(project)
+                project.implementation_plan, project.current_step = plan, current
+                session.add(project)
+                session.commit()
+                raise
+            if again is not None:
+                assert project.id is not None
+                add_log(session, project_id=project.id, level=LogLevel.INFO,
+                        message=f"Retrying step {again + 1}: {plan[again].get('title', '')}"[:1000],
+                        data={"step": again + 1})
+            return started
 
     def reply(self, session: Session, *, project: Project, answer: ReplyRequest) -> None:
         """Hand the human's answer to the project's supervisor: free text, or a decision on
@@ -258,6 +295,7 @@ class Orchestrator:
                 return project
             project.status = ProjectStatus.CLONING.value
             project.status_reason = None
+            project.status_kind = None
             project.updated_at = utcnow()
             session.add(project)
             session.commit()
@@ -353,6 +391,7 @@ class Orchestrator:
         project.cloned = True
         project.status = ProjectStatus.CREATED.value
         project.status_reason = None
+        project.status_kind = None
         project.updated_at = utcnow()
         session.add(project)
         session.commit()
@@ -368,6 +407,7 @@ class Orchestrator:
         session.refresh(project)
         project.status = ProjectStatus.FAILED.value
         project.status_reason = f"Clone failed: {reason}"
+        project.status_kind = "clone"
         project.updated_at = utcnow()
         session.add(project)
         session.commit()
@@ -530,6 +570,7 @@ class Orchestrator:
         if crashes >= MAX_CRASHES:
             project.status = ProjectStatus.FAILED.value
             project.status_reason = f"The supervisor crashed {crashes} times in 10 minutes"
+            project.status_kind = "crashed"
             project.question = None
             project.updated_at = utcnow()
             session.add(project)

@@ -27,7 +27,7 @@ from autocode.models import (
     utcnow,
 )
 from autocode.runtime import Runtime
-from autocode.services import git_urls, plan_rules, workspaces
+from autocode.services import git_urls, plan_rules, status_rules, workspaces
 from autocode.services.errors import Conflict, DomainError, Invalid, NotFound
 
 MAX_LOG_PAGE = 1000
@@ -221,6 +221,8 @@ def to_public(session: Session, project: Project) -> ProjectPublic:
     public = ProjectPublic.model_validate(project)
     public.implementation_plan = [PlanStep.model_validate(s) for s in project.implementation_plan]
     public.instance = InstancePublic.model_validate(instance) if instance is not None else None
+    public.reason = status_rules.reason(status=ProjectStatus(project.status), recorded=project.status_kind,
+                                        message=project.status_reason, resume_at=project.resume_at)
     return public
 
 

@@ -10,6 +10,7 @@ import signal
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from types import FrameType
 from typing import Any
@@ -30,6 +31,7 @@ from autocode.models import (
     ProjectStatus,
     Question,
     QuestionKind,
+    ReasonKind,
     StepStatus,
     User,
     utcnow,
@@ -94,7 +96,12 @@ class ClaudeGone(Exception):
 
 
 class Paused(Exception):
-    """The project must pause (budget reached); the reason is the message."""
+    """The project must pause (budget reached); the reason is the message, its kind what the
+    UI offers as the fix (see services/status_rules.py)."""
+
+    def __init__(self, message: str, *, kind: ReasonKind) -> None:
+        super().__init__(message)
+        self.kind: ReasonKind = kind
 
 
 @dataclass
@@ -514,7 +521,7 @@ class Supervisor:
         budget = self.project.budget_tokens
         used = self.project.input_tokens + self.project.output_tokens
         if budget is not None and used >= budget:
-            raise Paused(f"Token budget reached ({used} of {budget} tokens)")
+            raise Paused(f"Token budget reached ({used} of {budget} tokens)", kind="budget")
 
     def sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -579,7 +586,7 @@ class Supervisor:
             self.runtime.kill_window(username, self.target)
         credential = self.credentials.claude
         if credential is None:
-            raise Paused("No Anthropic key or Claude subscription token; add one in Settings")
+            raise Paused("No Anthropic key or Claude subscription token; add one in Settings", kind="no_key")
         resume_id = self.project.claude_session_id if resume else None
         try:
             plan = launch.prepare(
@@ -587,7 +594,7 @@ class Supervisor:
                 project=self.project, credential=credential, resume_session_id=resume_id,
             )
         except FileError as exc:
-            raise Paused(f"Cannot prepare Claude Code's folders: {exc.message}") from None
+            raise Paused(f"Cannot prepare Claude Code's folders: {exc.message}", kind="setup") from None
         # From now on only lines sealed with this launch's key count.
         if self.state.hook_key:
             self._old_hook_keys = [self.state.hook_key.encode(), *self._old_hook_keys][:3]
@@ -793,7 +800,7 @@ class Supervisor:
         text = hide_paths(text, self.shown_roots()) if text is not None else None
         asked = Question(kind=kind, text=(text or question)[:1000], choices=[hide_paths(c, self.shown_roots())[:200] for c in choices[:20]])
         self.update_project(status=ProjectStatus.NEEDS_HELP.value, status_reason=question[:1000],
-                            question=asked.model_dump())
+                            status_kind="question", question=asked.model_dump())
         self.log(LogLevel.WARNING, f"Needs help: {question}"[:2000],
                  {"needs_help": True, "kind": "needs_help", "question": question, "state": {"status": "needs_help"},
                   "step": self._step_index + 1 if self._step_index is not None else None,
@@ -821,7 +828,7 @@ class Supervisor:
         finally:
             if not self.stopping:
                 back = previous if previous != ProjectStatus.NEEDS_HELP.value else ProjectStatus.RUNNING.value
-                self.update_project(status=back, status_reason=None, question=None)
+                self.update_project(status=back, status_reason=None, status_kind=None, question=None)
 
     def _record_answer(self, asked: Question, answer: str | None) -> None:
         """Your answer on the step it was given in; a no marks the step for your review."""
@@ -861,7 +868,7 @@ class Supervisor:
                                "or reply with the steps as a numbered list.")
         steps = identity.parse_plan(reply or "")
         if not steps:
-            raise Paused("No plan: add steps to the project and start it again")
+            raise Paused("No plan: add steps to the project and start it again", kind="no_plan")
         self.update_project(implementation_plan=steps, current_step=0, status=ProjectStatus.RUNNING.value)
 
     def run_step(self, index: int) -> None:
@@ -871,7 +878,7 @@ class Supervisor:
         title = str(step.get("title", ""))
         n = index + 1
         if step.get("status") != StepStatus.RUNNING.value:
-            self.set_step(index, StepStatus.RUNNING)
+            self.set_step(index, StepStatus.RUNNING, started_at=utcnow().isoformat())
             self.update_project(current_step=index, status=ProjectStatus.RUNNING.value)
             self.log(LogLevel.INFO, f"Step {n} started: {title}", {"step": n, "state": {"current_step": index}})
         else:
@@ -1105,12 +1112,13 @@ class Supervisor:
     def _wait_for_usage_limit(self, error: str) -> None:
         previous = self.reload_project().status
         wait = self.settings.usage_limit_wait_seconds
-        self.update_project(status=ProjectStatus.PAUSED.value, status_reason=f"Usage limit reached: {error[:300]}")
+        self.update_project(status=ProjectStatus.PAUSED.value, status_reason=f"Usage limit reached: {error[:300]}",
+                            status_kind="usage_limit", resume_at=utcnow() + timedelta(seconds=wait))
         self.log(LogLevel.AGENT_DECISION, f"Usage limit reached; paused, resuming by itself in {wait:.0f}s",
                  {"error": error, "state": {"status": "paused"}, "reason": "usage limit"})
         self.sleep(wait)
         self.update_project(status=previous if previous != ProjectStatus.PAUSED.value else ProjectStatus.RUNNING.value,
-                            status_reason=None)
+                            status_reason=None, status_kind=None, resume_at=None)
         self.log(LogLevel.INFO, "Resuming after the usage limit", {"state": {"status": "running"}})
 
     def revise_plan(self, index: int, steps: list[dict[str, str]], reason: str) -> str:
@@ -1166,7 +1174,7 @@ class Supervisor:
             # The instance ends first, so a project seen as completed never has a live instance.
             self._stop_claude()
             self._finish(InstanceStatus.EXITED, "completed")
-            self.update_project(status=ProjectStatus.COMPLETED.value, status_reason=None,
+            self.update_project(status=ProjectStatus.COMPLETED.value, status_reason=None, status_kind=None,
                                 current_step=len(self.project.implementation_plan))
             self.log(LogLevel.INFO, f"All {len(self.project.implementation_plan)} steps are done",
                      {"state": {"status": "completed"}})
@@ -1176,7 +1184,7 @@ class Supervisor:
             self._finish(InstanceStatus.STOPPED, "stopped by the server")
             return 0
         except Paused as exc:
-            self.update_project(status=ProjectStatus.PAUSED.value, status_reason=str(exc))
+            self.update_project(status=ProjectStatus.PAUSED.value, status_reason=str(exc), status_kind=exc.kind)
             self.log(LogLevel.AGENT_DECISION, f"Paused: {exc}", {"state": {"status": "paused"}})
             self._stop_claude()
             self._finish(InstanceStatus.EXITED, str(exc))

@@ -895,6 +895,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Project
+         * @description Run a failed project's failed step again, from the start of that step.
+         */
+        post: operations["projects-retry_project"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project_id}/save-template": {
         parameters: {
             query?: never;
@@ -1661,6 +1681,8 @@ export interface components {
             detail: string;
             /** Review */
             review?: string | null;
+            /** Started At */
+            started_at?: string | null;
             /** @default pending */
             status: components["schemas"]["StepStatus"];
             /** Summary */
@@ -1815,6 +1837,7 @@ export interface components {
             /** Output Tokens */
             output_tokens: number;
             question?: components["schemas"]["Question"] | null;
+            reason?: components["schemas"]["StatusReason"] | null;
             /** Screen State */
             screen_state: string | null;
             /** Slug */
@@ -1950,6 +1973,23 @@ export interface components {
              * @enum {string}
              */
             window: "agent" | "shell";
+        };
+        /**
+         * StatusReason
+         * @description Why a project is not running (or waits), and the one action that fixes it.
+         */
+        StatusReason: {
+            /** Fix */
+            fix?: ("resume" | "raise_budget" | "retry" | "answer" | "open_settings" | "add_steps" | "open_logs" | "wait") | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "budget" | "stopped" | "usage_limit" | "no_key" | "no_plan" | "setup" | "crashed" | "clone" | "question" | "error";
+            /** Message */
+            message: string;
+            /** Resume At */
+            resume_at?: string | null;
         };
         /** StepDiff */
         StepDiff: {
@@ -3790,6 +3830,37 @@ export interface operations {
         };
     };
     "projects-restart_project": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "projects-retry_project": {
         parameters: {
             query?: never;
             header?: never;

@@ -12,6 +12,12 @@ import { ProgressBar } from "../components/ProgressBar";
 import { ErrorBox, Loading, PageHeader, cx } from "../components/ui";
 import { Onboarding } from "../features/onboarding/Onboarding";
 
+// The reason a project waits or stopped, in the colour of its status.
+const REASON_TONE: Partial<Record<ProjectPublic["status"], string>> = {
+  needs_help: "text-amber-900 dark:text-amber-200",
+  failed: "text-red-800 dark:text-red-300",
+};
+
 function ProjectCard({ p, agent }: { p: ProjectPublic; agent: AgentPublic | undefined }) {
   const prog = planProgress(p);
   return (
@@ -30,8 +36,10 @@ function ProjectCard({ p, agent }: { p: ProjectPublic; agent: AgentPublic | unde
           </div>
           <StatusBadge status={p.status} />
         </div>
-        {p.status === "needs_help" && p.status_reason && (
-          <p className="mt-2 line-clamp-2 text-sm text-amber-900 dark:text-amber-200">⚠ {p.status_reason}</p>
+        {p.reason && (
+          <p className={cx("mt-2 truncate text-sm", REASON_TONE[p.status] ?? "text-slate-700 dark:text-slate-300")} title={p.reason.message} data-testid="card-reason">
+            {STATUS[p.status].icon} {p.reason.message}
+          </p>
         )}
         <p className="mt-3 truncate text-sm">{prog.label}</p>
         <div className="mt-2">

@@ -25,7 +25,7 @@ import { FilesPane } from "../features/files/FilesPane";
 import PreviewPane, { PortHint } from "../features/preview/PreviewPane";
 import { ProcessesPane } from "../features/processes/ProcessesPane";
 import { AddStep, InstructionBox, StepControls } from "../features/plan/PlanEdit";
-import { canStart } from "../lib/planEdit";
+import { Cockpit } from "../features/project/Cockpit";
 import { DELETE_PROJECT_BODY } from "../lib/copy";
 import { SaveAsTemplate } from "../features/templates/Templates";
 
@@ -42,41 +42,6 @@ const TABS: { id: Tab; label: string; short: string }[] = [
   { id: "description", label: "Description", short: "Goal" },
   { id: "architecture", label: "Architecture", short: "Arch" },
 ];
-
-function Controls({ p }: { p: ProjectPublic }) {
-  const qc = useQueryClient();
-  const action = useMutation({
-    mutationFn: (a: "start" | "stop" | "restart") => {
-      const opts = { params: { path: { project_id: p.id } } };
-      if (a === "start") return unwrap(api.POST("/api/projects/{project_id}/start", opts));
-      if (a === "stop") return unwrap(api.POST("/api/projects/{project_id}/stop", opts));
-      return unwrap(api.POST("/api/projects/{project_id}/restart", opts));
-    },
-    onSuccess: (np) => {
-      qc.setQueryData(qk.project(np.id), np);
-      void qc.invalidateQueries({ queryKey: qk.projects, exact: true });
-    },
-  });
-  const busy = (a: string) => action.isPending && action.variables === a;
-  const active = isActive(p.status);
-  return (
-    <div className="flex flex-wrap gap-2">
-      {!active && (
-        <Button variant="primary" busy={busy("start")} disabled={action.isPending || !canStart(p)} title={canStart(p) ? undefined : "Every step is done: add a step to continue"} onClick={() => action.mutate("start")}>
-          <span aria-hidden="true">▶</span> Start
-        </Button>
-      )}
-      {active && (
-        <Button busy={busy("stop")} disabled={action.isPending} onClick={() => action.mutate("stop")}>
-          <span aria-hidden="true">■</span> Stop
-        </Button>
-      )}
-      <Button busy={busy("restart")} disabled={action.isPending || (!active && !canStart(p))} onClick={() => action.mutate("restart")}>
-        <span aria-hidden="true">↻</span> Restart
-      </Button>
-    </div>
-  );
-}
 
 function NeedsHelp({ p }: { p: ProjectPublic }) {
   const [text, setText] = useState("");
@@ -95,7 +60,7 @@ function NeedsHelp({ p }: { p: ProjectPublic }) {
   }
   const busy = (b: ReplyRequest) => reply.isPending && JSON.stringify(reply.variables) === JSON.stringify(b);
   return (
-    <section role="alert" aria-label="Needs help" className="rounded-lg border border-amber-400 bg-amber-50 p-3 text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-50">
+    <section id="needs-help" role="alert" aria-label="Needs help" className="rounded-lg border border-amber-400 bg-amber-50 p-3 text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-50">
       <p className="font-semibold">⚠ needs help</p>
       <p className="mt-1 break-words" data-testid="question-text">
         {p.question?.text ?? p.status_reason ?? "The agent is waiting for you"}
@@ -234,7 +199,7 @@ function Plan({ p }: { p: ProjectPublic }) {
       {isActive(p.status) ? (
         <InstructionBox p={p} />
       ) : (
-        <details open={p.status === "completed" || p.implementation_plan.length === 0 || undefined}>
+        <details id="add-step" open={p.status === "completed" || p.implementation_plan.length === 0 || undefined}>
           <summary className="cursor-pointer text-sm text-blue-700 dark:text-blue-300">Add a step</summary>
           <div className="mt-2">
             <AddStep p={p} />
@@ -307,16 +272,15 @@ function ProjectView({ p }: { p: ProjectPublic }) {
           <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
             <RelativeTime iso={p.last_activity_at ?? p.updated_at} prefix="active" /> · {formatTokens(p.input_tokens + p.output_tokens)} tokens
             {p.budget_tokens ? ` of ${formatTokens(p.budget_tokens)}` : ""}
-            {p.status !== "needs_help" && p.status_reason ? ` · ${p.status_reason}` : ""}
           </p>
           {p.git_url && <p className="mt-1 break-all text-sm text-slate-600 dark:text-slate-400">from {p.git_url}{p.status === "cloning" ? " · cloning…" : ""}</p>}
         </div>
         <div className="flex flex-wrap gap-2">
-          <Controls p={p} />
           <SaveAsTemplate projectId={p.id} projectName={p.name} />
           <ConfirmButton variant="ghost" label="Delete" title={`Delete project “${p.name}”?`} body={DELETE_PROJECT_BODY} confirmLabel={`Delete ${p.name}`} onConfirm={() => del.mutateAsync()} />
         </div>
       </header>
+      <Cockpit p={p} logs={events.logs} onOpenLogs={() => setTab("logs")} />
       {events.detail && <ErrorBox error={events.detail} />}
       {p.status === "needs_help" && <NeedsHelp p={p} />}
       <section aria-label="Goal" className="space-y-1">

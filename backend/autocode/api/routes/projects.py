@@ -153,6 +153,13 @@ def restart_project(project: ProjectDep, user: CurrentUser, session: SessionDep,
     return project_service.to_public(session, restarted)
 
 
+@router.post("/{project_id}/retry")
+def retry_project(project: ProjectDep, user: CurrentUser, session: SessionDep, ctx: ContextDep) -> ProjectPublic:
+    """Run a failed project's failed step again, from the start of that step."""
+    retried = ctx.orchestrator.retry(session, user=user, project=project)
+    return project_service.to_public(session, retried)
+
+
 @router.post("/{project_id}/reply", status_code=status.HTTP_204_NO_CONTENT)
 def reply(body: ReplyRequest, project: ProjectDep, session: SessionDep, ctx: ContextDep) -> None:
     """Answer the question a project that needs help is waiting on."""
