@@ -332,7 +332,7 @@ function ProjectView({ p }: { p: ProjectPublic }) {
         )}
       </section>
       <Plan p={p} />
-      <PortHint projectId={p.id} hidden={tab === "preview"} onOpen={() => setTab("preview")} />
+      <PortHint projectId={p.id} hidden={tab === "preview" || tab === "processes"} onOpen={() => setTab("preview")} />
       <div className="overflow-hidden rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
         <div role="tablist" aria-label="Project views" className="grid grid-cols-3 gap-1 bg-slate-100 p-1 sm:flex sm:gap-0 sm:bg-transparent sm:p-0 sm:border-b sm:border-slate-200 dark:bg-slate-950 sm:dark:bg-transparent sm:dark:border-slate-800">
           {TABS.map((t) => (
