@@ -62,6 +62,7 @@ class Tour:
              allowed: Callable[[str], bool] = lambda e: False) -> None:
         """Both themes, both sizes: heading shown, nothing wider than the viewport, no console error."""
         page = self.page
+        page.mouse.move(0, 0)  # no hover left over a link by the last tap
         for scheme in ("light", "dark"):
             page.emulate_media(color_scheme=scheme)
             dark = "true" if scheme == "dark" else "false"
