@@ -13,7 +13,11 @@ import { DashboardPage } from "./pages/Dashboard";
 const AgentPage = lazy(() => import("./pages/Agent"));
 const AgentBuilderPage = lazy(() => import("./pages/AgentBuilder"));
 const NewProjectPage = lazy(() => import("./pages/NewProject"));
-const ProjectPage = lazy(() => import("./pages/Project"));
+const loadProjectPage = () => import("./pages/Project");
+const ProjectPage = lazy(loadProjectPage);
+// A project link opened from a push or the home screen: fetch the page's code while the session
+// is being restored, not after.
+if (window.location.pathname.startsWith("/projects/")) void loadProjectPage();
 const SettingsPage = lazy(() => import("./pages/Settings"));
 const AdminPage = lazy(() => import("./pages/Admin"));
 

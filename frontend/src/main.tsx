@@ -40,7 +40,9 @@ declare module "@tanstack/react-query" {
 }
 
 if ("serviceWorker" in navigator && import.meta.env.PROD) {
-  void import("virtual:pwa-register").then(({ registerSW }) => registerSW({ immediate: true }));
+  // Registered once the page has loaded: the precache (about 1 MB) must not compete with the
+  // first view for the network and the CPU.
+  void import("virtual:pwa-register").then(({ registerSW }) => registerSW({ immediate: false }));
 }
 
 const phone = window.matchMedia("(max-width: 599px)").matches; // sonner's own phone width

@@ -72,6 +72,9 @@ def failure_reason(output: str, returncode: int, *, timed_out: bool, timeout: fl
            or re.search(r"\bssh: (command )?not found", line)]
     fatal = [line for line in lines if re.match(r"^(fatal|error|ERROR|remote: ERROR)\b", line)]
     chosen = ssh[0] if ssh else fatal[-1] if fatal else (lines[-1] if lines else f"git exited with status {returncode}")
+    follows = lines.index(chosen) + 1 if chosen in lines else len(lines)
+    if chosen.endswith(":") and follows < len(lines):  # "fatal: unable to connect to host:" then why
+        chosen = f"{chosen} {lines[follows]}"
     if "command not found" in chosen or "ssh: not found" in chosen:
         chosen += " (the workspace image needs openssh-client for ssh addresses)"
     return chosen[:400]

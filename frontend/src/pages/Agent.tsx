@@ -100,12 +100,15 @@ export default function AgentPage() {
             {sortProjectsForDashboard(projects.data).map((p) => (
               <li key={p.id}>
                 <Link to={`/projects/${p.id}`} className="flex flex-wrap items-center gap-x-3 gap-y-1 p-3 hover:bg-slate-50 dark:hover:bg-slate-800">
+                  {/* a phone: name and status on the first line, progress and time under them */}
                   <span className="min-w-0 flex-1 truncate font-medium">{p.name}</span>
-                  <span className="text-sm text-slate-600 dark:text-slate-400">{planProgress(p).label}</span>
-                  <span className="text-sm text-slate-600 dark:text-slate-400">
+                  <span className="sm:order-last">
+                    <StatusBadge status={p.status} />
+                  </span>
+                  <span className="flex min-w-0 basis-full gap-x-3 text-sm text-slate-600 sm:basis-auto dark:text-slate-400">
+                    <span className="min-w-0 truncate">{planProgress(p).label}</span>
                     <RelativeTime iso={p.last_activity_at ?? p.updated_at} />
                   </span>
-                  <StatusBadge status={p.status} />
                 </Link>
               </li>
             ))}

@@ -18,18 +18,21 @@ import { RelativeTime } from "../components/RelativeTime";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { Button, ErrorBox, Loading, Spinner, TextArea, cx } from "../components/ui";
 import { useProjectEvents } from "../features/logs/useProjectEvents";
-import { LogsPane } from "../features/logs/LogsPane";
 import ActivityPane from "../features/activity/ActivityPane";
 import { StepOutcome } from "../features/activity/StepOutcome";
-import { FilesPane } from "../features/files/FilesPane";
-import PreviewPane, { PortHint } from "../features/preview/PreviewPane";
-import { ProcessesPane } from "../features/processes/ProcessesPane";
+import { PortHint } from "../features/preview/PortHint";
 import { AddStep, InstructionBox, StepControls } from "../features/plan/PlanEdit";
 import { Cockpit } from "../features/project/Cockpit";
 import { DELETE_PROJECT_BODY } from "../lib/copy";
 import { SaveAsTemplate } from "../features/templates/Templates";
 
+// Only the phone's first view (the Activity feed) comes with the page; every other pane loads
+// when its tab is opened.
 const TerminalPane = lazy(() => import("../features/terminal/TerminalPane"));
+const LogsPane = lazy(() => import("../features/logs/LogsPane").then((m) => ({ default: m.LogsPane })));
+const FilesPane = lazy(() => import("../features/files/FilesPane").then((m) => ({ default: m.FilesPane })));
+const PreviewPane = lazy(() => import("../features/preview/PreviewPane"));
+const ProcessesPane = lazy(() => import("../features/processes/ProcessesPane").then((m) => ({ default: m.ProcessesPane })));
 
 type Tab = "activity" | "terminal" | "logs" | "files" | "preview" | "processes" | "description" | "architecture";
 const TABS: { id: Tab; label: string; short: string }[] = [
@@ -293,7 +296,7 @@ function ProjectView({ p }: { p: ProjectPublic }) {
         )}
       </section>
       <Plan p={p} />
-      <PortHint projectId={p.id} hidden={tab === "preview"} onOpen={() => setTab("preview")} />
+      <PortHint projectId={p.id} hidden={tab === "preview" || tab === "processes"} onOpen={() => setTab("preview")} />
       <div className="overflow-hidden rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
         <div role="tablist" aria-label="Project views" className="grid grid-cols-3 gap-1 bg-slate-100 p-1 sm:flex sm:gap-0 sm:bg-transparent sm:p-0 sm:border-b sm:border-slate-200 dark:bg-slate-950 sm:dark:bg-transparent sm:dark:border-slate-800">
           {TABS.map((t) => (
@@ -335,10 +338,12 @@ function ProjectView({ p }: { p: ProjectPublic }) {
             </Suspense>
           )}
           {tab === "activity" && <ActivityPane logs={events.logs} project={p} />}
-          {tab === "logs" && <LogsPane logs={events.logs} />}
-          {tab === "files" && <FilesPane projectId={p.id} slug={p.slug} />}
-          {tab === "preview" && <PreviewPane projectId={p.id} />}
-          {tab === "processes" && <ProcessesPane projectId={p.id} onPreview={() => setTab("preview")} />}
+          <Suspense fallback={<Loading />}>
+            {tab === "logs" && <LogsPane logs={events.logs} />}
+            {tab === "files" && <FilesPane projectId={p.id} slug={p.slug} />}
+            {tab === "preview" && <PreviewPane projectId={p.id} />}
+            {tab === "processes" && <ProcessesPane projectId={p.id} onPreview={() => setTab("preview")} />}
+          </Suspense>
           {tab === "description" && <TextEditor key={`d${p.id}`} p={p} field="description" label="Description" />}
           {tab === "architecture" && <TextEditor key={`a${p.id}`} p={p} field="architecture" label="Architecture" />}
         </div>

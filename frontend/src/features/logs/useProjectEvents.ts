@@ -37,8 +37,11 @@ export function useProjectEvents(projectId: Id): { logs: LogPublic[]; status: St
           frame ??= requestAnimationFrame(flush);
         } else {
           const p: ProjectPublic = ev.project;
+          const known = qc.getQueryData<ProjectPublic>(qk.project(projectId));
           qc.setQueryData(qk.project(projectId), p);
-          void qc.invalidateQueries({ queryKey: qk.projects, exact: true });
+          // The snapshot sent on connect is usually what the page just fetched: the project
+          // list (and every page showing it) is fetched again only when something changed.
+          if (JSON.stringify(known) !== JSON.stringify(p)) void qc.invalidateQueries({ queryKey: qk.projects, exact: true });
         }
       },
       onStatus: (s, d) => {

@@ -1,50 +1,15 @@
 import { useEffect, useState } from "react";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { toast } from "sonner";
 import { api, unwrap } from "../../api/client";
 import type { Id } from "../../api/types";
 import { Button, ErrorBox, Loading, cx } from "../../components/ui";
 import { shortCommand } from "./format";
-
-const POLL_MS = 3000;
-
-/** The listening ports of the project's session, polled (shared by the hint and the pane). */
-export function usePorts(projectId: Id) {
-  return useQuery({
-    queryKey: ["ports", projectId],
-    queryFn: () => unwrap(api.GET("/api/projects/{project_id}/ports", { params: { path: { project_id: projectId } } })),
-    refetchInterval: POLL_MS,
-    refetchIntervalInBackground: false,
-  });
-}
-
-function uniquePorts(list: { port: number; command: string }[] | undefined): { port: number; command: string }[] {
-  const seen = new Map<number, string>();
-  for (const p of list ?? []) if (!seen.has(p.port)) seen.set(p.port, p.command);
-  return [...seen].map(([port, command]) => ({ port, command }));
-}
+import { uniquePorts, usePorts } from "./PortHint";
 
 async function previewLink(projectId: Id, port: number): Promise<string> {
   const r = await unwrap(api.POST("/api/projects/{project_id}/ports/{port}/preview", { params: { path: { project_id: projectId, port } } }));
   return r.url;
-}
-
-/** A line above the tabs as soon as a dev server listens: "Port 5173 is listening · Preview". */
-export function PortHint({ projectId, onOpen, hidden }: { projectId: Id; onOpen: () => void; hidden?: boolean }) {
-  const ports = uniquePorts(usePorts(projectId).data);
-  if (hidden || ports.length === 0) return null;
-  const names = ports.map((p) => p.port).join(", ");
-  return (
-    <div role="status" className="flex flex-wrap items-center justify-between gap-2 rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-100">
-      <span className="min-w-0 break-words">
-        <span aria-hidden="true">● </span>
-        {ports.length === 1 ? `Port ${names} is listening` : `Ports ${names} are listening`}
-      </span>
-      <Button variant="ghost" className="min-h-8 px-2 py-1" onClick={onOpen}>
-        Preview <span aria-hidden="true">›</span>
-      </Button>
-    </div>
-  );
 }
 
 /** The live preview of what the project serves: pick a port, see its page in a frame. */
