@@ -77,4 +77,16 @@ describe("buildFeed", () => {
     expect(itemsOfStep(feed, 2).map((i) => i.kind)).toEqual(["message", "decision"]);
     expect(itemsOfStep(feed, null)).toHaveLength(3);
   });
+
+  it("shows the server's errors, in every step when they belong to none", () => {
+    const feed = buildFeed([
+      row("error", "The supervisor crashed 3 times in 10 minutes; stopped restarting it.", { state: { status: "failed" } }),
+      row("error", "Clone failed", null),
+      row("info", "a", { step: 1, activity: { type: "message", text: "one" } }),
+      row("error", "Step 1 failed: no answer", { step: 1 }),
+    ]);
+    expect(feed.map((i) => [i.kind, i.step])).toEqual([["error", null], ["error", null], ["message", 1], ["error", 1]]);
+    expect(itemsOfStep(feed, 1)).toHaveLength(4);
+    expect(itemsOfStep(feed, 2).map((i) => i.kind)).toEqual(["error", "error"]);
+  });
 });

@@ -81,6 +81,8 @@ export function buildFeed(rows: readonly FeedRow[]): FeedItem[] {
     const act = data.activity;
     if (act === null || typeof act !== "object" || Array.isArray(act)) {
       if (row.level === "agent_decision") items.push({ kind: "decision", key, at: row.timestamp, step, text: row.message });
+      // the server's own errors (a supervisor that crashed, a clone that failed) say why work stopped
+      else if (row.level === "error") items.push({ kind: "error", key, at: row.timestamp, step, text: row.message });
       continue;
     }
     const a = act as Record<string, unknown>;
@@ -144,7 +146,7 @@ export function buildFeed(rows: readonly FeedRow[]): FeedItem[] {
   return items;
 }
 
-/** The items of one step (all of them for `null`). */
+/** The items of one step (all of them for `null`); errors that belong to no step show in every step. */
 export function itemsOfStep(items: readonly FeedItem[], step: number | null): FeedItem[] {
-  return step === null ? [...items] : items.filter((i) => i.step === step);
+  return step === null ? [...items] : items.filter((i) => i.step === step || (i.step === null && i.kind === "error"));
 }
