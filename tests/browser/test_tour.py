@@ -45,7 +45,7 @@ SERVE = Reply(blocks=[
     Text("I will serve the shop to look at it."),
     ToolUse("Bash", {"command": "python3 serve.py", "description": "Serve the shop", "timeout": 600_000}),
 ])
-TERMINAL_ATTACHED = "() => /attached/.test(document.querySelector('[role=status]')?.textContent ?? '')"
+TERMINAL_ATTACHED = "() => [...document.querySelectorAll('[role=status]')].some(e => /attached/.test(e.textContent ?? ''))"
 
 
 class Tour:
@@ -200,7 +200,7 @@ def test_tour_of_every_page_and_state(platform: Platform, browser: Any) -> None:
         tabs(done, "completed", [
             ("Activity", lambda: page.get_by_role("log", name="Activity").get_by_text("Wrote index.html").first),
             ("Terminal", lambda: page.get_by_role("status").filter(has_text=re.compile("attached"))),
-            ("Logs", lambda: page.get_by_role("log", name="Project log").get_by_text("All 1 steps are done")),
+            ("Logs", lambda: page.get_by_role("log", name="Project log").get_by_text("The step is done")),
             ("Files", lambda: panel.get_by_text("index.html").first),
             ("Preview", lambda: panel.get_by_text("Nothing is listening yet")),
             ("Processes", lambda: panel.get_by_role("list", name="Processes").get_by_text("bash").first),

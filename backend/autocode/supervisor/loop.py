@@ -1176,7 +1176,8 @@ class Supervisor:
             self._finish(InstanceStatus.EXITED, "completed")
             self.update_project(status=ProjectStatus.COMPLETED.value, status_reason=None, status_kind=None,
                                 current_step=len(self.project.implementation_plan))
-            self.log(LogLevel.INFO, f"All {len(self.project.implementation_plan)} steps are done",
+            total = len(self.project.implementation_plan)
+            self.log(LogLevel.INFO, "The step is done" if total == 1 else f"All {total} steps are done",
                      {"state": {"status": "completed"}})
             return 0
         except Stopped:
