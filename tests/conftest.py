@@ -207,11 +207,14 @@ class Api:
 
 
 def stop_tmux_servers(data_dir: Path, usernames: list[str]) -> None:
-    """Kill the tmux servers a test's server started (even when the test failed)."""
+    """Kill the tmux servers a test's server started (even when the test failed): those of
+    `usernames` and of every other user that has a socket under the data directory."""
     from autocode.runtime.local import LocalRuntime
 
     runtime = LocalRuntime(data_dir=data_dir)
-    for name in usernames:
+    sockets = runtime.socket_path("admin").parent  # under the data dir, or /tmp for a long one
+    found = sorted(p.stem for p in sockets.glob("*.sock")) if sockets.is_dir() else []
+    for name in dict.fromkeys([*usernames, *found]):
         try:
             runtime.remove_user(name)
         except Exception:  # cleanup must go on for the other users
