@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canStart, moveOrder, pendingNumbers } from "./planEdit";
+import { hasWorkLeft, moveOrder, pendingNumbers } from "./planEdit";
 import { planProgress } from "./plan";
 import { DECISION_MODEL_TOOLS, DELETE_AGENT_BODY, DELETE_PROJECT_BODY, TOOLS_HINT } from "./copy";
 import type { PlanStep } from "../api/types";
@@ -26,12 +26,13 @@ describe("plan editing", () => {
     expect(moveOrder(plan, 3, -1)).toBeNull();
   });
 
-  it("offers Start on a completed project only when steps are pending", () => {
-    expect(canStart({ status: "completed", implementation_plan: [st("done"), st("done")] })).toBe(false);
-    expect(canStart({ status: "completed", implementation_plan: [st("done"), st("pending")] })).toBe(true);
-    expect(canStart({ status: "created", implementation_plan: [] })).toBe(true);
-    expect(canStart({ status: "running", implementation_plan: [st("pending")] })).toBe(false);
-    expect(canStart({ status: "paused", implementation_plan: [st("done"), st("pending")] })).toBe(true);
+  it("finds work left only in a pending, failed or interrupted step, or in no plan yet", () => {
+    expect(hasWorkLeft([st("done"), st("done")])).toBe(false);
+    expect(hasWorkLeft([st("done"), st("skipped")])).toBe(false);
+    expect(hasWorkLeft([st("done"), st("pending")])).toBe(true);
+    expect(hasWorkLeft([st("failed")])).toBe(true);
+    expect(hasWorkLeft([st("running")])).toBe(true);
+    expect(hasWorkLeft([])).toBe(true);
   });
 
   it("does not call a completed project with a new step 'all steps done'", () => {

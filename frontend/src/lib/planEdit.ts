@@ -21,9 +21,8 @@ export function moveOrder(plan: Pick<PlanStep, "status">[], n: number, dir: -1 |
   return order;
 }
 
-/** Start runs what is left: a stopped project with a pending (or failed) step, or one with no plan yet. */
-export function canStart(p: { status: string; implementation_plan: Pick<PlanStep, "status">[] }): boolean {
-  if (p.status === "planning" || p.status === "running" || p.status === "needs_help") return false;
-  if (p.implementation_plan.length === 0) return true;
-  return p.implementation_plan.some((s) => s.status === "pending" || s.status === "failed" || s.status === "running");
+/** Work is left: a pending (or failed, or interrupted) step, or no plan yet (the agent writes one). */
+export function hasWorkLeft(plan: readonly Pick<PlanStep, "status">[]): boolean {
+  if (plan.length === 0) return true;
+  return plan.some((s) => s.status === "pending" || s.status === "failed" || s.status === "running");
 }

@@ -4,6 +4,8 @@
  */
 import type { PlanStep, ProjectStatus } from "../../api/types";
 import type { FeedRow } from "../activity/feed";
+import { hasWorkLeft } from "../../lib/planEdit";
+import { isActive } from "../../lib/status";
 
 export type ActionId =
   | "start"
@@ -63,8 +65,7 @@ const A: Record<ActionId, Action> = {
 
 export const action = (id: ActionId): Action => A[id];
 
-const hasWork = (p: CockpitInput): boolean =>
-  p.implementation_plan.length === 0 || p.implementation_plan.some((s) => s.status !== "done" && s.status !== "skipped");
+const hasWork = (p: CockpitInput): boolean => hasWorkLeft(p.implementation_plan);
 
 const FIX: Record<string, ActionId> = {
   resume: "resume",
@@ -103,7 +104,7 @@ export function primaryAction(p: CockpitInput): Action | null {
 /** The rest, for the More menu: never the primary action again. */
 export function moreActions(p: CockpitInput): Action[] {
   const primary = primaryAction(p)?.id;
-  const active = p.status === "running" || p.status === "planning" || p.status === "needs_help";
+  const active = isActive(p.status);
   const ids: ActionId[] = [];
   if (active) ids.push("stop", "restart");
   const waiting = p.status === "paused" && p.reason?.fix === "wait"; // its supervisor still runs
