@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -219,3 +221,33 @@ def stop_tmux_servers(data_dir: Path, usernames: list[str]) -> None:
             runtime.remove_user(name)
         except Exception:  # cleanup must go on for the other users
             pass
+
+
+@contextmanager
+def silent_listener() -> Iterator[int]:
+    """A TCP port on 127.0.0.1 that accepts connections and never answers on them (a hung
+    server); yields the port and closes every connection and the listener afterwards."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.settimeout(0.1)
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in held:
+            conn.close()
+        listener.close()

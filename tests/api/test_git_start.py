@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from autocode.app import create_app
 from autocode.core.config import Settings
-from tests.conftest import ADMIN_PASSWORD, Account, free_port, login, make_agent, wait_until
+from tests.conftest import ADMIN_PASSWORD, Account, free_port, login, make_agent, silent_listener, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 README = "# Hello service\n\nA tiny greeting service: `python hello.py NAME` prints a greeting.\n"
@@ -208,44 +207,23 @@ def test_a_project_starts_from_a_repository_on_both_runtimes(tmp_path: Path, run
 
 def test_a_clone_that_hangs_is_stopped_at_the_time_limit(tmp_path: Path) -> None:
     """A server that accepts and never answers: the clone ends at the limit, the project says so."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(4)
-    port = listener.getsockname()[1]
-    held: list[socket.socket] = []
-    stop = threading.Event()
+    with silent_listener() as port:
+        try:
+            with TestClient(create_app(base_settings(tmp_path, clone_timeout_seconds=5))) as client:
+                admin = login(client, "admin", ADMIN_PASSWORD)
+                agent = make_agent(client, admin)
+                r = create(client, admin, agent["id"], git_url=f"git://127.0.0.1:{port}/slow.git")
+                assert r.status_code == 201, r.text
+                # While it clones, the project (and the folder git writes into) cannot be deleted.
+                gone = client.delete(f"/api/projects/{r.json()['id']}", headers=admin.headers)
+                assert gone.status_code == 409 and "being cloned" in gone.json()["detail"], gone.text
+                project = settled(client, admin, r.json()["id"])
+                assert project["status"] == "failed"
+                assert project["status_reason"] == "Clone failed: the clone took longer than 5 seconds and was stopped"
+        finally:
+            from autocode.runtime.local import LocalRuntime
 
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        with TestClient(create_app(base_settings(tmp_path, clone_timeout_seconds=5))) as client:
-            admin = login(client, "admin", ADMIN_PASSWORD)
-            agent = make_agent(client, admin)
-            r = create(client, admin, agent["id"], git_url=f"git://127.0.0.1:{port}/slow.git")
-            assert r.status_code == 201, r.text
-            # While it clones, the project (and the folder git writes into) cannot be deleted.
-            gone = client.delete(f"/api/projects/{r.json()['id']}", headers=admin.headers)
-            assert gone.status_code == 409 and "being cloned" in gone.json()["detail"], gone.text
-            project = settled(client, admin, r.json()["id"])
-            assert project["status"] == "failed"
-            assert project["status_reason"] == "Clone failed: the clone took longer than 5 seconds and was stopped"
-    finally:
-        stop.set()
-        thread.join(5)
-        for conn in held:
-            conn.close()
-        listener.close()
-        from autocode.runtime.local import LocalRuntime
-
-        LocalRuntime(data_dir=tmp_path / "data").remove_user("admin")
+            LocalRuntime(data_dir=tmp_path / "data").remove_user("admin")
 
 
 @pytest.mark.parametrize("url,words", [

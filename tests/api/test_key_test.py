@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from autocode.app import create_app
 from autocode.core.config import Settings
-from tests.conftest import ADMIN_PASSWORD, Account, login
+from tests.conftest import ADMIN_PASSWORD, Account, login, silent_listener
 from tests.fakes.fake_anthropic import FakeAnthropic
 from tests.fakes.fake_openai import FakeOpenAI, refused_url
 
@@ -108,35 +106,12 @@ def test_a_silent_provider_is_given_up_on(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", admin_username="admin",
                         admin_password=ADMIN_PASSWORD,  # type: ignore[arg-type]
                         key_test_timeout_seconds=0.5)
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(4)
-    stop = threading.Event()
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        with TestClient(create_app(settings)) as client:
-            admin = login(client, "admin", ADMIN_PASSWORD)
-            base = f"http://127.0.0.1:{listener.getsockname()[1]}"
-            key = add_key(client, admin, "anthropic", GOOD, base)
-            assert client.post(f"/api/keys/{key}/test", headers=admin.headers).json() == {
-                "ok": False, "message": f"Could not reach {base}/v1/models: no answer within 0.5 s"}
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        for conn in held:
-            conn.close()
-        listener.close()
+    with silent_listener() as port, TestClient(create_app(settings)) as client:
+        admin = login(client, "admin", ADMIN_PASSWORD)
+        base = f"http://127.0.0.1:{port}"
+        key = add_key(client, admin, "anthropic", GOOD, base)
+        assert client.post(f"/api/keys/{key}/test", headers=admin.headers).json() == {
+            "ok": False, "message": f"Could not reach {base}/v1/models: no answer within 0.5 s"}
 
 
 def test_someone_elses_key_is_not_found(client: TestClient, make_user: Callable[..., Account],

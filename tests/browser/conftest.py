@@ -108,6 +108,27 @@ def phone(browser: Any, server: ServerProcess) -> Iterator[Any]:
         ctx.close()
 
 
+def new_phone_context(browser: Any, base_url: str, timeout_ms: int = 15_000) -> Any:
+    """A phone browser context (390×844, touch, light) on `base_url`; the caller closes it."""
+    ctx = browser.new_context(base_url=base_url, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US",
+                              color_scheme="light")
+    ctx.set_default_timeout(timeout_ms)
+    return ctx
+
+
+def sign_in_as_admin(page: Any) -> None:
+    """Sign in from the login page as the first admin, and wait for the dashboard."""
+    from playwright.sync_api import expect
+
+    from tests.conftest import ADMIN_PASSWORD
+
+    page.goto("/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+
+
 def settle(page: Any) -> None:
     """Let layout and paint catch up with a viewport change (two animation frames, no sleeps)."""
     page.wait_for_function(

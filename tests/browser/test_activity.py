@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, settle, shoot
-from tests.conftest import ADMIN_PASSWORD, wait_until
+from tests.browser.conftest import new_phone_context, settle, shoot, sign_in_as_admin
+from tests.conftest import wait_until
 from tests.fakes.fake_anthropic import bash, edit, read, text, write
 from tests.supervision.conftest import Platform, platform  # noqa: F401 - the fixture
 
@@ -60,16 +60,10 @@ def test_follow_a_project_in_the_activity_feed_on_a_phone(platform: Platform, br
     pid = project["id"]
     workspace = Path(project["workspace_path"])
 
-    ctx = browser.new_context(base_url=platform.server.base, viewport=PHONE, is_mobile=True, has_touch=True,
-                              locale="en-US", color_scheme="light")
-    ctx.set_default_timeout(15_000)
+    ctx = new_phone_context(browser, platform.server.base)
     try:
         page = ctx.new_page()
-        page.goto("/")
-        page.get_by_label("Username").fill("admin")
-        page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+        sign_in_as_admin(page)
         page.goto(f"/projects/{pid}")
         # on a phone the project opens on its Activity feed
         expect(page.get_by_role("tab", name="Activity")).to_have_attribute("aria-selected", "true")

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, shoot
-from tests.conftest import ADMIN_PASSWORD, wait_until
+from tests.browser.conftest import DESKTOP, new_phone_context, shoot, sign_in_as_admin
+from tests.conftest import wait_until
 from tests.fakes.fake_anthropic import text, write
 from tests.supervision.conftest import Platform, platform  # noqa: F401 - the fixture
 
@@ -60,16 +60,10 @@ def test_see_claude_codes_question_in_the_terminal_approve_it_and_give_more_work
     pid = project["id"]
     workspace = Path(project["workspace_path"])
 
-    ctx = browser.new_context(base_url=platform.server.base, viewport=PHONE, is_mobile=True, has_touch=True,
-                              locale="en-US", color_scheme="light")
-    ctx.set_default_timeout(15_000)
+    ctx = new_phone_context(browser, platform.server.base)
     try:
         page = ctx.new_page()
-        page.goto("/")
-        page.get_by_label("Username").fill("admin")
-        page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+        sign_in_as_admin(page)
         page.goto(f"/projects/{pid}")
         # a phone opens the project on its Activity feed; this test watches the terminal
         page.get_by_role("tab", name="Terminal").click()

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, shoot
-from tests.conftest import ADMIN_PASSWORD, wait_until
+from tests.browser.conftest import new_phone_context, shoot, sign_in_as_admin
+from tests.conftest import wait_until
 from tests.fakes.fake_anthropic import Reply, bash, text, write
 from tests.supervision.conftest import Platform, platform  # noqa: F401 - the fixture
 
@@ -93,16 +93,10 @@ def test_every_state_offers_its_one_action_on_a_phone(platform: Platform, browse
                               budget_tokens=100)
     crash = platform.project([{"title": "Survive crashes", "detail": "GO-CRASH"}], name="Crasher")
 
-    ctx = browser.new_context(base_url=platform.server.base, viewport=PHONE, is_mobile=True, has_touch=True,
-                              locale="en-US", color_scheme="light")
-    ctx.set_default_timeout(20_000)
+    ctx = new_phone_context(browser, platform.server.base, timeout_ms=20_000)
     try:
         page = ctx.new_page()
-        page.goto("/")
-        page.get_by_label("Username").fill("admin")
-        page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+        sign_in_as_admin(page)
 
         # --- created → Start ---------------------------------------------------------------
         page.goto(f"/projects/{run['id']}")
