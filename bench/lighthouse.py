@@ -70,7 +70,15 @@ def lighthouse_bin(explicit: str | None) -> str:
     if not binary.exists():
         print(f"installing lighthouse@{LIGHTHOUSE_VERSION} into {LH_PREFIX} ...", flush=True)
         subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(LH_PREFIX), f"lighthouse@{LIGHTHOUSE_VERSION}"],
+            [
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(LH_PREFIX),
+                f"lighthouse@{LIGHTHOUSE_VERSION}",
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -244,8 +252,9 @@ def main() -> int:
             results[label] = []
             for i in range(args.runs):
                 cookie = login_refresh(server.base, "alice", "alice-password-1") if signed_in else None
-                report = run_lighthouse(lh, server.base + path, tmp / f"lh-{len(results)}-{i}.json", cookie,
-                                        assets=bool(args.keep))
+                report = run_lighthouse(
+                    lh, server.base + path, tmp / f"lh-{len(results)}-{i}.json", cookie, assets=bool(args.keep)
+                )
                 s = summarize(report)
                 if args.keep:
                     args.keep.mkdir(parents=True, exist_ok=True)
@@ -264,9 +273,7 @@ def main() -> int:
     notes = []
     for label, runs in results.items():
         med = {c: statistics.median(r["scores"][c] for r in runs) for c in CATEGORIES}
-        met = {
-            m: statistics.median(v for r in runs if (v := r["metrics"][m]) is not None) for m in METRICS.values()
-        }
+        met = {m: statistics.median(v for r in runs if (v := r["metrics"][m]) is not None) for m in METRICS.values()}
         rows.append(
             f"| {label} | {med['performance']:.0f} | {med['accessibility']:.0f} | {med['best-practices']:.0f} | "
             f"{fmt_ms(met['FCP'])} | {fmt_ms(met['LCP'])} | {met['TBT']:.0f} ms | {met['CLS']:.3f} | "
@@ -278,7 +285,7 @@ def main() -> int:
         if runs[0]["opportunities"]:
             notes.append(f"- {label}: biggest load savings Lighthouse sees: {'; '.join(runs[0]['opportunities'])}")
 
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     ok_js = "within" if js <= 250 * 1024 else "OVER"
     section = f"""{HEADING}

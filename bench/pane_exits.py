@@ -33,9 +33,20 @@ from autocode.runtime.local import LocalRuntime  # noqa: E402
 
 def raw_status(rt: LocalRuntime, user: str, tgt: str) -> tuple[bool, str]:
     out = subprocess.run(
-        ["tmux", "-S", str(rt.socket_path(user)), "list-panes", "-t", f"={tgt}", "-F",
-         "#{pane_dead} #{pane_dead_status}"],
-        capture_output=True, text=True, check=True).stdout.split()
+        [
+            "tmux",
+            "-S",
+            str(rt.socket_path(user)),
+            "list-panes",
+            "-t",
+            f"={tgt}",
+            "-F",
+            "#{pane_dead} #{pane_dead_status}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     return out[0] == "1", out[1] if len(out) > 1 else ""
 
 
@@ -45,8 +56,7 @@ def one_round(rt: LocalRuntime, user: str, n: int, reader: str, wait: float) -> 
     cwd = rt.workspace(user) / "projects" / slug
     cwd.mkdir(parents=True, exist_ok=True)
     session = session_name(user, slug)
-    rt.create_session(user, session, window="agent",
-                      command=["sh", "-c", "echo up; read x; exit 7"], cwd=cwd)
+    rt.create_session(user, session, window="agent", command=["sh", "-c", "echo up; read x; exit 7"], cwd=cwd)
     tgt = target(session, "agent")
     deadline = time.monotonic() + 10
     while "up" not in rt.capture(user, tgt):
@@ -87,8 +97,10 @@ def main() -> None:
         finally:
             rt.remove_user(user)
     tmux = subprocess.run(["tmux", "-V"], capture_output=True, text=True).stdout.strip()
-    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {tmux}, "
-          f"{args.rounds} rounds per reader, status awaited {args.wait:g} s\n")
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {tmux}, "
+        f"{args.rounds} rounds per reader, status awaited {args.wait:g} s\n"
+    )
     print("| reader | status never came | p50 until known | max until known |")
     print("|---|---|---|---|")
     for name, label in (("raw", "tmux alone (`list-panes`)"), ("runtime", "`pane_info`")):

@@ -57,7 +57,7 @@ import httpx  # noqa: E402
 from websockets.exceptions import ConnectionClosed  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
 
-from tests.fakes.fake_anthropic import FakeAnthropic, Request, text, write  # noqa: E402
+from tests.fakes.fake_anthropic import FakeAnthropic, text, write  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 README = ROOT / "bench" / "README.md"
@@ -70,6 +70,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 # -- /proc helpers -------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -178,7 +179,7 @@ def pct(values: list[float], q: float) -> float:
 def epoch(ts: str) -> float:
     d = dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
     if d.tzinfo is None:
-        d = d.replace(tzinfo=dt.timezone.utc)
+        d = d.replace(tzinfo=dt.UTC)
     return d.timestamp()
 
 
@@ -194,6 +195,7 @@ def wait_until(pred: Any, timeout: float, interval: float = 0.2, what: str = "co
 
 
 # -- the platform --------------------------------------------------------------------------------
+
 
 def snapshot_python(ref: str, tmp: Path) -> Path:
     """A throwaway venv whose `autocode` is `git archive <ref> backend` (other deps: .venv)."""
@@ -217,12 +219,20 @@ class Server:
         data.mkdir(parents=True, exist_ok=True)
         self.log = data.parent / "server.log"
         full = {k: v for k, v in os.environ.items() if not k.startswith("AUTOCODE_")}
-        full.update({"AUTOCODE_DATA_DIR": str(data), "AUTOCODE_PORT": str(self.port), "AUTOCODE_HOST": "127.0.0.1",
-                     "AUTOCODE_ADMIN_PASSWORD": ADMIN_PASSWORD, **env})
+        full.update(
+            {
+                "AUTOCODE_DATA_DIR": str(data),
+                "AUTOCODE_PORT": str(self.port),
+                "AUTOCODE_HOST": "127.0.0.1",
+                "AUTOCODE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                **env,
+            }
+        )
         argv = [str(python), "-m", "autocode.cli", "serve"] if python else [str(ROOT / ".venv/bin/autocode"), "serve"]
         with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(argv, env=full, stdout=out, stderr=subprocess.STDOUT, cwd=data.parent,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                argv, env=full, stdout=out, stderr=subprocess.STDOUT, cwd=data.parent, start_new_session=True
+            )
         wait_until(self._up, 60, 0.2, "server up")
         self.http = httpx.Client(base_url=self.base, timeout=30)
         r = self.http.post("/api/auth/login", json={"username": ADMIN, "password": ADMIN_PASSWORD})
@@ -249,10 +259,13 @@ class Server:
 
     # API
     def project(self, name: str, plan: list[dict[str, str]], policy: str = "auto") -> dict[str, Any]:
-        agent = self.http.post("/api/agents", json={"name": f"Dev {name}", "model": "anthropic/claude-test",
-                                                    "permission_policy": policy})
+        agent = self.http.post(
+            "/api/agents", json={"name": f"Dev {name}", "model": "anthropic/claude-test", "permission_policy": policy}
+        )
         assert agent.status_code == 201, agent.text
-        r = self.http.post(f"/api/agents/{agent.json()['id']}/projects", json={"name": name, "implementation_plan": plan})
+        r = self.http.post(
+            f"/api/agents/{agent.json()['id']}/projects", json={"name": name, "implementation_plan": plan}
+        )
         assert r.status_code == 201, r.text
         return dict(r.json())
 
@@ -326,8 +339,11 @@ def hook_events(data: Path, project_id: int, username: str = "admin") -> list[di
 
 def step_latencies(data: Path, project_id: int, events: Events, n_steps: int) -> list[dict[str, float]]:
     """Per step: Stop hook -> "Step K done" row written, -> its frame, -> state frame with step K done."""
-    stops = sorted(float(e["received_at"]) for e in hook_events(data, project_id)
-                   if e.get("hook_event_name") == "Stop" and "received_at" in e)
+    stops = sorted(
+        float(e["received_at"])
+        for e in hook_events(data, project_id)
+        if e.get("hook_event_name") == "Stop" and "received_at" in e
+    )
     started: dict[int, float] = {}
     done: dict[int, tuple[float, float]] = {}
     decided: dict[int, float] = {}
@@ -358,8 +374,13 @@ def step_latencies(data: Path, project_id: int, events: Events, n_steps: int) ->
         if not candidates:
             continue
         stop = candidates[-1]  # the Stop that ended the step's last turn
-        item = {"step": k, "stop_to_row": row_ts - stop, "row_to_frame": arrival - row_ts,
-                "stop_to_log_frame": arrival - stop, "stops_in_step": len(candidates)}
+        item = {
+            "step": k,
+            "stop_to_row": row_ts - stop,
+            "row_to_frame": arrival - row_ts,
+            "stop_to_log_frame": arrival - stop,
+            "stops_in_step": len(candidates),
+        }
         if k in state_done:
             item["stop_to_state_frame"] = state_done[k] - stop
         if k in decided and stop <= decided[k] <= row_ts:
@@ -376,8 +397,12 @@ def tmux_socket(data: Path, username: str) -> str:
 
 
 def pane_pid(data: Path, session: str) -> int | None:
-    r = subprocess.run(["tmux", "-S", tmux_socket(data, ADMIN), "display", "-p", "-t", f"={session}:agent",
-                        "#{pane_pid}"], capture_output=True, text=True, timeout=5)
+    r = subprocess.run(
+        ["tmux", "-S", tmux_socket(data, ADMIN), "display", "-p", "-t", f"={session}:agent", "#{pane_pid}"],
+        capture_output=True,
+        text=True,
+        timeout=5,
+    )
     out = r.stdout.strip()
     return int(out) if r.returncode == 0 and out.isdigit() else None
 
@@ -400,6 +425,7 @@ def claude_version() -> str:
 
 
 # -- A: Stop -> UI latency, RSS during turns ------------------------------------------------------
+
 
 class Sampler:
     """Samples a supervisor's VmRSS and CPU, and the Claude Code pane tree's RSS, every `period` s."""
@@ -448,8 +474,9 @@ def supervisor_cpu(pid: int) -> int | None:
 def phase_latency(server: Server, fake: FakeAnthropic, data: Path, steps: int) -> dict[str, Any]:
     plan = [{"title": f"Write file {k:02d}", "detail": f"Create f{k:02d}.txt"} for k in range(1, steps + 1)]
     for k in range(1, steps + 1):
-        fake.on_prompt(f"Now do step {k}: Write file {k:02d}", write(f"f{k:02d}.txt", f"{k}\n"),
-                       text(f"Wrote f{k:02d}.txt."))
+        fake.on_prompt(
+            f"Now do step {k}: Write file {k:02d}", write(f"f{k:02d}.txt", f"{k}\n"), text(f"Wrote f{k:02d}.txt.")
+        )
     project = server.project("Latency", plan)
     events = Events(server, project["id"])
     t0 = time.time()
@@ -460,6 +487,7 @@ def phase_latency(server: Server, fake: FakeAnthropic, data: Path, steps: int) -
     first_step_at: float | None = None
     cpu_first = None
     try:
+
         def check() -> dict[str, Any] | None:
             nonlocal first_step_at, cpu_first
             p = server.get(project["id"])
@@ -467,10 +495,17 @@ def phase_latency(server: Server, fake: FakeAnthropic, data: Path, steps: int) -
                 first_step_at = time.time()
                 cpu_first = supervisor_cpu(sup)
             return p if p["status"] in TERMINAL else None
+
         final = wait_until(check, 60 + steps * 20, 0.2, "latency project finished")
         cpu_end = supervisor_cpu(sup)  # None when it has exited already
-        wait_until(lambda: len(step_latencies(data, project["id"], events, steps)) >= steps
-                   or time.time() - t0 > 60 + steps * 20, 10, 0.2, "done frames")
+        wait_until(
+            lambda: (
+                len(step_latencies(data, project["id"], events, steps)) >= steps or time.time() - t0 > 60 + steps * 20
+            ),
+            10,
+            0.2,
+            "done frames",
+        )
     except TimeoutError:
         final = server.get(project["id"])
         cpu_end = None
@@ -480,9 +515,11 @@ def phase_latency(server: Server, fake: FakeAnthropic, data: Path, steps: int) -
     t_end = time.time()
     time.sleep(2.0)
     pane = pane_pid(data, project["tmux_session"])
-    after = {"pane_alive": pane is not None and Path(f"/proc/{pane}").exists(),
-             "rss": tree_rss_kb(pane) if pane else 0,
-             "instance": (server.get(project["id"]).get("instance") or {}).get("status")}
+    after = {
+        "pane_alive": pane is not None and Path(f"/proc/{pane}").exists(),
+        "rss": tree_rss_kb(pane) if pane else 0,
+        "instance": (server.get(project["id"]).get("instance") or {}).get("status"),
+    }
     lat = step_latencies(data, project["id"], events, steps)
     sup_rss = [r for _, r in sampler.sup]
     # RSS during turns: from the first step's start on (start-up of Claude Code before is excluded)
@@ -491,14 +528,23 @@ def phase_latency(server: Server, fake: FakeAnthropic, data: Path, steps: int) -
     claude_tree = [tr for _, _, tr in sampler.claude]
     n = len(turn_rss)
     result = {
-        "project": project["id"], "status": final["status"], "status_reason": final.get("status_reason"),
+        "project": project["id"],
+        "status": final["status"],
+        "status_reason": final.get("status_reason"),
         "steps_done": sum(1 for s in final["implementation_plan"] if s.get("status") == "done"),
-        "steps": steps, "wall": t_end - t0, "latencies": lat,
-        "sup_rss_turn": turn_rss, "sup_rss_first": turn_rss[: max(1, n // 10)], "sup_rss_last": turn_rss[-max(1, n // 10):],
-        "sup_rss_all": sup_rss, "claude_main": claude_main, "claude_tree": claude_tree,
+        "steps": steps,
+        "wall": t_end - t0,
+        "latencies": lat,
+        "sup_rss_turn": turn_rss,
+        "sup_rss_first": turn_rss[: max(1, n // 10)],
+        "sup_rss_last": turn_rss[-max(1, n // 10) :],
+        "sup_rss_all": sup_rss,
+        "claude_main": claude_main,
+        "claude_tree": claude_tree,
         "sup_cpu_s": ((cpu_end - cpu_first) / HZ) if cpu_end is not None and cpu_first is not None else None,
         "sup_cpu_startup_s": ((cpu_first - cpu0) / HZ) if cpu_first is not None and cpu0 is not None else None,
-        "turn_window": (t_end - first_step_at) if first_step_at else None, "after": after,
+        "turn_window": (t_end - first_step_at) if first_step_at else None,
+        "after": after,
     }
     if final["status"] != "completed":
         result["log_tail"] = [f"{e['id']} {e['level']}: {e['message'][:300]}" for e in server.logs(project["id"])[-25:]]
@@ -507,12 +553,19 @@ def phase_latency(server: Server, fake: FakeAnthropic, data: Path, steps: int) -
 
 # -- B: idle in needs_help -----------------------------------------------------------------------
 
+
 def phase_idle(server: Server, fake: FakeAnthropic, data: Path, seconds: float) -> dict[str, Any]:
     fake.on_prompt("Now do step 1: Say hello", text("Hello."))
     fake.on_prompt("Now do step 2: Ask before writing", write("asked.txt", "ok\n"), text("Wrote asked.txt."))
     # step 1 needs no tool: it is evaluated (the decision model loads), step 2's Write waits for a human
-    project = server.project("Idle", [{"title": "Say hello", "detail": "Just say hello"},
-                                      {"title": "Ask before writing", "detail": "Create asked.txt"}], policy="ask")
+    project = server.project(
+        "Idle",
+        [
+            {"title": "Say hello", "detail": "Just say hello"},
+            {"title": "Ask before writing", "detail": "Create asked.txt"},
+        ],
+        policy="ask",
+    )
     started = server.start(project["id"])
     sup = int(started["instance"]["pid"])
     wait_until(lambda: server.get(project["id"])["status"] in ("needs_help", *TERMINAL), 180, 0.2, "needs_help")
@@ -537,6 +590,7 @@ def phase_idle(server: Server, fake: FakeAnthropic, data: Path, seconds: float) 
 
 
 # -- C: many projects at once ----------------------------------------------------------------------
+
 
 class FleetSampler:
     """Every `period` s: RSS of the server, supervisors, tmux servers and their pane trees; CPU."""
@@ -596,8 +650,9 @@ class FleetSampler:
             else:
                 self.cpu[key][1] = max(self.cpu[key][1], ticks)
         self.first = False
-        self.samples.append({"t": time.time(), "rss": rss, "n_sup": len(sups), "n_claude": len(claude),
-                             "load": loadavg()})
+        self.samples.append(
+            {"t": time.time(), "rss": rss, "n_sup": len(sups), "n_claude": len(claude), "load": loadavg()}
+        )
 
     def _run(self) -> None:
         deadline = time.monotonic() + 900
@@ -625,14 +680,18 @@ class FleetSampler:
         return out
 
 
-def phase_concurrency(server: Server, fake: FakeAnthropic, data: Path, n: int, steps: int, delay: float,
-                      timeout: float) -> dict[str, Any]:
+def phase_concurrency(
+    server: Server, fake: FakeAnthropic, data: Path, n: int, steps: int, delay: float, timeout: float
+) -> dict[str, Any]:
     projects = []
     for i in range(1, n + 1):
         plan = [{"title": f"Fleet {i:02d} part {k}", "detail": f"Create p{k}.txt"} for k in range(1, steps + 1)]
         for k in range(1, steps + 1):
-            fake.on_prompt(f"Now do step {k}: Fleet {i:02d} part {k}",
-                           write(f"p{k}.txt", f"{i}.{k}\n", delay=delay), text(f"Wrote p{k}.txt.", delay=delay))
+            fake.on_prompt(
+                f"Now do step {k}: Fleet {i:02d} part {k}",
+                write(f"p{k}.txt", f"{i}.{k}\n", delay=delay),
+                text(f"Wrote p{k}.txt.", delay=delay),
+            )
         projects.append(server.project(f"Fleet {i:02d}", plan))
     events = {p["id"]: Events(server, p["id"]) for p in projects}
     calls0 = len(fake.calls(main_only=False))
@@ -672,31 +731,49 @@ def phase_concurrency(server: Server, fake: FakeAnthropic, data: Path, n: int, s
             logs = server.logs(pid)
             sup_log = data / "run" / "projects" / str(pid) / "supervisor.log"
             tail = sup_log.read_text()[-1500:] if sup_log.exists() else ""
-            failed[pid] = {"name": p["name"], "status": p["status"], "reason": p.get("status_reason"),
-                           "steps": [s.get("status") for s in p["implementation_plan"]],
-                           "log_tail": [f"{e['id']} {e['level']}: {e['message'][:300]}" for e in logs[-15:]],
-                           "supervisor_log_tail": tail}
+            failed[pid] = {
+                "name": p["name"],
+                "status": p["status"],
+                "reason": p.get("status_reason"),
+                "steps": [s.get("status") for s in p["implementation_plan"]],
+                "log_tail": [f"{e['id']} {e['level']}: {e['message'][:300]}" for e in logs[-15:]],
+                "supervisor_log_tail": tail,
+            }
     wall = (max(finished.values()) if finished else t_end) - t0
     window = t_end - t0
     cpu = sampler.cpu_seconds()
     totals = [sum(s["rss"].values()) for s in sampler.samples]
     peak = max(sampler.samples, key=lambda s: sum(s["rss"].values())) if sampler.samples else None
     return {
-        "n": n, "steps": steps, "delay": delay, "completed": len(completed), "failed": failed,
-        "wall_all_done": wall, "window": window, "finish_times": sorted(t - t0 for t in finished.values()),
-        "start_ms": start_ms, "latencies": lat, "cpu": cpu, "cpu_total": sum(cpu.values()),
+        "n": n,
+        "steps": steps,
+        "delay": delay,
+        "completed": len(completed),
+        "failed": failed,
+        "wall_all_done": wall,
+        "window": window,
+        "finish_times": sorted(t - t0 for t in finished.values()),
+        "start_ms": start_ms,
+        "latencies": lat,
+        "cpu": cpu,
+        "cpu_total": sum(cpu.values()),
         "sys_util": (sys1[0] - sys0[0]) / max(1, sys1[1] - sys0[1]),
-        "load0": load0, "load1": load1, "load_max": max((s["load"][0] for s in sampler.samples), default=load1[0]),
-        "rss_peak_total": max(totals, default=0), "rss_peak": peak["rss"] if peak else {},
+        "load0": load0,
+        "load1": load1,
+        "load_max": max((s["load"][0] for s in sampler.samples), default=load1[0]),
+        "rss_peak_total": max(totals, default=0),
+        "rss_peak": peak["rss"] if peak else {},
         "peak_counts": (peak["n_sup"], peak["n_claude"]) if peak else (0, 0),
         "max_sup": max((s["n_sup"] for s in sampler.samples), default=0),
         "max_claude": max((s["n_claude"] for s in sampler.samples), default=0),
         "model_calls": len(fake.calls(main_only=False)) - calls0,
-        "earlier_rss": sampler.earlier_rss, "earlier_claude": getattr(sampler, "earlier_claude", 0),
+        "earlier_rss": sampler.earlier_rss,
+        "earlier_claude": getattr(sampler, "earlier_claude", 0),
     }
 
 
 # -- report ------------------------------------------------------------------------------------------
+
 
 def mb(kb: float) -> str:
     return f"{kb / 1024:.0f} MB" if kb >= 10 * 1024 else f"{kb / 1024:.1f} MB"
@@ -714,42 +791,76 @@ def lat_row(name: str, values: list[float]) -> str:
 
 def render(meta: dict[str, Any], a: dict[str, Any] | None, b: dict[str, Any] | None, c: dict[str, Any] | None) -> str:
     L: list[str] = ["## Supervisor", ""]
-    L.append(f"Measured {meta['date']} on {meta['machine']}; Claude Code {meta['claude']}; code: {meta['code']}. "
-             f"Server settings: supervisor tick {meta['tick']} s (the production default is 0.2 s), "
-             f"event pump poll 0.1 s. Load average when the run began: {meta['load_before']}"
-             f"{' (the machine was shared with other work)' if meta['busy'] else ''}.")
+    L.append(
+        f"Measured {meta['date']} on {meta['machine']}; Claude Code {meta['claude']}; code: {meta['code']}. "
+        f"Server settings: supervisor tick {meta['tick']} s (the production default is 0.2 s), "
+        f"event pump poll 0.1 s. Load average when the run began: {meta['load_before']}"
+        f"{' (the machine was shared with other work)' if meta['busy'] else ''}."
+    )
     L.append("")
     L.append(f"Reproduce: `{meta['command']}`")
     L.append("")
     if a:
-        L.append(f"### Stop hook -> UI event ({a['steps']} one-file steps, one project, "
-                 f"{a['steps_done']}/{a['steps']} done, {a['status']}, {a['wall']:.0f} s)")
+        L.append(
+            f"### Stop hook -> UI event ({a['steps']} one-file steps, one project, "
+            f"{a['steps_done']}/{a['steps']} done, {a['status']}, {a['wall']:.0f} s)"
+        )
         L.append("")
         L.append("| interval | p50 | p90 | max | n |")
         L.append("|---|---|---|---|---|")
         lat = a["latencies"]
         L.append(lat_row("Stop hook -> `Step K done` log frame on the socket", [x["stop_to_log_frame"] for x in lat]))
-        L.append(lat_row("Stop hook -> state frame with step K done", [x["stop_to_state_frame"] for x in lat
-                                                                         if "stop_to_state_frame" in x]))
+        L.append(
+            lat_row(
+                "Stop hook -> state frame with step K done",
+                [x["stop_to_state_frame"] for x in lat if "stop_to_state_frame" in x],
+            )
+        )
         L.append(lat_row("of which: Stop hook -> log row written (supervisor)", [x["stop_to_row"] for x in lat]))
         if any("stop_to_verdict" in x for x in lat):  # a supervisor that logs a verdict before the checkpoint
-            L.append(lat_row("of which: Stop hook -> verdict row (turn end seen + decision model)",
-                             [x["stop_to_verdict"] for x in lat if "stop_to_verdict" in x]))
-            L.append(lat_row("of which: verdict row -> `Step K done` row (git checkpoint + DB)",
-                             [x["verdict_to_row"] for x in lat if "verdict_to_row" in x]))
+            L.append(
+                lat_row(
+                    "of which: Stop hook -> verdict row (turn end seen + decision model)",
+                    [x["stop_to_verdict"] for x in lat if "stop_to_verdict" in x],
+                )
+            )
+            L.append(
+                lat_row(
+                    "of which: verdict row -> `Step K done` row (git checkpoint + DB)",
+                    [x["verdict_to_row"] for x in lat if "verdict_to_row" in x],
+                )
+            )
         L.append(lat_row("of which: log row -> frame arrives (event pump + socket)", [x["row_to_frame"] for x in lat]))
-        L.append(lat_row("Stop hook -> `Step K done` frame, step 1 only",
-                         [x["stop_to_log_frame"] for x in lat if x["step"] == 1]))
-        L.append(lat_row("Stop hook -> `Step K done` frame, steps 2.. only", [x["stop_to_log_frame"] for x in lat if x["step"] > 1]))
+        L.append(
+            lat_row(
+                "Stop hook -> `Step K done` frame, step 1 only", [x["stop_to_log_frame"] for x in lat if x["step"] == 1]
+            )
+        )
+        L.append(
+            lat_row(
+                "Stop hook -> `Step K done` frame, steps 2.. only",
+                [x["stop_to_log_frame"] for x in lat if x["step"] > 1],
+            )
+        )
         if c and c["latencies"]:
             lc = c["latencies"]
-            L.append(lat_row(f"under load ({c['n']} projects at once): Stop hook -> `Step K done` frame",
-                             [x["stop_to_log_frame"] for x in lc]))
-            L.append(lat_row("under load: step 1 of each project", [x["stop_to_log_frame"] for x in lc if x["step"] == 1]))
+            L.append(
+                lat_row(
+                    f"under load ({c['n']} projects at once): Stop hook -> `Step K done` frame",
+                    [x["stop_to_log_frame"] for x in lc],
+                )
+            )
+            L.append(
+                lat_row("under load: step 1 of each project", [x["stop_to_log_frame"] for x in lc if x["step"] == 1])
+            )
             L.append(lat_row("under load: steps 2.. only", [x["stop_to_log_frame"] for x in lc if x["step"] > 1]))
             if any("stop_to_verdict" in x for x in lc):
-                L.append(lat_row("under load: of which Stop hook -> verdict row",
-                                 [x["stop_to_verdict"] for x in lc if "stop_to_verdict" in x]))
+                L.append(
+                    lat_row(
+                        "under load: of which Stop hook -> verdict row",
+                        [x["stop_to_verdict"] for x in lc if "stop_to_verdict" in x],
+                    )
+                )
             L.append(lat_row("under load: of which Stop hook -> log row written", [x["stop_to_row"] for x in lc]))
             L.append(lat_row("under load: of which log row -> frame", [x["row_to_frame"] for x in lc]))
         L.append("")
@@ -760,66 +871,102 @@ def render(meta: dict[str, Any], a: dict[str, Any] | None, b: dict[str, Any] | N
         L.append("|---|---|")
         if b and b.get("rss"):
             r = b["rss"]
-            L.append(f"| supervisor VmRSS, idle in needs_help ({len(r)} samples over {meta['idle']} s) | "
-                     f"median {mb(statistics.median(r))}, max {mb(max(r))} |")
+            L.append(
+                f"| supervisor VmRSS, idle in needs_help ({len(r)} samples over {meta['idle']} s) | "
+                f"median {mb(statistics.median(r))}, max {mb(max(r))} |"
+            )
             if b.get("cpu_pct") is not None:
-                L.append(f"| supervisor CPU, idle in needs_help (ticking, capturing the pane) | {b['cpu_pct']:.1f} % of one core |")
+                L.append(
+                    f"| supervisor CPU, idle in needs_help (ticking, capturing the pane) | {b['cpu_pct']:.1f} % of one core |"
+                )
         if a and a["sup_rss_turn"]:
             r = a["sup_rss_turn"]
-            L.append(f"| supervisor VmRSS during {a['steps']} turns ({len(r)} samples, 0.1 s) | "
-                     f"median {mb(statistics.median(r))}, max {mb(max(r))} |")
-            L.append(f"| supervisor VmRSS, first vs last tenth of the turns | {mb(statistics.median(a['sup_rss_first']))}"
-                     f" -> {mb(statistics.median(a['sup_rss_last']))} |")
+            L.append(
+                f"| supervisor VmRSS during {a['steps']} turns ({len(r)} samples, 0.1 s) | "
+                f"median {mb(statistics.median(r))}, max {mb(max(r))} |"
+            )
+            L.append(
+                f"| supervisor VmRSS, first vs last tenth of the turns | {mb(statistics.median(a['sup_rss_first']))}"
+                f" -> {mb(statistics.median(a['sup_rss_last']))} |"
+            )
             if a.get("sup_cpu_s") is not None and a.get("turn_window"):
-                L.append(f"| supervisor CPU during the turns (incl. its tmux/git children) | {a['sup_cpu_s']:.1f} s over "
-                         f"{a['turn_window']:.0f} s ({100 * a['sup_cpu_s'] / a['turn_window']:.0f} % of one core) |")
+                L.append(
+                    f"| supervisor CPU during the turns (incl. its tmux/git children) | {a['sup_cpu_s']:.1f} s over "
+                    f"{a['turn_window']:.0f} s ({100 * a['sup_cpu_s'] / a['turn_window']:.0f} % of one core) |"
+                )
             if a.get("sup_cpu_startup_s") is not None:
-                L.append(f"| supervisor CPU from spawn to the first step (Claude Code start-up) | {a['sup_cpu_startup_s']:.1f} s |")
+                L.append(
+                    f"| supervisor CPU from spawn to the first step (Claude Code start-up) | {a['sup_cpu_startup_s']:.1f} s |"
+                )
         if a and a["claude_main"]:
-            L.append(f"| Claude Code process VmRSS (pane pid) during the turns | median {mb(statistics.median(a['claude_main']))}, "
-                     f"max {mb(max(a['claude_main']))} |")
+            L.append(
+                f"| Claude Code process VmRSS (pane pid) during the turns | median {mb(statistics.median(a['claude_main']))}, "
+                f"max {mb(max(a['claude_main']))} |"
+            )
             L.append(f"| Claude Code pane process tree (incl. hooks, shells) | max {mb(max(a['claude_tree']))} |")
         if b and b.get("claude_main"):
-            L.append(f"| Claude Code process VmRSS, waiting on a permission prompt | median {mb(statistics.median(b['claude_main']))} |")
+            L.append(
+                f"| Claude Code process VmRSS, waiting on a permission prompt | median {mb(statistics.median(b['claude_main']))} |"
+            )
         if a and a.get("after"):
             af = a["after"]
-            L.append(f"| 2 s after the project completed (instance `{af['instance']}`) | Claude Code "
-                     f"{'still running, ' + mb(af['rss']) if af['pane_alive'] else 'gone'} |")
+            L.append(
+                f"| 2 s after the project completed (instance `{af['instance']}`) | Claude Code "
+                f"{'still running, ' + mb(af['rss']) if af['pane_alive'] else 'gone'} |"
+            )
         if b:
-            L.append(f"| the ask-policy project | waited in `{b['status_waiting']}`, then after the reply: `{b['final']}` |")
+            L.append(
+                f"| the ask-policy project | waited in `{b['status_waiting']}`, then after the reply: `{b['final']}` |"
+            )
         L.append("")
     if c:
-        L.append(f"### {c['n']} projects at once (one server, one user, {c['steps']} steps each, fake replies take "
-                 f"{c['delay']} s per model call)")
+        L.append(
+            f"### {c['n']} projects at once (one server, one user, {c['steps']} steps each, fake replies take "
+            f"{c['delay']} s per model call)"
+        )
         L.append("")
         pk = c["rss_peak"]
         L.append("| what | value |")
         L.append("|---|---|")
         L.append(f"| completed | {c['completed']} / {c['n']} |")
-        L.append(f"| wall time, first start request -> all finished | {c['wall_all_done']:.1f} s "
-                 f"(first finished at {c['finish_times'][0] if c['finish_times'] else float('nan'):.1f} s) |")
-        L.append(f"| POST /start latency | median {statistics.median(c['start_ms']):.0f} ms, max {max(c['start_ms']):.0f} ms |")
+        L.append(
+            f"| wall time, first start request -> all finished | {c['wall_all_done']:.1f} s "
+            f"(first finished at {c['finish_times'][0] if c['finish_times'] else float('nan'):.1f} s) |"
+        )
+        L.append(
+            f"| POST /start latency | median {statistics.median(c['start_ms']):.0f} ms, max {max(c['start_ms']):.0f} ms |"
+        )
         L.append(f"| peak total RSS (server + supervisors + tmux + panes) | {mb(c['rss_peak_total'])} |")
-        L.append(f"| at that peak: server / supervisors / Claude Code / tmux + pane shells | {mb(pk.get('server', 0))} / "
-                 f"{mb(pk.get('supervisor', 0))} ({c['peak_counts'][0]}) / {mb(pk.get('claude', 0))} ({c['peak_counts'][1]}) / "
-                 f"{mb(pk.get('tmux', 0) + pk.get('pane', 0))} |")
+        L.append(
+            f"| at that peak: server / supervisors / Claude Code / tmux + pane shells | {mb(pk.get('server', 0))} / "
+            f"{mb(pk.get('supervisor', 0))} ({c['peak_counts'][0]}) / {mb(pk.get('claude', 0))} ({c['peak_counts'][1]}) / "
+            f"{mb(pk.get('tmux', 0) + pk.get('pane', 0))} |"
+        )
         cpu = c["cpu"]
-        L.append(f"| CPU of those processes over the {c['window']:.0f} s window | {c['cpu_total']:.0f} s = "
-                 f"{c['cpu_total'] / c['window']:.2f} cores: Claude Code {cpu.get('claude', 0):.0f} s, supervisors "
-                 f"{cpu.get('supervisor', 0):.0f} s, server {cpu.get('server', 0):.0f} s, tmux + shells "
-                 f"{cpu.get('tmux', 0) + cpu.get('pane', 0):.0f} s |")
+        L.append(
+            f"| CPU of those processes over the {c['window']:.0f} s window | {c['cpu_total']:.0f} s = "
+            f"{c['cpu_total'] / c['window']:.2f} cores: Claude Code {cpu.get('claude', 0):.0f} s, supervisors "
+            f"{cpu.get('supervisor', 0):.0f} s, server {cpu.get('server', 0):.0f} s, tmux + shells "
+            f"{cpu.get('tmux', 0) + cpu.get('pane', 0):.0f} s |"
+        )
         L.append(f"| whole machine CPU utilisation (/proc/stat, {meta['nproc']} cores) | {100 * c['sys_util']:.0f} % |")
-        L.append(f"| /proc/loadavg 1-min: before / max / after | {c['load0'][0]:.2f} / {c['load_max']:.2f} / {c['load1'][0]:.2f} |")
+        L.append(
+            f"| /proc/loadavg 1-min: before / max / after | {c['load0'][0]:.2f} / {c['load_max']:.2f} / {c['load1'][0]:.2f} |"
+        )
         L.append(f"| model calls answered by the fake | {c['model_calls']} |")
-        L.append(f"| not counted above: Claude Code of the earlier phases' finished projects, still running | "
-                 f"{c['earlier_claude']} process(es), {mb(c['earlier_rss'])} at the end |")
+        L.append(
+            f"| not counted above: Claude Code of the earlier phases' finished projects, still running | "
+            f"{c['earlier_claude']} process(es), {mb(c['earlier_rss'])} at the end |"
+        )
         L.append("")
         if c["failed"]:
             L.append("Projects that did not complete:")
             L.append("")
             for pid, f in c["failed"].items():
-                L.append(f"- project {pid} ({f['name']}): `{f['status']}` - {f['reason']}; steps {f['steps']}; last log: "
-                         f"`{(f['log_tail'] or ['-'])[-1][:200]}`")
+                L.append(
+                    f"- project {pid} ({f['name']}): `{f['status']}` - {f['reason']}; steps {f['steps']}; last log: "
+                    f"`{(f['log_tail'] or ['-'])[-1][:200]}`"
+                )
             L.append("")
     L.append("### Interpretation")
     L.append("")
@@ -835,33 +982,47 @@ def interpret(a: dict[str, Any] | None, b: dict[str, Any] | None, c: dict[str, A
         sup = [x["stop_to_row"] for x in lat]
         pump = [x["row_to_frame"] for x in lat]
         notes.append(
-            f"Stop -> UI: p50 {ms(pct([x['stop_to_log_frame'] for x in lat], .5))}. The supervisor's share (Stop -> "
-            f"row, p50 {ms(pct(sup, .5))}) is the turn's end being confirmed (Stop seen in hooks.jsonl on a tick of "
+            f"Stop -> UI: p50 {ms(pct([x['stop_to_log_frame'] for x in lat], 0.5))}. The supervisor's share (Stop -> "
+            f"row, p50 {ms(pct(sup, 0.5))}) is the turn's end being confirmed (Stop seen in hooks.jsonl on a tick of "
             f"{tick} s plus the screen read back as idle), the step's evaluation"
-            + (" (the decision model, here the fake endpoint answering at once; a real model adds its answer time)"
-               if any("stop_to_verdict" in x for x in lat) else " (rules only: this code logs no model verdict)")
-            + f", the git checkpoint and the DB writes; the server's share (row -> frame, p50 {ms(pct(pump, .5))}) "
-            "is the event pump polling SQLite every 0.1 s.")
+            + (
+                " (the decision model, here the fake endpoint answering at once; a real model adds its answer time)"
+                if any("stop_to_verdict" in x for x in lat)
+                else " (rules only: this code logs no model verdict)"
+            )
+            + f", the git checkpoint and the DB writes; the server's share (row -> frame, p50 {ms(pct(pump, 0.5))}) "
+            "is the event pump polling SQLite every 0.1 s."
+        )
         multi = [x for x in lat if x["stops_in_step"] > 1]
         if multi:
             notes.append(f"{len(multi)} step(s) saw more than one Stop (follow-up turns); the last Stop was used.")
     if a and a["sup_rss_turn"]:
         growth = statistics.median(a["sup_rss_last"]) - statistics.median(a["sup_rss_first"])
-        notes.append(f"Supervisor memory over {a['steps']} turns changed by {growth / 1024:+.1f} MB "
-                     f"({'flat' if abs(growth) < 3 * 1024 else 'worth a look'}).")
+        notes.append(
+            f"Supervisor memory over {a['steps']} turns changed by {growth / 1024:+.1f} MB "
+            f"({'flat' if abs(growth) < 3 * 1024 else 'worth a look'})."
+        )
     if b and b.get("cpu_pct") is not None:
-        notes.append(f"An idle supervisor still costs {b['cpu_pct']:.1f} % of a core: it polls every tick "
-                     "(tmux display + capture-pane subprocesses, hooks/transcript/inbox reads, state.json write).")
+        notes.append(
+            f"An idle supervisor still costs {b['cpu_pct']:.1f} % of a core: it polls every tick "
+            "(tmux display + capture-pane subprocesses, hooks/transcript/inbox reads, state.json write)."
+        )
     if c:
         if c["completed"] == c["n"]:
-            notes.append(f"All {c['n']} projects completed; {c['n']} supervisors + {c['n']} Claude Codes peaked at "
-                         f"{mb(c['rss_peak_total'])} in total, of which Claude Code is most.")
+            notes.append(
+                f"All {c['n']} projects completed; {c['n']} supervisors + {c['n']} Claude Codes peaked at "
+                f"{mb(c['rss_peak_total'])} in total, of which Claude Code is most."
+            )
         else:
-            notes.append(f"Only {c['completed']} of {c['n']} projects completed within the time limit: see the list above.")
+            notes.append(
+                f"Only {c['completed']} of {c['n']} projects completed within the time limit: see the list above."
+            )
         if c["latencies"] and a and a["latencies"]:
-            notes.append(f"Under load, Stop -> UI p50 went from {ms(pct([x['stop_to_log_frame'] for x in a['latencies']], .5))}"
-                         f" to {ms(pct([x['stop_to_log_frame'] for x in c['latencies']], .5))} "
-                         f"(p90 {ms(pct([x['stop_to_log_frame'] for x in c['latencies']], .9))}).")
+            notes.append(
+                f"Under load, Stop -> UI p50 went from {ms(pct([x['stop_to_log_frame'] for x in a['latencies']], 0.5))}"
+                f" to {ms(pct([x['stop_to_log_frame'] for x in c['latencies']], 0.5))} "
+                f"(p90 {ms(pct([x['stop_to_log_frame'] for x in c['latencies']], 0.9))})."
+            )
     return notes
 
 
@@ -896,8 +1057,10 @@ def readme_line() -> None:
     if not README.exists() or "bench/supervisor.py" in README.read_text():
         return
     content = README.read_text()
-    entry = ("\n## Supervisor — `bench/supervisor.py`\n\nStop hook → UI event latency, supervisor and Claude Code "
-             "memory, 20 projects at once.\n\n```sh\n.venv/bin/python bench/supervisor.py --ref HEAD\n```\n")
+    entry = (
+        "\n## Supervisor — `bench/supervisor.py`\n\nStop hook → UI event latency, supervisor and Claude Code "
+        "memory, 20 projects at once.\n\n```sh\n.venv/bin/python bench/supervisor.py --ref HEAD\n```\n"
+    )
     if README.read_text() == content:
         README.write_text(content.rstrip("\n") + "\n" + entry)
 
@@ -920,19 +1083,29 @@ def main() -> int:
         print(f"the pinned Claude Code CLI is missing: npm --prefix tools/claude-code ci ({CLI})", file=sys.stderr)
         return 2
     skip = set(filter(None, args.skip.split(",")))
-    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", args.ref or "HEAD"],
-                          capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "backend"],
-                           capture_output=True, text=True).stdout.strip()
-    code = f"`{args.ref}` = {head}" if args.ref else f"working tree at {head}{' + uncommitted backend changes' if dirty else ''}"
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", args.ref or "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--", "backend"], capture_output=True, text=True
+    ).stdout.strip()
+    code = (
+        f"`{args.ref}` = {head}"
+        if args.ref
+        else f"working tree at {head}{' + uncommitted backend changes' if dirty else ''}"
+    )
     mem_gb = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
     load_before = loadavg()
     meta: dict[str, Any] = {
         "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "machine": f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {mem_gb:.0f} GB RAM, Linux "
-                   f"{platform.release()}, Python {platform.python_version()}",
-        "nproc": len(os.sched_getaffinity(0)), "claude": claude_version(), "code": code, "tick": args.tick,
-        "idle": args.idle_seconds, "load_before": " ".join(f"{x:.2f}" for x in load_before),
+        f"{platform.release()}, Python {platform.python_version()}",
+        "nproc": len(os.sched_getaffinity(0)),
+        "claude": claude_version(),
+        "code": code,
+        "tick": args.tick,
+        "idle": args.idle_seconds,
+        "load_before": " ".join(f"{x:.2f}" for x in load_before),
         "busy": load_before[0] > 0.5 * len(os.sched_getaffinity(0)),
         "command": ".venv/bin/python bench/supervisor.py" + (f" --ref {args.ref}" if args.ref else ""),
     }
@@ -944,17 +1117,24 @@ def main() -> int:
     try:
         python = snapshot_python(args.ref, tmp) if args.ref else None
         fake = FakeAnthropic().start()
-        env = {"AUTOCODE_CLAUDE_COMMAND": str(CLI), "AUTOCODE_SUPERVISOR_TICK_SECONDS": str(args.tick),
-               "AUTOCODE_RETRY_BACKOFF_MAX_SECONDS": "2"}
+        env = {
+            "AUTOCODE_CLAUDE_COMMAND": str(CLI),
+            "AUTOCODE_SUPERVISOR_TICK_SECONDS": str(args.tick),
+            "AUTOCODE_RETRY_BACKOFF_MAX_SECONDS": "2",
+        }
         server = Server(data, python, env)
-        r = server.http.post("/api/keys", json={"provider": "anthropic", "key": "sk-ant-test-0123456789abcdef",
-                                                "base_url": fake.url})
+        r = server.http.post(
+            "/api/keys", json={"provider": "anthropic", "key": "sk-ant-test-0123456789abcdef", "base_url": fake.url}
+        )
         assert r.status_code == 201, r.text
         if "latency" not in skip:
             print(f"[bench] A: {args.steps} steps, Stop -> UI latency", flush=True)
             a = phase_latency(server, fake, data, args.steps)
-            print(f"[bench] A: {a['status']} {a['steps_done']}/{a['steps']} in {a['wall']:.0f}s; "
-                  f"{len(a['latencies'])} latencies", flush=True)
+            print(
+                f"[bench] A: {a['status']} {a['steps_done']}/{a['steps']} in {a['wall']:.0f}s; "
+                f"{len(a['latencies'])} latencies",
+                flush=True,
+            )
             if a.get("log_tail"):
                 print("\n".join(a["log_tail"]))
         if "idle" not in skip:
@@ -966,8 +1146,12 @@ def main() -> int:
             c = phase_concurrency(server, fake, data, args.projects, args.conc_steps, args.delay, args.timeout)
             print(f"[bench] C: {c['completed']}/{c['n']} completed, all done in {c['wall_all_done']:.0f}s", flush=True)
             for pid, f in c["failed"].items():
-                print(f"[bench] C: project {pid} {f['status']}: {f['reason']}\n  " + "\n  ".join(f["log_tail"])
-                      + "\n  supervisor.log: " + f["supervisor_log_tail"][-600:])
+                print(
+                    f"[bench] C: project {pid} {f['status']}: {f['reason']}\n  "
+                    + "\n  ".join(f["log_tail"])
+                    + "\n  supervisor.log: "
+                    + f["supervisor_log_tail"][-600:]
+                )
     finally:
         killed = kill_supervisors(data)
         if server is not None:

@@ -54,13 +54,17 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 ADMIN_PASSWORD = "bench-admin-password-1"
 COLS, ROWS = 80, 24
 ECHO_CHARS = b"{}|~`^"  # never part of tmux's escape sequences nor of its status line
-CLIENT_ENV = {"TERM": "xterm-256color", "LANG": "C.UTF-8",
-              "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+CLIENT_ENV = {
+    "TERM": "xterm-256color",
+    "LANG": "C.UTF-8",
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+}
 SAMPLE_TIMEOUT = 2.0
 BURST_TIMEOUT = 120.0
 
 
 # -- small helpers ---------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -120,8 +124,10 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-ESCAPE = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)|[()*+#% ][\x20-\x7e]"
-                    rb"|(?![\[\]PX^_()*+#% ])[\x20-\x7e])")
+ESCAPE = re.compile(
+    rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)|[()*+#% ][\x20-\x7e]"
+    rb"|(?![\[\]PX^_()*+#% ])[\x20-\x7e])"
+)
 
 
 class Plain:
@@ -156,6 +162,7 @@ def pct(values: list[float], p: float) -> float:
 
 # -- contenders ------------------------------------------------------------------------------
 
+
 class Contender:
     name = ""
     key = ""
@@ -188,12 +195,14 @@ class RawPty(Contender):
         import fcntl
         import struct
         import termios
+
         fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
         os.set_blocking(master, False)
         self.fd = master
         try:
             self.proc = await asyncio.create_subprocess_exec(
-                "setsid", "--ctty", *self.attach, stdin=slave, stdout=slave, stderr=slave, env=CLIENT_ENV)
+                "setsid", "--ctty", *self.attach, stdin=slave, stdout=slave, stderr=slave, env=CLIENT_ENV
+            )
         finally:
             os.close(slave)
         asyncio.get_running_loop().add_reader(master, self._readable)
@@ -227,7 +236,7 @@ class RawPty(Contender):
                 os.killpg(self.proc.pid, signal.SIGHUP)
             try:
                 await asyncio.wait_for(self.proc.wait(), 3)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.proc.pid, signal.SIGKILL)
                 await self.proc.wait()
@@ -242,8 +251,9 @@ class RawPty(Contender):
 class WsContender(Contender):
     """A client over the `websockets` library (offers permessage-deflate, like a browser)."""
 
-    def __init__(self, url_factory: Callable[[], str], server_pid: int, exclude: set[int],
-                 compression: str | None = "deflate") -> None:
+    def __init__(
+        self, url_factory: Callable[[], str], server_pid: int, exclude: set[int], compression: str | None = "deflate"
+    ) -> None:
         self.url_factory = url_factory
         self.server_pid = server_pid
         self.exclude = exclude
@@ -252,8 +262,10 @@ class WsContender(Contender):
 
     async def connect(self) -> None:
         from websockets.asyncio.client import connect
-        self.ws = await connect(self.url_factory(), max_size=None, compression=self.compression,
-                                open_timeout=15, ping_interval=None)
+
+        self.ws = await connect(
+            self.url_factory(), max_size=None, compression=self.compression, open_timeout=15, ping_interval=None
+        )
 
     @property
     def negotiated(self) -> str:
@@ -314,6 +326,7 @@ class Terminado(WsContender):
 
 # -- the measurements ------------------------------------------------------------------------
 
+
 @dataclass
 class Result:
     name: str
@@ -334,7 +347,7 @@ async def drain(c: Contender, quiet: float = 0.05, limit: float = 5.0) -> int:
     while time.monotonic() < deadline:
         try:
             got += len(await asyncio.wait_for(c.recv(), quiet))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             break
     return got
 
@@ -377,7 +390,7 @@ async def measure_keystrokes(c: Contender, res: Result, warmup: int, samples: in
         if i % 40 == 39:  # keep the line short: a new line, then let the output settle
             await c.send(b"\r")
             await drain(c, quiet=0.02, limit=1)
-        ch = ECHO_CHARS[i % len(ECHO_CHARS):][:1]
+        ch = ECHO_CHARS[i % len(ECHO_CHARS) :][:1]
         await asyncio.sleep(random.uniform(0.001, 0.005))
         plain.tail = b""
         t0 = time.perf_counter_ns()
@@ -401,8 +414,7 @@ async def measure_keystrokes(c: Contender, res: Result, warmup: int, samples: in
 
 
 def burst_command(mb: int, n: int) -> tuple[bytes, bytes]:
-    cmd = (f"head -c {mb * 1_000_000} /dev/zero | tr '\\0' x | fold -w 200; "
-           f"echo BURST-$((1+{n}))-DONE")
+    cmd = f"head -c {mb * 1_000_000} /dev/zero | tr '\\0' x | fold -w 200; echo BURST-$((1+{n}))-DONE"
     return cmd.encode(), f"BURST-{n + 1}-DONE".encode()
 
 
@@ -448,8 +460,9 @@ def renice(value: int, roots: list[int]) -> None:
             os.setpriority(os.PRIO_PROCESS, pid, value)
 
 
-async def run_all(contenders: list[Contender], args: argparse.Namespace, tmux_pid: int,
-                  roots: list[int]) -> list[Result]:
+async def run_all(
+    contenders: list[Contender], args: argparse.Namespace, tmux_pid: int, roots: list[int]
+) -> list[Result]:
     """Keystroke rounds, then burst rounds, the contenders taking turns (in a rotating order)
     so that any load from elsewhere on the machine falls on all of them alike."""
     results = [Result(c.name) for c in contenders]
@@ -483,6 +496,7 @@ async def run_all(contenders: list[Contender], args: argparse.Namespace, tmux_pi
 
 # -- the stalled viewer ----------------------------------------------------------------------
 
+
 def open_stalled_ws(port: int, path: str) -> socket.socket:
     """A WebSocket (no extensions) on a socket with a tiny receive buffer, never read after the handshake."""
     s = socket.socket()
@@ -490,8 +504,12 @@ def open_stalled_ws(port: int, path: str) -> socket.socket:
     s.settimeout(15)
     s.connect(("127.0.0.1", port))
     key = b64encode(os.urandom(16)).decode()
-    s.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    s.sendall(
+        (
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
     head = b""
     while b"\r\n\r\n" not in head:
         chunk = s.recv(1)  # byte by byte: leave every frame in the kernel's buffer
@@ -531,8 +549,8 @@ def catch_up(s: socket.socket, sentinel: bytes, timeout: float) -> tuple[float |
                 n, off = int.from_bytes(buf[2:10], "big"), 10
             if len(buf) < off + n:
                 break
-            payload, opcode = buf[off:off + n], buf[0] & 0x0F
-            buf = buf[off + n:]
+            payload, opcode = buf[off : off + n], buf[0] & 0x0F
+            buf = buf[off + n :]
             if opcode in (0, 1, 2):
                 text = payload
                 if opcode == 1 and payload.startswith(b'["stdout"'):
@@ -542,8 +560,9 @@ def catch_up(s: socket.socket, sentinel: bytes, timeout: float) -> tuple[float |
     return None, got
 
 
-async def stalled_viewer(label: str, port: int, path: str, rss_pid: int, sock: Path, target: str,
-                         mb: int, stall: float) -> dict[str, Any]:
+async def stalled_viewer(
+    label: str, port: int, path: str, rss_pid: int, sock: Path, target: str, mb: int, stall: float
+) -> dict[str, Any]:
     s = await asyncio.to_thread(open_stalled_ws, port, path)
     try:
         await asyncio.sleep(1.0)
@@ -582,18 +601,29 @@ async def stalled_viewer(label: str, port: int, path: str, rss_pid: int, sock: P
         after_stall = rss_kib(rss_pid)
         caught, got = await asyncio.to_thread(catch_up, s, sentinel, 30.0)
         await asyncio.sleep(0.5)
-        return {"label": label, "base": base, "min": min(samples), "max": max(samples),
-                "after": after_stall, "after_catch_up": rss_kib(rss_pid), "stalled": stalled_for,
-                "bursts": bursts, "caught_up": caught, "bytes": got}
+        return {
+            "label": label,
+            "base": base,
+            "min": min(samples),
+            "max": max(samples),
+            "after": after_stall,
+            "after_catch_up": rss_kib(rss_pid),
+            "stalled": stalled_for,
+            "bursts": bursts,
+            "caught_up": caught,
+            "bytes": got,
+        }
     finally:
         s.close()
 
 
 # -- orchestration ---------------------------------------------------------------------------
 
+
 def tmux(sock: Path, *args: str) -> str:
-    return subprocess.run(["tmux", "-S", str(sock), *args], capture_output=True, text=True,
-                          timeout=15, check=True).stdout
+    return subprocess.run(
+        ["tmux", "-S", str(sock), *args], capture_output=True, text=True, timeout=15, check=True
+    ).stdout
 
 
 def serve_terminado(port: int, argv: list[str]) -> None:
@@ -603,8 +633,9 @@ def serve_terminado(port: int, argv: list[str]) -> None:
     from terminado import TermSocket, UniqueTermManager
 
     async def main() -> None:
-        manager = UniqueTermManager(shell_command=argv, term_settings={"type": CLIENT_ENV["TERM"]},
-                                    extra_env={"LANG": CLIENT_ENV["LANG"]})
+        manager = UniqueTermManager(
+            shell_command=argv, term_settings={"type": CLIENT_ENV["TERM"]}, extra_env={"LANG": CLIENT_ENV["LANG"]}
+        )
         app = tornado.web.Application([(r"/websocket", TermSocket, {"term_manager": manager})])
         server = app.listen(port, address="127.0.0.1")
         done = asyncio.Event()
@@ -631,8 +662,9 @@ def serve_bridge(port: int, argv: list[str]) -> None:
 
     async def endpoint(ws: WebSocket) -> None:
         await ws.accept()
-        client = await terminals.open("bench", argv, cols=int(ws.query_params.get("cols", COLS)),
-                                      rows=int(ws.query_params.get("rows", ROWS)))
+        client = await terminals.open(
+            "bench", argv, cols=int(ws.query_params.get("cols", COLS)), rows=int(ws.query_params.get("rows", ROWS))
+        )
         try:
             await _bridge(ws, client, readonly=False)
         finally:
@@ -651,6 +683,7 @@ def idle_cpu_ms(pid: int, seconds: float = 2.0) -> float:
 
 def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
     import httpx
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -689,12 +722,14 @@ async def bench(args: argparse.Namespace) -> tuple[list[Result], list[dict[str, 
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOCODE_") and k != "TMUX"}
     try:
         port = free_port()
-        env.update({"AUTOCODE_DATA_DIR": str(data), "AUTOCODE_PORT": str(port),
-                    "AUTOCODE_ADMIN_PASSWORD": ADMIN_PASSWORD})
+        env.update(
+            {"AUTOCODE_DATA_DIR": str(data), "AUTOCODE_PORT": str(port), "AUTOCODE_ADMIN_PASSWORD": ADMIN_PASSWORD}
+        )
         autocode_bin = Path(sys.executable).with_name("autocode")
         log = (tmp / "server.log").open("wb")
-        server = subprocess.Popen([str(autocode_bin), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                  cwd=tmp, start_new_session=True)
+        server = subprocess.Popen(
+            [str(autocode_bin), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp, start_new_session=True
+        )
         base = f"http://127.0.0.1:{port}"
         wait_http(f"{base}/api/health", server)
         http = httpx.Client(base_url=base, timeout=15)
@@ -703,8 +738,10 @@ async def bench(args: argparse.Namespace) -> tuple[list[Result], list[dict[str, 
         http.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
         agent = http.post("/api/agents", json={"name": "Bench", "model": "anthropic/claude-x"})
         agent.raise_for_status()
-        project = http.post(f"/api/agents/{agent.json()['id']}/projects",
-                            json={"name": "Bench", "implementation_plan": [{"title": "One"}]})
+        project = http.post(
+            f"/api/agents/{agent.json()['id']}/projects",
+            json={"name": "Bench", "implementation_plan": [{"title": "One"}]},
+        )
         project.raise_for_status()
         pid_ = project.json()["id"]
         session = project.json()["tmux_session"]
@@ -730,15 +767,21 @@ async def bench(args: argparse.Namespace) -> tuple[list[Result], list[dict[str, 
         tport = free_port()
         terminado_proc = subprocess.Popen(
             [sys.executable, __file__, "--serve-terminado", str(tport), "--", *attach],
-            env={k: v for k, v in os.environ.items() if k != "TMUX"}, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=(tmp / "terminado.log").open("wb"))
+            env={k: v for k, v in os.environ.items() if k != "TMUX"},
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp / "terminado.log").open("wb"),
+        )
         wait_http(f"http://127.0.0.1:{tport}/", terminado_proc)
         tpath = "/websocket"
         bport = free_port()
         bridge_proc = subprocess.Popen(
             [sys.executable, __file__, "--serve-bridge", str(bport), "--", *attach],
-            env={k: v for k, v in os.environ.items() if k != "TMUX"}, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=(tmp / "bridge.log").open("wb"))
+            env={k: v for k, v in os.environ.items() if k != "TMUX"},
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp / "bridge.log").open("wb"),
+        )
         wait_http(f"http://127.0.0.1:{bport}/", bridge_proc)
 
         exclude = {tmux_pid}
@@ -752,10 +795,10 @@ async def bench(args: argparse.Namespace) -> tuple[list[Result], list[dict[str, 
         if args.quick:
             contenders = contenders[:3]
         load_before = os.getloadavg()
-        idle = {pid: await asyncio.to_thread(idle_cpu_ms, pid)
-                for pid in (server.pid, terminado_proc.pid, bridge_proc.pid)}
-        results = await run_all(contenders, args, tmux_pid,
-                                [server.pid, terminado_proc.pid, bridge_proc.pid, tmux_pid])
+        idle = {
+            pid: await asyncio.to_thread(idle_cpu_ms, pid) for pid in (server.pid, terminado_proc.pid, bridge_proc.pid)
+        }
+        results = await run_all(contenders, args, tmux_pid, [server.pid, terminado_proc.pid, bridge_proc.pid, tmux_pid])
         for c, r in zip(contenders, results):
             if isinstance(c, WsContender):
                 r.idle_cpu_ms = idle[c.server_pid]
@@ -763,14 +806,26 @@ async def bench(args: argparse.Namespace) -> tuple[list[Result], list[dict[str, 
         stalls = []
         if args.stall > 0:
             print("... stalled viewers", file=sys.stderr, flush=True)
-            stalls.append(await stalled_viewer(
-                "autocode WS", port, f"/ws/projects/{pid_}/terminal?ticket={ticket()}&mode=ro&cols={COLS}&rows={ROWS}",
-                server.pid, sock, target, args.mb, args.stall))
-            stalls.append(await stalled_viewer(
-                "terminado", tport, tpath, terminado_proc.pid, sock, target, args.mb, args.stall))
+            stalls.append(
+                await stalled_viewer(
+                    "autocode WS",
+                    port,
+                    f"/ws/projects/{pid_}/terminal?ticket={ticket()}&mode=ro&cols={COLS}&rows={ROWS}",
+                    server.pid,
+                    sock,
+                    target,
+                    args.mb,
+                    args.stall,
+                )
+            )
+            stalls.append(
+                await stalled_viewer("terminado", tport, tpath, terminado_proc.pid, sock, target, args.mb, args.stall)
+            )
 
-        versions = {"tmux": subprocess.run(["tmux", "-V"], capture_output=True, text=True).stdout.strip(),
-                    "load": " / ".join(f"{x:.1f}" for x in (*load_before, *os.getloadavg()[:1]))}
+        versions = {
+            "tmux": subprocess.run(["tmux", "-V"], capture_output=True, text=True).stdout.strip(),
+            "load": " / ".join(f"{x:.1f}" for x in (*load_before, *os.getloadavg()[:1])),
+        }
         return results, stalls, versions
     finally:
         stop_process(terminado_proc, group=True)
@@ -783,43 +838,55 @@ async def bench(args: argparse.Namespace) -> tuple[list[Result], list[dict[str, 
 
 # -- report ----------------------------------------------------------------------------------
 
-def render(results: list[Result], stalls: list[dict[str, Any]], versions: dict[str, str],
-           args: argparse.Namespace) -> str:
+
+def render(
+    results: list[Result], stalls: list[dict[str, Any]], versions: dict[str, str], args: argparse.Namespace
+) -> str:
     by = {r.name: r for r in results}
     term = by.get("terminado")
     lines = []
-    lines.append(f"Run {dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')} on "
-                 f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), Linux "
-                 f"{platform.release()}, {versions['tmux']}, Python {platform.python_version()}; load "
-                 f"average {versions['load']} (1/5/15 min before, 1 min after: the machine is shared).")
+    lines.append(
+        f"Run {dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')} on "
+        f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), Linux "
+        f"{platform.release()}, {versions['tmux']}, Python {platform.python_version()}; load "
+        f"average {versions['load']} (1/5/15 min before, 1 min after: the machine is shared)."
+    )
     lines.append("")
     nice = f" at nice {args.nice} (every process involved)" if args.nice else ""
-    lines.append(f"Keystroke -> echo round trip (ms): one byte typed into `cat >/dev/null` (the pane's tty "
-                 f"echoes it), timed until it is visible in the client's output; {args.samples} samples after "
-                 f"{args.warmup} warm-up, 1-5 ms apart, in {args.rounds} rounds where the contenders take turns"
-                 f"{nice}. Frames / key: output chunks (WebSocket messages, pty reads for raw) received up to the echo. Server CPU / key: the serving processes' CPU per keystroke (includes their idle CPU, shown apart). Connect: opening "
-                 "(login token to ticket to WebSocket, for ours) until the first screen arrives. Deflate: "
-                 "what the server agreed to when the client offered permessage-deflate, as browsers do.")
+    lines.append(
+        f"Keystroke -> echo round trip (ms): one byte typed into `cat >/dev/null` (the pane's tty "
+        f"echoes it), timed until it is visible in the client's output; {args.samples} samples after "
+        f"{args.warmup} warm-up, 1-5 ms apart, in {args.rounds} rounds where the contenders take turns"
+        f"{nice}. Frames / key: output chunks (WebSocket messages, pty reads for raw) received up to the echo. Server CPU / key: the serving processes' CPU per keystroke (includes their idle CPU, shown apart). Connect: opening "
+        "(login token to ticket to WebSocket, for ours) until the first screen arrives. Deflate: "
+        "what the server agreed to when the client offered permessage-deflate, as browsers do."
+    )
     lines.append("")
-    lines.append("| contender | p50 | p90 | p99 | max | >5 ms | lost | frames / key | server CPU / key "
-                 "| idle server CPU | connect | deflate |")
+    lines.append(
+        "| contender | p50 | p90 | p99 | max | >5 ms | lost | frames / key | server CPU / key "
+        "| idle server CPU | connect | deflate |"
+    )
     lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         v = r.rtt_ms or [float("nan")]
-        lines.append(f"| {r.name} | {pct(v, 50):.3f} | {pct(v, 90):.3f} | {pct(v, 99):.3f} | {max(v):.3f} "
-                     f"| {sum(x > 5 for x in v)} | {r.timeouts} | {r.frames / max(1, len(r.rtt_ms)):.2f} "
-                     f"| {r.key_cpu_s / max(1, len(r.rtt_ms) + r.timeouts) * 1e6:.0f} us "
-                     f"| {'-' if r.idle_cpu_ms is None else f'{r.idle_cpu_ms:.1f} ms/s'} "
-                     f"| {statistics.median(r.connect_ms or [0]):.0f} ms "
-                     f"| {r.compression} |")
+        lines.append(
+            f"| {r.name} | {pct(v, 50):.3f} | {pct(v, 90):.3f} | {pct(v, 99):.3f} | {max(v):.3f} "
+            f"| {sum(x > 5 for x in v)} | {r.timeouts} | {r.frames / max(1, len(r.rtt_ms)):.2f} "
+            f"| {r.key_cpu_s / max(1, len(r.rtt_ms) + r.timeouts) * 1e6:.0f} us "
+            f"| {'-' if r.idle_cpu_ms is None else f'{r.idle_cpu_ms:.1f} ms/s'} "
+            f"| {statistics.median(r.connect_ms or [0]):.0f} ms "
+            f"| {r.compression} |"
+        )
     lines.append("")
-    lines.append(f"{args.mb} MB burst (`head -c ... /dev/zero | tr '\\0' x | fold -w 200; echo <sentinel>`), "
-                 f"median of {args.bursts}: wall = Enter to sentinel visible; serving CPU = the server process "
-                 "and its attach client (raw: the attach client alone, which idles: tmux's server writes to a "
-                 "client's tty itself); tmux server CPU = the session's tmux server, which does the heavy "
-                 "lifting for everyone. Bytes received is not a figure of merit: tmux drops a slow client's "
-                 "backlog and repaints. Ours reads at most 64 KiB per 1/60 s from a viewer's pty (output "
-                 "pacing), so during a flood tmux skips ahead and the viewer gets the screens, not every byte.")
+    lines.append(
+        f"{args.mb} MB burst (`head -c ... /dev/zero | tr '\\0' x | fold -w 200; echo <sentinel>`), "
+        f"median of {args.bursts}: wall = Enter to sentinel visible; serving CPU = the server process "
+        "and its attach client (raw: the attach client alone, which idles: tmux's server writes to a "
+        "client's tty itself); tmux server CPU = the session's tmux server, which does the heavy "
+        "lifting for everyone. Bytes received is not a figure of merit: tmux drops a slow client's "
+        "backlog and repaints. Ours reads at most 64 KiB per 1/60 s from a viewer's pty (output "
+        "pacing), so during a flood tmux skips ahead and the viewer gets the screens, not every byte."
+    )
     lines.append("")
     lines.append("| contender | wall s | serving CPU s | tmux server CPU s | bytes received | runs (wall s / CPU s) |")
     lines.append("|---|---|---|---|---|---|")
@@ -829,20 +896,26 @@ def render(results: list[Result], stalls: list[dict[str, Any]], versions: dict[s
             continue
         med = {k: statistics.median(x[k] for x in b) for k in b[0]}
         runs = ", ".join(f"{x['wall']:.2f}/{x['cpu']:.2f}" for x in b)
-        lines.append(f"| {r.name} | {med['wall']:.2f} | {med['cpu']:.2f} | {med['tmux_cpu']:.2f} "
-                     f"| {med['bytes'] / 1e6:.2f} MB | {runs} |")
+        lines.append(
+            f"| {r.name} | {med['wall']:.2f} | {med['cpu']:.2f} | {med['tmux_cpu']:.2f} "
+            f"| {med['bytes'] / 1e6:.2f} MB | {runs} |"
+        )
     if stalls:
         lines.append("")
-        lines.append(f"Stalled viewer: a WebSocket that does not read for ~{args.stall:.0f} s (4 KiB receive "
-                     f"buffer) while {args.mb} MB bursts run; server RSS sampled every 0.5 s:")
+        lines.append(
+            f"Stalled viewer: a WebSocket that does not read for ~{args.stall:.0f} s (4 KiB receive "
+            f"buffer) while {args.mb} MB bursts run; server RSS sampled every 0.5 s:"
+        )
         lines.append("")
         lines.append("| server | stalled s | bursts | RSS before | RSS min-max while stalled | RSS after | caught up |")
         lines.append("|---|---|---|---|---|---|---|")
         for s in stalls:
             caught = f"in {s['caught_up']:.2f} s ({s['bytes'] / 1e6:.2f} MB)" if s["caught_up"] is not None else "no"
-            lines.append(f"| {s['label']} | {s['stalled']:.1f} | {s['bursts']} | {s['base'] / 1024:.1f} MiB "
-                         f"| {s['min'] / 1024:.1f}-{s['max'] / 1024:.1f} MiB | {s['after_catch_up'] / 1024:.1f} MiB "
-                         f"| {caught} |")
+            lines.append(
+                f"| {s['label']} | {s['stalled']:.1f} | {s['bursts']} | {s['base'] / 1024:.1f} MiB "
+                f"| {s['min'] / 1024:.1f}-{s['max'] / 1024:.1f} MiB | {s['after_catch_up'] / 1024:.1f} MiB "
+                f"| {caught} |"
+            )
     ours = by.get("autocode WS")
     if ours and term and ours.rtt_ms and term.rtt_ms:
         lines.append("")
@@ -852,8 +925,10 @@ def render(results: list[Result], stalls: list[dict[str, Any]], versions: dict[s
         checks = [
             (f"p50 <= 0.8 x terminado's ({o50:.3f} vs {0.8 * t50:.3f} ms)", o50 <= 0.8 * t50),
             (f"p99 < 2 ms ({pct(ours.rtt_ms, 99):.3f} ms)", pct(ours.rtt_ms, 99) < 2),
-            (f"no sample over 5 ms (max {max(ours.rtt_ms):.3f} ms, lost {ours.timeouts})",
-             max(ours.rtt_ms) <= 5 and not ours.timeouts),
+            (
+                f"no sample over 5 ms (max {max(ours.rtt_ms):.3f} ms, lost {ours.timeouts})",
+                max(ours.rtt_ms) <= 5 and not ours.timeouts,
+            ),
         ]
         if ours.bursts and term.bursts:
             ow = statistics.median(x["wall"] for x in ours.bursts)
@@ -870,9 +945,11 @@ def render(results: list[Result], stalls: list[dict[str, Any]], versions: dict[s
             lines.append(f"- {'met' if ok else 'MISSED'}: {text}")
         raw = by.get(RawPty.name)
         if raw and raw.rtt_ms and (pct(raw.rtt_ms, 99) >= 2 or max(raw.rtt_ms) > 5):
-            lines.append(f"- note: the raw pty itself had p99 {pct(raw.rtt_ms, 99):.3f} ms and max "
-                         f"{max(raw.rtt_ms):.3f} ms in this run: the tails measure the machine's load more "
-                         "than any contender, so the absolute tail targets cannot be judged from it.")
+            lines.append(
+                f"- note: the raw pty itself had p99 {pct(raw.rtt_ms, 99):.3f} ms and max "
+                f"{max(raw.rtt_ms):.3f} ms in this run: the tails measure the machine's load more "
+                "than any contender, so the absolute tail targets cannot be judged from it."
+            )
     lines.append("")
     lines.append("Reproduce: `.venv/bin/python bench/terminal.py` (needs tmux and `pip install terminado`).")
     return "\n".join(lines) + "\n"
@@ -883,7 +960,7 @@ def write_section(body: str) -> None:
     section = "## Terminal\n\n" + body
     match = re.search(r"^## Terminal\n.*?(?=^## |\Z)", text, flags=re.M | re.S)
     if match:
-        text = text[:match.start()] + section + ("\n" if match.end() < len(text) else "") + text[match.end():]
+        text = text[: match.start()] + section + ("\n" if match.end() < len(text) else "") + text[match.end() :]
     else:
         text = text.rstrip("\n") + "\n\n" + section
     RESULTS.write_text(text)
@@ -899,8 +976,12 @@ def main() -> int:
     p.add_argument("--warmup", type=int, default=50)
     p.add_argument("--rounds", type=int, default=5, help="keystroke samples are taken in this many turns")
     p.add_argument("--bursts", type=int, default=5)
-    p.add_argument("--nice", type=int, default=-10 if os.geteuid() == 0 else 0,
-                   help="niceness of every process involved during the keystroke rounds (0: leave alone)")
+    p.add_argument(
+        "--nice",
+        type=int,
+        default=-10 if os.geteuid() == 0 else 0,
+        help="niceness of every process involved during the keystroke rounds (0: leave alone)",
+    )
     p.add_argument("--mb", type=int, default=50)
     p.add_argument("--stall", type=float, default=10.0, help="seconds the stalled viewer does not read (0: skip)")
     p.add_argument("--quick", action="store_true", help="only raw, terminado and ours (no variants)")
@@ -911,6 +992,7 @@ def main() -> int:
         return 2
     with contextlib.suppress(ImportError):
         import uvloop  # the same loop as the server; the client adds less of its own time
+
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     results, stalls, versions = asyncio.run(bench(args))
     body = render(results, stalls, versions, args)

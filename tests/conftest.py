@@ -144,8 +144,12 @@ class ServerProcess:
         )
         with self.log.open("a") as out:
             self.proc = subprocess.Popen(
-                [str(AUTOCODE_BIN), "serve"], env=full_env, stdout=out, stderr=subprocess.STDOUT,
-                cwd=data_dir.parent, start_new_session=True,
+                [str(AUTOCODE_BIN), "serve"],
+                env=full_env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=data_dir.parent,
+                start_new_session=True,
             )
         wait_until(self._up, timeout=30, interval=0.1)
 

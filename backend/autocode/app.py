@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import logging
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autocode import __version__
+from autocode.api.preview_origin import PreviewOrigin
 from autocode.api.routes import (
     agents,
     auth,
@@ -40,15 +41,11 @@ from autocode.core.config import Settings
 from autocode.core.context import AppContext, runtime_for
 from autocode.core.files import FileError, Missing, TooLarge
 from autocode.core.security import Keys, load_master_secret
+from autocode.models import AgentInstance, InstanceStatus, Project, User
 from autocode.runtime import Runtime, RuntimeErrorBase, SessionNotFound
 from autocode.runtime.terminal import TerminalManager
-from autocode.models import AgentInstance, InstanceStatus, Project, User
-from autocode.services import runtime_policy
-from autocode.services.events import EventHub
-from autocode.services.orchestrator import Orchestrator
-from autocode.services.preview import PreviewAccess
-from autocode.api.preview_origin import PreviewOrigin
 from autocode.services import push as push_service
+from autocode.services import runtime_policy
 from autocode.services import users as user_service
 from autocode.services.auth import LoginThrottle, TicketStore
 from autocode.services.errors import (
@@ -61,6 +58,9 @@ from autocode.services.errors import (
     Throttled,
     Unauthorized,
 )
+from autocode.services.events import EventHub
+from autocode.services.orchestrator import Orchestrator
+from autocode.services.preview import PreviewAccess
 
 log = logging.getLogger(__name__)
 
@@ -102,19 +102,22 @@ def _reap_idle(ctx: AppContext) -> None:
             select(User.username)
             .join(Project, col(Project.user_id) == col(User.id))
             .join(AgentInstance, col(AgentInstance.project_id) == col(Project.id))
-            .where(col(AgentInstance.status).in_(
-                [InstanceStatus.STARTING.value, InstanceStatus.RUNNING.value]))
+            .where(col(AgentInstance.status).in_([InstanceStatus.STARTING.value, InstanceStatus.RUNNING.value]))
         ).all()
     live = Counter(supervised)
     watched = Counter(client.owner for client in ctx.terminals.clients)
     max_idle = ctx.settings.idle_minutes * 60
     for username in usernames:
         idle = ctx.runtime.idle_seconds(username)
-        if runtime_policy.may_reap(idle_seconds=idle, max_idle_seconds=max_idle,
-                                   live_supervisors=live[username],
-                                   open_terminals=watched[username]):
+        if runtime_policy.may_reap(
+            idle_seconds=idle,
+            max_idle_seconds=max_idle,
+            live_supervisors=live[username],
+            open_terminals=watched[username],
+        ):
             ctx.runtime.stop_user(username)
             log.info("idle environment stopped", extra={"user": username, "idle": idle})
+
 
 class BodyLimit:
     """Answers 413 once a request body passes the limit, declared or streamed.
@@ -122,8 +125,9 @@ class BodyLimit:
     Paths matching ``wider`` (uploads into a workspace) get ``wider_bytes`` instead.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, *, wider: re.Pattern[str] | None = None,
-                 wider_bytes: int = 0) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, *, wider: re.Pattern[str] | None = None, wider_bytes: int = 0
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.wider = wider
@@ -187,17 +191,18 @@ class _Limited:
         if bad:
             response = JSONResponse({"detail": "Invalid Content-Length"}, status_code=400)
         else:
-            response = JSONResponse(
-                {"detail": f"Request body is larger than {self.max_bytes} bytes"}, status_code=413
-            )
+            response = JSONResponse({"detail": f"Request body is larger than {self.max_bytes} bytes"}, status_code=413)
         await response(scope, receive, send)
+
 
 class _TooLarge(Exception):
     pass
 
+
 def _operation_id(route: APIRoute) -> str:
     tag = str(route.tags[0]) if route.tags else "default"
     return f"{tag}-{route.name}"
+
 
 def build_context(settings: Settings) -> AppContext:
     settings.data_path.mkdir(parents=True, exist_ok=True)
@@ -224,6 +229,7 @@ def build_context(settings: Settings) -> AppContext:
         preview=PreviewAccess(settings=settings, engine=engine, runtime=runtime),
     )
 
+
 def _make_private(data_dir: Path) -> None:
     """The data directory and the database are the service user's alone (older installs made
     them 0755/0644; `autocode serve` also runs with umask 077 so new files start private)."""
@@ -245,6 +251,7 @@ def prepare(ctx: AppContext) -> user_service.BootstrapResult | None:
             username=s.admin_username,
             password=s.admin_password.get_secret_value() if s.admin_password else None,
         )
+
 
 def announce_admin(result: user_service.BootstrapResult | None) -> None:
     """Print generated first-admin credentials once, on the console only."""
@@ -269,6 +276,7 @@ def announce_admin(result: user_service.BootstrapResult | None) -> None:
         flush=True,
     )
 
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -287,8 +295,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Status transitions become pushes (sent by a pool of its own, never on this loop).
             asyncio.create_task(_every(NOTIFY_SECONDS, ctx.notifier.poll_once), name="notifier"),
             # Checked a few times per idle limit (a short limit, as in tests, is checked often).
-            asyncio.create_task(_every(min(REAPER_SECONDS, max(1.0, settings.idle_minutes * 15)),
-                                       lambda: _reap_idle(ctx)), name="idle-reaper"),
+            asyncio.create_task(
+                _every(min(REAPER_SECONDS, max(1.0, settings.idle_minutes * 15)), lambda: _reap_idle(ctx)),
+                name="idle-reaper",
+            ),
         ]
         log.info("server ready", extra={"data_dir": str(settings.data_path)})
         try:
@@ -339,7 +349,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": f"Terminal runtime unavailable: {exc}"}, status_code=503)
 
     api = APIRouter(prefix="/api")
-    for module in (auth, users, agents, projects, processes, jobs, keys, tokens, health, notifications, preview, me, templates):
+    for module in (
+        auth,
+        users,
+        agents,
+        projects,
+        processes,
+        jobs,
+        keys,
+        tokens,
+        health,
+        notifications,
+        preview,
+        me,
+        templates,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(terminal.router)
@@ -347,8 +371,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _mount_pwa(app, settings)
     # Compressed answers for the embedded default (behind Caddy, Caddy compresses too).
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, wider=UPLOAD_PATH,
-                       wider_bytes=settings.upload_max_bytes)
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, wider=UPLOAD_PATH, wider_bytes=settings.upload_max_bytes
+    )
     app.state.preview_origin = preview_origin(app)
     return app
 
@@ -361,6 +386,7 @@ def preview_origin(app: FastAPI) -> PreviewOrigin:
         return None if ctx is None else (ctx.preview, ctx.runtime)
 
     return PreviewOrigin(context)
+
 
 def _mount_pwa(app: FastAPI, settings: Settings) -> None:
     """Serve the built PWA at / with a fallback to index.html for client-side routes."""
@@ -383,6 +409,7 @@ def _mount_pwa(app: FastAPI, settings: Settings) -> None:
         if "." in Path(path).name and not path.endswith(".html"):
             return JSONResponse({"detail": "Not Found"}, status_code=404)
         return FileResponse(root / "index.html", headers={"Cache-Control": "no-cache"})
+
 
 def _cache_headers(path: str) -> dict[str, str]:
     if path.startswith("assets/"):

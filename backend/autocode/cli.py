@@ -71,15 +71,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Forwarded headers are believed only from AUTOCODE_TRUSTED_PROXIES (nobody by default):
     # otherwise any client could pick its own address and step around the login throttle.
     common: dict[str, Any] = {
-        "host": host, "log_level": "info", "log_config": _log_config(),
-        "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or [],
-        "ws": "websockets-sansio", "ws_per_message_deflate": False,
+        "host": host,
+        "log_level": "info",
+        "log_config": _log_config(),
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies or [],
+        "ws": "websockets-sansio",
+        "ws_per_message_deflate": False,
     }
     # The live preview is a separate origin: its own port on the same host, same process
     # (it shares the app's sessions, runtime and preview tokens).
     main = uvicorn.Server(uvicorn.Config(app, port=port, **common))
-    preview = uvicorn.Server(uvicorn.Config(app.state.preview_origin, port=settings.preview_port,
-                                            lifespan="off", **common))
+    preview = uvicorn.Server(
+        uvicorn.Config(app.state.preview_origin, port=settings.preview_port, lifespan="off", **common)
+    )
 
     async def serve_both() -> None:
         async def preview_after_app() -> None:
@@ -91,7 +96,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 await preview.serve()
             except SystemExit:  # uvicorn's answer to a port it cannot bind: the app goes on
                 logging.getLogger("autocode.preview").error(
-                    "live previews are off: port %s cannot be used", settings.preview_port)
+                    "live previews are off: port %s cannot be used", settings.preview_port
+                )
 
         task = asyncio.create_task(preview_after_app())
         try:

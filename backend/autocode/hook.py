@@ -68,9 +68,9 @@ def unseal(line: bytes, key: bytes) -> bytes | None:
     cut = len(line) - len(_PREFIX) - 64 - 2
     if not key or cut < 2 or not line.startswith(b"{") or not line.endswith(b'"}'):
         return None
-    if line[cut:cut + len(_PREFIX)] != _PREFIX:
+    if line[cut : cut + len(_PREFIX)] != _PREFIX:
         return None
-    mac = line[cut + len(_PREFIX):-2]
+    mac = line[cut + len(_PREFIX) : -2]
     if not set(mac) <= _HEX:
         return None
     body = line[:cut] + b"}"
@@ -94,8 +94,11 @@ def record(run_dir: str, raw: bytes, key: str | None = None) -> None:
     # Without a key the line is still written (it helps debugging) and the supervisor ignores it.
     line = (seal(body, key.encode()) if key else body) + b"\n"
     # No makedirs, no links: a missing run dir means the run is gone, and the event is dropped.
-    fd = os.open(os.path.join(run_dir, "hooks.jsonl"),
-                 os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
+    fd = os.open(
+        os.path.join(run_dir, "hooks.jsonl"),
+        os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK,
+        0o600,
+    )
     try:
         os.write(fd, line)
     finally:
@@ -108,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         raw = sys.stdin.buffer.read(MAX_INPUT)
         if args:
             record(args[0], raw, os.environ.get(KEY_ENV) or None)
-    except Exception:  # noqa: BLE001 - a hook must never disturb Claude Code
+    except Exception:
         pass
     return 0
 

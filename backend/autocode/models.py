@@ -110,9 +110,7 @@ class Agent(SQLModel, table=True):
     model: str = Field(max_length=200)
     identity: str = ""
     tools: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    mcp_servers: dict[str, Any] = Field(
-        default_factory=dict, sa_column=Column(JSON, nullable=False)
-    )
+    mcp_servers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     workspace_base: str | None = None
     global_rules: str = ""
     permission_policy: str = PermissionPolicy.AUTO.value
@@ -134,9 +132,7 @@ class Project(SQLModel, table=True):
     slug: str = Field(max_length=40)
     description: str = ""
     architecture: str = ""
-    implementation_plan: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
-    )
+    implementation_plan: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = ProjectStatus.CREATED.value
     status_reason: str | None = None
     # Why it stopped, as a kind the UI can offer a fix for (services/status_rules.py), and when a
@@ -185,9 +181,7 @@ class LogEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE")
-    agent_instance_id: int | None = Field(
-        default=None, foreign_key="agent_instances.id", ondelete="SET NULL"
-    )
+    agent_instance_id: int | None = Field(default=None, foreign_key="agent_instances.id", ondelete="SET NULL")
     level: str = LogLevel.INFO.value
     message: str
     timestamp: datetime = Field(default_factory=utcnow)
@@ -480,8 +474,9 @@ class InstancePublic(BaseModel):
     exit_reason: str | None
 
 
-ReasonKind = Literal["budget", "stopped", "usage_limit", "no_key", "no_plan", "setup", "crashed", "clone", "question",
-                     "error"]
+ReasonKind = Literal[
+    "budget", "stopped", "usage_limit", "no_key", "no_plan", "setup", "crashed", "clone", "question", "error"
+]
 ReasonFix = Literal["resume", "raise_budget", "retry", "answer", "open_settings", "add_steps", "open_logs", "wait"]
 
 

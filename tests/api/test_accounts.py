@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from autocode.core.config import Settings
-from tests.conftest import AUTOCODE_BIN, ADMIN_PASSWORD, Account, login
+from tests.conftest import ADMIN_PASSWORD, AUTOCODE_BIN, Account, login
 
 
 def me(client: TestClient, token: str) -> int:
@@ -21,8 +21,7 @@ def refresh(client: TestClient, account: Account) -> int:
     return client.post("/api/auth/refresh", json={"refresh_token": account.refresh}).status_code
 
 
-def test_reset_password_ends_every_login(client: TestClient, admin: Account,
-                                         make_user: Callable[..., Account]) -> None:
+def test_reset_password_ends_every_login(client: TestClient, admin: Account, make_user: Callable[..., Account]) -> None:
     alice = make_user("alice")
     other = login(client, "alice", "user-password-1")
     assert me(client, alice.token) == 200
@@ -36,8 +35,9 @@ def test_reset_password_ends_every_login(client: TestClient, admin: Account,
     assert me(client, login(client, "alice", "brand-new-pass").token) == 200
 
 
-def test_reset_password_is_for_admins_and_checks_length(client: TestClient, admin: Account,
-                                                        make_user: Callable[..., Account]) -> None:
+def test_reset_password_is_for_admins_and_checks_length(
+    client: TestClient, admin: Account, make_user: Callable[..., Account]
+) -> None:
     alice = make_user("alice")
     bob = make_user("bob")
     r = client.post(f"/api/users/{alice.id}/password", json={"password": "bob-sets-it"}, headers=bob.headers)
@@ -51,8 +51,9 @@ def test_reset_password_is_for_admins_and_checks_length(client: TestClient, admi
     assert r.status_code == 403 and r.json()["detail"] == "Change your own password in Settings"
 
 
-def test_disabled_account_cannot_log_in_until_enabled(client: TestClient, admin: Account,
-                                                      make_user: Callable[..., Account]) -> None:
+def test_disabled_account_cannot_log_in_until_enabled(
+    client: TestClient, admin: Account, make_user: Callable[..., Account]
+) -> None:
     alice = make_user("alice")
     r = client.patch(f"/api/users/{alice.id}", json={"disabled": True}, headers=admin.headers)
     assert r.status_code == 200 and r.json()["disabled"] is True
@@ -70,8 +71,9 @@ def test_disabled_account_cannot_log_in_until_enabled(client: TestClient, admin:
     assert me(client, login(client, "alice", "user-password-1").token) == 200
 
 
-def test_admins_cannot_disable_themselves_or_the_last_admin(client: TestClient, admin: Account,
-                                                           make_user: Callable[..., Account]) -> None:
+def test_admins_cannot_disable_themselves_or_the_last_admin(
+    client: TestClient, admin: Account, make_user: Callable[..., Account]
+) -> None:
     r = client.patch(f"/api/users/{admin.id}", json={"disabled": True}, headers=admin.headers)
     assert r.status_code == 403 and r.json()["detail"] == "You cannot disable your own account"
     second = make_user("root2", is_admin=True)
@@ -87,8 +89,9 @@ def test_cli_reset_password(tmp_path: Path, settings: Settings, client: TestClie
     """A locked-out admin runs `autocode reset-password admin` on the server."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOCODE_")}
     env["AUTOCODE_DATA_DIR"] = str(settings.data_path)
-    out = subprocess.run([str(AUTOCODE_BIN), "reset-password", "admin"], env=env, capture_output=True,
-                         text=True, timeout=60, check=False)
+    out = subprocess.run(
+        [str(AUTOCODE_BIN), "reset-password", "admin"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert out.returncode == 0, out.stderr
     assert "password reset: admin; every login of this account has ended" in out.stdout
     generated = [ln.split()[1] for ln in out.stdout.splitlines() if ln.startswith("password: ")]
@@ -98,11 +101,18 @@ def test_cli_reset_password(tmp_path: Path, settings: Settings, client: TestClie
     assert me(client, login(client, "admin", generated[0]).token) == 200
 
     env["AUTOCODE_ADMIN_PASSWORD"] = "chosen-by-env-1"
-    out = subprocess.run([str(AUTOCODE_BIN), "reset-password", "admin"], env=env, capture_output=True,
-                         text=True, timeout=60, check=False)
+    out = subprocess.run(
+        [str(AUTOCODE_BIN), "reset-password", "admin"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert out.returncode == 0 and "shown once" not in out.stdout
     assert me(client, login(client, "admin", "chosen-by-env-1").token) == 200
 
-    out = subprocess.run([str(AUTOCODE_BIN), "reset-password", "nobody"], env=env, capture_output=True,
-                         text=True, timeout=60, check=False)
+    out = subprocess.run(
+        [str(AUTOCODE_BIN), "reset-password", "nobody"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert out.returncode == 1 and "no user 'nobody'" in out.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,7 +29,8 @@ def test_agent_crud_writes_rules_file(
     rules = settings.data_path / "agents" / str(agent["id"]) / "RULES.md"
     assert rules.read_text() == "Always write tests."
     r = client.put(
-        f"/api/agents/{agent['id']}", json={"global_rules": "Tests first.", "model": "openai/gpt-5.3-codex"},
+        f"/api/agents/{agent['id']}",
+        json={"global_rules": "Tests first.", "model": "openai/gpt-5.3-codex"},
         headers=alice.headers,
     )
     assert r.status_code == 200
@@ -104,8 +104,16 @@ def test_project_crud_lays_out_and_removes_the_workspace(
     )
     assert r.status_code == 200
     assert r.json()["implementation_plan"] == [
-        {"title": "Only step", "detail": "", "status": "pending", "summary": None,
-         "verified": None, "review": None, "answers": [], "started_at": None}
+        {
+            "title": "Only step",
+            "detail": "",
+            "status": "pending",
+            "summary": None,
+            "verified": None,
+            "review": None,
+            "answers": [],
+            "started_at": None,
+        }
     ]
     assert "A bigger shop" in (root / ".claude" / "CLAUDE.md").read_text()
     assert "1. [ ] Only step" in (brain / "IDENTITY.md").read_text()
@@ -139,9 +147,7 @@ def test_project_input_is_validated(client: TestClient, make_user: Callable[...,
     assert weird["slug"] == "unicode-shop-v2-0"
 
 
-def test_logs_are_paged_oldest_first_with_level_filter(
-    client: TestClient, make_user: Callable[..., Account]
-) -> None:
+def test_logs_are_paged_oldest_first_with_level_filter(client: TestClient, make_user: Callable[..., Account]) -> None:
     from sqlmodel import Session
 
     from autocode.models import LogLevel

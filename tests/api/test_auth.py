@@ -51,7 +51,9 @@ def test_refresh_through_the_cookie(client: TestClient) -> None:
     assert client.cookies.get("autocode_refresh")
     r = client.post("/api/auth/refresh")
     assert r.status_code == 200, r.text
-    assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}).status_code == 200
+    assert (
+        client.get("/api/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}).status_code == 200
+    )
 
 
 def test_logout_revokes_refresh_token(client: TestClient, admin: Account) -> None:
@@ -64,13 +66,9 @@ def test_logout_revokes_refresh_token(client: TestClient, admin: Account) -> Non
 def test_missing_expired_and_forged_tokens_are_401(client: TestClient, admin: Account) -> None:
     ctx = client.app.state.ctx  # type: ignore[attr-defined]
     family = jwt.get_unverified_claims(admin.token)["fam"]
-    expired = ctx.keys.access_token(
-        user_id=admin.id, token_version=0, family=family, lifetime=timedelta(seconds=-5)
-    )
+    expired = ctx.keys.access_token(user_id=admin.id, token_version=0, family=family, lifetime=timedelta(seconds=-5))
     other = Keys.from_master(b"another-server-secret")
-    forged = other.access_token(
-        user_id=admin.id, token_version=0, family=family, lifetime=timedelta(minutes=5)
-    )
+    forged = other.access_token(user_id=admin.id, token_version=0, family=family, lifetime=timedelta(minutes=5))
     unsigned = jwt.encode({"sub": str(admin.id), "type": "access"}, "", algorithm=JWT_ALGORITHM)
     tampered = admin.token[:-3] + ("AAA" if not admin.token.endswith("AAA") else "BBB")
     assert client.get("/api/auth/me").status_code == 401

@@ -37,13 +37,23 @@ def test_a_paused_or_failed_project_says_why_and_offers_its_fix(
     alice, p = setup(client, make_user)
     url = f"/api/projects/{p['id']}"
     assert p["reason"] is None  # created: nothing stopped it
-    arrange(client, p["id"], status="paused", status_reason="Token budget reached (120 of 100 tokens)",
-            status_kind="budget")
+    arrange(
+        client, p["id"], status="paused", status_reason="Token budget reached (120 of 100 tokens)", status_kind="budget"
+    )
     body = client.get(url, headers=alice.headers).json()
-    assert body["reason"] == {"kind": "budget", "message": "Token budget reached (120 of 100 tokens)",
-                              "fix": "raise_budget", "resume_at": None}
-    arrange(client, p["id"], status="failed", status_reason="The supervisor crashed 3 times in 10 minutes",
-            status_kind="crashed")
+    assert body["reason"] == {
+        "kind": "budget",
+        "message": "Token budget reached (120 of 100 tokens)",
+        "fix": "raise_budget",
+        "resume_at": None,
+    }
+    arrange(
+        client,
+        p["id"],
+        status="failed",
+        status_reason="The supervisor crashed 3 times in 10 minutes",
+        status_kind="crashed",
+    )
     body = client.get(url, headers=alice.headers).json()
     assert (body["reason"]["kind"], body["reason"]["fix"]) == ("crashed", "retry")
     # the dashboard's list carries the same reason
@@ -68,8 +78,15 @@ def test_a_retry_that_cannot_start_leaves_the_failure_as_it_was(
 ) -> None:
     alice, p = setup(client, make_user)
     plan = [{"title": "Scaffold", "status": "done", "summary": "did it"}, {"title": "Tests", "status": "running"}]
-    arrange(client, p["id"], status="failed", status_kind="crashed", current_step=1, implementation_plan=plan,
-            status_reason="The supervisor crashed 3 times in 10 minutes")
+    arrange(
+        client,
+        p["id"],
+        status="failed",
+        status_kind="crashed",
+        current_step=1,
+        implementation_plan=plan,
+        status_reason="The supervisor crashed 3 times in 10 minutes",
+    )
     r = client.post(f"/api/projects/{p['id']}/retry", headers=alice.headers)
     # alice has no Anthropic key: nothing starts, and the plan is not half-reset
     assert r.status_code == 422 and "Anthropic API key" in r.json()["detail"], r.text
@@ -98,8 +115,13 @@ def test_name_and_budget_edit_in_place_with_the_server_rules(
     r = client.put(url, json={"name": "Eshop v2", "budget_tokens": 250_000}, headers=alice.headers)
     assert r.status_code == 200, r.text
     assert (r.json()["name"], r.json()["budget_tokens"]) == ("Eshop v2", 250_000)
-    for bad in ({"name": ""}, {"name": "x" * 101}, {"budget_tokens": 0}, {"budget_tokens": -5},
-                {"budget_tokens": "lots"}):
+    for bad in (
+        {"name": ""},
+        {"name": "x" * 101},
+        {"budget_tokens": 0},
+        {"budget_tokens": -5},
+        {"budget_tokens": "lots"},
+    ):
         r = client.put(url, json=bad, headers=alice.headers)
         assert r.status_code == 422, (bad, r.text)
     body = client.get(url, headers=alice.headers).json()

@@ -80,13 +80,23 @@ def _setup(client: TestClient, make_user: Callable[..., Account]) -> tuple[Accou
     return alice, f"/api/projects/{project['id']}", Path(project["workspace_path"])
 
 
-def _upload(client: TestClient, who: Account, base: str, files: list[tuple[str, bytes]], *,
-            folder: str = "", overwrite: bool = False, paths: bool = True) -> Response:
+def _upload(
+    client: TestClient,
+    who: Account,
+    base: str,
+    files: list[tuple[str, bytes]],
+    *,
+    folder: str = "",
+    overwrite: bool = False,
+    paths: bool = True,
+) -> Response:
     params: dict[str, str | bool] = {"path": folder}
     if overwrite:
         params["overwrite"] = "true"
     return client.post(
-        f"{base}/files/upload", params=params, headers=who.headers,
+        f"{base}/files/upload",
+        params=params,
+        headers=who.headers,
         files=[("files", (name.rsplit("/", 1)[-1], data, "application/octet-stream")) for name, data in files],
         data={"paths": [name for name, _ in files]} if paths else None,
     )
@@ -120,8 +130,20 @@ def test_upload_files_and_a_folder(client: TestClient, make_user: Callable[..., 
     assert [e["name"] for e in listing] == ["css", "big.bin"]
 
 
-@pytest.mark.parametrize("name", ["../escape.txt", "a/../../escape.txt", "/etc/escape.txt", "a\x00b.txt",
-                                  ".git/config", ".nanobot/IDENTITY.md", "bad\nname.txt", "", "dir/"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../escape.txt",
+        "a/../../escape.txt",
+        "/etc/escape.txt",
+        "a\x00b.txt",
+        ".git/config",
+        ".nanobot/IDENTITY.md",
+        "bad\nname.txt",
+        "",
+        "dir/",
+    ],
+)
 def test_upload_refuses_bad_names(client: TestClient, make_user: Callable[..., Account], name: str) -> None:
     alice, base, root = _setup(client, make_user)
     before = sorted(p.name for p in root.parent.parent.iterdir())
@@ -146,13 +168,15 @@ def test_upload_size_caps(client: TestClient, make_user: Callable[..., Account])
     assert r.status_code == 413 and "at most 5 files" in r.json()["detail"], r.text
     assert not any((root / n).exists() for n in ("huge.bin", "a.bin", "f0.txt"))
     # Other routes keep the small limit.
-    r = client.put(f"{base}/files/content", params={"path": "big.txt"}, headers=alice.headers,
-                   json={"text": "x" * 70_000})
+    r = client.put(
+        f"{base}/files/content", params={"path": "big.txt"}, headers=alice.headers, json={"text": "x" * 70_000}
+    )
     assert r.status_code == 413, r.text
 
 
-def test_upload_never_writes_through_a_link(client: TestClient, make_user: Callable[..., Account],
-                                            tmp_path: Path) -> None:
+def test_upload_never_writes_through_a_link(
+    client: TestClient, make_user: Callable[..., Account], tmp_path: Path
+) -> None:
     alice, base, root = _setup(client, make_user)
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -162,8 +186,12 @@ def test_upload_never_writes_through_a_link(client: TestClient, make_user: Calla
     (root / "real").mkdir()
     os.symlink(outside, root / "real" / "inner")
 
-    for folder, name in (("linked-dir", "x.txt"), ("", "linked-dir/x.txt"), ("real/inner", "x.txt"),
-                         ("real", "inner/target.txt")):
+    for folder, name in (
+        ("linked-dir", "x.txt"),
+        ("", "linked-dir/x.txt"),
+        ("real/inner", "x.txt"),
+        ("real", "inner/target.txt"),
+    ):
         r = _upload(client, alice, base, [(name, b"through the link")], folder=folder, overwrite=True)
         assert r.status_code in (409, 422), (folder, name, r.status_code, r.text)
     assert sorted(p.name for p in outside.iterdir()) == ["target.txt"]
@@ -193,8 +221,9 @@ def test_create_and_edit_a_text_file(client: TestClient, make_user: Callable[...
 
     (root / "src" / "main.py").chmod(0o755)  # an edit keeps the file's mode
     read = client.get(url, params={"path": "src/main.py"}, headers=alice.headers).json()
-    r = client.put(url, params={"path": "src/main.py"}, headers=alice.headers,
-                   json={"text": "print(2)\n", "etag": read["etag"]})
+    r = client.put(
+        url, params={"path": "src/main.py"}, headers=alice.headers, json={"text": "print(2)\n", "etag": read["etag"]}
+    )
     assert r.status_code == 200, r.text
     assert (root / "src" / "main.py").read_text() == "print(2)\n"
     assert (root / "src" / "main.py").stat().st_mode & 0o777 == 0o755
@@ -203,16 +232,17 @@ def test_create_and_edit_a_text_file(client: TestClient, make_user: Callable[...
     # The agent changes the file meanwhile: saving the old version is refused, nothing lost.
     with (root / "src" / "main.py").open("a") as fh:
         fh.write("print(3)\n")
-    r = client.put(url, params={"path": "src/main.py"}, headers=alice.headers,
-                   json={"text": "print(2)\n# mine\n", "etag": saved})
+    r = client.put(
+        url, params={"path": "src/main.py"}, headers=alice.headers, json={"text": "print(2)\n# mine\n", "etag": saved}
+    )
     assert r.status_code == 409 and "changed" in r.json()["detail"], r.text
     assert (root / "src" / "main.py").read_text() == "print(2)\nprint(3)\n"
     (root / "src" / "main.py").unlink()
-    r = client.put(url, params={"path": "src/main.py"}, headers=alice.headers,
-                   json={"text": "again", "etag": saved})
+    r = client.put(url, params={"path": "src/main.py"}, headers=alice.headers, json={"text": "again", "etag": saved})
     assert r.status_code == 409 and "deleted" in r.json()["detail"], r.text
-    r = client.put(url, params={"path": "src/main.py"}, headers=alice.headers,
-                   json={"text": "again", "overwrite": True})
+    r = client.put(
+        url, params={"path": "src/main.py"}, headers=alice.headers, json={"text": "again", "overwrite": True}
+    )
     assert r.status_code == 200
 
     for bad in ("../x.txt", "/etc/x.txt", ".git/config", "", "a\x00b"):
@@ -244,8 +274,14 @@ def test_folders_rename_and_delete(client: TestClient, make_user: Callable[..., 
     assert (root / "site" / "docs" / "intro.md").is_file()
     r = client.post(rename, json={"from": "site", "to": "site/inner"}, headers=alice.headers)
     assert r.status_code == 422, r.text
-    for src, dst in (("site", "../site"), ("../x", "y"), ("site", "/tmp/site"), ("site", ".git"),
-                     (".git", "x"), ("missing", "x")):
+    for src, dst in (
+        ("site", "../site"),
+        ("../x", "y"),
+        ("site", "/tmp/site"),
+        ("site", ".git"),
+        (".git", "x"),
+        ("missing", "x"),
+    ):
         r = client.post(rename, json={"from": src, "to": dst}, headers=alice.headers)
         assert r.status_code in (404, 422), (src, dst, r.status_code, r.text)
 
@@ -279,8 +315,12 @@ def test_another_users_project_is_not_found(client: TestClient, make_user: Calla
     eve = make_user("eve")
     calls = [
         _upload(client, eve, base, [("x.txt", b"eve")]),
-        client.put(f"{base}/files/content", params={"path": "mine.txt"}, headers=eve.headers,
-                   json={"text": "eve", "overwrite": True}),
+        client.put(
+            f"{base}/files/content",
+            params={"path": "mine.txt"},
+            headers=eve.headers,
+            json={"text": "eve", "overwrite": True},
+        ),
         client.post(f"{base}/files/rename", json={"from": "mine.txt", "to": "x.txt"}, headers=eve.headers),
         client.post(f"{base}/files/folder", json={"path": "evil"}, headers=eve.headers),
         client.delete(f"{base}/files", params={"path": "mine.txt"}, headers=eve.headers),

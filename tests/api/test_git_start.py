@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,9 +33,15 @@ class GitServer:
 
 
 def _git(*args: str, cwd: Path) -> None:
-    env = {"PATH": os.environ["PATH"], "HOME": str(cwd), "GIT_CONFIG_NOSYSTEM": "1",
-           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(cwd),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, timeout=30)
 
 
@@ -56,9 +61,21 @@ def make_repository(base: Path) -> None:
 def start_daemon(base: Path, listen: str) -> tuple[GitServer, subprocess.Popen[bytes]]:
     port = free_port()
     proc = subprocess.Popen(
-        ["git", "daemon", "--export-all", f"--base-path={base}", "--reuseaddr", "--informative-errors",
-         f"--listen={listen}", f"--port={port}", str(base)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            "git",
+            "daemon",
+            "--export-all",
+            f"--base-path={base}",
+            "--reuseaddr",
+            "--informative-errors",
+            f"--listen={listen}",
+            f"--port={port}",
+            str(base),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
     def up() -> bool:
         assert proc.poll() is None, "git daemon exited"
@@ -82,28 +99,32 @@ def stop_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 def base_settings(tmp_path: Path, **extra: Any) -> Settings:
-    return Settings(data_dir=tmp_path / "data", admin_username="admin",
-                    admin_password=ADMIN_PASSWORD,  # type: ignore[arg-type]
-                    max_body_bytes=64 * 1024, **extra)
+    return Settings(
+        data_dir=tmp_path / "data",
+        admin_username="admin",
+        admin_password=ADMIN_PASSWORD,  # type: ignore[arg-type]
+        max_body_bytes=64 * 1024,
+        **extra,
+    )
 
 
 def new_user(client: TestClient, admin: Account, username: str) -> Account:
-    r = client.post("/api/users", json={"username": username, "password": "user-password-1"},
-                    headers=admin.headers)
+    r = client.post("/api/users", json={"username": username, "password": "user-password-1"}, headers=admin.headers)
     assert r.status_code == 201, r.text
     return login(client, username, "user-password-1")
 
 
 def create(client: TestClient, user: Account, agent_id: int, **fields: Any) -> Any:
-    return client.post(f"/api/agents/{agent_id}/projects", json={"name": "From git", **fields},
-                       headers=user.headers)
+    return client.post(f"/api/agents/{agent_id}/projects", json={"name": "From git", **fields}, headers=user.headers)
 
 
 def settled(client: TestClient, user: Account, project_id: int) -> dict[str, Any]:
     """The project once its clone ended (bounded by the clone timeout plus a margin)."""
+
     def done() -> dict[str, Any] | None:
         body: dict[str, Any] = client.get(f"/api/projects/{project_id}", headers=user.headers).json()
         return body if body["status"] != "cloning" else None
+
     result: dict[str, Any] = wait_until(done, timeout=120, interval=0.2)
     return result
 
@@ -151,8 +172,9 @@ def test_a_project_starts_from_a_repository_on_both_runtimes(tmp_path: Path, run
             listing = client.get(f"/api/projects/{project['id']}/files", headers=user.headers).json()
             names = {e["name"] for e in listing}
             assert {"README.md", "hello.py", ".claude"} <= names, names  # the listing hides .git
-            text = client.get(f"/api/projects/{project['id']}/files/content", params={"path": "README.md"},
-                              headers=user.headers).json()["text"]
+            text = client.get(
+                f"/api/projects/{project['id']}/files/content", params={"path": "README.md"}, headers=user.headers
+            ).json()["text"]
             assert text == README
             messages = [row["message"] for row in logs(client, user, project["id"])]
             assert any(m.startswith("Cloning git://") for m in messages), messages
@@ -226,13 +248,16 @@ def test_a_clone_that_hangs_is_stopped_at_the_time_limit(tmp_path: Path) -> None
             LocalRuntime(data_dir=tmp_path / "data").remove_user("admin")
 
 
-@pytest.mark.parametrize("url,words", [
-    ("file:///etc", "file://"),
-    ("/etc", "Local paths"),
-    ("--upload-pack=touch /tmp/autocode-pwned", "'-'"),
-    ("ext::sh -c touch% /tmp/autocode-pwned", "Transport helpers"),
-    ("https://me:secret@github.com/x.git", "Credentials"),
-])
+@pytest.mark.parametrize(
+    "url,words",
+    [
+        ("file:///etc", "file://"),
+        ("/etc", "Local paths"),
+        ("--upload-pack=touch /tmp/autocode-pwned", "'-'"),
+        ("ext::sh -c touch% /tmp/autocode-pwned", "Transport helpers"),
+        ("https://me:secret@github.com/x.git", "Credentials"),
+    ],
+)
 def test_local_and_helper_addresses_are_refused(client: TestClient, admin: Account, url: str, words: str) -> None:
     agent = make_agent(client, admin)
     r = create(client, admin, agent["id"], git_url=url)
@@ -247,8 +272,12 @@ def test_private_addresses_are_refused_in_production(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as client:
         admin = login(client, "admin", ADMIN_PASSWORD)
         agent = make_agent(client, admin)
-        for url in ("git://127.0.0.1:9418/hello.git", "https://localhost/x.git", "git@169.254.169.254:x.git",
-                    "https://2130706433/x.git"):
+        for url in (
+            "git://127.0.0.1:9418/hello.git",
+            "https://localhost/x.git",
+            "git@169.254.169.254:x.git",
+            "https://2130706433/x.git",
+        ):
             r = create(client, admin, agent["id"], git_url=url)
             assert r.status_code == 422, (url, r.text)
             assert "private" in r.json()["detail"] or "localhost" in r.json()["detail"], r.text
@@ -271,7 +300,9 @@ def test_a_clone_a_stopped_server_left_unfinished_starts_again(tmp_path: Path) -
         with TestClient(create_app(settings)) as client:
             admin = login(client, "admin", ADMIN_PASSWORD)
             agent = make_agent(client, admin)
-            project = settled(client, admin, create(client, admin, agent["id"], git_url=server.url("127.0.0.1")).json()["id"])
+            project = settled(
+                client, admin, create(client, admin, agent["id"], git_url=server.url("127.0.0.1")).json()["id"]
+            )
             assert project["status"] == "created"
         folder = settings.data_path / "users" / "admin" / "projects" / project["slug"]
         (folder / "half-written.tmp").write_text("left by an interrupted clone")

@@ -33,8 +33,11 @@ def test_job_refusals(client: TestClient, make_user: Callable[..., Account]) -> 
     bob_script = _token(client, bob)
     r = client.post("/api/jobs", json={"agent_id": alices_agent["id"], "goal": "x"}, headers=bob_script)
     assert r.status_code == 404 and r.json()["detail"] == "Agent not found", r.text
-    for path in (f"/api/jobs/{alices_project['id']}", f"/api/jobs/{alices_project['id']}/result.zip",
-                 "/api/jobs/999999"):
+    for path in (
+        f"/api/jobs/{alices_project['id']}",
+        f"/api/jobs/{alices_project['id']}/result.zip",
+        "/api/jobs/999999",
+    ):
         assert client.get(path, headers=bob_script).status_code == 404, path
 
     script = _token(client, alice)
@@ -44,18 +47,26 @@ def test_job_refusals(client: TestClient, make_user: Callable[..., Account]) -> 
     assert client.get(f"/api/jobs/{alices_project['id']}/result.zip", headers=script).status_code == 200
 
     before = client.get("/api/projects", headers=script).json()
-    r = client.post("/api/jobs", headers=script, json={
-        "agent_id": alices_agent["id"], "goal": "Clone it", "git_url": "file:///etc"})
+    r = client.post(
+        "/api/jobs", headers=script, json={"agent_id": alices_agent["id"], "goal": "Clone it", "git_url": "file:///etc"}
+    )
     assert r.status_code == 422, r.text
     # A job from a repository refused before its clone began (no Claude key yet) leaves nothing.
-    r = client.post("/api/jobs", headers=script, json={
-        "agent_id": alices_agent["id"], "goal": "Clone it", "git_url": "https://example.com/a.git"})
+    r = client.post(
+        "/api/jobs",
+        headers=script,
+        json={"agent_id": alices_agent["id"], "goal": "Clone it", "git_url": "https://example.com/a.git"},
+    )
     assert r.status_code == 422 and "key" in r.json()["detail"], r.text
     assert client.get("/api/projects", headers=script).json() == before
-    for body in ({"goal": "x"}, {"agent_id": alices_agent["id"]}, {"agent_id": alices_agent["id"], "goal": ""},
-                 {"agent_id": alices_agent["id"], "goal": "x", "plan": []},
-                 {"agent_id": alices_agent["id"], "goal": "x", "unknown": 1},
-                 {"agent_id": 0, "goal": "x"}):
+    for body in (
+        {"goal": "x"},
+        {"agent_id": alices_agent["id"]},
+        {"agent_id": alices_agent["id"], "goal": ""},
+        {"agent_id": alices_agent["id"], "goal": "x", "plan": []},
+        {"agent_id": alices_agent["id"], "goal": "x", "unknown": 1},
+        {"agent_id": 0, "goal": "x"},
+    ):
         assert client.post("/api/jobs", json=body, headers=script).status_code == 422, body
     assert client.get("/api/jobs/0", headers=script).status_code == 422
     assert client.post("/api/jobs", json={"agent_id": alices_agent["id"], "goal": "x"}).status_code == 401

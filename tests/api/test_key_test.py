@@ -1,4 +1,4 @@
-""""Test key": a real call to the key's provider (the fake endpoints on 127.0.0.1) and a verdict."""
+""" "Test key": a real call to the key's provider (the fake endpoints on 127.0.0.1) and a verdict."""
 
 from __future__ import annotations
 
@@ -38,8 +38,9 @@ def add_key(client: TestClient, user: Account, provider: str, key: str, base_url
     return int(r.json()["id"])
 
 
-def test_a_good_and_a_refused_anthropic_key(client: TestClient, make_user: Callable[..., Account],
-                                            anthropic: FakeAnthropic) -> None:
+def test_a_good_and_a_refused_anthropic_key(
+    client: TestClient, make_user: Callable[..., Account], anthropic: FakeAnthropic
+) -> None:
     alice = make_user("alice")
     good = add_key(client, alice, "anthropic", GOOD, anthropic.url)
     r = client.post(f"/api/keys/{good}/test", headers=alice.headers)
@@ -55,8 +56,9 @@ def test_a_good_and_a_refused_anthropic_key(client: TestClient, make_user: Calla
     assert BAD not in r.text and GOOD not in r.text
 
 
-def test_a_subscription_token_goes_as_a_bearer_token(client: TestClient, make_user: Callable[..., Account],
-                                                     anthropic: FakeAnthropic) -> None:
+def test_a_subscription_token_goes_as_a_bearer_token(
+    client: TestClient, make_user: Callable[..., Account], anthropic: FakeAnthropic
+) -> None:
     alice = make_user("alice")
     key = add_key(client, alice, "claude-code-oauth", "sk-ant-oat01-TOKEN-5678", anthropic.url)
     assert client.post(f"/api/keys/{key}/test", headers=alice.headers).json()["ok"] is True
@@ -69,7 +71,9 @@ def test_openai_style_keys(client: TestClient, make_user: Callable[..., Account]
     alice = make_user("alice")
     good = add_key(client, alice, "openai", GOOD, openai.url)
     assert client.post(f"/api/keys/{good}/test", headers=alice.headers).json() == {
-        "ok": True, "message": "The key works: 1 model"}
+        "ok": True,
+        "message": "The key works: 1 model",
+    }
     assert [q for q in openai.requests if q.method == "GET"][-1].authorization == f"Bearer {GOOD}"
     # a provider of the user's own naming, on an OpenAI-compatible server
     bad = add_key(client, alice, "my-gateway", BAD, openai.url)
@@ -77,21 +81,29 @@ def test_openai_style_keys(client: TestClient, make_user: Callable[..., Account]
     assert verdict == {"ok": False, "message": "The provider refused the key (401): Incorrect API key provided"}
 
 
-def test_unreachable_and_wrong_addresses(client: TestClient, make_user: Callable[..., Account],
-                                         anthropic: FakeAnthropic) -> None:
+def test_unreachable_and_wrong_addresses(
+    client: TestClient, make_user: Callable[..., Account], anthropic: FakeAnthropic
+) -> None:
     alice = make_user("alice")
     nowhere = refused_url().removesuffix("/v1")
     key = add_key(client, alice, "anthropic", GOOD, nowhere)
     assert client.post(f"/api/keys/{key}/test", headers=alice.headers).json() == {
-        "ok": False, "message": f"Could not reach {nowhere}/v1/models: connection refused"}
+        "ok": False,
+        "message": f"Could not reach {nowhere}/v1/models: connection refused",
+    }
     # the fake Anthropic endpoint has no `/api/v1/models`
     key = add_key(client, alice, "anthropic", GOOD, f"{anthropic.url}/api")
     verdict = client.post(f"/api/keys/{key}/test", headers=alice.headers).json()
-    assert verdict == {"ok": False, "message": f"The provider has no model list at {anthropic.url}/api/v1/models"
-                                               " (404): check the base URL"}
+    assert verdict == {
+        "ok": False,
+        "message": f"The provider has no model list at {anthropic.url}/api/v1/models (404): check the base URL",
+    }
     # addresses the key form takes but no resolver or URL parser does: a verdict, not a 500
-    for base, words in (("http://a..b", "the address is not valid"), ("http://[", "is not a valid address"),
-                        ("http://x.invalid:99999", "is not a valid address")):
+    for base, words in (
+        ("http://a..b", "the address is not valid"),
+        ("http://[", "is not a valid address"),
+        ("http://x.invalid:99999", "is not a valid address"),
+    ):
         key = add_key(client, alice, "openai", GOOD, base)
         r = client.post(f"/api/keys/{key}/test", headers=alice.headers)
         assert r.status_code == 200 and r.json()["ok"] is False and words in r.json()["message"], (base, r.text)
@@ -103,19 +115,25 @@ def test_unreachable_and_wrong_addresses(client: TestClient, make_user: Callable
 
 def test_a_silent_provider_is_given_up_on(tmp_path: Path) -> None:
     """A server that accepts the connection and never answers: the test ends with a verdict."""
-    settings = Settings(data_dir=tmp_path / "data", admin_username="admin",
-                        admin_password=ADMIN_PASSWORD,  # type: ignore[arg-type]
-                        key_test_timeout_seconds=0.5)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        admin_username="admin",
+        admin_password=ADMIN_PASSWORD,  # type: ignore[arg-type]
+        key_test_timeout_seconds=0.5,
+    )
     with silent_listener() as port, TestClient(create_app(settings)) as client:
         admin = login(client, "admin", ADMIN_PASSWORD)
         base = f"http://127.0.0.1:{port}"
         key = add_key(client, admin, "anthropic", GOOD, base)
         assert client.post(f"/api/keys/{key}/test", headers=admin.headers).json() == {
-            "ok": False, "message": f"Could not reach {base}/v1/models: no answer within 0.5 s"}
+            "ok": False,
+            "message": f"Could not reach {base}/v1/models: no answer within 0.5 s",
+        }
 
 
-def test_someone_elses_key_is_not_found(client: TestClient, make_user: Callable[..., Account],
-                                        anthropic: FakeAnthropic) -> None:
+def test_someone_elses_key_is_not_found(
+    client: TestClient, make_user: Callable[..., Account], anthropic: FakeAnthropic
+) -> None:
     alice, bob = make_user("alice"), make_user("bob")
     key = add_key(client, alice, "anthropic", GOOD, anthropic.url)
     assert client.post(f"/api/keys/{key}/test", headers=bob.headers).status_code == 404
@@ -126,9 +144,14 @@ def test_someone_elses_key_is_not_found(client: TestClient, make_user: Callable[
 
 
 def test_private_addresses_are_not_called_in_production(tmp_path: Path, anthropic: FakeAnthropic) -> None:
-    settings = Settings(data_dir=tmp_path / "data", admin_username="admin",
-                        admin_password=ADMIN_PASSWORD,  # type: ignore[arg-type]
-                        environment="production", secret_key="p" * 40, cookie_secure=False)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        admin_username="admin",
+        admin_password=ADMIN_PASSWORD,  # type: ignore[arg-type]
+        environment="production",
+        secret_key="p" * 40,
+        cookie_secure=False,
+    )
     with TestClient(create_app(settings)) as client:
         admin = login(client, "admin", ADMIN_PASSWORD)
         for base in (anthropic.url, anthropic.url.replace("127.0.0.1", "localhost"), "http://169.254.169.254"):

@@ -28,7 +28,9 @@ def finish_steps(client: TestClient, project_id: int, *, done: int, status: str 
         session.commit()
 
 
-def setup(client: TestClient, make_user: Callable[..., Account], steps: list[str], done: int) -> tuple[Account, dict[str, Any]]:
+def setup(
+    client: TestClient, make_user: Callable[..., Account], steps: list[str], done: int
+) -> tuple[Account, dict[str, Any]]:
     alice = make_user("alice")
     agent = make_agent(client, alice)
     project = make_project(client, alice, agent["id"], implementation_plan=[{"title": t} for t in steps])
@@ -42,8 +44,9 @@ def titles(body: dict[str, Any]) -> list[tuple[str, str]]:
 
 def test_appending_a_step_to_a_completed_project(client: TestClient, make_user: Callable[..., Account]) -> None:
     alice, p = setup(client, make_user, ["Scaffold", "Tests"], done=2)
-    r = client.post(f"/api/projects/{p['id']}/steps", json={"title": "Add a README", "detail": "with usage"},
-                    headers=alice.headers)
+    r = client.post(
+        f"/api/projects/{p['id']}/steps", json={"title": "Add a README", "detail": "with usage"}, headers=alice.headers
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert titles(body) == [("Scaffold", "done"), ("Tests", "done"), ("Add a README", "pending")]
@@ -81,14 +84,22 @@ def test_edit_remove_and_reorder_touch_only_pending_steps(
     assert r.status_code == 422
     after = client.get(f"/api/projects/{p['id']}", headers=alice.headers).json()
     assert after["implementation_plan"][0] == {
-        "title": "A", "detail": "", "status": "done", "summary": "did A", "verified": None, "review": None, "answers": [], "started_at": None
+        "title": "A",
+        "detail": "",
+        "status": "done",
+        "summary": "did A",
+        "verified": None,
+        "review": None,
+        "answers": [],
+        "started_at": None,
     }
 
 
 def test_replacing_the_plan_keeps_done_steps(client: TestClient, make_user: Callable[..., Account]) -> None:
     alice, p = setup(client, make_user, ["Scaffold", "Tests", "Docs"], done=2)
-    r = client.put(f"/api/projects/{p['id']}", json={"implementation_plan": [{"title": "Deploy"}]},
-                   headers=alice.headers)
+    r = client.put(
+        f"/api/projects/{p['id']}", json={"implementation_plan": [{"title": "Deploy"}]}, headers=alice.headers
+    )
     assert r.status_code == 200, r.text
     assert titles(r.json()) == [("Scaffold", "done"), ("Tests", "done"), ("Deploy", "pending")]
     assert r.json()["implementation_plan"][1]["summary"] == "did Tests"
@@ -105,15 +116,14 @@ def test_a_running_project_plan_is_not_edited_under_the_supervisor(
     assert r.json()["detail"] == "Stop the project before changing its plan (or send Claude Code an instruction)"
 
 
-def test_steps_of_another_users_project_are_not_found(
-    client: TestClient, make_user: Callable[..., Account]
-) -> None:
+def test_steps_of_another_users_project_are_not_found(client: TestClient, make_user: Callable[..., Account]) -> None:
     alice, p = setup(client, make_user, ["A"], done=0)
     bob = make_user("bob")
     assert client.post(f"/api/projects/{p['id']}/steps", json={"title": "x"}, headers=bob.headers).status_code == 404
     assert client.delete(f"/api/projects/{p['id']}/steps/1", headers=bob.headers).status_code == 404
-    assert client.post(f"/api/projects/{p['id']}/instructions", json={"text": "x"},
-                       headers=bob.headers).status_code == 404
+    assert (
+        client.post(f"/api/projects/{p['id']}/instructions", json={"text": "x"}, headers=bob.headers).status_code == 404
+    )
 
 
 def test_an_instruction_needs_a_running_project(client: TestClient, make_user: Callable[..., Account]) -> None:

@@ -29,15 +29,18 @@ def start_devserver(sh: Shell, port: int) -> None:
     # A background job of the session's shell (a child of it, so one of the session's processes).
     sh.run(f"{{ python3 devserver.py {port} > devserver.log 2>&1 & }}")
     # Until it listens, seen from inside the session.
-    sh.run("python3 -c 'import socket,sys,time\n"
-           "for _ in range(200):\n"
-           " try: socket.create_connection((\"127.0.0.1\", int(sys.argv[1])), 1).close(); break\n"
-           " except OSError: time.sleep(0.1)\n"
-           "' " + str(port))
+    sh.run(
+        "python3 -c 'import socket,sys,time\n"
+        "for _ in range(200):\n"
+        ' try: socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close(); break\n'
+        " except OSError: time.sleep(0.1)\n"
+        "' " + str(port)
+    )
 
 
-def preview_get(server: ServerProcess, url: str, cookies: dict[str, str] | None = None,
-                path: str | None = None) -> httpx.Response:
+def preview_get(
+    server: ServerProcess, url: str, cookies: dict[str, str] | None = None, path: str | None = None
+) -> httpx.Response:
     """GET a preview URL; the request goes to the preview port on 127.0.0.1 with the URL's Host."""
     parts = urlsplit(url)
     assert parts.port == server.preview_port, url
@@ -49,8 +52,11 @@ def preview_get(server: ServerProcess, url: str, cookies: dict[str, str] | None 
 
 
 def ask(server: ServerProcess, domain: str) -> int:
-    return httpx.get(f"http://127.0.0.1:{server.preview_port}/.well-known/autocode-preview-ask",
-                     params={"domain": domain}, timeout=10).status_code
+    return httpx.get(
+        f"http://127.0.0.1:{server.preview_port}/.well-known/autocode-preview-ask",
+        params={"domain": domain},
+        timeout=10,
+    ).status_code
 
 
 def preview_link(api: Api, project_id: int, port: int) -> str:
@@ -86,13 +92,11 @@ def test_preview_proxy_http_and_websocket(tmp_path: Path, runtime: str) -> None:
         project = alice.project()
         port = free_port()
         # A port nothing of the project's listens on (the app's own, on the host) is never proxied.
-        assert alice.http.post(
-            f"/api/projects/{project['id']}/ports/{st.server.port}/preview").status_code == 404
+        assert alice.http.post(f"/api/projects/{project['id']}/ports/{st.server.port}/preview").status_code == 404
         with shell(st, alice, project["id"]) as sh:
             start_devserver(sh, port)
             wait_listening(alice, project["id"], port)
-            assert alice.http.post(
-                f"/api/projects/{project['id']}/ports/{st.server.port}/preview").status_code == 404
+            assert alice.http.post(f"/api/projects/{project['id']}/ports/{st.server.port}/preview").status_code == 404
 
             listed = alice.http.get(f"/api/projects/{project['id']}/ports").json()
             # Caddy's on-demand TLS may get a certificate only for a preview someone was given.
@@ -102,8 +106,7 @@ def test_preview_proxy_http_and_websocket(tmp_path: Path, runtime: str) -> None:
             assert ask(st.server, name) == 200
             assert ask(st.server, f"p{project['id']}-{port + 1}.preview.example.com") == 404
             parts = urlsplit(url)
-            assert [p["preview_url"] for p in listed if p["port"] == port] == [
-                f"http://{parts.netloc}/"]
+            assert [p["preview_url"] for p in listed if p["port"] == port] == [f"http://{parts.netloc}/"]
             assert parts.hostname == f"p{project['id']}-{port}.localhost"
 
             # Another user cannot get a link to it; a bare URL without a token or cookie is 404.
@@ -121,16 +124,20 @@ def test_preview_proxy_http_and_websocket(tmp_path: Path, runtime: str) -> None:
             page = preview_get(st.server, url, {"autocode_preview": cookie}, path="/")
             assert page.status_code == 200 and "first page" in page.text
             # The dev server sees a local Host and the page's own cookies, never the preview's.
-            seen = preview_get(st.server, url, {"autocode_preview": cookie, "theirs": "1"},
-                               path="/echo-headers").text
+            seen = preview_get(st.server, url, {"autocode_preview": cookie, "theirs": "1"}, path="/echo-headers").text
             assert f"host: localhost:{port}" in seen
             assert "cookie: theirs=1" in seen and "autocode_preview" not in seen
 
             # The cookie works for its own preview only: another port or project answers 404.
             for other in (f"p{project['id']}-{port + 1}", f"p{project['id'] + 1}-{port}"):
-                r = httpx.get(f"http://127.0.0.1:{st.server.preview_port}/",
-                              headers={"Host": f"{other}.localhost:{st.server.preview_port}",
-                                       "Cookie": f"autocode_preview={cookie}"}, timeout=20)
+                r = httpx.get(
+                    f"http://127.0.0.1:{st.server.preview_port}/",
+                    headers={
+                        "Host": f"{other}.localhost:{st.server.preview_port}",
+                        "Cookie": f"autocode_preview={cookie}",
+                    },
+                    timeout=20,
+                )
                 assert r.status_code == 404
 
             # A change to the page shows on the next load.
@@ -139,8 +146,12 @@ def test_preview_proxy_http_and_websocket(tmp_path: Path, runtime: str) -> None:
 
             # WebSocket (a dev server's hot reload) through the same origin and cookie.
             sock = socket.create_connection(("127.0.0.1", st.server.preview_port), timeout=20)
-            with connect(f"ws://{parts.netloc}/ws", sock=sock, open_timeout=20,
-                         additional_headers={"Cookie": f"autocode_preview={cookie}"}) as ws:
+            with connect(
+                f"ws://{parts.netloc}/ws",
+                sock=sock,
+                open_timeout=20,
+                additional_headers={"Cookie": f"autocode_preview={cookie}"},
+            ) as ws:
                 for text in ("hello", "again"):
                     ws.send(text)
                     assert ws.recv(timeout=20) == f"echo:{text}"
@@ -159,7 +170,10 @@ def test_preview_proxy_http_and_websocket(tmp_path: Path, runtime: str) -> None:
                 def relays() -> str:
                     return subprocess.run(
                         ["docker", "exec", f"autocode-{alice.username}", "pgrep", "-f", "autocode-preview-relay"],
-                        capture_output=True, text=True, timeout=30).stdout.strip()
+                        capture_output=True,
+                        text=True,
+                        timeout=30,
+                    ).stdout.strip()
 
                 assert wait_until(lambda: relays() == "", timeout=20, interval=0.2)
 

@@ -71,8 +71,9 @@ def test_a_dev_server_is_listed_with_its_port_and_stopped(tmp_path: Path, runtim
         with shell(st, alice, shop) as sh, shell(st, alice, blog) as other:
             sh.ws.send(f"python3 -m http.server {port} --bind 127.0.0.1\r".encode())
             other.ws.send(b"sleep 600\r")
-            server = poll(lambda: next((p for p in processes(alice, shop)
-                                        if p["listening"]), None), 60, "the listening server")
+            server = poll(
+                lambda: next((p for p in processes(alice, shop) if p["listening"]), None), 60, "the listening server"
+            )
             assert "http.server" in server["command"]
             assert server["listening"] == [{"address": "127.0.0.1", "port": port}]
             assert server["window"] == "shell" and server["has_output"] is True
@@ -82,9 +83,15 @@ def test_a_dev_server_is_listed_with_its_port_and_stopped(tmp_path: Path, runtim
             assert shell_proc["has_output"] is False  # the server holds the window's foreground
 
             ports = alice.http.get(f"/api/projects/{shop}/ports").json()
-            assert ports == [{"port": port, "address": "127.0.0.1", "pid": server["pid"],
-                              "command": server["command"],
-                              "preview_url": f"http://p{shop}-{port}.localhost:{st.server.preview_port}/"}]
+            assert ports == [
+                {
+                    "port": port,
+                    "address": "127.0.0.1",
+                    "pid": server["pid"],
+                    "command": server["command"],
+                    "preview_url": f"http://p{shop}-{port}.localhost:{st.server.preview_port}/",
+                }
+            ]
 
             out = poll(lambda: _output(alice, shop, server["pid"]), 30, "the server's output")
             assert f"port {port}" in out["text"] and out["window"] == "shell"
@@ -106,10 +113,12 @@ def test_a_dev_server_is_listed_with_its_port_and_stopped(tmp_path: Path, runtim
 
             # Another user sees and stops nothing of alice's.
             mallory = st.user("mallory")
-            for method, path in (("GET", f"/api/projects/{shop}/processes"),
-                                 ("GET", f"/api/projects/{shop}/ports"),
-                                 ("GET", f"/api/projects/{shop}/processes/{server['pid']}/output"),
-                                 ("POST", f"/api/projects/{shop}/processes/{server['pid']}/stop")):
+            for method, path in (
+                ("GET", f"/api/projects/{shop}/processes"),
+                ("GET", f"/api/projects/{shop}/ports"),
+                ("GET", f"/api/projects/{shop}/processes/{server['pid']}/output"),
+                ("POST", f"/api/projects/{shop}/processes/{server['pid']}/stop"),
+            ):
                 r = mallory.http.request(method, path)
                 assert r.status_code == 404, (path, r.text)
             # ... nor through a project of her own, naming alice's pid.
@@ -141,11 +150,16 @@ def test_a_process_deaf_to_term_is_killed(tmp_path: Path, runtime: str) -> None:
         alice = st.user("alice")
         shop = alice.project(name="Shop")["id"]
         with shell(st, alice, shop) as sh:
-            sh.ws.send(b"python3 -c 'import signal,time; signal.signal(signal.SIGTERM, "
-                       b"signal.SIG_IGN); print(\"ready-\" + \"now\", flush=True); time.sleep(600)'\r")
+            sh.ws.send(
+                b"python3 -c 'import signal,time; signal.signal(signal.SIGTERM, "
+                b'signal.SIG_IGN); print("ready-" + "now", flush=True); time.sleep(600)\'\r'
+            )
             deaf = poll(lambda: find(alice, shop, "SIG_IGN"), 60, "the process ignoring TERM")
-            poll(lambda: "ready-now" in (_output(alice, shop, deaf["pid"]) or {}).get("text", ""),
-                 30, "the handler in place")
+            poll(
+                lambda: "ready-now" in (_output(alice, shop, deaf["pid"]) or {}).get("text", ""),
+                30,
+                "the handler in place",
+            )
             started = time.monotonic()
             r = alice.http.post(f"/api/projects/{shop}/processes/{deaf['pid']}/stop", timeout=30)
             assert r.status_code == 200, r.text

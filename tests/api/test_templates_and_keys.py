@@ -23,23 +23,37 @@ def test_templates_list_fill_save_and_delete(client: TestClient, make_user: Call
 
     # A template fills a new project: what the form sends is the template's fields.
     agent = make_agent(client, alice)
-    r = client.post(f"/api/agents/{agent['id']}/projects", headers=alice.headers, json={
-        "name": "Todo API", "description": fastapi["description"], "architecture": fastapi["architecture"],
-        "implementation_plan": fastapi["implementation_plan"]})
+    r = client.post(
+        f"/api/agents/{agent['id']}/projects",
+        headers=alice.headers,
+        json={
+            "name": "Todo API",
+            "description": fastapi["description"],
+            "architecture": fastapi["architecture"],
+            "implementation_plan": fastapi["implementation_plan"],
+        },
+    )
     assert r.status_code == 201, r.text
-    assert [s["title"] for s in r.json()["implementation_plan"]] == \
-        [s["title"] for s in fastapi["implementation_plan"]]
+    assert [s["title"] for s in r.json()["implementation_plan"]] == [s["title"] for s in fastapi["implementation_plan"]]
 
     # Save a project as a template: goal, architecture, plan (not what the steps did).
     project = make_project(client, alice, agent["id"], architecture="Flask + SQLite")
-    r = client.post(f"/api/projects/{project['id']}/save-template", headers=alice.headers,
-                    json={"name": "My shop", "summary": "shops"})
+    r = client.post(
+        f"/api/projects/{project['id']}/save-template",
+        headers=alice.headers,
+        json={"name": "My shop", "summary": "shops"},
+    )
     assert r.status_code == 201, r.text
     mine = r.json()
-    assert mine == {"id": mine["id"], "name": "My shop", "summary": "shops", "builtin": False,
-                    "description": "A small shop", "architecture": "Flask + SQLite",
-                    "implementation_plan": [{"title": "Scaffold", "detail": ""},
-                                            {"title": "Tests", "detail": "pytest"}]}
+    assert mine == {
+        "id": mine["id"],
+        "name": "My shop",
+        "summary": "shops",
+        "builtin": False,
+        "description": "A small shop",
+        "architecture": "Flask + SQLite",
+        "implementation_plan": [{"title": "Scaffold", "detail": ""}, {"title": "Tests", "detail": "pytest"}],
+    }
     assert [t["id"] for t in client.get("/api/templates", headers=alice.headers).json()][-1] == mine["id"]
 
     # Bob sees the built-in ones only, cannot save from Alice's project nor delete her template.
@@ -55,7 +69,8 @@ def test_templates_list_fill_save_and_delete(client: TestClient, make_user: Call
 
 
 def test_a_deploy_key_per_user_made_on_first_use_and_stored_encrypted(
-        client: TestClient, settings: Settings, make_user: Callable[..., Account], tmp_path: Path) -> None:
+    client: TestClient, settings: Settings, make_user: Callable[..., Account], tmp_path: Path
+) -> None:
     alice, bob = make_user("alice"), make_user("bob")
     first = client.get("/api/me/deploy-key", headers=alice.headers).json()
     assert first["public_key"].startswith("ssh-ed25519 ") and first["public_key"].endswith(" autocode-alice")
@@ -84,6 +99,7 @@ def test_a_deploy_key_per_user_made_on_first_use_and_stored_encrypted(
     path = tmp_path / "key"
     path.write_text(secret)
     path.chmod(0o600)
-    derived = subprocess.run(["ssh-keygen", "-y", "-f", str(path)], capture_output=True, text=True,
-                             timeout=30, check=True).stdout.split()
+    derived = subprocess.run(
+        ["ssh-keygen", "-y", "-f", str(path)], capture_output=True, text=True, timeout=30, check=True
+    ).stdout.split()
     assert derived[:2] == first["public_key"].split()[:2]

@@ -25,8 +25,7 @@ def _make_token(client: TestClient, account: Account, name: str = "ci") -> dict[
     return body
 
 
-def test_create_list_use_and_revoke(client: TestClient, settings: Settings,
-                                    make_user: Callable[..., Account]) -> None:
+def test_create_list_use_and_revoke(client: TestClient, settings: Settings, make_user: Callable[..., Account]) -> None:
     alice = make_user("alice")
     made = _make_token(client, alice, "deploy script")
     token = str(made["token"])
@@ -54,7 +53,9 @@ def test_create_list_use_and_revoke(client: TestClient, settings: Settings,
     assert listed[0]["last_used_at"] is not None
 
     # A near-miss is not accepted.
-    assert client.get("/api/auth/me", headers=_bearer(token[:-1] + ("A" if token[-1] != "A" else "B"))).status_code == 401
+    assert (
+        client.get("/api/auth/me", headers=_bearer(token[:-1] + ("A" if token[-1] != "A" else "B"))).status_code == 401
+    )
     assert client.get("/api/auth/me", headers=_bearer("ac_pat_")).status_code == 401
 
     r = client.delete(f"/api/tokens/{made['id']}", headers=alice.headers)
@@ -82,8 +83,11 @@ def test_a_token_cannot_do_what_needs_a_signed_in_person(client: TestClient, adm
         client.post("/api/tokens", json={"name": "another"}, headers=as_token),
         client.get("/api/tokens", headers=as_token),
         client.delete("/api/tokens/1", headers=as_token),
-        client.post("/api/auth/password", json={"current_password": ADMIN_PASSWORD,
-                                                "new_password": "a-new-password-1"}, headers=as_token),
+        client.post(
+            "/api/auth/password",
+            json={"current_password": ADMIN_PASSWORD, "new_password": "a-new-password-1"},
+            headers=as_token,
+        ),
         client.post("/api/auth/logout-all", headers=as_token),
         client.post("/api/auth/ws-ticket", headers=as_token),
         # An admin's token is not an admin: accounts are managed signed in.
@@ -112,8 +116,11 @@ def test_tokens_end_with_logout_all_password_change_and_disabling(
     alice = login(client, "alice", alice.password)
     assert client.get("/api/tokens", headers=alice.headers).json() == []  # the ended one is gone
     t2 = str(_make_token(client, alice, "two")["token"])
-    r = client.post("/api/auth/password", headers=alice.headers,
-                    json={"current_password": alice.password, "new_password": "alice-new-pass-2"})
+    r = client.post(
+        "/api/auth/password",
+        headers=alice.headers,
+        json={"current_password": alice.password, "new_password": "alice-new-pass-2"},
+    )
     assert r.status_code == 204
     assert client.get("/api/auth/me", headers=_bearer(t2)).status_code == 401
     assert client.get("/api/tokens", headers=alice.headers).json() == []
@@ -128,8 +135,7 @@ def test_tokens_end_with_logout_all_password_change_and_disabling(
     assert client.get("/api/auth/me", headers=_bearer(t3)).status_code == 401
 
 
-def test_a_deleted_users_token_ends(client: TestClient, admin: Account,
-                                    make_user: Callable[..., Account]) -> None:
+def test_a_deleted_users_token_ends(client: TestClient, admin: Account, make_user: Callable[..., Account]) -> None:
     bob = make_user("bob")
     token = str(_make_token(client, bob)["token"])
     assert client.delete(f"/api/users/{bob.id}", headers=admin.headers).status_code == 204

@@ -14,9 +14,7 @@ from tests.conftest import Account, make_agent, make_project
 def test_admin_routes_refuse_non_admins(client: TestClient, make_user: Callable[..., Account]) -> None:
     alice = make_user("alice")
     assert client.get("/api/users", headers=alice.headers).status_code == 403
-    r = client.post(
-        "/api/users", json={"username": "bob", "password": "password-1"}, headers=alice.headers
-    )
+    r = client.post("/api/users", json={"username": "bob", "password": "password-1"}, headers=alice.headers)
     assert r.status_code == 403 and r.json()["detail"] == "Admins only"
     assert client.delete("/api/users/1", headers=alice.headers).status_code == 403
     assert client.get("/api/users").status_code == 401

@@ -13,7 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from autocode.core.config import Settings
-
 from tests.conftest import Account, make_agent, make_project
 
 
@@ -83,8 +82,15 @@ def test_zip_refusals(client: TestClient, make_user: Callable[..., Account]) -> 
     (root / "notes.txt").write_text("n\n")
     os.symlink("/etc", root / "linked")
     base = f"/api/projects/{project['id']}/archive"
-    for path, code in (("linked", 409), ("notes.txt", 404), ("nope", 404), (".git", 404),
-                       ("../..", 422), ("/etc", 404), ("a\x00b", 422)):
+    for path, code in (
+        ("linked", 409),
+        ("notes.txt", 404),
+        ("nope", 404),
+        (".git", 404),
+        ("../..", 422),
+        ("/etc", 404),
+        ("a\x00b", 422),
+    ):
         for fmt in ("zip", "tar.gz"):
             r = client.get(base, params={"format": fmt, "path": path}, headers=alice.headers)
             assert r.status_code == code, (path, fmt, r.status_code, r.text)
@@ -133,9 +139,13 @@ def test_the_client_sees_a_cut_stream_not_a_cut_zip(tmp_path: Path) -> None:
         big.write_bytes(os.urandom(40_000_000))  # far more than the sockets buffer
         got = 0
         with pytest.raises(httpx.RemoteProtocolError):
-            with admin.http.stream("GET", f"/api/projects/{project['id']}/archive",
-                                   params={"format": "zip"}, headers={"Accept-Encoding": "identity"},
-                                   timeout=60) as r:
+            with admin.http.stream(
+                "GET",
+                f"/api/projects/{project['id']}/archive",
+                params={"format": "zip"},
+                headers={"Accept-Encoding": "identity"},
+                timeout=60,
+            ) as r:
                 assert r.status_code == 200
                 for chunk in r.iter_raw():
                     if got == 0:

@@ -22,16 +22,27 @@ AUTOCODE = Path(sys.executable).with_name("autocode")
 def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOCODE_")}
-    env.update({"AUTOCODE_DATA_DIR": str(tmp_path / "data"), "AUTOCODE_PORT": str(port),
-                "AUTOCODE_PREVIEW_PORT": str(free_port())})
+    env.update(
+        {
+            "AUTOCODE_DATA_DIR": str(tmp_path / "data"),
+            "AUTOCODE_PORT": str(port),
+            "AUTOCODE_PREVIEW_PORT": str(free_port()),
+        }
+    )
     log = tmp_path / "server.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [str(AUTOCODE), "serve"], env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
-            cwd=tmp_path, start_new_session=True,
+            [str(AUTOCODE), "serve"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=tmp_path,
+            start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     try:
+
         def up() -> bool:
             assert proc.poll() is None, log.read_text()
             try:
@@ -85,7 +96,9 @@ def test_second_start_does_not_print_a_password_again(tmp_path: Path) -> None:
     port = free_port()
     env["AUTOCODE_PORT"] = str(port)
     env["AUTOCODE_PREVIEW_PORT"] = str(free_port())
-    proc = subprocess.Popen([str(AUTOCODE), "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [str(AUTOCODE), "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         wait_until(lambda: _answers(port), timeout=30, interval=0.2)
     finally:
@@ -119,10 +132,15 @@ def test_doctor_and_backup(tmp_path: Path) -> None:
         assert con.execute("SELECT username FROM users").fetchall() == [("admin",)]
     finally:
         con.close()
-    refused = subprocess.run([str(AUTOCODE), "backup", str(target)], env=env, capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        [str(AUTOCODE), "backup", str(target)], env=env, capture_output=True, text=True, timeout=60
+    )
     assert refused.returncode == 1 and "exists" in refused.stderr
     bad = subprocess.run(
-        [str(AUTOCODE), "serve"], env={**env, "AUTOCODE_ENVIRONMENT": "production"},
-        capture_output=True, text=True, timeout=60,
+        [str(AUTOCODE), "serve"],
+        env={**env, "AUTOCODE_ENVIRONMENT": "production"},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert bad.returncode == 2 and "AUTOCODE_SECRET_KEY" in bad.stderr

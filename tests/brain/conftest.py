@@ -51,8 +51,8 @@ class Recorder:
 @pytest.fixture(scope="session", autouse=True)
 def nanobot_imported() -> None:
     """Pay nanobot's import (1 s idle, several on a loaded machine) once, outside the timed parts."""
-    import nanobot.agent.loop  # noqa: F401
-    import nanobot.providers.anthropic_provider  # noqa: F401
+    import nanobot.agent.loop
+    import nanobot.providers.anthropic_provider
     import nanobot.providers.openai_compat_provider  # noqa: F401
     import openai  # noqa: F401
 

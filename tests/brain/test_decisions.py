@@ -12,10 +12,14 @@ from tests.brain.conftest import API_KEY, IDENTITY, Recorder
 from tests.fakes.fake_openai import FakeOpenAI, call, calls, reply
 
 
-def test_marks_the_step_done_with_its_summary(fake: FakeOpenAI, make_brain: Callable[..., Brain],
-                                              recorder: Recorder) -> None:
-    fake.on_message("STEP-3 finished", call("mark_step_done", summary="pytest: 12 passed"),
-                    reply("The tests pass, so step 3 is done."))
+def test_marks_the_step_done_with_its_summary(
+    fake: FakeOpenAI, make_brain: Callable[..., Brain], recorder: Recorder
+) -> None:
+    fake.on_message(
+        "STEP-3 finished",
+        call("mark_step_done", summary="pytest: 12 passed"),
+        reply("The tests pass, so step 3 is done."),
+    )
     decision = make_brain().decide("STEP-3 finished. Claude said: all 12 tests pass.", recorder)
 
     assert recorder.calls == [("mark_step_done", {"summary": "pytest: 12 passed"})]
@@ -28,8 +32,12 @@ def test_marks_the_step_done_with_its_summary(fake: FakeOpenAI, make_brain: Call
 
 
 def test_sends_text_then_answers(fake: FakeOpenAI, make_brain: Callable[..., Brain], recorder: Recorder) -> None:
-    fake.on_message("asks which database", call("send_text", text="Use SQLite."), call("press_key", key="Enter"),
-                    reply("Answered the question from the architecture."))
+    fake.on_message(
+        "asks which database",
+        call("send_text", text="Use SQLite."),
+        call("press_key", key="Enter"),
+        reply("Answered the question from the architecture."),
+    )
     decision = make_brain().decide("Claude Code asks which database to use.", recorder)
 
     assert recorder.calls == [("send_text", {"text": "Use SQLite."}), ("press_key", {"key": "Enter"})]
@@ -37,29 +45,34 @@ def test_sends_text_then_answers(fake: FakeOpenAI, make_brain: Callable[..., Bra
     assert decision.text == "Answered the question from the architecture."
 
 
-def test_parallel_calls_run_in_order(fake: FakeOpenAI, make_brain: Callable[..., Brain],
-                                     recorder: Recorder) -> None:
-    fake.on_message("two things", calls(call("send_text", text="first"), call("ask_human", question="second?")),
-                    reply("Both."))
+def test_parallel_calls_run_in_order(fake: FakeOpenAI, make_brain: Callable[..., Brain], recorder: Recorder) -> None:
+    fake.on_message(
+        "two things", calls(call("send_text", text="first"), call("ask_human", question="second?")), reply("Both.")
+    )
     decision = make_brain().decide("two things", recorder)
     assert recorder.calls == [("send_text", {"text": "first"}), ("ask_human", {"question": "second?"})]
     assert decision.steering == decision.actions
 
 
-def test_revises_the_plan_with_a_list_of_steps(fake: FakeOpenAI, make_brain: Callable[..., Brain],
-                                               recorder: Recorder) -> None:
-    steps = [{"title": "Add a login page", "detail": "Form + POST /login; test with pytest"},
-             {"title": "Add logout", "detail": "Clear the cookie"}]
-    fake.on_message("plan no longer fits", call("revise_plan", steps=steps, reason="auth is missing"),
-                    reply("Revised."))
+def test_revises_the_plan_with_a_list_of_steps(
+    fake: FakeOpenAI, make_brain: Callable[..., Brain], recorder: Recorder
+) -> None:
+    steps = [
+        {"title": "Add a login page", "detail": "Form + POST /login; test with pytest"},
+        {"title": "Add logout", "detail": "Clear the cookie"},
+    ]
+    fake.on_message(
+        "plan no longer fits", call("revise_plan", steps=steps, reason="auth is missing"), reply("Revised.")
+    )
     decision = make_brain().decide("The plan no longer fits: plan no longer fits.", recorder)
 
     assert recorder.calls == [("revise_plan", {"steps": steps, "reason": "auth is missing"})]
     assert decision.actions == [("revise_plan", {"steps": steps, "reason": "auth is missing"})]
 
 
-def test_identity_is_the_system_prompt(fake: FakeOpenAI, make_brain: Callable[..., Brain], recorder: Recorder,
-                                       brain_dir: Path) -> None:
+def test_identity_is_the_system_prompt(
+    fake: FakeOpenAI, make_brain: Callable[..., Brain], recorder: Recorder, brain_dir: Path
+) -> None:
     (brain_dir / "MEMORY.md").write_text("# Memory\n- MEMORY-FACT-9: tests run with `make test`\n")
     make_brain().decide("hello", recorder)
     [chat] = fake.calls()
@@ -72,8 +85,9 @@ def test_identity_is_the_system_prompt(fake: FakeOpenAI, make_brain: Callable[..
     assert chat.prompt == "hello"
 
 
-def test_uses_the_base_url_key_and_model(fake: FakeOpenAI, make_brain: Callable[..., Brain],
-                                         recorder: Recorder) -> None:
+def test_uses_the_base_url_key_and_model(
+    fake: FakeOpenAI, make_brain: Callable[..., Brain], recorder: Recorder
+) -> None:
     make_brain().decide("hello", recorder)
     [chat] = fake.calls()
     assert chat.path == "/v1/chat/completions"
@@ -82,15 +96,17 @@ def test_uses_the_base_url_key_and_model(fake: FakeOpenAI, make_brain: Callable[
     assert chat.stream and chat.include_usage
 
 
-def test_an_unprefixed_model_goes_to_the_base_url_as_is(fake: FakeOpenAI, make_brain: Callable[..., Brain],
-                                                        recorder: Recorder) -> None:
+def test_an_unprefixed_model_goes_to_the_base_url_as_is(
+    fake: FakeOpenAI, make_brain: Callable[..., Brain], recorder: Recorder
+) -> None:
     make_brain(model="meta-llama/Llama-3.1-8B-Instruct").decide("hello", recorder)
     [chat] = fake.calls()
     assert chat.body["model"] == "meta-llama/Llama-3.1-8B-Instruct"
 
 
-def test_the_session_persists_between_decisions(fake: FakeOpenAI, make_brain: Callable[..., Brain],
-                                                recorder: Recorder, brain_dir: Path) -> None:
+def test_the_session_persists_between_decisions(
+    fake: FakeOpenAI, make_brain: Callable[..., Brain], recorder: Recorder, brain_dir: Path
+) -> None:
     brain = make_brain()
     fake.on_message("FIRST", reply("first answer"))
     brain.decide("FIRST situation", recorder)
@@ -113,8 +129,9 @@ def test_a_steering_exception_reaches_the_caller(fake: FakeOpenAI, make_brain: C
     assert [n for n, _ in rec.calls] == ["send_text"]
 
 
-def test_the_model_sees_every_steering_tool(fake: FakeOpenAI, make_brain: Callable[..., Brain],
-                                            recorder: Recorder) -> None:
+def test_the_model_sees_every_steering_tool(
+    fake: FakeOpenAI, make_brain: Callable[..., Brain], recorder: Recorder
+) -> None:
     make_brain().decide("hello", recorder)
     [chat] = fake.calls()
     assert sorted(chat.tool_names) == sorted(STEERING_TOOLS)

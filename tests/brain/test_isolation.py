@@ -59,13 +59,20 @@ def test_no_writes_outside_the_brain_dir_and_no_network(fake: FakeOpenAI, tmp_pa
     for d in (home, cwd, workspace):
         d.mkdir(parents=True, exist_ok=True)
     (workspace / "README.md").write_text("hello\n")
-    fake.on_message("ISOLATION", call("read_file", path="README.md"), call("mark_step_done", summary="s"),
-                    reply("isolated"))
+    fake.on_message(
+        "ISOLATION", call("read_file", path="README.md"), call("mark_step_done", summary="s"), reply("isolated")
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TIKTOKEN", "DATA_GYM", "NANOBOT"))}
     env.update(HOME=str(home), PYTHONPATH=str(REPO / "backend"), TMPDIR=str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, fake.url, str(workspace), str(brain_dir)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, fake.url, str(workspace), str(brain_dir)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["text"] == "isolated"

@@ -17,11 +17,12 @@ def anthropic() -> Iterator[FakeAnthropic]:
         yield f
 
 
-def test_anthropic_model_uses_the_messages_api_at_the_base_url(anthropic: FakeAnthropic,
-                                                               make_brain: Callable[..., Brain],
-                                                               recorder: Recorder) -> None:
-    anthropic.on_prompt("STEP-2 over", Reply(blocks=[ToolUse("mark_step_done", {"summary": "built"})]),
-                        text("Step 2 built."))
+def test_anthropic_model_uses_the_messages_api_at_the_base_url(
+    anthropic: FakeAnthropic, make_brain: Callable[..., Brain], recorder: Recorder
+) -> None:
+    anthropic.on_prompt(
+        "STEP-2 over", Reply(blocks=[ToolUse("mark_step_done", {"summary": "built"})]), text("Step 2 built.")
+    )
     brain = make_brain(model="anthropic/claude-test-4", base_url=anthropic.url)
     decision = brain.decide("STEP-2 over: the build passed.", recorder)
 
@@ -34,8 +35,9 @@ def test_anthropic_model_uses_the_messages_api_at_the_base_url(anthropic: FakeAn
     assert first.system_text.startswith(IDENTITY.strip())
 
 
-def test_anthropic_auth_error_is_unavailable(anthropic: FakeAnthropic, make_brain: Callable[..., Brain],
-                                             recorder: Recorder) -> None:
+def test_anthropic_auth_error_is_unavailable(
+    anthropic: FakeAnthropic, make_brain: Callable[..., Brain], recorder: Recorder
+) -> None:
     from autocode.supervisor.brain import BrainUnavailable
 
     anthropic.fail(401, times=10, message="invalid x-api-key")

@@ -110,8 +110,9 @@ def phone(browser: Any, server: ServerProcess) -> Iterator[Any]:
 
 def new_phone_context(browser: Any, base_url: str, timeout_ms: int = 15_000) -> Any:
     """A phone browser context (390×844, touch, light) on `base_url`; the caller closes it."""
-    ctx = browser.new_context(base_url=base_url, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US",
-                              color_scheme="light")
+    ctx = browser.new_context(
+        base_url=base_url, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US", color_scheme="light"
+    )
     ctx.set_default_timeout(timeout_ms)
     return ctx
 
@@ -131,9 +132,7 @@ def sign_in_as_admin(page: Any) -> None:
 
 def settle(page: Any) -> None:
     """Let layout and paint catch up with a viewport change (two animation frames, no sleeps)."""
-    page.wait_for_function(
-        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
-    )
+    page.wait_for_function("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
 
 
 def dismiss_toasts(page: Any) -> None:
@@ -166,9 +165,7 @@ def shoot(page: Any, name: str, ready: str | None = None) -> None:
         if ready:
             page.wait_for_function(ready, timeout=15_000)
             settle(page)
-        overflow = page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
         notes[label] = overflow
         page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
     if original:

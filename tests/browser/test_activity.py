@@ -49,13 +49,22 @@ def both_themes(page: Any, name: str) -> None:
 
 def test_follow_a_project_in_the_activity_feed_on_a_phone(platform: Platform, browser: Any) -> None:
     fake = platform.fake
-    fake.on_prompt("GO-NOTES", write("notes.txt", "alpha\nbeta\n", say="I will write the notes file first."),
-                   text("Wrote notes.txt with two lines."))
-    fake.on_prompt("GO-POLISH", read("notes.txt"), edit("notes.txt", "beta", "gamma"),
-                   bash("rm -rf build", "Clean the build folder"), text("Notes polished."))
+    fake.on_prompt(
+        "GO-NOTES",
+        write("notes.txt", "alpha\nbeta\n", say="I will write the notes file first."),
+        text("Wrote notes.txt with two lines."),
+    )
+    fake.on_prompt(
+        "GO-POLISH",
+        read("notes.txt"),
+        edit("notes.txt", "beta", "gamma"),
+        bash("rm -rf build", "Clean the build folder"),
+        text("Notes polished."),
+    )
     project = platform.project(
         [{"title": "Write the notes", "detail": "GO-NOTES"}, {"title": "Polish the notes", "detail": "GO-POLISH"}],
-        policy="ask", name="Notes",
+        policy="ask",
+        name="Notes",
     )
     pid = project["id"]
     workspace = Path(project["workspace_path"])

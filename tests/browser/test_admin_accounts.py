@@ -31,8 +31,11 @@ def signed_in(page: Any) -> None:
 def test_admin_resets_a_password_and_disables_an_account(server: ServerProcess, desktop: Any, phone: Any) -> None:
     with httpx.Client(base_url=server.base, timeout=10) as http:
         token = http.post("/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}).json()
-        r = http.post("/api/users", json={"username": "alice", "password": ALICE_PASSWORD},
-                      headers={"Authorization": f"Bearer {token['access_token']}"})
+        r = http.post(
+            "/api/users",
+            json={"username": "alice", "password": ALICE_PASSWORD},
+            headers={"Authorization": f"Bearer {token['access_token']}"},
+        )
         assert r.status_code == 201, r.text
 
     alice = phone.new_page()

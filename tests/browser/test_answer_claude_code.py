@@ -55,7 +55,8 @@ def test_see_claude_codes_question_in_the_terminal_approve_it_and_give_more_work
     fake.on_prompt("GO-GAMMA", text("Nothing else to change."))
     project = platform.project(
         [{"title": "Create alpha.txt", "detail": "GO-ALPHA"}, {"title": "Check the result", "detail": "GO-CHECK"}],
-        policy="ask", name="Alpha",
+        policy="ask",
+        name="Alpha",
     )
     pid = project["id"]
     workspace = Path(project["workspace_path"])
@@ -78,8 +79,9 @@ def test_see_claude_codes_question_in_the_terminal_approve_it_and_give_more_work
         expect(card).to_contain_text("alpha.txt")
         expect(card.get_by_role("button", name="Approve")).to_be_visible()
         expect(card.get_by_role("button", name="Deny")).to_be_visible()
-        expect(window.get_by_role("button", name="Claude Code")).to_have_attribute("aria-pressed", "true",
-                                                                                 timeout=30_000)
+        expect(window.get_by_role("button", name="Claude Code")).to_have_attribute(
+            "aria-pressed", "true", timeout=30_000
+        )
         rows = terminal_shows(page, r"Do you want to (create|make)[\s\S]*alpha\.txt|alpha\.txt[\s\S]*Do you want")
         assert "alpha.txt" in rows and "Do you want" in rows, rows
         assert re.search(r"1\.\s*Yes", rows), rows  # the menu itself, as Claude Code draws it
@@ -137,9 +139,15 @@ def test_see_claude_codes_question_in_the_terminal_approve_it_and_give_more_work
         expect(page.get_by_text("Step 3 of 3 · 2 done", exact=False)).to_be_visible()
         page.get_by_role("button", name="Start", exact=True).click()
         expect(page.get_by_role("button", name="Pause", exact=True)).to_be_visible()  # it runs again
-        final = wait_until(lambda: (p := platform.get(pid))["status"] == "completed"
-                           and [s["status"] for s in p["implementation_plan"]] == ["done", "done", "done"] and p,
-                           timeout=120, interval=0.2)
+        final = wait_until(
+            lambda: (
+                (p := platform.get(pid))["status"] == "completed"
+                and [s["status"] for s in p["implementation_plan"]] == ["done", "done", "done"]
+                and p
+            ),
+            timeout=120,
+            interval=0.2,
+        )
         expect(page.get_by_text("3 done", exact=False)).to_be_visible()
         # no steps left: nothing to start, adding steps is what the page offers
         expect(page.get_by_role("button", name="Add steps", exact=True)).to_be_visible()

@@ -57,8 +57,9 @@ def banner(page: Any) -> Any:
 
 
 def wait_status(platform: Platform, pid: int, status: str) -> dict[str, Any]:
-    got: dict[str, Any] = wait_until(lambda: (p := platform.get(pid))["status"] == status and p,
-                                     timeout=120, interval=0.2)
+    got: dict[str, Any] = wait_until(
+        lambda: (p := platform.get(pid))["status"] == status and p, timeout=120, interval=0.2
+    )
     return got
 
 
@@ -66,6 +67,7 @@ def crash_until_failed(platform: Platform, pid: int) -> None:
     """Kill each supervisor the watchdog starts until it gives up (three crashes in ten minutes)."""
     seen: set[int] = set()
     for _ in range(3):
+
         def live() -> dict[str, Any] | None:
             inst = platform.get(pid)["instance"]
             return inst if inst and inst["id"] not in seen and inst["status"] == "running" and inst["pid"] else None
@@ -89,8 +91,7 @@ def test_every_state_offers_its_one_action_on_a_phone(platform: Platform, browse
 
     run = platform.project([{"title": "Run it", "detail": "GO-RUN"}], name="Runner")
     ask = platform.project([{"title": "Ask first", "detail": "GO-ASK"}], name="Asker", policy="ask")
-    budget = platform.project([{"title": "Spend tokens", "detail": "GO-BUDGET"}], name="Spender",
-                              budget_tokens=100)
+    budget = platform.project([{"title": "Spend tokens", "detail": "GO-BUDGET"}], name="Spender", budget_tokens=100)
     crash = platform.project([{"title": "Survive crashes", "detail": "GO-CRASH"}], name="Crasher")
 
     ctx = new_phone_context(browser, platform.server.base, timeout_ms=20_000)
@@ -151,9 +152,15 @@ def test_every_state_offers_its_one_action_on_a_phone(platform: Platform, browse
         start = status.get_by_role("button", name="Start", exact=True)
         expect(start).to_be_visible()  # new work: Start comes back
         start.click()
-        done = wait_until(lambda: (p := platform.get(run["id"]))["status"] == "completed"
-                          and [s["status"] for s in p["implementation_plan"]] == ["done", "done"] and p,
-                          timeout=120, interval=0.2)
+        done = wait_until(
+            lambda: (
+                (p := platform.get(run["id"]))["status"] == "completed"
+                and [s["status"] for s in p["implementation_plan"]] == ["done", "done"]
+                and p
+            ),
+            timeout=120,
+            interval=0.2,
+        )
         assert done["current_step"] == 2
         expect(status).to_contain_text("All 2 steps done")
         # the name is edited in place, with the server's rules as you type
@@ -238,4 +245,3 @@ def test_every_state_offers_its_one_action_on_a_phone(platform: Platform, browse
         held.released.set()
         crash_gate.released.set()
         ctx.close()
-

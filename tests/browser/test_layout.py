@@ -50,8 +50,12 @@ def long_project(server: ServerProcess) -> int:
     assert agent.status_code == 201, agent.text
     r = admin.http.post(
         f"/api/agents/{agent.json()['id']}/projects",
-        json={"name": "Eshop", "slug": "eshop", "description": "A shop. " * 40,
-              "implementation_plan": [{"title": STEP_TITLE, "detail": "x" * 300}, {"title": "Deploy"}]},
+        json={
+            "name": "Eshop",
+            "slug": "eshop",
+            "description": "A shop. " * 40,
+            "implementation_plan": [{"title": STEP_TITLE, "detail": "x" * 300}, {"title": "Deploy"}],
+        },
     )
     assert r.status_code == 201, r.text
     pid = int(r.json()["id"])
@@ -72,8 +76,9 @@ def long_project(server: ServerProcess) -> int:
 def themed_phone(request: pytest.FixtureRequest, browser: Any, server: ServerProcess) -> Iterator[tuple[Any, str]]:
     """A phone (390×844) whose system theme is light or dark."""
     scheme = str(request.param)
-    ctx = browser.new_context(base_url=server.base, viewport=PHONE, is_mobile=True, has_touch=True,
-                              locale="en-US", color_scheme=scheme)
+    ctx = browser.new_context(
+        base_url=server.base, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US", color_scheme=scheme
+    )
     ctx.set_default_timeout(15_000)
     try:
         yield ctx, scheme

@@ -31,8 +31,14 @@ def test_a_completed_project_gets_more_work_from_the_phone(platform: Platform, b
     platform.start(pid)
     platform.wait_status(pid, "completed")
 
-    ctx = browser.new_context(base_url=platform.server.base, viewport=PHONE, is_mobile=True, has_touch=True,
-                              locale="en-US", color_scheme="light")
+    ctx = browser.new_context(
+        base_url=platform.server.base,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-US",
+        color_scheme="light",
+    )
     ctx.set_default_timeout(20_000)
     try:
         page = ctx.new_page()
@@ -90,7 +96,9 @@ def test_a_completed_project_gets_more_work_from_the_phone(platform: Platform, b
 
     done = platform.get(pid)
     assert [(s["title"], s["status"]) for s in done["implementation_plan"]] == [
-        ("Write the first file", "done"), ("Write the second file", "done"), ("Write the third file, last", "done")
+        ("Write the first file", "done"),
+        ("Write the second file", "done"),
+        ("Write the third file, last", "done"),
     ]
     root = Path(project["workspace_path"])
     assert (root / "two.txt").exists() and (root / "three.txt").exists() and (root / "README.md").exists()

@@ -64,8 +64,10 @@ def test_new_project_from_a_template_and_a_git_repository(server: ServerProcess,
         page.get_by_role("tab", name="Files").click()
         expect(page.get_by_role("tabpanel").get_by_text("hello.py")).to_be_visible()
         project_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
-        assert alice.http.get(f"/api/projects/{project_id}/files/content",
-                              params={"path": "README.md"}).json()["text"] == README
+        assert (
+            alice.http.get(f"/api/projects/{project_id}/files/content", params={"path": "README.md"}).json()["text"]
+            == README
+        )
         shoot(page, "new-project-03-cloned")
 
         page.get_by_role("button", name="Save as template").click()
@@ -84,7 +86,10 @@ def test_new_project_from_a_template_and_a_git_repository(server: ServerProcess,
         shoot(page, "settings-deploy-key")
         # Bob sees the built-in templates only.
         bob = admin.create_user("bob")
-        assert [t["name"] for t in bob.http.get("/api/templates").json()] == \
-            ["FastAPI service", "React + Vite app", "Python command-line tool"]
+        assert [t["name"] for t in bob.http.get("/api/templates").json()] == [
+            "FastAPI service",
+            "React + Vite app",
+            "Python command-line tool",
+        ]
     finally:
         stop_group(daemon)

@@ -16,12 +16,16 @@ from tests.notifications.receiver import Device, Receiver, open_push, receiver  
 
 
 def test_settings_lists_devices_sends_a_test_and_the_service_worker_shows_a_question(
-    server: ServerProcess, phone: Any, receiver: Receiver,  # noqa: F811
+    server: ServerProcess,
+    phone: Any,
+    receiver: Receiver,  # noqa: F811
 ) -> None:
     api = Api(server.base, "admin", ADMIN_PASSWORD)
     device = Device("/push/phone")
-    r = api.http.post("/api/notifications/subscriptions",
-                      json={"endpoint": receiver.origin + device.path, "keys": device.keys(), "label": "Chrome on Android"})
+    r = api.http.post(
+        "/api/notifications/subscriptions",
+        json={"endpoint": receiver.origin + device.path, "keys": device.keys(), "label": "Chrome on Android"},
+    )
     assert r.status_code == 201, r.text
 
     phone.grant_permissions(["notifications"], origin=server.base)
@@ -58,24 +62,37 @@ def test_settings_lists_devices_sends_a_test_and_the_service_worker_shows_a_ques
     page.evaluate("async () => (await navigator.serviceWorker.ready).scope")
     cdp = phone.new_cdp_session(page)
     registrations: list[str] = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated",
-           lambda e: registrations.extend(r["registrationId"] for r in e["registrations"] if not r.get("isDeleted")))
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(r["registrationId"] for r in e["registrations"] if not r.get("isDeleted")),
+    )
     cdp.send("ServiceWorker.enable")
     # Playwright hands events over while it runs a call: evaluate() is that call.
     wait_until(lambda: page.evaluate("() => true") and registrations, timeout=10)
     payload = {
-        "kind": "permission", "project_id": 7, "title": "Shop", "status": "needs_help",
-        "headline": "Shop needs your help", "question": "Claude Code asks: Do you want to create alpha.txt?",
-        "url": "/projects/7", "action_token": "token-from-the-server",
+        "kind": "permission",
+        "project_id": 7,
+        "title": "Shop",
+        "status": "needs_help",
+        "headline": "Shop needs your help",
+        "question": "Claude Code asks: Do you want to create alpha.txt?",
+        "url": "/projects/7",
+        "action_token": "token-from-the-server",
     }
-    cdp.send("ServiceWorker.deliverPushMessage",
-             {"origin": server.base, "registrationId": registrations[0], "data": json.dumps(payload)})
-    shown = wait_until(lambda: page.evaluate(
-        """async () => {
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": server.base, "registrationId": registrations[0], "data": json.dumps(payload)},
+    )
+    shown = wait_until(
+        lambda: page.evaluate(
+            """async () => {
              const list = await (await navigator.serviceWorker.ready).getNotifications();
              return list.length ? list.map(n => ({title: n.title, body: n.body, tag: n.tag,
                actions: (n.actions || []).map(a => a.action), data: n.data})) : null;
-           }"""), timeout=15)
+           }"""
+        ),
+        timeout=15,
+    )
     assert shown[0]["title"] == "Shop needs your help"
     assert shown[0]["body"] == "Claude Code asks: Do you want to create alpha.txt?"
     assert shown[0]["actions"] == ["approve", "deny"]

@@ -109,7 +109,10 @@ def test_a_new_user_is_led_from_an_empty_dashboard_to_a_first_project(
     offered = page.locator("datalist#model-options option")
     expect(offered).to_have_count(3)
     assert [offered.nth(i).get_attribute("value") for i in range(3)] == [
-        "anthropic/claude-opus-4-6", "anthropic/claude-sonnet-4-5", "anthropic/claude-haiku-4-5"]
+        "anthropic/claude-opus-4-6",
+        "anthropic/claude-sonnet-4-5",
+        "anthropic/claude-haiku-4-5",
+    ]
     # advanced fields are folded away until asked for
     expect(page.get_by_label("Tools")).to_be_hidden()
     expect(page.get_by_label("MCP servers (JSON)")).to_be_hidden()

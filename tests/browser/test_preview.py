@@ -50,19 +50,31 @@ PROBE = """<!doctype html><title>Shop</title>
 
 def serve_in_background(port: int) -> Reply:
     """Claude Code's Bash tool, run in the background as a dev server is."""
-    return Reply(blocks=[ToolUse("Bash", {
-        "command": f"python3 -m http.server {port} --bind 127.0.0.1",
-        "description": "Start the dev server", "run_in_background": True})])
+    return Reply(
+        blocks=[
+            ToolUse(
+                "Bash",
+                {
+                    "command": f"python3 -m http.server {port} --bind 127.0.0.1",
+                    "description": "Start the dev server",
+                    "run_in_background": True,
+                },
+            )
+        ]
+    )
 
 
 def test_preview_tab_shows_the_dev_server(platform: Platform, browser: Any) -> None:
     port = free_port()
     app = platform.server.base
-    platform.fake.on_prompt("GO-SERVE", write("index.html", PROBE.format(version="one", app=app)),
-                            serve_in_background(port),
-                            # The agent keeps working meanwhile: a finished project's Claude
-                            # Code window (and what it started) is closed.
-                            text(f"The shop is served on port {port}", delay=240))
+    platform.fake.on_prompt(
+        "GO-SERVE",
+        write("index.html", PROBE.format(version="one", app=app)),
+        serve_in_background(port),
+        # The agent keeps working meanwhile: a finished project's Claude
+        # Code window (and what it started) is closed.
+        text(f"The shop is served on port {port}", delay=240),
+    )
     project = platform.project([{"title": "Serve the shop", "detail": "GO-SERVE"}], policy="bypass")
     pid = project["id"]
     platform.start(pid)
@@ -103,7 +115,9 @@ def test_preview_tab_shows_the_dev_server(platform: Platform, browser: Any) -> N
         assert got["cookie"] == ""
         assert got["api"].startswith("failed"), got
         assert got["refresh"].startswith("failed"), got
-        shoot(page, "preview-01-tab", ready=f"() => !!document.querySelector('iframe[title=\"Preview of port {port}\"]')")
+        shoot(
+            page, "preview-01-tab", ready=f"() => !!document.querySelector('iframe[title=\"Preview of port {port}\"]')"
+        )
 
         # An edit to the page's file shows after Reload.
         workspace = platform.data / "users" / "admin" / "projects" / project["slug"]
@@ -144,6 +158,9 @@ def test_preview_tab_shows_the_dev_server(platform: Platform, browser: Any) -> N
     link = platform.api.http.post(f"/api/projects/{pid}/ports/{port}/preview").json()["url"]
     forged = link.replace(f"p{pid}-", f"p{pid + 1}-")
     parts = urlsplit(forged)
-    answer = httpx.get(f"http://127.0.0.1:{platform.server.preview_port}{parts.path}?{parts.query}",
-                       headers={"Host": parts.netloc}, timeout=20)
+    answer = httpx.get(
+        f"http://127.0.0.1:{platform.server.preview_port}{parts.path}?{parts.query}",
+        headers={"Host": parts.netloc},
+        timeout=20,
+    )
     assert answer.status_code == 404

@@ -53,7 +53,9 @@ def test_make_use_and_revoke_a_token_in_settings(server: ServerProcess, desktop:
 
         item = tokens.get_by_role("listitem").filter(has_text="long name")
         item.get_by_role("button", name="Revoke a deploy script").click()
-        dialog = page.get_by_role("dialog", name="Revoke the token “a deploy script with a rather long name that must wrap on a phone”?")
+        dialog = page.get_by_role(
+            "dialog", name="Revoke the token “a deploy script with a rather long name that must wrap on a phone”?"
+        )
         expect(dialog).to_contain_text("Scripts using it stop working at once.")
         shoot(page, "tokens-02-revoke-confirm")
         dialog.get_by_role("button", name="Revoke token").click()

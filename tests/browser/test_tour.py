@@ -41,11 +41,15 @@ with http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPReq
     print("serving on port", server.server_address[1], flush=True)
     server.serve_forever()
 """
-SERVE = Reply(blocks=[
-    Text("I will serve the shop to look at it."),
-    ToolUse("Bash", {"command": "python3 serve.py", "description": "Serve the shop", "timeout": 600_000}),
-])
-TERMINAL_ATTACHED = "() => [...document.querySelectorAll('[role=status]')].some(e => /attached/.test(e.textContent ?? ''))"
+SERVE = Reply(
+    blocks=[
+        Text("I will serve the shop to look at it."),
+        ToolUse("Bash", {"command": "python3 serve.py", "description": "Serve the shop", "timeout": 600_000}),
+    ]
+)
+TERMINAL_ATTACHED = (
+    "() => [...document.querySelectorAll('[role=status]')].some(e => /attached/.test(e.textContent ?? ''))"
+)
 
 
 class Tour:
@@ -54,12 +58,21 @@ class Tour:
     def __init__(self, page: Any) -> None:
         self.page = page
         self.errors: list[str] = []
-        page.on("console", lambda m: self.errors.append(f"{m.text} ({m.location.get('url', '')})")
-                if m.type == "error" else None)
+        page.on(
+            "console",
+            lambda m: self.errors.append(f"{m.text} ({m.location.get('url', '')})") if m.type == "error" else None,
+        )
         page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
 
-    def snap(self, name: str, heading: Any, *, title: str | None = None, ready: str | None = None,
-             allowed: Callable[[str], bool] = lambda e: False) -> None:
+    def snap(
+        self,
+        name: str,
+        heading: Any,
+        *,
+        title: str | None = None,
+        ready: str | None = None,
+        allowed: Callable[[str], bool] = lambda e: False,
+    ) -> None:
         """Both themes, both sizes: heading shown, nothing wider than the viewport, no console error."""
         page = self.page
         page.mouse.move(0, 0)  # no hover left over a link by the last tap
@@ -87,8 +100,11 @@ def h1(page: Any, name: str) -> Any:
 
 def test_tour_of_every_page_and_state(platform: Platform, browser: Any) -> None:  # noqa: F811
     fake, http = platform.fake, platform.api.http
-    fake.on_prompt("(TOUR-DONE)", write("index.html", "<h1>Tea shop</h1>\n", say="I will write the shop's front page."),
-                   text("Wrote index.html with the shop's heading."))
+    fake.on_prompt(
+        "(TOUR-DONE)",
+        write("index.html", "<h1>Tea shop</h1>\n", say="I will write the shop's front page."),
+        text("Wrote index.html with the shop's heading."),
+    )
     fake.on_prompt("(TOUR-SERVE)", write("index.html", "<h1>Tea shop</h1>\n"), write("serve.py", SERVE_PY), SERVE)
     fake.on_prompt("(TOUR-ASK)", bash("rm -rf build", "Clean the build folder"))
     fake.on_prompt("(TOUR-BUDGET)", text("Scaffolded the app; next the API tests."))
@@ -100,30 +116,55 @@ def test_tour_of_every_page_and_state(platform: Platform, browser: Any) -> None:
 
     def project(agent_id: int, name: str, steps: list[tuple[str, str]], **fields: Any) -> int:
         plan = [{"title": t, "detail": d} for t, d in steps]
-        body = {"name": name, "description": f"{name}: a small tea shop with a cart and a checkout.",
-                "implementation_plan": plan, **fields}
+        body = {
+            "name": name,
+            "description": f"{name}: a small tea shop with a cart and a checkout.",
+            "implementation_plan": plan,
+            **fields,
+        }
         r = http.post(f"/api/agents/{agent_id}/projects", json=body)
         assert r.status_code == 201, r.text
         return int(r.json()["id"])
 
-    web = agent(name="Web developer", identity="A careful senior web developer who writes tests first.",
-                global_rules="Run the tests before every commit.")
+    web = agent(
+        name="Web developer",
+        identity="A careful senior web developer who writes tests first.",
+        global_rules="Run the tests before every commit.",
+    )
     careful = agent(name="Careful reviewer", permission_policy="ask")
-    created = project(web["id"], "Blog", [("Scaffold the blog", "Pages, a layout and an RSS feed"), ("Write the posts", "")])
-    done = project(web["id"], "Tea shop", [("Write the front page", "The shop's name as a heading (TOUR-DONE)")],
-                   architecture="Static HTML, no build step.")
-    running = project(web["id"], "Live shop", [("Serve the shop", "On a local port, to look at it (TOUR-SERVE)"), ("Add a cart", "")])
+    created = project(
+        web["id"], "Blog", [("Scaffold the blog", "Pages, a layout and an RSS feed"), ("Write the posts", "")]
+    )
+    done = project(
+        web["id"],
+        "Tea shop",
+        [("Write the front page", "The shop's name as a heading (TOUR-DONE)")],
+        architecture="Static HTML, no build step.",
+    )
+    running = project(
+        web["id"], "Live shop", [("Serve the shop", "On a local port, to look at it (TOUR-SERVE)"), ("Add a cart", "")]
+    )
     helping = project(careful["id"], "Cleanup", [("Clean the build", "Remove the old build folder (TOUR-ASK)")])
-    paused = project(web["id"], "Budget shop", [("Scaffold the app", "FastAPI with a health route (TOUR-BUDGET)"), ("Write the API tests", "")],
-                     budget_tokens=1)
+    paused = project(
+        web["id"],
+        "Budget shop",
+        [("Scaffold the app", "FastAPI with a health route (TOUR-BUDGET)"), ("Write the API tests", "")],
+        budget_tokens=1,
+    )
     failed = project(web["id"], "Imported shop", [], git_url=f"git://127.0.0.1:{free_port()}/shop.git")
     for pid in (done, running, helping, paused):
         platform.start(pid)
     r = platform.api.http.post("/api/users", json={"username": "bob", "password": "bob-password-1"})
     assert r.status_code == 201, r.text
 
-    ctx = browser.new_context(base_url=platform.server.base, viewport=PHONE, is_mobile=True, has_touch=True,
-                              locale="en-US", color_scheme="light")
+    ctx = browser.new_context(
+        base_url=platform.server.base,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-US",
+        color_scheme="light",
+    )
     ctx.set_default_timeout(15_000)
     try:
         # --- bob: the login page and the empty dashboard --------------------------------------
@@ -162,8 +203,14 @@ def test_tour_of_every_page_and_state(platform: Platform, browser: Any) -> None:
         platform.wait_status(failed, "failed", timeout=60)
         # Claude Code has written the page and serves it: a listening port in the project's session
         wait_until(lambda: http.get(f"/api/projects/{running}/ports").json(), timeout=90, interval=0.5)
-        states = {created: "created", running: "running", helping: "needs_help", paused: "paused",
-                  failed: "failed", done: "completed"}
+        states = {
+            created: "created",
+            running: "running",
+            helping: "needs_help",
+            paused: "paused",
+            failed: "failed",
+            done: "completed",
+        }
         assert {pid: platform.get(pid)["status"] for pid in states} == states
 
         page.goto("/")
@@ -176,8 +223,14 @@ def test_tour_of_every_page_and_state(platform: Platform, browser: Any) -> None:
         tour.snap("agent", h1(page, "Web developer"), title="Web developer")
 
         # each state's project page as a phone opens it (on the Activity feed)
-        names = {created: "Blog", running: "Live shop", helping: "Cleanup", paused: "Budget shop",
-                 failed: "Imported shop", done: "Tea shop"}
+        names = {
+            created: "Blog",
+            running: "Live shop",
+            helping: "Cleanup",
+            paused: "Budget shop",
+            failed: "Imported shop",
+            done: "Tea shop",
+        }
         for pid, state in states.items():
             page.goto(f"/projects/{pid}")
             expect(page.get_by_role("tab", name="Activity")).to_have_attribute("aria-selected", "true")
@@ -197,24 +250,34 @@ def test_tour_of_every_page_and_state(platform: Platform, browser: Any) -> None:
                 tour.snap(f"project-{state}-{tab.lower()}", h1(page, names[pid]), title=names[pid], ready=ready)
 
         panel = page.get_by_role("tabpanel")
-        tabs(done, "completed", [
-            ("Activity", lambda: page.get_by_role("log", name="Activity").get_by_text("Wrote index.html").first),
-            ("Terminal", lambda: page.get_by_role("status").filter(has_text=re.compile("attached"))),
-            ("Logs", lambda: page.get_by_role("log", name="Project log").get_by_text("The step is done")),
-            ("Files", lambda: panel.get_by_text("index.html").first),
-            ("Preview", lambda: panel.get_by_text("Nothing is listening yet")),
-            ("Processes", lambda: panel.get_by_role("list", name="Processes").get_by_text("bash").first),
-            ("Description", lambda: page.get_by_role("textbox", name="Description")),
-            ("Architecture", lambda: page.get_by_role("textbox", name="Architecture")),
-        ])
-        tabs(running, "running", [
-            ("Preview", lambda: panel.frame_locator("iframe").get_by_role("heading", name="Tea shop")),
-            ("Processes", lambda: panel.get_by_role("list", name="Processes").get_by_text("serve.py").first),
-        ])
+        tabs(
+            done,
+            "completed",
+            [
+                ("Activity", lambda: page.get_by_role("log", name="Activity").get_by_text("Wrote index.html").first),
+                ("Terminal", lambda: page.get_by_role("status").filter(has_text=re.compile("attached"))),
+                ("Logs", lambda: page.get_by_role("log", name="Project log").get_by_text("The step is done")),
+                ("Files", lambda: panel.get_by_text("index.html").first),
+                ("Preview", lambda: panel.get_by_text("Nothing is listening yet")),
+                ("Processes", lambda: panel.get_by_role("list", name="Processes").get_by_text("bash").first),
+                ("Description", lambda: page.get_by_role("textbox", name="Description")),
+                ("Architecture", lambda: page.get_by_role("textbox", name="Architecture")),
+            ],
+        )
+        tabs(
+            running,
+            "running",
+            [
+                ("Preview", lambda: panel.frame_locator("iframe").get_by_role("heading", name="Tea shop")),
+                ("Processes", lambda: panel.get_by_role("list", name="Processes").get_by_text("serve.py").first),
+            ],
+        )
 
         # settings (keys, password, deploy key) and its notifications section with a channel
-        r = http.post("/api/notifications/channels",
-                      json={"url": f"ntfy://127.0.0.1:{free_port()}/alerts", "label": "ntfy on the desk"})
+        r = http.post(
+            "/api/notifications/channels",
+            json={"url": f"ntfy://127.0.0.1:{free_port()}/alerts", "label": "ntfy on the desk"},
+        )
         assert r.status_code == 201, r.text
         page.goto("/settings")
         expect(page.get_by_role("list", name="Saved keys")).to_contain_text("anthropic")

@@ -99,8 +99,9 @@ def test_admin_invites_a_user_who_builds_an_agent_and_uses_the_terminal(
     # on a phone the users table fits its card: no sideways scrolling to reach "Delete"
     admin.set_viewport_size(PHONE)
     settle(admin)
-    fits = admin.evaluate("() => { const box = document.querySelector('table').parentElement;"
-                          " return box.scrollWidth - box.clientWidth; }")
+    fits = admin.evaluate(
+        "() => { const box = document.querySelector('table').parentElement; return box.scrollWidth - box.clientWidth; }"
+    )
     assert fits <= 0, f"the users table is {fits} px wider than its card on a phone"
     admin.set_viewport_size(DESKTOP)
     settle(admin)

@@ -51,8 +51,12 @@ AT_REST = """async (el) => {
 
 def overlap(a: dict[str, float] | None, b: dict[str, float] | None) -> bool:
     assert a is not None and b is not None
-    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
-                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
 
 
 def test_a_long_name_keeps_the_dashboard_within_a_phone(phone: Any, server: ServerProcess) -> None:
@@ -68,7 +72,9 @@ def test_a_long_name_keeps_the_dashboard_within_a_phone(phone: Any, server: Serv
     shoot(page, "defect-dashboard-long-name")
 
 
-def test_a_wrong_current_password_is_shown_at_its_field_and_keeps_you_signed_in(phone: Any, server: ServerProcess) -> None:
+def test_a_wrong_current_password_is_shown_at_its_field_and_keeps_you_signed_in(
+    phone: Any, server: ServerProcess
+) -> None:
     page = signed_in(phone, "/settings")
     current = page.get_by_label("Current password")
     expect(current).to_be_visible()
@@ -94,9 +100,13 @@ def test_a_wrong_current_password_is_shown_at_its_field_and_keeps_you_signed_in(
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
-def test_the_created_toast_does_not_lie_on_start(size: str, request: pytest.FixtureRequest, server: ServerProcess) -> None:
+def test_the_created_toast_does_not_lie_on_start(
+    size: str, request: pytest.FixtureRequest, server: ServerProcess
+) -> None:
     ctx = request.getfixturevalue(size)
-    Api(server.base, "admin", ADMIN_PASSWORD).http.post("/api/agents", json={"name": "Dev", "model": "anthropic/claude-x"})
+    Api(server.base, "admin", ADMIN_PASSWORD).http.post(
+        "/api/agents", json={"name": "Dev", "model": "anthropic/claude-x"}
+    )
     page = signed_in(ctx)
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_attached()
     page.goto("/agents/1/projects/new")
@@ -117,7 +127,9 @@ def test_the_created_toast_does_not_lie_on_start(size: str, request: pytest.Fixt
 
 
 def test_a_refusal_of_the_server_shows_at_its_field(phone: Any, server: ServerProcess) -> None:
-    Api(server.base, "admin", ADMIN_PASSWORD).http.post("/api/agents", json={"name": "Dev", "model": "anthropic/claude-x"})
+    Api(server.base, "admin", ADMIN_PASSWORD).http.post(
+        "/api/agents", json={"name": "Dev", "model": "anthropic/claude-x"}
+    )
     page = signed_in(phone)
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_attached()
     page.goto("/agents/1/projects/new")
@@ -138,7 +150,9 @@ def test_a_refusal_of_the_server_shows_at_its_field(phone: Any, server: ServerPr
 
 
 def test_submitting_a_long_form_with_a_missing_field_brings_it_into_view(phone: Any, server: ServerProcess) -> None:
-    Api(server.base, "admin", ADMIN_PASSWORD).http.post("/api/agents", json={"name": "Dev", "model": "anthropic/claude-x"})
+    Api(server.base, "admin", ADMIN_PASSWORD).http.post(
+        "/api/agents", json={"name": "Dev", "model": "anthropic/claude-x"}
+    )
     page = signed_in(phone)
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_attached()
 
@@ -155,7 +169,10 @@ def test_submitting_a_long_form_with_a_missing_field_brings_it_into_view(phone: 
     create.tap()
     expect(goal).to_be_focused()
     expect(goal).to_have_attribute("aria-invalid", "true")
-    page.wait_for_function("el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }", arg=goal.element_handle())
+    page.wait_for_function(
+        "el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }",
+        arg=goal.element_handle(),
+    )
     expect(create).to_be_enabled()
     shoot(page, "defect-missing-goal")
 
@@ -168,14 +185,18 @@ def test_submitting_a_long_form_with_a_missing_field_brings_it_into_view(phone: 
     submit.tap()
     expect(name).to_be_focused()
     expect(name).to_have_attribute("aria-invalid", "true")
-    page.wait_for_function("el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }", arg=name.element_handle())
+    page.wait_for_function(
+        "el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }",
+        arg=name.element_handle(),
+    )
     expect(submit).to_be_enabled()
 
 
 def test_dark_mode_keeps_the_status_edge_of_a_card(browser: Any, server: ServerProcess) -> None:
     Api(server.base, "admin", ADMIN_PASSWORD).project(name="Eshop")
-    ctx = browser.new_context(base_url=server.base, viewport=PHONE, is_mobile=True, has_touch=True,
-                              locale="en-US", color_scheme="dark")
+    ctx = browser.new_context(
+        base_url=server.base, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US", color_scheme="dark"
+    )
     try:
         page = signed_in(ctx)
         card = page.get_by_role("list", name="Projects").get_by_role("link")
@@ -224,7 +245,10 @@ def test_log_lines_show_24_hour_times(phone: Any, server: ServerProcess) -> None
     assert re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", clock), clock
 
 
-@pytest.mark.parametrize("path", ["/agents/abc", "/agents/1e3/edit", "/agents/0/projects/new", "/projects/999999", "/projects/99999999999999999999"])
+@pytest.mark.parametrize(
+    "path",
+    ["/agents/abc", "/agents/1e3/edit", "/agents/0/projects/new", "/projects/999999", "/projects/99999999999999999999"],
+)
 def test_a_bad_address_says_not_found(path: str, phone: Any, server: ServerProcess) -> None:
     page = signed_in(phone)
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_attached()

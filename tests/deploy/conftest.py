@@ -203,8 +203,12 @@ def _start_server(tmp: Path, dist: Dist) -> tuple[subprocess.Popen[bytes], int, 
     log = tmp / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(AUTOCODE), "serve"], env=env, stdout=out, stderr=subprocess.STDOUT,
-            cwd=tmp, start_new_session=True,
+            [str(AUTOCODE), "serve"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp,
+            start_new_session=True,
         )
     return proc, port, log
 
@@ -224,6 +228,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     server, server_port, server_log = _start_server(tmp, dist)
     caddy: subprocess.Popen[bytes] | None = None
     try:
+
         def server_up() -> bool:
             assert server.poll() is None, server_log.read_text()
             return _answers(server_port, "/api/health")
@@ -244,7 +249,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         with caddy_log.open("wb") as out:
             caddy = subprocess.Popen(
                 [caddy_bin(), "run", "--config", str(variant), "--adapter", "caddyfile"],
-                env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp, start_new_session=True,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=tmp,
+                start_new_session=True,
             )
 
         def caddy_up() -> bool:

@@ -38,7 +38,9 @@ SECURITY_HEADERS = {
 
 def login(stack: Stack) -> dict[str, Any]:
     r = fetch(
-        stack.caddy_port, "POST", "/api/auth/login",
+        stack.caddy_port,
+        "POST",
+        "/api/auth/login",
         body=json.dumps({"username": "admin", "password": ADMIN_PASSWORD}).encode(),
         headers={"Content-Type": "application/json"},
     )
@@ -84,7 +86,11 @@ def test_production_caddyfile_validates_and_adapts_as_intended(tmp_path: Path) -
     base = [caddy_bin()]
     validate = subprocess.run(
         [*base, "validate", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
-        env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert validate.returncode == 0, validate.stderr
     assert "Valid configuration" in validate.stdout + validate.stderr
@@ -94,7 +100,11 @@ def test_production_caddyfile_validates_and_adapts_as_intended(tmp_path: Path) -
 
     adapted = subprocess.run(
         [*base, "adapt", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
-        env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert adapted.returncode == 0, adapted.stderr
     config = json.loads(adapted.stdout)
@@ -119,7 +129,11 @@ def test_production_caddyfile_refuses_to_load_without_a_domain(tmp_path: Path) -
     env = caddy_env(tmp_path)
     r = subprocess.run(
         [caddy_bin(), "adapt", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
-        env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert r.returncode != 0, r.stdout[:500]
     assert "server block without any key" in r.stderr, r.stderr
@@ -147,8 +161,13 @@ def test_login_and_rest_calls_through_caddy(stack: Stack) -> None:
     assert me.status == 200 and json.loads(me.body)["username"] == "admin"
     assert me.header("content-type") == "application/json"
 
-    agent = api(stack, "POST", "/api/agents", session["access_token"],
-                {"name": "Deployer", "model": "anthropic/claude-opus-4-6"})
+    agent = api(
+        stack,
+        "POST",
+        "/api/agents",
+        session["access_token"],
+        {"name": "Deployer", "model": "anthropic/claude-opus-4-6"},
+    )
     assert agent.status == 201, agent.body
     listed = api(stack, "GET", "/api/agents", session["access_token"])
     assert listed.status == 200 and "Deployer" in listed.body.decode()
@@ -260,11 +279,17 @@ def test_large_assets_are_compressed(stack: Stack, encoding: str, magic: bytes) 
     # API answers are compressed too when large enough (the API docs are off in production,
     # so a large answer of our own: an agent with a long identity).
     token = login(stack)["access_token"]
-    made = api(stack, "POST", "/api/agents", token,
-               {"name": "Big", "model": "anthropic/claude-opus-4-6", "identity": "words " * 2000})
+    made = api(
+        stack,
+        "POST",
+        "/api/agents",
+        token,
+        {"name": "Big", "model": "anthropic/claude-opus-4-6", "identity": "words " * 2000},
+    )
     assert made.status == 201, made.body
-    listed = fetch(stack.caddy_port, "GET", "/api/agents",
-                   headers={"Accept-Encoding": "gzip", "Authorization": f"Bearer {token}"})
+    listed = fetch(
+        stack.caddy_port, "GET", "/api/agents", headers={"Accept-Encoding": "gzip", "Authorization": f"Bearer {token}"}
+    )
     assert listed.status == 200 and listed.header("content-encoding") == "gzip"
 
 
@@ -294,14 +319,25 @@ def test_uploads_have_their_own_larger_limit(stack: Stack) -> None:
     token = login(stack)["access_token"]
     agent = api(stack, "POST", "/api/agents", token, {"name": "Uploader", "model": "anthropic/claude-x"})
     assert agent.status == 201, agent.body
-    project = api(stack, "POST", f"/api/agents/{json.loads(agent.body)['id']}/projects", token,
-                  {"name": "Upload", "slug": "upload"})
+    project = api(
+        stack,
+        "POST",
+        f"/api/agents/{json.loads(agent.body)['id']}/projects",
+        token,
+        {"name": "Upload", "slug": "upload"},
+    )
     assert project.status == 201, project.body
     pid = json.loads(project.body)["id"]
     data = b"x" * (3 * 1024 * 1024)  # over the API's limit, under the uploads'
     boundary = "autocode-test-boundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.bin\"\r\n"
-            "Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.bin"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     headers = {"Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"}
     r = fetch(stack.caddy_port, "POST", f"/api/projects/{pid}/files/upload", body=body, headers=headers)
     assert r.status == 201, r.body[:300]
@@ -369,7 +405,7 @@ async def _terminal_echo(url: str) -> str:
         while b"hi-from-42" not in seen and time.monotonic() < deadline:
             try:
                 frame = await asyncio.wait_for(ws.recv(), timeout=max(0.1, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
             if isinstance(frame, bytes):
                 seen += frame
@@ -385,11 +421,16 @@ def _ticket(stack: Stack, token: str) -> str:
 
 def test_terminal_websocket_through_caddy(stack: Stack) -> None:
     token = login(stack)["access_token"]
-    agent = json.loads(api(stack, "POST", "/api/agents", token,
-                           {"name": "Terminal", "model": "anthropic/claude-opus-4-6"}).body)
-    project = api(stack, "POST", f"/api/agents/{agent['id']}/projects", token,
-                  {"name": "Deploy check", "description": "terminal through caddy",
-                   "implementation_plan": [{"title": "one"}]})
+    agent = json.loads(
+        api(stack, "POST", "/api/agents", token, {"name": "Terminal", "model": "anthropic/claude-opus-4-6"}).body
+    )
+    project = api(
+        stack,
+        "POST",
+        f"/api/agents/{agent['id']}/projects",
+        token,
+        {"name": "Deploy check", "description": "terminal through caddy", "implementation_plan": [{"title": "one"}]},
+    )
     assert project.status == 201, project.body
     pid = json.loads(project.body)["id"]
     path = f"/ws/projects/{pid}/terminal"
@@ -422,10 +463,18 @@ async def _first_frame(url: str) -> tuple[str, Any]:
 
 def test_events_websocket_through_caddy(stack: Stack) -> None:
     token = login(stack)["access_token"]
-    agent = json.loads(api(stack, "POST", "/api/agents", token,
-                           {"name": "Events", "model": "anthropic/claude-opus-4-6"}).body)
-    project = json.loads(api(stack, "POST", f"/api/agents/{agent['id']}/projects", token,
-                             {"name": "Events check", "implementation_plan": [{"title": "one"}]}).body)
+    agent = json.loads(
+        api(stack, "POST", "/api/agents", token, {"name": "Events", "model": "anthropic/claude-opus-4-6"}).body
+    )
+    project = json.loads(
+        api(
+            stack,
+            "POST",
+            f"/api/agents/{agent['id']}/projects",
+            token,
+            {"name": "Events check", "implementation_plan": [{"title": "one"}]},
+        ).body
+    )
     path = f"/ws/projects/{project['id']}/events"
     via_caddy = asyncio.run(_handshake(f"ws://127.0.0.1:{stack.caddy_port}{path}?ticket=forged"))
     direct = asyncio.run(_handshake(f"ws://127.0.0.1:{stack.server_port}{path}?ticket=forged"))

@@ -62,7 +62,11 @@ def run_install(src: Path, root: Path, *extra: str) -> subprocess.CompletedProce
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOCODE_")}
     r = subprocess.run(
         ["bash", str(src / "deploy" / "install.sh"), "--root", str(root), *FLAGS, *extra],
-        env=env, capture_output=True, text=True, timeout=600, cwd=src,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=src,
     )
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
     return r
@@ -77,9 +81,18 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     # source between the two runs.
     src = tmp / "src"
     subprocess.run(
-        ["rsync", "-a", "--filter=:- .gitignore", "--exclude=/.git", "--exclude=node_modules",
-         "--exclude=__pycache__", f"{REPO}/", f"{src}/"],
-        check=True, timeout=300,
+        [
+            "rsync",
+            "-a",
+            "--filter=:- .gitignore",
+            "--exclude=/.git",
+            "--exclude=node_modules",
+            "--exclude=__pycache__",
+            f"{REPO}/",
+            f"{src}/",
+        ],
+        check=True,
+        timeout=300,
     )
     root = tmp / "root"
     runs, manifests, secrets = [], [], []
@@ -92,13 +105,18 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
 
 def test_second_run_leaves_exactly_the_same_result(installed: Installed) -> None:
     first, second = installed.manifests
-    assert first.keys() == second.keys(), (first.keys() ^ second.keys())
+    assert first.keys() == second.keys(), first.keys() ^ second.keys()
     changed = {path: (first[path], second[path]) for path in first if first[path] != second[path]}
     assert changed == {}
     assert "pip install" not in installed.runs[1].stdout  # nothing to rebuild either
     # Everything went under the root: nothing of the system's own.
-    for path in ("opt/autocode/.venv/bin/autocode", "data", "etc/autocode/autocode.env",
-                 "etc/systemd/system/autocode.service", "etc/caddy/Caddyfile"):
+    for path in (
+        "opt/autocode/.venv/bin/autocode",
+        "data",
+        "etc/autocode/autocode.env",
+        "etc/systemd/system/autocode.service",
+        "etc/caddy/Caddyfile",
+    ):
         assert path in first, path
 
 
@@ -171,7 +189,10 @@ def test_installed_caddyfile_is_the_repos_with_the_domain(installed: Installed, 
     assert len(removed) == len(added) <= 4
     r = subprocess.run(
         [caddy_bin(), "validate", "--config", str(caddyfile), "--adapter", "caddyfile"],
-        env=caddy_env(tmp_path), capture_output=True, text=True, timeout=60,
+        env=caddy_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert r.returncode == 0, r.stderr
 
@@ -181,16 +202,25 @@ def test_installed_server_starts_with_the_settings_and_the_shown_password(instal
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOCODE_")}
     env.update(env_file_values(installed.root))
     port = free_port()
-    env.update(AUTOCODE_DATA_DIR=str(installed.root / "data"), AUTOCODE_PORT=str(port),
-               AUTOCODE_PREVIEW_PORT=str(free_port()),
-               AUTOCODE_COOKIE_SECURE="false", HOME=str(installed.root / "data/home"))
+    env.update(
+        AUTOCODE_DATA_DIR=str(installed.root / "data"),
+        AUTOCODE_PORT=str(port),
+        AUTOCODE_PREVIEW_PORT=str(free_port()),
+        AUTOCODE_COOKIE_SECURE="false",
+        HOME=str(installed.root / "data/home"),
+    )
     log = installed.root.parent / "installed-server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [str(installed.root / "opt/autocode/.venv/bin/autocode"), "serve"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=installed.root, start_new_session=True,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=installed.root,
+            start_new_session=True,
         )
     try:
+
         def up() -> bool:
             assert proc.poll() is None, log.read_text()
             try:
@@ -199,16 +229,20 @@ def test_installed_server_starts_with_the_settings_and_the_shown_password(instal
                 return False
 
         wait_until(up, timeout=60, interval=0.2)
-        r = fetch(port, "POST", "/api/auth/login", headers={"Content-Type": "application/json"},
-                  body=json.dumps({"username": "admin", "password": password}).encode())
+        r = fetch(
+            port,
+            "POST",
+            "/api/auth/login",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"username": "admin", "password": password}).encode(),
+        )
         assert r.status == 200, r.body
         assert "password:" not in log.read_text()  # the server made no second admin
     finally:
         stop(proc)
 
 
-def test_local_opts_out_of_the_docker_runtime_and_a_later_run_warns(installed: Installed,
-                                                                    tmp_path: Path) -> None:
+def test_local_opts_out_of_the_docker_runtime_and_a_later_run_warns(installed: Installed, tmp_path: Path) -> None:
     root = tmp_path / "root"
     # The settings step only: the venv of the module's install is reused (no second pip run).
     shutil.copytree(installed.root / "opt", root / "opt", symlinks=True)
@@ -226,13 +260,19 @@ def test_first_install_without_a_domain_stops_before_touching_anything(tmp_path:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOCODE_")}
     r = subprocess.run(
         ["bash", str(REPO / "deploy" / "install.sh"), "--root", str(root), *FLAGS],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert r.returncode != 0 and "pass --domain" in r.stderr
     assert list(root.iterdir()) == []
     bad = subprocess.run(
         ["bash", str(REPO / "deploy" / "install.sh"), "--root", str(root), *FLAGS, "--domain", "x;rm -rf /"],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert bad.returncode != 0 and "not a host name" in bad.stderr
     assert list(root.iterdir()) == []

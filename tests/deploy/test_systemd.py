@@ -56,7 +56,9 @@ def test_production_unit_verifies_except_for_the_missing_install(tmp_path: Path)
 def test_hardening_exposure_is_low() -> None:
     r = subprocess.run(
         [analyze(), "security", "--offline=yes", "--no-pager", str(UNIT)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     match = re.search(r"Overall exposure level for autocode\.service: ([0-9.]+)", r.stdout + r.stderr)
     assert match, r.stdout + r.stderr
@@ -78,9 +80,17 @@ def test_unit_runs_autocode_as_intended() -> None:
     assert "PrivateTmp" not in s
     assert "/data/tmp:/tmp" in s["BindPaths"]
     for key in (
-        "NoNewPrivileges", "ProtectHome", "PrivateDevices", "ProtectKernelTunables",
-        "ProtectKernelModules", "ProtectKernelLogs", "ProtectControlGroups", "RestrictSUIDSGID",
-        "LockPersonality", "RestrictNamespaces", "RestrictRealtime",
+        "NoNewPrivileges",
+        "ProtectHome",
+        "PrivateDevices",
+        "ProtectKernelTunables",
+        "ProtectKernelModules",
+        "ProtectKernelLogs",
+        "ProtectControlGroups",
+        "RestrictSUIDSGID",
+        "LockPersonality",
+        "RestrictNamespaces",
+        "RestrictRealtime",
     ):
         assert s[key] == ["yes"], key
     assert s["SystemCallArchitectures"] == ["native"]

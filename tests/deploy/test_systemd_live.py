@@ -36,7 +36,7 @@ pytestmark = pytest.mark.docker
 FAKE_CLAUDE = "#!/bin/sh\necho 'stand-in for Claude Code (systemd test)'\nexec sleep 3600\n"
 
 # Runs inside the container with the installed venv: the public API on 127.0.0.1:8000.
-DRIVER = r'''
+DRIVER = r"""
 import json, sys, time, urllib.request
 
 BASE = "http://127.0.0.1:8000"
@@ -65,18 +65,22 @@ elif verb == "start":
     print(json.dumps({"id": project["id"], "token": token}))
 elif verb == "project":
     print(json.dumps(call("GET", f"/api/projects/{sys.argv[3]}", None, sys.argv[2])))
-'''
+"""
 
 
-def docker(*args: str, timeout: float = 120, check: bool = True,
-           stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    r = subprocess.run(["docker", *args], input=None if stdin is None else stdin,
-                       capture_output=True, timeout=timeout, check=False)
-    out = subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode("utf-8", "replace"),
-                                      r.stderr.decode("utf-8", "replace"))
+def docker(
+    *args: str, timeout: float = 120, check: bool = True, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
+    r = subprocess.run(
+        ["docker", *args], input=None if stdin is None else stdin, capture_output=True, timeout=timeout, check=False
+    )
+    out = subprocess.CompletedProcess(
+        r.args, r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
+    )
     if check and r.returncode != 0:
-        raise AssertionError(f"docker {' '.join(args)[:200]} failed ({r.returncode}):\n"
-                             f"{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+        raise AssertionError(
+            f"docker {' '.join(args)[:200]} failed ({r.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
+        )
     return out
 
 
@@ -90,9 +94,13 @@ def wheelhouse() -> Path:
     target.mkdir(parents=True)
     # The dependencies only (install.sh builds AutoCode itself from the copied source).
     deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
-    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--wheel-dir", str(target),
-                        "setuptools>=68", "wheel", *deps],
-                       capture_output=True, text=True, timeout=900, check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--wheel-dir", str(target), "setuptools>=68", "wheel", *deps],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     (target / ".done").touch()
     return target
@@ -100,32 +108,61 @@ def wheelhouse() -> Path:
 
 def checkout_tar() -> bytes:
     """The checkout as git sees it (tracked and new files, nothing ignored), as a tar stream."""
-    files = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z", "-co", "--exclude-standard"],
-                           capture_output=True, check=True, timeout=60).stdout
+    files = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "-z", "-co", "--exclude-standard"],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout
     existing = b"\0".join(f for f in files.split(b"\0") if f and (REPO / f.decode()).exists())
-    return subprocess.run(["tar", "-C", str(REPO), "--null", "-T", "-", "-c"], input=existing,
-                          capture_output=True, check=True, timeout=120).stdout
+    return subprocess.run(
+        ["tar", "-C", str(REPO), "--null", "-T", "-", "-c"],
+        input=existing,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    ).stdout
 
 
 @pytest.fixture(scope="module")
 def machine() -> Iterator[str]:
     if shutil.which("docker") is None:
         pytest.fail("docker is missing: the live systemd test needs it (scripts/test.sh installs it)")
-    ensure = subprocess.run(["bash", str(REPO / "scripts" / "ensure-docker.sh")],
-                            capture_output=True, text=True, timeout=120, check=False)
+    ensure = subprocess.run(
+        ["bash", str(REPO / "scripts" / "ensure-docker.sh")], capture_output=True, text=True, timeout=120, check=False
+    )
     assert ensure.returncode == 0, ensure.stderr[-3000:]
-    build = subprocess.run(["sh", str(IMAGE_SCRIPT)], capture_output=True, text=True,
-                           timeout=900, check=False)
+    build = subprocess.run(["sh", str(IMAGE_SCRIPT)], capture_output=True, text=True, timeout=900, check=False)
     assert build.returncode == 0, build.stderr[-3000:]
     image = build.stdout.strip().splitlines()[-1]
     wheels = wheelhouse()
     name = f"autocode-systemd-{uuid.uuid4().hex[:8]}"
     try:
         # --privileged is refused on this machine; this is what systemd as PID 1 needs.
-        docker("run", "-d", "--name", name, "--hostname", "autocode-vps",
-               "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
-               "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro", "--tmpfs", "/run", "--tmpfs", "/run/lock",
-               "-v", f"{wheels}:/wheels:ro", "-e", "container=docker", image, "/sbin/init")
+        docker(
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--hostname",
+            "autocode-vps",
+            "--cap-add",
+            "SYS_ADMIN",
+            "--security-opt",
+            "seccomp=unconfined",
+            "-v",
+            "/sys/fs/cgroup:/sys/fs/cgroup:ro",
+            "--tmpfs",
+            "/run",
+            "--tmpfs",
+            "/run/lock",
+            "-v",
+            f"{wheels}:/wheels:ro",
+            "-e",
+            "container=docker",
+            image,
+            "/sbin/init",
+        )
 
         def booted() -> bool:
             state = docker("exec", name, "systemctl", "is-system-running", check=False).stdout.strip()
@@ -135,10 +172,17 @@ def machine() -> Iterator[str]:
         yield name
     finally:
         if docker("inspect", name, check=False).returncode == 0:
-            print(docker("exec", name, "journalctl", "-u", "autocode", "-n", "80", "--no-pager",
-                         check=False).stdout)
-            print(docker("exec", name, "sh", "-c", "ps -eo pid,user,args; tail -n 40 /data/run/projects/*/supervisor.log",
-                         check=False).stdout)
+            print(docker("exec", name, "journalctl", "-u", "autocode", "-n", "80", "--no-pager", check=False).stdout)
+            print(
+                docker(
+                    "exec",
+                    name,
+                    "sh",
+                    "-c",
+                    "ps -eo pid,user,args; tail -n 40 /data/run/projects/*/supervisor.log",
+                    check=False,
+                ).stdout
+            )
         docker("rm", "-f", name, check=False)
 
 
@@ -158,22 +202,42 @@ def processes(name: str) -> dict[int, str]:
 def test_install_then_restart_with_a_project_running(machine: str) -> None:
     name = machine
     started = time.monotonic()
-    docker("exec", "-i", name, "sh", "-c", "mkdir -p /root/autocode && tar -C /root/autocode -x",
-           stdin=checkout_tar(), timeout=120)
+    docker(
+        "exec",
+        "-i",
+        name,
+        "sh",
+        "-c",
+        "mkdir -p /root/autocode && tar -C /root/autocode -x",
+        stdin=checkout_tar(),
+        timeout=120,
+    )
     sh(name, f"cat > /usr/local/bin/claude <<'EOF'\n{FAKE_CLAUDE}EOF\nchmod 755 /usr/local/bin/claude")
     docker("exec", "-i", name, "sh", "-c", "cat > /root/driver.py", stdin=DRIVER.encode())
     # The real script as an admin runs it, offline: apt's packages are in the image, Python's come
     # from the wheelhouse, the PWA and the npm CLI are skipped. --local: no Docker in here.
-    install = docker("exec", "-e", "PIP_NO_INDEX=1", "-e", "PIP_FIND_LINKS=/wheels", name,
-                     "bash", "/root/autocode/deploy/install.sh", "--domain", "localhost",
-                     "--skip-apt", "--skip-npm", "--local", timeout=600)
+    install = docker(
+        "exec",
+        "-e",
+        "PIP_NO_INDEX=1",
+        "-e",
+        "PIP_FIND_LINKS=/wheels",
+        name,
+        "bash",
+        "/root/autocode/deploy/install.sh",
+        "--domain",
+        "localhost",
+        "--skip-apt",
+        "--skip-npm",
+        "--local",
+        timeout=600,
+    )
     password = re.search(r"^\s*password: (\S+)", install.stdout, re.M)
     assert password, install.stdout[-3000:]
     installed_in = time.monotonic() - started
 
     def health() -> dict[str, object]:
-        out = docker("exec", name, "/opt/autocode/.venv/bin/python", "/root/driver.py", "health",
-                     check=False)
+        out = docker("exec", name, "/opt/autocode/.venv/bin/python", "/root/driver.py", "health", check=False)
         return json.loads(out.stdout) if out.returncode == 0 else {}
 
     assert wait_until(health, timeout=30, interval=0.5)["status"] == "ok"
@@ -181,22 +245,20 @@ def test_install_then_restart_with_a_project_running(machine: str) -> None:
     assert sh(name, "systemctl is-active autocode").strip() == "active"
     assert sh(name, "stat -c %a /etc/autocode/autocode.env").strip() == "640"
 
-    out = docker("exec", name, "/opt/autocode/.venv/bin/python", "/root/driver.py", "start",
-                 password.group(1)).stdout
+    out = docker("exec", name, "/opt/autocode/.venv/bin/python", "/root/driver.py", "start", password.group(1)).stdout
     started_project = json.loads(out)
     pid, token = str(started_project["id"]), str(started_project["token"])
 
     def project() -> dict[str, object]:
-        result: dict[str, object] = json.loads(docker(
-            "exec", name, "/opt/autocode/.venv/bin/python", "/root/driver.py", "project", token, pid
-        ).stdout)
+        result: dict[str, object] = json.loads(
+            docker("exec", name, "/opt/autocode/.venv/bin/python", "/root/driver.py", "project", token, pid).stdout
+        )
         return result
 
     def survivors() -> dict[str, int] | None:
         procs = processes(name)
         sup = [p for p, a in procs.items() if "-m autocode.supervisor" in a]
-        tmux = [p for p, a in procs.items() if a.split(" ")[0].endswith("/tmux")
-                and "/data/run/tmux/admin.sock" in a]
+        tmux = [p for p, a in procs.items() if a.split(" ")[0].endswith("/tmux") and "/data/run/tmux/admin.sock" in a]
         claude = [p for p, a in procs.items() if a.startswith("sleep 3600")]
         if len(sup) == 1 and tmux and claude:
             return {"supervisor": sup[0], "tmux": tmux[0], "claude": claude[0]}
@@ -223,9 +285,11 @@ def test_install_then_restart_with_a_project_running(machine: str) -> None:
     report = sh(name, "systemd-analyze security autocode.service --no-pager", check=False)
     match = re.search(r"Overall exposure level for autocode\.service: ([0-9.]+)", report)
     assert match, report
-    print(f"installed in {installed_in:.0f}s, whole test {time.monotonic() - started:.0f}s, "
-          f"systemd-analyze security: {match.group(1)}")
-    recorded = re.search(r"Overall exposure level for autocode\.service: ([0-9.]+)",
-                         SECURITY_DOC.read_text())
+    print(
+        f"installed in {installed_in:.0f}s, whole test {time.monotonic() - started:.0f}s, "
+        f"systemd-analyze security: {match.group(1)}"
+    )
+    recorded = re.search(r"Overall exposure level for autocode\.service: ([0-9.]+)", SECURITY_DOC.read_text())
     assert recorded and recorded.group(1) == match.group(1), (
-        f"docs/security.md should record the live score {match.group(1)}:\n{report}")
+        f"docs/security.md should record the live score {match.group(1)}:\n{report}"
+    )

@@ -78,10 +78,17 @@ class ClaudeRig:
             if not skip_bypass_prompt:
                 settings = self.config / "settings.json"
                 settings.write_text(settings.read_text().replace('"skipDangerousModePermissionPrompt": true', '"x": 0'))
-        env = claude_env(home=self.home, config_dir=self.config, api_key=KEY, base_url=self.fake.url,
-                         policy=policy, max_retries=max_retries)
-        argv = claude_argv(CLI, policy=policy, session_id=session_id,
-                           resume_session_id=resume_session_id, extra=argv_extra)
+        env = claude_env(
+            home=self.home,
+            config_dir=self.config,
+            api_key=KEY,
+            base_url=self.fake.url,
+            policy=policy,
+            max_retries=max_retries,
+        )
+        argv = claude_argv(
+            CLI, policy=policy, session_id=session_id, resume_session_id=resume_session_id, extra=argv_extra
+        )
         if bare_argv:
             argv = [str(CLI), *argv_extra]
         self.tmux.start(argv, env=env, cwd=self.work)

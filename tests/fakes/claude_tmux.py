@@ -23,8 +23,7 @@ EXIT_MARK = "[autocode-test: claude exited rc="
 T = TypeVar("T")
 
 
-def wait_until(probe: Callable[[], T], timeout: float, *, interval: float = 0.05,
-               what: str = "condition") -> T:
+def wait_until(probe: Callable[[], T], timeout: float, *, interval: float = 0.05, what: str = "condition") -> T:
     """Poll ``probe`` until it returns something truthy; raise TimeoutError after ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
@@ -48,20 +47,23 @@ class TmuxClaude:
     def tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             ["tmux", "-u", "-S", str(self.socket), "-f", "/dev/null", *args],
-            capture_output=True, text=True, check=check, timeout=10,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=10,
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"},
         )
 
     def start(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path) -> None:
         """Start ``argv`` under ``env -i`` in a fresh session; the pane outlives the process."""
-        full_env = {"TERM": "tmux-256color", "LANG": "C.UTF-8", "PATH": "/usr/local/bin:/usr/bin:/bin",
-                    **env}
+        full_env = {"TERM": "tmux-256color", "LANG": "C.UTF-8", "PATH": "/usr/local/bin:/usr/bin:/bin", **env}
         inner = " ".join(shlex.quote(a) for a in argv)
         # The wrapper keeps the pane (and its last screen) after Claude Code exits.
         script = f'{inner}; echo "{EXIT_MARK}$?]"; exec sleep 86400'
         cmd = ["env", "-i", *(f"{k}={v}" for k, v in full_env.items()), "sh", "-c", script]
-        self.tmux("new-session", "-d", "-s", self.session, "-x", str(self.width),
-                  "-y", str(self.height), "-c", str(cwd), *cmd)
+        self.tmux(
+            "new-session", "-d", "-s", self.session, "-x", str(self.width), "-y", str(self.height), "-c", str(cwd), *cmd
+        )
 
     def capture(self) -> str:
         """The visible screen, plain text, trailing blank lines dropped."""

@@ -90,9 +90,11 @@ class Request:
     def is_title(self) -> bool:
         """The once-per-session side request asking for a JSON title (``tools: []``)."""
         tools = self.body.get("tools")
-        return self.is_messages and (tools == [] or tools is None) and "title" in (
-            self.system_text + self.last_user_text
-        ).lower()
+        return (
+            self.is_messages
+            and (tools == [] or tools is None)
+            and "title" in (self.system_text + self.last_user_text).lower()
+        )
 
     @property
     def is_compaction(self) -> bool:
@@ -253,9 +255,7 @@ def edit(path: str, old: str, new: str, **kw: Any) -> Reply:
 
 def bash(command: str, description: str = "Run a command", **kw: Any) -> Reply:
     """A Bash tool call."""
-    return Reply(
-        blocks=[ToolUse("Bash", {"command": command, "description": description})], **kw
-    )
+    return Reply(blocks=[ToolUse("Bash", {"command": command, "description": description})], **kw)
 
 
 def error(
@@ -405,7 +405,7 @@ class _Handler(BaseHTTPRequestHandler):
     owner: FakeAnthropic
     protocol_version = "HTTP/1.0"  # close after each response: no chunking, SSE ends on close
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _record(self, body: dict[str, Any]) -> Request:
@@ -434,24 +434,33 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._record({})
         self.send_response(200)
         self.send_header("content-length", "0")
         self.end_headers()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         req = self._record({})
         if self.owner.refuses(req):
-            self._json(401, {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}})
+            self._json(
+                401, {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}
+            )
         elif self.path.split("?")[0] == "/v1/models":
-            self._json(200, {"data": [{"type": "model", "id": m, "display_name": m}
-                                      for m in (self.owner.model, "claude-opus-4-6", "claude-haiku-4-5")],
-                             "has_more": False})
+            self._json(
+                200,
+                {
+                    "data": [
+                        {"type": "model", "id": m, "display_name": m}
+                        for m in (self.owner.model, "claude-opus-4-6", "claude-haiku-4-5")
+                    ],
+                    "has_more": False,
+                },
+            )
         else:
             self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "not found"}})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self._read_json()
         req = self._record(body)
         route = self.path.split("?")[0]
@@ -506,59 +515,77 @@ def _sse_events(
         "cache_read_input_tokens": reply.cache_read_input_tokens,
         "output_tokens": 1,
     }
-    yield "message_start", {
-        "type": "message_start",
-        "message": {
-            "id": _next_id("msg"),
-            "type": "message",
-            "role": "assistant",
-            "model": model,
-            "content": [],
-            "stop_reason": None,
-            "stop_sequence": None,
-            "usage": usage,
+    yield (
+        "message_start",
+        {
+            "type": "message_start",
+            "message": {
+                "id": _next_id("msg"),
+                "type": "message",
+                "role": "assistant",
+                "model": model,
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": usage,
+            },
         },
-    }
+    )
     sleep(reply.stream_delay)
     out_chars = 0
     has_tool = False
     for index, block in enumerate(reply.blocks):
         if isinstance(block, Text):
-            yield "content_block_start", {
-                "type": "content_block_start",
-                "index": index,
-                "content_block": {"type": "text", "text": ""},
-            }
-            for chunk in _chunks(block.text, 40):
-                yield "content_block_delta", {
-                    "type": "content_block_delta",
+            yield (
+                "content_block_start",
+                {
+                    "type": "content_block_start",
                     "index": index,
-                    "delta": {"type": "text_delta", "text": chunk},
-                }
+                    "content_block": {"type": "text", "text": ""},
+                },
+            )
+            for chunk in _chunks(block.text, 40):
+                yield (
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": index,
+                        "delta": {"type": "text_delta", "text": chunk},
+                    },
+                )
             out_chars += len(block.text)
         else:
             has_tool = True
             args = block.input(req) if callable(block.input) else block.input
             raw = json.dumps(args)
-            yield "content_block_start", {
-                "type": "content_block_start",
-                "index": index,
-                "content_block": {"type": "tool_use", "id": _next_id("toolu"), "name": block.name, "input": {}},
-            }
-            for chunk in _chunks(raw, 60):
-                yield "content_block_delta", {
-                    "type": "content_block_delta",
+            yield (
+                "content_block_start",
+                {
+                    "type": "content_block_start",
                     "index": index,
-                    "delta": {"type": "input_json_delta", "partial_json": chunk},
-                }
+                    "content_block": {"type": "tool_use", "id": _next_id("toolu"), "name": block.name, "input": {}},
+                },
+            )
+            for chunk in _chunks(raw, 60):
+                yield (
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": index,
+                        "delta": {"type": "input_json_delta", "partial_json": chunk},
+                    },
+                )
             out_chars += len(raw)
         yield "content_block_stop", {"type": "content_block_stop", "index": index}
     output_tokens = reply.output_tokens if reply.output_tokens is not None else max(1, out_chars // 4)
-    yield "message_delta", {
-        "type": "message_delta",
-        "delta": {"stop_reason": "tool_use" if has_tool else "end_turn", "stop_sequence": None},
-        "usage": {"output_tokens": output_tokens},
-    }
+    yield (
+        "message_delta",
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "tool_use" if has_tool else "end_turn", "stop_sequence": None},
+            "usage": {"output_tokens": output_tokens},
+        },
+    )
     yield "message_stop", {"type": "message_stop"}
 
 

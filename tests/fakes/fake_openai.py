@@ -133,9 +133,7 @@ def _text(message: dict[str, Any]) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "\n".join(
-            str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"
-        )
+        return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text")
     return ""
 
 
@@ -195,8 +193,9 @@ def calls(*replies: Reply, say: str | None = None) -> Reply:
     return Reply(parts=parts)
 
 
-def error(status: int = 500, message: str = "Internal server error", *, error_type: str | None = None,
-          **kw: Any) -> Reply:
+def error(
+    status: int = 500, message: str = "Internal server error", *, error_type: str | None = None, **kw: Any
+) -> Reply:
     """An HTTP error with an OpenAI-style error body."""
     types = {
         400: "invalid_request_error",
@@ -205,8 +204,7 @@ def error(status: int = 500, message: str = "Internal server error", *, error_ty
         404: "not_found_error",
         429: "rate_limit_exceeded",
     }
-    return Reply(status=status, error_type=error_type or types.get(status, "server_error"),
-                 error_message=message, **kw)
+    return Reply(status=status, error_type=error_type or types.get(status, "server_error"), error_message=message, **kw)
 
 
 def hangup(**kw: Any) -> Reply:
@@ -262,18 +260,17 @@ class FakeOpenAI(scripted.ScriptedEndpoint[Request]):
         """
         return self._turn_rule(needle, replies)
 
-    def fail(self, status: int = 500, *, times: int | None = 1, contains: str | None = None,
-             **kw: Any) -> Rule[Request]:
+    def fail(
+        self, status: int = 500, *, times: int | None = 1, contains: str | None = None, **kw: Any
+    ) -> Rule[Request]:
         """Answer the next ``times`` chat calls (all when None; optionally only for a message) with an error."""
         rep = error(status, **kw)
-        return self.add(lambda r: contains is None or contains in r.prompt, lambda r: rep,
-                        times=times, first=True)
+        return self.add(lambda r: contains is None or contains in r.prompt, lambda r: rep, times=times, first=True)
 
     def hang_up(self, *, times: int | None = 1, contains: str | None = None) -> Rule[Request]:
         """Close the connection on the next ``times`` chat calls (all when None) without answering."""
         rep = hangup()
-        return self.add(lambda r: contains is None or contains in r.prompt, lambda r: rep,
-                        times=times, first=True)
+        return self.add(lambda r: contains is None or contains in r.prompt, lambda r: rep, times=times, first=True)
 
     def clear(self) -> None:
         with self._lock:
@@ -319,7 +316,7 @@ class _Handler(BaseHTTPRequestHandler):
     owner: FakeOpenAI
     protocol_version = "HTTP/1.0"  # close after each response: no chunking, SSE ends on close
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _record(self, body: dict[str, Any]) -> Request:
@@ -348,17 +345,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         req = self._record({})
         if self.owner.refuses(req):
-            self._json(401, {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
-                                       "param": None, "code": "invalid_api_key"}})
+            self._json(
+                401,
+                {
+                    "error": {
+                        "message": "Incorrect API key provided",
+                        "type": "invalid_request_error",
+                        "param": None,
+                        "code": "invalid_api_key",
+                    }
+                },
+            )
         elif self.path.split("?")[0].endswith("/models"):
             self._json(200, {"object": "list", "data": [{"id": self.owner.model, "object": "model"}]})
         else:
             self._json(404, {"error": {"message": "not found", "type": "not_found_error"}})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self._read_json()
         req = self._record(body)
         try:
@@ -380,8 +386,14 @@ class _Handler(BaseHTTPRequestHandler):
         if rep.status != 200:
             self._json(
                 rep.status,
-                {"error": {"message": rep.error_message, "type": rep.error_type, "param": None,
-                           "code": rep.error_type}},
+                {
+                    "error": {
+                        "message": rep.error_message,
+                        "type": rep.error_type,
+                        "param": None,
+                        "code": rep.error_type,
+                    }
+                },
                 rep.headers,
             )
             return
@@ -464,8 +476,13 @@ def _stream_chunks(req: Request, rep: Reply, model: str) -> Iterator[dict[str, A
             out_chars += len(p.text)
     tool_calls = _resolved_calls(req, rep)
     for index, (call_id, name, args) in enumerate(tool_calls):
-        yield chunk({"tool_calls": [{"index": index, "id": call_id, "type": "function",
-                                     "function": {"name": name, "arguments": ""}}]})
+        yield chunk(
+            {
+                "tool_calls": [
+                    {"index": index, "id": call_id, "type": "function", "function": {"name": name, "arguments": ""}}
+                ]
+            }
+        )
         for piece in _chunks(args, 30):
             yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
         out_chars += len(args)

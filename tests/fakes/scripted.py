@@ -37,8 +37,9 @@ class ScriptedEndpoint(Generic[Req]):
         handler = type("Handler", (self.handler_class,), {"owner": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=self.thread_name, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=self.thread_name, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -62,8 +63,14 @@ class ScriptedEndpoint(Generic[Req]):
             raise RuntimeError("fake endpoint not started")
         return int(self._server.server_address[1])
 
-    def add(self, match: Callable[[Req], bool], respond: Callable[[Req], Any], *, times: int | None = None,
-            first: bool = False) -> Rule[Req]:
+    def add(
+        self,
+        match: Callable[[Req], bool],
+        respond: Callable[[Req], Any],
+        *,
+        times: int | None = None,
+        first: bool = False,
+    ) -> Rule[Req]:
         rule: Rule[Req] = Rule(match, respond, times)
         with self._lock:
             if first:
@@ -79,4 +86,4 @@ class ScriptedEndpoint(Generic[Req]):
             step = req.turn_step
             return replies[step] if step < len(replies) else None
 
-        return self.add(lambda r: needle in getattr(r, "prompt"), respond)
+        return self.add(lambda r: needle in r.prompt, respond)

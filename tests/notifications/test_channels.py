@@ -27,7 +27,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content)))
         return "250 OK"
 
@@ -56,7 +56,11 @@ def ntfy() -> Iterator[Receiver]:
 
 
 def test_email_and_ntfy_get_tests_and_transitions(
-    client: TestClient, admin: Account, settings: Settings, smtp: tuple[Mailbox, int], ntfy: Receiver,
+    client: TestClient,
+    admin: Account,
+    settings: Settings,
+    smtp: tuple[Mailbox, int],
+    ntfy: Receiver,
 ) -> None:
     box, port = smtp
     mail_url = f"mailto://127.0.0.1:{port}?from=autocode@example.com&to=alice@example.com"
@@ -89,12 +93,23 @@ def test_email_and_ntfy_get_tests_and_transitions(
         project = s.get(Project, project_id)
         assert project is not None
         project.status, project.status_reason, project.screen_state = (
-            "needs_help", "Claude Code asks: Do you want to run make deploy?", "permission")
+            "needs_help",
+            "Claude Code asks: Do you want to run make deploy?",
+            "permission",
+        )
         s.add(project)
         s.commit()
-        add_log(s, project_id=project_id, level=LogLevel.WARNING, message="Needs help",
-                data={"needs_help": True, "question": "Claude Code asks: Do you want to run make deploy?",
-                      "state": {"status": "needs_help"}})
+        add_log(
+            s,
+            project_id=project_id,
+            level=LogLevel.WARNING,
+            message="Needs help",
+            data={
+                "needs_help": True,
+                "question": "Claude Code asks: Do you want to run make deploy?",
+                "state": {"status": "needs_help"},
+            },
+        )
     engine.dispose()
     wait_until(lambda: len(box.messages) >= 2 and len(ntfy.received) >= 2, timeout=30)
     assert b"Gamma needs your help" in box.messages[1][2] and b"make deploy" in box.messages[1][2]
@@ -110,8 +125,9 @@ def test_a_channel_that_fails_says_so(client: TestClient, admin: Account) -> Non
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = int(s.getsockname()[1])  # nothing listens here afterwards
-    r = client.post("/api/notifications/channels", headers=admin.headers,
-                    json={"url": f"ntfy://127.0.0.1:{closed}/topic"})
+    r = client.post(
+        "/api/notifications/channels", headers=admin.headers, json={"url": f"ntfy://127.0.0.1:{closed}/topic"}
+    )
     assert r.status_code == 201, r.text
     r = client.post(f"/api/notifications/channels/{r.json()['id']}/test", headers=admin.headers)
     assert r.status_code == 409 and "did not take" in r.json()["detail"]
@@ -138,8 +154,13 @@ def test_scheme_rules(url: str, production: bool, ok: bool) -> None:
 
 
 def test_api_refuses_private_hosts_and_other_services(client: TestClient, admin: Account, tmp_path: Path) -> None:
-    for url in ("ntfy://10.0.0.7/topic", "ntfy://192.168.1.1:8080/topic", "mailto://u:p@169.254.169.254?to=a@b.example",
-                "json://127.0.0.1/x", "ntfy://"):
+    for url in (
+        "ntfy://10.0.0.7/topic",
+        "ntfy://192.168.1.1:8080/topic",
+        "mailto://u:p@169.254.169.254?to=a@b.example",
+        "json://127.0.0.1/x",
+        "ntfy://",
+    ):
         r = client.post("/api/notifications/channels", headers=admin.headers, json={"url": url})
         assert r.status_code == 422, (url, r.text)
     assert client.get("/api/notifications/channels").status_code == 401

@@ -23,16 +23,18 @@ from tests.supervision.conftest import Platform, platform  # noqa: F401  (the fi
 
 
 def test_a_permission_question_is_pushed_and_approved_from_the_notification(
-    platform: Platform, receiver: Receiver,  # noqa: F811
+    platform: Platform,
+    receiver: Receiver,  # noqa: F811
 ) -> None:
     api = platform.api.http
     server_key = api.get("/api/notifications/vapid-key").json()["public_key"]
     assert len(unb64url(server_key)) == 65 and unb64url(server_key)[0] == 4
 
     phone = Device("/push/phone")
-    r = api.post("/api/notifications/subscriptions",
-                 json={"endpoint": receiver.origin + phone.path, "keys": phone.keys(), "expirationTime": None,
-                       "label": "Phone"})
+    r = api.post(
+        "/api/notifications/subscriptions",
+        json={"endpoint": receiver.origin + phone.path, "keys": phone.keys(), "expirationTime": None, "label": "Phone"},
+    )
     assert r.status_code == 201, r.text
     sub_id = r.json()["id"]
     assert [s["id"] for s in api.get("/api/notifications/subscriptions").json()] == [sub_id]
@@ -65,8 +67,9 @@ def test_a_permission_question_is_pushed_and_approved_from_the_notification(
 
     # Approve from the lock screen: no session, the token is the authority.
     anonymous = httpx.Client(base_url=platform.server.base, timeout=10)
-    assert anonymous.post("/api/notifications/actions",
-                          json={"token": "x" * 43, "action": "approve"}).status_code == 404
+    assert (
+        anonymous.post("/api/notifications/actions", json={"token": "x" * 43, "action": "approve"}).status_code == 404
+    )
     approved = anonymous.post("/api/notifications/actions", json={"token": token, "action": "approve"})
     assert approved.status_code == 200, approved.text
     assert approved.json()["project_id"] == project["id"]
@@ -93,8 +96,9 @@ def test_a_device_the_push_service_forgot_is_removed(platform: Platform, receive
     receiver.gone.add(gone.path)
     ids = {}
     for device in (kept, gone):
-        r = api.post("/api/notifications/subscriptions",
-                     json={"endpoint": receiver.origin + device.path, "keys": device.keys()})
+        r = api.post(
+            "/api/notifications/subscriptions", json={"endpoint": receiver.origin + device.path, "keys": device.keys()}
+        )
         assert r.status_code == 201, r.text
         ids[device.path] = r.json()["id"]
     r = api.post(f"/api/notifications/subscriptions/{ids[gone.path]}/test")
@@ -112,7 +116,10 @@ def test_a_device_the_push_service_forgot_is_removed(platform: Platform, receive
 
 
 def test_each_transition_sends_one_push_and_a_users_own_stop_none(
-    client: Any, admin: Any, settings: Any, receiver: Receiver,
+    client: Any,
+    admin: Any,
+    settings: Any,
+    receiver: Receiver,
 ) -> None:
     """The server's notifier, on rows as the supervisor and the watchdog write them."""
     from sqlmodel import Session
@@ -123,8 +130,11 @@ def test_each_transition_sends_one_push_and_a_users_own_stop_none(
     from tests.conftest import make_agent, make_project
 
     phone = Device("/push/phone")
-    r = client.post("/api/notifications/subscriptions", headers=admin.headers,
-                    json={"endpoint": receiver.origin + phone.path, "keys": phone.keys()})
+    r = client.post(
+        "/api/notifications/subscriptions",
+        headers=admin.headers,
+        json={"endpoint": receiver.origin + phone.path, "keys": phone.keys()},
+    )
     assert r.status_code == 201, r.text
     project_id = make_project(client, admin, make_agent(client, admin)["id"], name="Beta")["id"]
     engine = make_engine(settings.database_url)
@@ -137,9 +147,20 @@ def test_each_transition_sends_one_push_and_a_users_own_stop_none(
         rows: list[tuple[LogLevel, str, dict[str, object]]] = [
             (LogLevel.INFO, "Stopped by you", {"state": {"status": "paused"}}),  # the user's own: no push
             (LogLevel.INFO, "Started: supervisor started", {"state": {"status": "running"}}),
-            (LogLevel.WARNING, "Needs help: Step 2 (Tests) failed: 3 tests fail",
-             {"needs_help": True, "question": "Step 2 (Tests) failed: 3 tests fail", "state": {"status": "needs_help"}}),
-            (LogLevel.AGENT_DECISION, "Usage limit reached; paused", {"state": {"status": "paused"}, "reason": "usage limit"}),
+            (
+                LogLevel.WARNING,
+                "Needs help: Step 2 (Tests) failed: 3 tests fail",
+                {
+                    "needs_help": True,
+                    "question": "Step 2 (Tests) failed: 3 tests fail",
+                    "state": {"status": "needs_help"},
+                },
+            ),
+            (
+                LogLevel.AGENT_DECISION,
+                "Usage limit reached; paused",
+                {"state": {"status": "paused"}, "reason": "usage limit"},
+            ),
             (LogLevel.ERROR, "The supervisor crashed 3 times", {"state": {"status": "failed"}}),
             (LogLevel.INFO, "All 2 steps are done", {"state": {"status": "completed"}}),
         ]
@@ -171,14 +192,18 @@ def test_a_server_restart_neither_repeats_nor_loses_a_push(settings: Any, receiv
     def finish(project_id: int, message: str) -> None:
         engine = make_engine(settings.database_url)
         with Session(engine) as s:
-            add_log(s, project_id=project_id, level=LogLevel.INFO, message=message,
-                    data={"state": {"status": "completed"}})
+            add_log(
+                s, project_id=project_id, level=LogLevel.INFO, message=message, data={"state": {"status": "completed"}}
+            )
         engine.dispose()
 
     with TestClient(create_app(settings)) as client:
         admin = login(client, "admin", ADMIN_PASSWORD)
-        r = client.post("/api/notifications/subscriptions", headers=admin.headers,
-                        json={"endpoint": receiver.origin + phone.path, "keys": phone.keys()})
+        r = client.post(
+            "/api/notifications/subscriptions",
+            headers=admin.headers,
+            json={"endpoint": receiver.origin + phone.path, "keys": phone.keys()},
+        )
         assert r.status_code == 201, r.text
         project_id = make_project(client, admin, make_agent(client, admin)["id"])["id"]
         finish(project_id, "first run done")

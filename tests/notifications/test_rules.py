@@ -155,8 +155,13 @@ def test_action_token_rules(client: TestClient, admin: Account, settings: Settin
             project.status, project.status_reason = ProjectStatus.NEEDS_HELP.value, question
             s.add(project)
             s.commit()
-            row = add_log(s, project_id=project_id, level=LogLevel.WARNING, message=f"Needs help: {question}",
-                          data={"needs_help": True, "question": question, "state": {"status": "needs_help"}})
+            row = add_log(
+                s,
+                project_id=project_id,
+                level=LogLevel.WARNING,
+                message=f"Needs help: {question}",
+                data={"needs_help": True, "question": question, "state": {"status": "needs_help"}},
+            )
             assert row.id is not None
             return row.id
 

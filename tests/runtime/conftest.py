@@ -25,8 +25,14 @@ _ALL_USERS: list[tuple[str, Runtime]] = []
 def workspace_image() -> str:
     """Start dockerd when none answers and build the workspace image (both idempotent)."""
     for script in (REPO / "scripts/ensure-docker.sh", REPO / "deploy/workspace/build-offline.sh"):
-        proc = subprocess.run([str(script)], capture_output=True, text=True, timeout=900,
-                              check=False, env={**os.environ, "AUTOCODE_WORKSPACE_IMAGE": IMAGE})
+        proc = subprocess.run(
+            [str(script)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+            env={**os.environ, "AUTOCODE_WORKSPACE_IMAGE": IMAGE},
+        )
         if proc.returncode != 0:
             pytest.fail(f"{script.name} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return IMAGE
@@ -38,12 +44,11 @@ def _sweep_users() -> Iterator[None]:
     for username, rt in _ALL_USERS:
         try:
             rt.remove_user(username)
-        except Exception:  # noqa: BLE001 - best effort at the very end
+        except Exception:
             pass
 
 
-def make(kind: str, data_dir: Path, request: pytest.FixtureRequest,
-         **docker_options: Any) -> Runtime:
+def make(kind: str, data_dir: Path, request: pytest.FixtureRequest, **docker_options: Any) -> Runtime:
     """A runtime of that kind over data_dir (docker: the test image, small limits)."""
     if kind == "local":
         return LocalRuntime(data_dir=data_dir)

@@ -28,7 +28,6 @@ from autocode.runtime import (
     target,
 )
 from autocode.runtime.base import TmuxResult, TmuxRuntime
-
 from tests.conftest import wait_until as eventually
 
 SHELL = ["bash", "--noprofile", "--norc", "-i"]
@@ -44,8 +43,9 @@ def shell(rt: Runtime, username: str, slug: str = "p1", **kwargs: Any) -> str:
     """Start a plain bash with a `$ ` prompt; return the session:window target."""
     session = session_name(username, slug)
     env = {**PROMPT, **kwargs.pop("env", {})}
-    rt.create_session(username, session, window="main", command=SHELL,
-                      cwd=workdir(rt, username, slug), env=env, **kwargs)
+    rt.create_session(
+        username, session, window="main", command=SHELL, cwd=workdir(rt, username, slug), env=env, **kwargs
+    )
     tgt = target(session, "main")
     eventually(lambda: rt.capture(username, tgt).rstrip().endswith("$"))
     return tgt
@@ -123,9 +123,13 @@ def test_resize_is_seen_by_the_program(runtime: Runtime, new_user: Callable[[], 
 def test_pane_death_is_detected(runtime: Runtime, new_user: Callable[[], str]) -> None:
     user = new_user()
     session = session_name(user, "p1")
-    runtime.create_session(user, session, window="agent",
-                           command=["sh", "-c", "echo last-words; read x; exit 3"],
-                           cwd=workdir(runtime, user))
+    runtime.create_session(
+        user,
+        session,
+        window="agent",
+        command=["sh", "-c", "echo last-words; read x; exit 3"],
+        cwd=workdir(runtime, user),
+    )
     tgt = target(session, "agent")
     eventually(lambda: "last-words" in runtime.capture(user, tgt))
     assert not runtime.pane_info(user, tgt).dead
@@ -139,40 +143,51 @@ def test_pane_death_is_detected(runtime: Runtime, new_user: Callable[[], str]) -
     assert runtime.has_window(user, session, "agent")
 
 
-def test_every_pane_death_reports_its_exit_status(runtime: Runtime,
-                                                  new_user: Callable[[], str]) -> None:
+def test_every_pane_death_reports_its_exit_status(runtime: Runtime, new_user: Callable[[], str]) -> None:
     """tmux 3.3a now and then misses a pane process's exit (~1 in 25 here): the status
     must still come, every time."""
     user = new_user()
     rounds = 40 if runtime.kind == "local" else 10
     for n in range(rounds):
         session = session_name(user, f"d{n}")
-        runtime.create_session(user, session, window="agent",
-                               command=["sh", "-c", "echo up; read x; exit 7"],
-                               cwd=workdir(runtime, user, f"d{n}"))
+        runtime.create_session(
+            user,
+            session,
+            window="agent",
+            command=["sh", "-c", "echo up; read x; exit 7"],
+            cwd=workdir(runtime, user, f"d{n}"),
+        )
         tgt = target(session, "agent")
         eventually(lambda: "up" in runtime.capture(user, tgt))
         runtime.send_keys(user, tgt, "Enter")
-        info = eventually(lambda: (i := runtime.pane_info(user, tgt)) and i.dead
-                          and i.dead_status is not None and i, timeout=5)
+        info = eventually(
+            lambda: (i := runtime.pane_info(user, tgt)) and i.dead and i.dead_status is not None and i, timeout=5
+        )
         assert info.dead_status == 7, n
         runtime.kill_session(user, session)
 
 
-def test_a_pane_killed_by_a_signal_says_which(runtime: Runtime, new_user: Callable[[], str],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_pane_killed_by_a_signal_says_which(
+    runtime: Runtime, new_user: Callable[[], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No exit status then, and no reason to prod tmux for one on every look."""
     assert isinstance(runtime, TmuxRuntime)
     user = new_user()
     session = session_name(user, "p1")
-    runtime.create_session(user, session, window="agent",
-                           command=["sh", "-c", "echo up; exec sleep 100"],
-                           cwd=workdir(runtime, user))
+    runtime.create_session(
+        user, session, window="agent", command=["sh", "-c", "echo up; exec sleep 100"], cwd=workdir(runtime, user)
+    )
     tgt = target(session, "agent")
     eventually(lambda: runtime.pane_info(user, tgt).current_command == "sleep")
     runtime.send_keys(user, tgt, "C-c")  # SIGINT to the pane's process
-    info = eventually(lambda: (i := runtime.pane_info(user, tgt)) and i.dead
-                      and (i.dead_signal is not None or i.dead_status is not None) and i)
+    info = eventually(
+        lambda: (
+            (i := runtime.pane_info(user, tgt))
+            and i.dead
+            and (i.dead_signal is not None or i.dead_status is not None)
+            and i
+        )
+    )
     assert (info.dead_status, info.dead_signal) == (None, 2)
     spy = _ArgvSpy(runtime)
     monkeypatch.setattr(runtime, "_tmux", spy)
@@ -181,8 +196,7 @@ def test_a_pane_killed_by_a_signal_says_which(runtime: Runtime, new_user: Callab
     assert [c[0] for c in spy.calls] == ["list-panes"] * 3
 
 
-def test_two_creators_of_one_session_at_once(runtime: Runtime,
-                                             new_user: Callable[[], str]) -> None:
+def test_two_creators_of_one_session_at_once(runtime: Runtime, new_user: Callable[[], str]) -> None:
     """Two viewers opening a new project's terminal together: one session, one window."""
     user = new_user()
     for n in range(3):
@@ -191,9 +205,14 @@ def test_two_creators_of_one_session_at_once(runtime: Runtime,
 
         def create() -> None:
             try:
-                runtime.create_session(user, session, window="shell", command=None,
-                                       cwd=workdir(runtime, user, f"r{n}"),
-                                       env={"PROMPT_DIRTRIM": "2"})
+                runtime.create_session(
+                    user,
+                    session,
+                    window="shell",
+                    command=None,
+                    cwd=workdir(runtime, user, f"r{n}"),
+                    env={"PROMPT_DIRTRIM": "2"},
+                )
                 outcomes.append("created")
             except SessionExists:
                 outcomes.append("exists")
@@ -207,17 +226,14 @@ def test_two_creators_of_one_session_at_once(runtime: Runtime,
         assert runtime.list_windows(user, session) == ["shell"]
 
 
-def test_single_word_command_runs_without_a_shell(runtime: Runtime,
-                                                   new_user: Callable[[], str]) -> None:
+def test_single_word_command_runs_without_a_shell(runtime: Runtime, new_user: Callable[[], str]) -> None:
     user = new_user()
     session = session_name(user, "p1")
-    runtime.create_session(user, session, window="cat", command=["cat"],
-                           cwd=workdir(runtime, user))
+    runtime.create_session(user, session, window="cat", command=["cat"], cwd=workdir(runtime, user))
     tgt = target(session, "cat")
     eventually(lambda: runtime.pane_info(user, tgt).current_command == "cat")
     runtime.paste(user, tgt, "pasted line one\npasted line two\n")
-    screen = eventually(lambda: (s := runtime.capture(user, tgt)) and
-                        s.count("pasted line two") >= 2 and s)
+    screen = eventually(lambda: (s := runtime.capture(user, tgt)) and s.count("pasted line two") >= 2 and s)
     assert screen.count("pasted line one") >= 2  # the tty echo and cat's copy
     runtime.send_keys(user, tgt, "Escape", "7", "Enter")
     eventually(lambda: "^[7" in runtime.capture(user, tgt))
@@ -230,8 +246,7 @@ def test_single_word_command_runs_without_a_shell(runtime: Runtime,
     long_text = "".join(f"{i:04d}é" for i in range(500)) + "END"  # < the tty line limit
     runtime.send_text(user, tgt, long_text)
     runtime.send_keys(user, tgt, "Enter")
-    eventually(lambda: runtime.capture(user, tgt, history=500).replace("\n", "")
-               .count(long_text) == 2)
+    eventually(lambda: runtime.capture(user, tgt, history=500).replace("\n", "").count(long_text) == 2)
 
 
 def test_windows_sessions_list_and_kill(runtime: Runtime, new_user: Callable[[], str]) -> None:
@@ -239,18 +254,16 @@ def test_windows_sessions_list_and_kill(runtime: Runtime, new_user: Callable[[],
     assert runtime.list_sessions(user) == []
     one, two = session_name(user, "one"), session_name(user, "two")
     for session in (one, two):
-        runtime.create_session(user, session, window="main", command=["sleep", "300"],
-                               cwd=workdir(runtime, user, "one"))
+        runtime.create_session(
+            user, session, window="main", command=["sleep", "300"], cwd=workdir(runtime, user, "one")
+        )
     assert sorted(runtime.list_sessions(user)) == sorted([one, two])
     with pytest.raises(SessionExists):
-        runtime.create_session(user, one, window="main", command=["sleep", "300"],
-                               cwd=workdir(runtime, user, "one"))
-    runtime.new_window(user, one, window="logs", command=["sleep", "300"],
-                       cwd=workdir(runtime, user, "one"))
+        runtime.create_session(user, one, window="main", command=["sleep", "300"], cwd=workdir(runtime, user, "one"))
+    runtime.new_window(user, one, window="logs", command=["sleep", "300"], cwd=workdir(runtime, user, "one"))
     assert runtime.list_windows(user, one) == ["main", "logs"]
     with pytest.raises(SessionExists):
-        runtime.new_window(user, one, window="logs", command=None,
-                           cwd=workdir(runtime, user, "one"))
+        runtime.new_window(user, one, window="logs", command=None, cwd=workdir(runtime, user, "one"))
     runtime.kill_window(user, target(one, "logs"))
     runtime.kill_window(user, target(one, "logs"))  # idempotent
     assert runtime.list_windows(user, one) == ["main"]
@@ -303,8 +316,7 @@ def test_stop_and_start_again(runtime: Runtime, new_user: Callable[[], str]) -> 
     assert runtime.idle_seconds(user) is not None
 
 
-def test_names_and_paths_are_checked(runtime: Runtime, new_user: Callable[[], str],
-                                     tmp_path: Path) -> None:
+def test_names_and_paths_are_checked(runtime: Runtime, new_user: Callable[[], str], tmp_path: Path) -> None:
     user = new_user()
     cwd = workdir(runtime, user)
     for bad in ("a.b", "a:b", "a b", "-x", "", "x" * 65, "a;b", "é", "a\nb"):
@@ -318,8 +330,7 @@ def test_names_and_paths_are_checked(runtime: Runtime, new_user: Callable[[], st
     with pytest.raises(InvalidName):
         runtime.send_keys(user, "s:w", "Enter; kill-server")
     with pytest.raises(InvalidName):
-        runtime.create_session(user, "ok", window="w", command=None, cwd=cwd,
-                               env={"BAD-NAME": "x"})
+        runtime.create_session(user, "ok", window="w", command=None, cwd=cwd, env={"BAD-NAME": "x"})
     for outside in (tmp_path / "elsewhere", cwd / ".." / ".." / ".." / "other"):
         with pytest.raises(PathOutsideWorkspace):
             runtime.create_session(user, "ok", window="w", command=None, cwd=outside)
@@ -339,8 +350,9 @@ class _ArgvSpy:
         self.stdin_seen = False
         self._inner = rt._tmux
 
-    def __call__(self, username: str, args: Sequence[str], *, stdin: bytes | None = None,
-                 secrets: Sequence[str] = ()) -> TmuxResult:
+    def __call__(
+        self, username: str, args: Sequence[str], *, stdin: bytes | None = None, secrets: Sequence[str] = ()
+    ) -> TmuxResult:
         self.calls.append(list(args))
         self.stdin_seen = self.stdin_seen or stdin is not None
         return self._inner(username, args, stdin=stdin, secrets=secrets)
@@ -357,11 +369,15 @@ def _cmdlines() -> Iterator[str]:
 
 
 def test_secrets_reach_the_environment_not_any_command_line(
-        runtime: Runtime, new_user: Callable[[], str], monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+    runtime: Runtime,
+    new_user: Callable[[], str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
     assert isinstance(runtime, TmuxRuntime)
     user = new_user()
-    secret = f"sk-{uuid.uuid4().hex} it's \"quoted\" $HOME ;#{{pane_id}} ~"
+    secret = f'sk-{uuid.uuid4().hex} it\'s "quoted" $HOME ;#{{pane_id}} ~'
     spy = _ArgvSpy(runtime)
     monkeypatch.setattr(runtime, "_tmux", spy)
     caplog.set_level(logging.DEBUG, logger="autocode.runtime")
@@ -379,15 +395,23 @@ def test_secrets_reach_the_environment_not_any_command_line(
     try:
         session = session_name(user, "p1")
         runtime.create_session(
-            user, session, window="agent", cwd=workdir(runtime, user),
+            user,
+            session,
+            window="agent",
+            cwd=workdir(runtime, user),
             command=["sh", "-c", "env | grep '^AUTOCODE_TEST_SECRET='; exec sleep 300"],
-            env={"AUTOCODE_TEST_SECRET": secret, "OTHER": "plain"})
+            env={"AUTOCODE_TEST_SECRET": secret, "OTHER": "plain"},
+        )
         tgt = target(session, "agent")
         eventually(lambda: f"AUTOCODE_TEST_SECRET={secret}" in runtime.capture(user, tgt))
-        runtime.new_window(user, session, window="second", cwd=workdir(runtime, user),
-                           command=["sh", "-c", 'echo "second=$AUTOCODE_TEST_SECRET2"; '
-                                                "ps -eo args; echo ps-done; exec sleep 300"],
-                           env={"AUTOCODE_TEST_SECRET2": secret})
+        runtime.new_window(
+            user,
+            session,
+            window="second",
+            cwd=workdir(runtime, user),
+            command=["sh", "-c", 'echo "second=$AUTOCODE_TEST_SECRET2"; ps -eo args; echo ps-done; exec sleep 300'],
+            env={"AUTOCODE_TEST_SECRET2": secret},
+        )
         second = target(session, "second")
         eventually(lambda: "\nps-done" in runtime.capture(user, second, history=5000))
         # ps inside the runtime (the container's own view) shows no value either.
@@ -398,16 +422,19 @@ def test_secrets_reach_the_environment_not_any_command_line(
         # The values belong to their window only: not to the session, nor to later windows.
         shown = runtime._tmux(user, ["show-environment", "-t", f"={session}"])
         assert shown.returncode == 0 and "AUTOCODE_TEST_SECRET" not in shown.stdout
-        runtime.new_window(user, session, window="third", cwd=workdir(runtime, user),
-                           command=["sh", "-c", 'echo "third=[$AUTOCODE_TEST_SECRET]"; '
-                                                "exec sleep 300"])
+        runtime.new_window(
+            user,
+            session,
+            window="third",
+            cwd=workdir(runtime, user),
+            command=["sh", "-c", 'echo "third=[$AUTOCODE_TEST_SECRET]"; exec sleep 300'],
+        )
         eventually(lambda: "third=[]" in runtime.capture(user, target(session, "third")))
         assert runtime.list_windows(user, session) == ["agent", "second", "third"]
     finally:
         stop.set()
         watcher.join(5)
-    host_ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True,
-                             check=True).stdout
+    host_ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
     assert secret[:35] not in host_ps
     assert leaks == []
     assert spy.stdin_seen and spy.calls
@@ -424,8 +451,7 @@ def test_secrets_reach_the_environment_not_any_command_line(
         runtime._tmux(user, ["display-message", "-p", secret], secrets=[secret])
 
 
-def test_attach_argv_gives_a_working_terminal(runtime: Runtime,
-                                              new_user: Callable[[], str]) -> None:
+def test_attach_argv_gives_a_working_terminal(runtime: Runtime, new_user: Callable[[], str]) -> None:
     user = new_user()
     tgt = shell(runtime, user)
     run(runtime, user, tgt, "echo attach-$((40+2))")
@@ -437,9 +463,9 @@ def test_attach_argv_gives_a_working_terminal(runtime: Runtime,
         assert "attach-42" in screen
 
 
-
-def test_viewers_of_two_windows_see_their_own_and_leave_nothing_behind(runtime: Runtime,
-                                                                      new_user: Callable[[], str]) -> None:
+def test_viewers_of_two_windows_see_their_own_and_leave_nothing_behind(
+    runtime: Runtime, new_user: Callable[[], str]
+) -> None:
     user = new_user()
     session = session_name(user, "p1")
     tgt = shell(runtime, user)
@@ -458,8 +484,7 @@ def test_viewers_of_two_windows_see_their_own_and_leave_nothing_behind(runtime: 
     if runtime.kind == "local":
         # ...and with their clients. (In docker, killing `docker exec` leaves the tmux client in
         # the container running: a known gap of every attach there, viewer or not.)
-        eventually(lambda: runtime._tmux(user, ["list-sessions", "-F", "#{session_name}"]).stdout.split()
-                   == [session])
+        eventually(lambda: runtime._tmux(user, ["list-sessions", "-F", "#{session_name}"]).stdout.split() == [session])
     runtime.kill_session(user, session)
     assert runtime.list_sessions(user) == []
     assert runtime._tmux(user, ["list-sessions", "-F", "#{session_name}"]).stdout.split() == []
@@ -469,8 +494,7 @@ def _read_through_pty(argv: list[str], wanted: str, timeout: float = 15.0) -> st
     env = {k: v for k, v in os.environ.items() if k != "TMUX"}
     env["TERM"] = "xterm-256color"
     master, slave = pty.openpty()
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
-                            start_new_session=True)
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
     os.close(slave)
     seen = b""
     try:
@@ -511,8 +535,13 @@ def test_long_socket_paths_fall_back_to_a_short_dir(tmp_path: Path) -> None:
     sock = rt.socket_path(user)
     assert len(os.fsencode(sock)) < 108 and not str(sock).startswith(str(deep))
     try:
-        rt.create_session(user, session_name(user, "p"), window="w", command=["sleep", "60"],
-                          cwd=rt.workspace(user) / "projects" / "p")
+        rt.create_session(
+            user,
+            session_name(user, "p"),
+            window="w",
+            command=["sleep", "60"],
+            cwd=rt.workspace(user) / "projects" / "p",
+        )
         assert rt.list_sessions(user) == [session_name(user, "p")]
         assert (os.stat(sock.parent).st_mode & 0o777) == 0o700
     finally:
@@ -520,8 +549,7 @@ def test_long_socket_paths_fall_back_to_a_short_dir(tmp_path: Path) -> None:
     assert not sock.exists()
 
 
-def test_environment_and_arguments_arrive_exactly(runtime: Runtime,
-                                                  new_user: Callable[[], str]) -> None:
+def test_environment_and_arguments_arrive_exactly(runtime: Runtime, new_user: Callable[[], str]) -> None:
     user = new_user()
     values = [
         "".join(chr(c) for c in range(1, 128)),
@@ -531,16 +559,25 @@ def test_environment_and_arguments_arrive_exactly(runtime: Runtime,
         "",
     ]
     env = {f"AUTOCODE_V{i}": v for i, v in enumerate(values)}
-    code = ("import os, json, sys, time\n"
-            "if True:\n"
-            "    env = {k: v for k, v in os.environ.items() if k.startswith('AUTOCODE_V')}\n"
-            "print(json.dumps({'env': env, 'argv': sys.argv[1:]}))\n"
-            "time.sleep(300)")
+    code = (
+        "import os, json, sys, time\n"
+        "if True:\n"
+        "    env = {k: v for k, v in os.environ.items() if k.startswith('AUTOCODE_V')}\n"
+        "print(json.dumps({'env': env, 'argv': sys.argv[1:]}))\n"
+        "time.sleep(300)"
+    )
     session = session_name(user, "p1")
-    runtime.create_session(user, session, window="w", env=env, cwd=workdir(runtime, user),
-                           command=["python3", "-c", code, *values], cols=250, rows=100)
-    screen = eventually(lambda: (s := runtime.capture(user, target(session, "w")))
-                        and s.rstrip().endswith("}") and s)
+    runtime.create_session(
+        user,
+        session,
+        window="w",
+        env=env,
+        cwd=workdir(runtime, user),
+        command=["python3", "-c", code, *values],
+        cols=250,
+        rows=100,
+    )
+    screen = eventually(lambda: (s := runtime.capture(user, target(session, "w"))) and s.rstrip().endswith("}") and s)
     got = json.loads(screen.replace("\n", ""))
     assert got["env"] == env
     assert got["argv"] == values
@@ -555,9 +592,15 @@ def test_local_sessions_are_real_tmux_sessions(tmp_path: Path) -> None:
     rt = LocalRuntime(data_dir=tmp_path / "data")
     user = f"t{uuid.uuid4().hex[:10]}"
     try:
-        rt.create_session(user, session_name(user, "p1"), window="agent",
-                          command=["sleep", "300"], cwd=rt.workspace(user) / "projects" / "p1",
-                          cols=120, rows=40)
+        rt.create_session(
+            user,
+            session_name(user, "p1"),
+            window="agent",
+            command=["sleep", "300"],
+            cwd=rt.workspace(user) / "projects" / "p1",
+            cols=120,
+            rows=40,
+        )
         server = libtmux.Server(socket_path=str(rt.socket_path(user)))
         assert [s.session_name for s in server.sessions] == [session_name(user, "p1")]
         window = server.sessions[0].windows[0]
@@ -568,14 +611,19 @@ def test_local_sessions_are_real_tmux_sessions(tmp_path: Path) -> None:
         rt.remove_user(user)
 
 
-def test_run_a_command_to_its_end_in_the_users_environment(runtime: Runtime,
-                                                          new_user: Callable[[], str]) -> None:
+def test_run_a_command_to_its_end_in_the_users_environment(runtime: Runtime, new_user: Callable[[], str]) -> None:
     """One-off commands (a clone): argv, stdin, environment and folder as given, the sessions'
     user, the exit status and the output's end; killed at the time limit."""
     user = new_user()
     cwd = workdir(runtime, user)
-    result = runtime.run(user, ["bash", "-c", 'read -r line; echo "$line/$GREETING/$(pwd)/$(id -u)"; exit 3'],
-                         cwd=cwd, timeout=30, env={"GREETING": "hi"}, stdin=b"from-stdin\n")
+    result = runtime.run(
+        user,
+        ["bash", "-c", 'read -r line; echo "$line/$GREETING/$(pwd)/$(id -u)"; exit 3'],
+        cwd=cwd,
+        timeout=30,
+        env={"GREETING": "hi"},
+        stdin=b"from-stdin\n",
+    )
     expected_uid = 1000 if runtime.kind == "docker" and os.geteuid() == 0 else os.geteuid()
     assert result.returncode == 3 and not result.timed_out
     assert result.output.strip() == f"from-stdin/hi/{runtime.runtime_path(user, cwd)}/{expected_uid}"

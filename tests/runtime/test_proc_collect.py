@@ -32,8 +32,7 @@ def listener() -> Iterator[tuple[subprocess.Popen[str], int]]:
         proc.wait(timeout=10)
 
 
-def test_a_listening_child_is_found_with_its_port(
-        listener: tuple[subprocess.Popen[str], int]) -> None:
+def test_a_listening_child_is_found_with_its_port(listener: tuple[subprocess.Popen[str], int]) -> None:
     proc, port = listener
     raw = proc_collect.snapshot([proc.pid], 0.1)
     (found,) = procs.session_processes(raw, [procs.Pane("%0", proc.pid, "w")])
@@ -44,8 +43,7 @@ def test_a_listening_child_is_found_with_its_port(
     assert procs.session_processes(proc_collect.snapshot([999_999_999], 0), []) == []
 
 
-def test_a_stop_for_another_start_time_signals_nothing(
-        listener: tuple[subprocess.Popen[str], int]) -> None:
+def test_a_stop_for_another_start_time_signals_nothing(listener: tuple[subprocess.Popen[str], int]) -> None:
     proc, _port = listener
     raw = proc_collect.snapshot([proc.pid], 0)
     (found,) = procs.session_processes(raw, [procs.Pane("%0", proc.pid, "w")])

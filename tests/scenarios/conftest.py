@@ -24,15 +24,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     if not CLI.exists():
         pytest.fail(f"the pinned Claude Code CLI is not installed: npm --prefix tools/claude-code ci ({CLI})")
     data = tmp_path_factory.mktemp("scenarios") / "data"
-    srv = ServerProcess(data, env={
-        "AUTOCODE_CLAUDE_COMMAND": str(CLI),
-        "AUTOCODE_SUPERVISOR_TICK_SECONDS": "0.1",
-        "AUTOCODE_RETRY_BACKOFF_MAX_SECONDS": "1",
-        "AUTOCODE_STALL_SECONDS": str(STALL_SECONDS),
-        "AUTOCODE_CONTEXT_WINDOW_TOKENS": "200000",
-        "AUTOCODE_CONTEXT_COMPACT_RATIO": "0.85",
-        "AUTOCODE_LOGIN_MAX_FAILURES": "1000",
-    })
+    srv = ServerProcess(
+        data,
+        env={
+            "AUTOCODE_CLAUDE_COMMAND": str(CLI),
+            "AUTOCODE_SUPERVISOR_TICK_SECONDS": "0.1",
+            "AUTOCODE_RETRY_BACKOFF_MAX_SECONDS": "1",
+            "AUTOCODE_STALL_SECONDS": str(STALL_SECONDS),
+            "AUTOCODE_CONTEXT_WINDOW_TOKENS": "200000",
+            "AUTOCODE_CONTEXT_COMPACT_RATIO": "0.85",
+            "AUTOCODE_LOGIN_MAX_FAILURES": "1000",
+        },
+    )
     try:
         yield srv
     finally:
@@ -63,8 +66,14 @@ def scenario(server: ServerProcess) -> Iterator[Scenario]:
         r = user.http.post("/api/keys", json=body)
         assert r.status_code == 201, r.text
     try:
-        yield Scenario(fake=claude, server=server, api=user, data=server.data_dir, brain=brain,
-                       agent_fields={"model": "openai/gpt-test", "identity": "You supervise a careful engineer."})
+        yield Scenario(
+            fake=claude,
+            server=server,
+            api=user,
+            data=server.data_dir,
+            brain=brain,
+            agent_fields={"model": "openai/gpt-test", "identity": "You supervise a careful engineer."},
+        )
     finally:
         for project in user.http.get("/api/projects").json():
             if project["status"] in ("running", "planning", "needs_help"):

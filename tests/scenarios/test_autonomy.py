@@ -24,20 +24,27 @@ def test_1_three_steps_with_the_brain_confirming_each(scenario: Scenario) -> Non
     for n, name in ((1, "one"), (2, "two"), (3, "three")):
         scenario.fake.on_prompt(f"GO-{n}", claude.write(f"{name}.txt", f"{n}\n"), claude.text(f"Wrote {name}.txt"))
         assert scenario.brain is not None
-        scenario.brain.on_message(f"Step {n} of 3", call("mark_step_done", summary=f"{name}.txt exists"),
-                                  reply(f"Verified {name}.txt."))
+        scenario.brain.on_message(
+            f"Step {n} of 3", call("mark_step_done", summary=f"{name}.txt exists"), reply(f"Verified {name}.txt.")
+        )
     project = scenario.project([{"title": f"Make file {n}", "detail": f"GO-{n}"} for n in (1, 2, 3)])
     scenario.start(project["id"])
     done = scenario.wait_status(project["id"], "completed")
     assert _steps(done) == ["done", "done", "done"]
-    assert [s["summary"] for s in done["implementation_plan"]] == ["one.txt exists", "two.txt exists", "three.txt exists"]
+    assert [s["summary"] for s in done["implementation_plan"]] == [
+        "one.txt exists",
+        "two.txt exists",
+        "three.txt exists",
+    ]
     # the decision model gave each verdict: verified, nothing to review
     assert [(s["verified"], s["review"]) for s in done["implementation_plan"]] == [(True, None)] * 3
     for name in ("one", "two", "three"):
         assert (workspace(project) / f"{name}.txt").exists()
     decisions = scenario.decisions(project["id"])
     assert [d for d in decisions if d.startswith("Decided: Verified")] == [
-        "Decided: Verified one.txt.", "Decided: Verified two.txt.", "Decided: Verified three.txt."
+        "Decided: Verified one.txt.",
+        "Decided: Verified two.txt.",
+        "Decided: Verified three.txt.",
     ]
     calls = [e for e in scenario.logs(project["id"]) if e["message"].startswith("Decided:")]
     assert all(e["data"]["actions"] == ["mark_step_done"] for e in calls)
@@ -53,10 +60,14 @@ def test_2_a_decision_question_is_answered_by_the_brain(scenario: Scenario) -> N
     assert scenario.brain is not None
     scenario.fake.on_prompt("GO-Q", claude.text("Should I store the data in SQLite or in Postgres?"))
     scenario.fake.on_prompt("Use SQLite", claude.write("db.txt", "sqlite\n"), claude.text("Set up SQLite in db.txt"))
-    scenario.brain.on_message("SQLite or in Postgres", call("send_text", text="Use SQLite: one file, no server."),
-                              reply("Answered the storage question."))
-    scenario.brain.on_message("Set up SQLite in db.txt", call("mark_step_done", summary="SQLite chosen"),
-                              reply("Done."))
+    scenario.brain.on_message(
+        "SQLite or in Postgres",
+        call("send_text", text="Use SQLite: one file, no server."),
+        reply("Answered the storage question."),
+    )
+    scenario.brain.on_message(
+        "Set up SQLite in db.txt", call("mark_step_done", summary="SQLite chosen"), reply("Done.")
+    )
     project = scenario.project([{"title": "Storage", "detail": "GO-Q"}])
     scenario.start(project["id"])
     done = scenario.wait_status(project["id"], "completed")
@@ -111,7 +122,9 @@ def test_4_claude_code_killed_mid_step_is_restarted_and_the_step_resent(scenario
 def test_5_a_stall_is_interrupted_and_recovered(scenario: Scenario) -> None:
     slow = claude.Reply(blocks=[claude.Text("never")], stream_delay=120)
     scenario.fake.add(lambda r: "GO-STALL" in r.prompt and r.turn_step == 0, lambda r: slow, times=1)
-    scenario.fake.on_prompt("nothing happened", claude.write("late.txt", "late\n"), claude.text("I was stuck; done now"))
+    scenario.fake.on_prompt(
+        "nothing happened", claude.write("late.txt", "late\n"), claude.text("I was stuck; done now")
+    )
     project = scenario.project([{"title": "Stall", "detail": "GO-STALL"}])
     scenario.start(project["id"])
     done = scenario.wait_status(project["id"], "completed", timeout=120)
@@ -142,7 +155,9 @@ def test_6_same_error_three_times_then_another_approach_then_one_call_for_help(s
     assert len(approach) == 1
     assert approach[0]["data"]["instructions"] == "Write the widget in two smaller files instead."
     broken["on"] = False
-    r = scenario.api.http.post(f"/api/projects/{project['id']}/reply", json={"text": "The service is fixed now, go on."})
+    r = scenario.api.http.post(
+        f"/api/projects/{project['id']}/reply", json={"text": "The service is fixed now, go on."}
+    )
     assert r.status_code == 204
     done = scenario.wait_status(project["id"], "completed", timeout=90)
     assert _steps(done) == ["done"]
@@ -174,8 +189,9 @@ def test_8_a_failing_brain_leaves_the_project_safe(scenario: Scenario) -> None:
     r = scenario.api.http.get("/api/keys").json()
     openai_key = next(k for k in r if k["provider"] == "openai")
     scenario.api.http.delete(f"/api/keys/{openai_key['id']}")
-    scenario.api.http.post("/api/keys", json={"provider": "openai", "key": "sk-openai-test-0123456789",
-                                             "base_url": refused_url()})
+    scenario.api.http.post(
+        "/api/keys", json={"provider": "openai", "key": "sk-openai-test-0123456789", "base_url": refused_url()}
+    )
     scenario.fake.on_prompt("GO-SAFE", claude.write("safe.txt", "s\n"), claude.text("safe.txt written"))
     scenario.fake.on_prompt("GO-ASKS", claude.text("Which port should the server listen on?"))
     scenario.fake.on_prompt("Port 8080", claude.write("port.txt", "8080\n"), claude.text("Configured 8080"))
@@ -201,17 +217,23 @@ def test_8_a_failing_brain_leaves_the_project_safe(scenario: Scenario) -> None:
 def test_9_the_brain_revises_the_remaining_plan(scenario: Scenario) -> None:
     assert scenario.brain is not None
     scenario.fake.on_prompt("GO-R1", claude.write("r1.txt", "1\n"), claude.text("r1 done"))
-    scenario.fake.on_prompt("Now do step 2: Write r2 and r3 together",
-                            claude.write("r23.txt", "2+3\n"), claude.text("r2 and r3 done"))
+    scenario.fake.on_prompt(
+        "Now do step 2: Write r2 and r3 together", claude.write("r23.txt", "2+3\n"), claude.text("r2 and r3 done")
+    )
     revised = [{"title": "Write r2 and r3 together", "detail": "one file is enough"}]
-    scenario.brain.on_message("Step 1 of 3", call("revise_plan", steps=revised, reason="steps 2 and 3 belong together"),
-                              call("mark_step_done", summary="r1 written"), reply("Revised."))
+    scenario.brain.on_message(
+        "Step 1 of 3",
+        call("revise_plan", steps=revised, reason="steps 2 and 3 belong together"),
+        call("mark_step_done", summary="r1 written"),
+        reply("Revised."),
+    )
     scenario.brain.on_message("Step 2 of 2", call("mark_step_done", summary="r2+r3 written"), reply("Done."))
     project = scenario.project([{"title": "Write r1", "detail": "GO-R1"}, {"title": "Write r2"}, {"title": "Write r3"}])
     scenario.start(project["id"])
     done = scenario.wait_status(project["id"], "completed")
     assert [(s["title"], s["status"]) for s in done["implementation_plan"]] == [
-        ("Write r1", "done"), ("Write r2 and r3 together", "done")
+        ("Write r1", "done"),
+        ("Write r2 and r3 together", "done"),
     ]
     assert (workspace(project) / "r23.txt").exists()
     revision = next(e for e in scenario.logs(project["id"]) if e["message"].startswith("Plan revised:"))
@@ -221,10 +243,12 @@ def test_9_the_brain_revises_the_remaining_plan(scenario: Scenario) -> None:
 
 
 def test_10_a_token_budget_pauses_the_project(scenario: Scenario) -> None:
-    scenario.fake.on_prompt("GO-SPEND", claude.write("spent.txt", "x\n", input_tokens=6000),
-                            claude.text("spent", input_tokens=6000))
-    project = scenario.project([{"title": "Spend", "detail": "GO-SPEND"}, {"title": "Never", "detail": "GO-NEVER"}],
-                               budget_tokens=5000)
+    scenario.fake.on_prompt(
+        "GO-SPEND", claude.write("spent.txt", "x\n", input_tokens=6000), claude.text("spent", input_tokens=6000)
+    )
+    project = scenario.project(
+        [{"title": "Spend", "detail": "GO-SPEND"}, {"title": "Never", "detail": "GO-NEVER"}], budget_tokens=5000
+    )
     scenario.start(project["id"])
     paused = scenario.wait_status(project["id"], "paused")
     assert paused["status_reason"].startswith("Token budget reached (")

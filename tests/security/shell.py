@@ -29,8 +29,9 @@ RUNTIMES = ["local", pytest.param("docker", marks=pytest.mark.docker)]
 
 def ensure_docker() -> None:
     for script in (REPO / "scripts/ensure-docker.sh", REPO / "deploy/workspace/build-offline.sh"):
-        proc = subprocess.run([str(script)], capture_output=True, text=True, timeout=1200, check=False,
-                              env=dict(os.environ))
+        proc = subprocess.run(
+            [str(script)], capture_output=True, text=True, timeout=1200, check=False, env=dict(os.environ)
+        )
         if proc.returncode != 0:
             pytest.fail(f"{script.name} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
 

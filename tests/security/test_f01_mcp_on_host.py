@@ -49,28 +49,38 @@ def test_mcp_command_never_runs_on_the_host(plat: tuple[Platform, FakeOpenAI], t
     marker = Path("/tmp") / f"autocode-f01-{uuid.uuid4().hex}"
     user = platform.api.create_user(USER)
     for provider, url in (("anthropic", platform.fake.url), ("openai", model.url)):
-        r = user.http.post("/api/keys", json={"provider": provider, "key": f"sk-{provider}-f01-0123456789",
-                                               "base_url": url})
+        r = user.http.post(
+            "/api/keys", json={"provider": provider, "key": f"sk-{provider}-f01-0123456789", "base_url": url}
+        )
         assert r.status_code == 201, r.text
 
     # URL servers to private or local addresses are refused when saved.
-    for url in ("http://127.0.0.1:8000/mcp", "http://169.254.169.254/latest/meta-data", "http://[::1]/x",
-                "http://10.0.0.1/mcp"):
-        r = user.http.post("/api/agents", json={"name": "Url", "model": "openai/gpt-test",
-                                                 "mcp_servers": {"u": {"url": url}}})
+    for url in (
+        "http://127.0.0.1:8000/mcp",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/x",
+        "http://10.0.0.1/mcp",
+    ):
+        r = user.http.post(
+            "/api/agents", json={"name": "Url", "model": "openai/gpt-test", "mcp_servers": {"u": {"url": url}}}
+        )
         assert r.status_code == 422 and "MCP server 'u'" in r.text, (url, r.text)
 
     servers = {"x": {"command": "sh", "args": ["-c", f"touch {marker}"]}}
-    r = user.http.post("/api/agents", json={"name": "Dev", "model": "openai/gpt-test", "permission_policy": "auto",
-                                             "mcp_servers": servers})
+    r = user.http.post(
+        "/api/agents",
+        json={"name": "Dev", "model": "openai/gpt-test", "permission_policy": "auto", "mcp_servers": servers},
+    )
     if r.status_code == 422:  # refused at save (production under the local runtime): nothing can run
         assert "AUTOCODE_MCP_HOST_COMMANDS" in r.text
         return
     assert r.status_code == 201, r.text
     platform.fake.on_prompt("GO-F01", write("f01.txt", "x\n"), text("Wrote f01.txt"))
     model.on_message("finished a turn", call("mark_step_done", summary="f01.txt written"), reply("done"))
-    r = user.http.post(f"/api/agents/{r.json()['id']}/projects",
-                       json={"name": "Mcp", "implementation_plan": [{"title": "One", "detail": "GO-F01"}]})
+    r = user.http.post(
+        f"/api/agents/{r.json()['id']}/projects",
+        json={"name": "Mcp", "implementation_plan": [{"title": "One", "detail": "GO-F01"}]},
+    )
     assert r.status_code == 201, r.text
     project = r.json()
     try:
@@ -79,8 +89,9 @@ def test_mcp_command_never_runs_on_the_host(plat: tuple[Platform, FakeOpenAI], t
         platform.wait_status(project["id"], "completed", "needs_help", timeout=120)
         assert model.calls(), "the decision model was asked (so MCP servers were due to connect)"
         assert not marker.exists(), "the agent's MCP command ran on the host"
-        wait_until(lambda: any("MCP server 'x' not started" in e["message"] for e in platform.logs(project["id"])),
-                   timeout=30)
+        wait_until(
+            lambda: any("MCP server 'x' not started" in e["message"] for e in platform.logs(project["id"])), timeout=30
+        )
     finally:
         user.http.post(f"/api/projects/{project['id']}/stop")
         marker.unlink(missing_ok=True)
@@ -98,25 +109,36 @@ def test_mcp_command_runs_inside_the_users_container(tmp_path: Path) -> None:
     data = tmp_path / "data"
     username = f"f01d{uuid.uuid4().hex[:6]}"
     marker = Path("/tmp") / f"autocode-f01-{uuid.uuid4().hex}"
-    server = ServerProcess(data, env={**server_env(), "AUTOCODE_BRAIN_ENABLED": "true",
-                                      "AUTOCODE_RUNTIME": "docker",
-                                      # the scripted endpoints listen on the host's 127.0.0.1
-                                      "AUTOCODE_CONTAINER_NETWORK": "host"})
+    server = ServerProcess(
+        data,
+        env={
+            **server_env(),
+            "AUTOCODE_BRAIN_ENABLED": "true",
+            "AUTOCODE_RUNTIME": "docker",
+            # the scripted endpoints listen on the host's 127.0.0.1
+            "AUTOCODE_CONTAINER_NETWORK": "host",
+        },
+    )
     try:
         admin = Api(server.base, "admin", ADMIN_PASSWORD)
         user = admin.create_user(username)
         for provider, url in (("anthropic", fake.url), ("openai", model.url)):
-            r = user.http.post("/api/keys", json={"provider": provider, "key": f"sk-{provider}-f01-0123456789",
-                                                   "base_url": url})
+            r = user.http.post(
+                "/api/keys", json={"provider": provider, "key": f"sk-{provider}-f01-0123456789", "base_url": url}
+            )
             assert r.status_code == 201, r.text
         servers = {"x": {"command": "sh", "args": ["-c", f"touch /workspace/mcp-ran-here {marker}"]}}
-        r = user.http.post("/api/agents", json={"name": "Dev", "model": "openai/gpt-test",
-                                                 "permission_policy": "auto", "mcp_servers": servers})
+        r = user.http.post(
+            "/api/agents",
+            json={"name": "Dev", "model": "openai/gpt-test", "permission_policy": "auto", "mcp_servers": servers},
+        )
         assert r.status_code == 201, r.text
         fake.on_prompt("GO-F01", write("f01.txt", "x\n"), text("Wrote f01.txt"))
         model.on_message("finished a turn", call("mark_step_done", summary="f01.txt written"), reply("done"))
-        r = user.http.post(f"/api/agents/{r.json()['id']}/projects",
-                           json={"name": "Mcp", "implementation_plan": [{"title": "One", "detail": "GO-F01"}]})
+        r = user.http.post(
+            f"/api/agents/{r.json()['id']}/projects",
+            json={"name": "Mcp", "implementation_plan": [{"title": "One", "detail": "GO-F01"}]},
+        )
         assert r.status_code == 201, r.text
         project = r.json()
         assert user.http.post(f"/api/projects/{project['id']}/start").status_code == 200

@@ -9,10 +9,10 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.security.shell import stack
 import pytest
 
 from tests.fakes.fake_anthropic import text, write
+from tests.security.shell import stack
 from tests.supervision.conftest import Platform
 from tests.supervision.test_docker_supervisor import docker_platform  # noqa: F401 - the fixture
 
@@ -25,16 +25,27 @@ def _plant_repository(project_dir: Path, marker: Path) -> None:
         subprocess.run(["git", "-C", str(project_dir), *args], check=True, capture_output=True, env=env)
 
     git("init", "-q", "-b", "main")
-    git("-c", "user.name=e", "-c", "user.email=e@x", "commit", "-q", "--allow-empty",
-        "-m", "Step 1: planted\n\nAutoCode-Step: 1")
+    git(
+        "-c",
+        "user.name=e",
+        "-c",
+        "user.email=e@x",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "Step 1: planted\n\nAutoCode-Step: 1",
+    )
     (project_dir / "notes.txt").write_text("x\n")
     git("add", "notes.txt")
     git("-c", "user.name=e", "-c", "user.email=e@x", "commit", "-q", "-m", "Step 1: planted\n\nAutoCode-Step: 1")
     command = f"sh -c 'touch {marker}'"
     with (project_dir / ".git" / "config").open("a") as fh:
-        fh.write(f"[core]\n\tfsmonitor = {command}\n\thooksPath = .git/h\n"
-                 f"[diff \"evil\"]\n\ttextconv = {command} #\n"
-                 f"[filter \"evil\"]\n\tclean = {command} #\n\tsmudge = {command} #\n")
+        fh.write(
+            f"[core]\n\tfsmonitor = {command}\n\thooksPath = .git/h\n"
+            f'[diff "evil"]\n\ttextconv = {command} #\n'
+            f'[filter "evil"]\n\tclean = {command} #\n\tsmudge = {command} #\n'
+        )
     (project_dir / ".gitattributes").write_text("* diff=evil filter=evil\n")
     hooks = project_dir / ".git" / "h"
     hooks.mkdir()
@@ -56,8 +67,10 @@ def test_the_diff_endpoint_never_runs_git_on_the_users_tree(tmp_path: Path) -> N
 
 
 @pytest.mark.docker
-def test_a_supervised_step_never_runs_the_workspaces_git_configuration(docker_platform: Platform,  # noqa: F811
-                                                                       tmp_path: Path) -> None:
+def test_a_supervised_step_never_runs_the_workspaces_git_configuration(
+    docker_platform: Platform,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     # Docker runtime: Claude Code itself runs git in the workspace (its own context), which is
     # the user's business inside their container; under the local runtime it would run on the
     # host like everything else the user starts, which is why production refuses that runtime.

@@ -61,8 +61,10 @@ def test_the_projects_folder_replaced_by_a_link_to_another_users_projects(tmp_pa
         project = eve.project(name="Shop", slug="shop")
         with shell(st, eve, project["id"]) as sh:
             tree = st.tree(eve)
-            sh.run(f"cd / && mv {tree}/projects {tree}/projects.old && "
-                   f"ln -s {st.host_tree(bob) / 'projects'} {tree}/projects")
+            sh.run(
+                f"cd / && mv {tree}/projects {tree}/projects.old && "
+                f"ln -s {st.host_tree(bob) / 'projects'} {tree}/projects"
+            )
         r = eve.http.get(f"/api/projects/{project['id']}/files/content", params={"path": "private.txt"})
         assert r.status_code in (404, 409, 422), r.text
         assert "bob's private notes" not in r.text

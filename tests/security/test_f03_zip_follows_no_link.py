@@ -22,15 +22,18 @@ def test_links_planted_in_the_workspace_are_not_followed_by_the_zip(tmp_path: Pa
         base = f"/api/projects/{project['id']}/archive"
         with shell(st, eve, project["id"]) as sh:
             ws = f"{st.tree(eve)}/projects/shop"
-            sh.run(f"cd {ws} && mkdir -p src && echo mine > src/own.txt && "
-                   f"ln -s {data} hostdata && ln -s {data}/secret.key src/key && ln -s / root")
+            sh.run(
+                f"cd {ws} && mkdir -p src && echo mine > src/own.txt && "
+                f"ln -s {data} hostdata && ln -s {data}/secret.key src/key && ln -s / root"
+            )
         r = eve.http.get(base, params={"format": "zip"}, timeout=60)
         assert r.status_code == 200, r.text
         with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
             names = zf.namelist()
             assert zf.read("shop/src/own.txt") == b"mine\n"
-        assert not any(n.endswith(("secret.key", "autocode.db", "/key")) or "/hostdata/" in n
-                       or "/root/" in n for n in names), names
+        assert not any(
+            n.endswith(("secret.key", "autocode.db", "/key")) or "/hostdata/" in n or "/root/" in n for n in names
+        ), names
         assert secret.encode() not in r.content
         for folder in ("hostdata", "root", "src/key", "hostdata/users"):
             r = eve.http.get(base, params={"format": "zip", "path": folder}, timeout=60)

@@ -23,8 +23,7 @@ def test_deleting_my_project_through_a_linked_projects_folder_spares_the_other_u
         project = eve.project(name="Shop", slug="shop")
         with shell(st, eve, project["id"]) as sh:
             tree = st.tree(eve)
-            sh.run(f"cd / && mv {tree}/projects {tree}/projects.old && "
-                   f"ln -s {bob_dir.parent} {tree}/projects")
+            sh.run(f"cd / && mv {tree}/projects {tree}/projects.old && ln -s {bob_dir.parent} {tree}/projects")
         r = eve.http.delete(f"/api/projects/{project['id']}")
         assert r.status_code == 204, r.text
         assert (bob_dir / "work.txt").read_text() == "a month of bob's work\n"
@@ -35,9 +34,7 @@ def test_deleting_my_project_through_a_linked_projects_folder_spares_the_other_u
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_deleting_a_project_whose_folder_links_to_the_data_dir_keeps_the_database(
-    tmp_path: Path, runtime: str
-) -> None:
+def test_deleting_a_project_whose_folder_links_to_the_data_dir_keeps_the_database(tmp_path: Path, runtime: str) -> None:
     with stack(tmp_path, runtime) as st:
         eve = st.user("eve")
         project = eve.project(name="Shop", slug="shop")

@@ -154,9 +154,7 @@ def test_access_tokens_die_with_logout_logout_all_password_change_and_deletion(s
     assert second.http.get("/api/auth/me").status_code == 200
 
     # password change: every other login dies; the one that changed it stays signed in
-    r = second.http.post(
-        "/api/auth/password", json={"current_password": PASSWORD, "new_password": "auth-password-2"}
-    )
+    r = second.http.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": "auth-password-2"})
     assert r.status_code == 204, r.text
     third = Client(server, "auth-carol", "auth-password-2")
     other = Client(server, "auth-carol", "auth-password-2")

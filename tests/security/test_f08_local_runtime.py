@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.security.shell import collect, terminal
 from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess, stop_tmux_servers
+from tests.security.shell import collect, terminal
 from tests.supervision.conftest import _kill_supervisors
 
 SECRET_ENV = "ops-f08-master-secret-" + "x" * 24
@@ -26,9 +26,15 @@ SECRET_ENV = "ops-f08-master-secret-" + "x" * 24
 
 def production(data: Path, **extra: str) -> ServerProcess:
     data.mkdir(parents=True, exist_ok=True)
-    return ServerProcess(data, env={"AUTOCODE_ENVIRONMENT": "production",
-                                    "AUTOCODE_SECRET_KEY": SECRET_ENV,
-                                    "AUTOCODE_COOKIE_SECURE": "false", **extra})
+    return ServerProcess(
+        data,
+        env={
+            "AUTOCODE_ENVIRONMENT": "production",
+            "AUTOCODE_SECRET_KEY": SECRET_ENV,
+            "AUTOCODE_COOKIE_SECURE": "false",
+            **extra,
+        },
+    )
 
 
 def plant_secret(data: Path) -> str:
@@ -41,8 +47,10 @@ def plant_secret(data: Path) -> str:
 
 
 def with_key(api: Api) -> None:
-    r = api.http.post("/api/keys", json={"provider": "anthropic", "key": "sk-ant-test-0123456789abcdef",
-                                          "base_url": "http://127.0.0.1:9"})
+    r = api.http.post(
+        "/api/keys",
+        json={"provider": "anthropic", "key": "sk-ant-test-0123456789abcdef", "base_url": "http://127.0.0.1:9"},
+    )
     assert r.status_code == 201, r.text
 
 
@@ -72,8 +80,12 @@ def test_local_runtime_refuses_non_admins_in_production(local_server: tuple[Serv
     assert user.http.get(f"/api/projects/{project['id']}").json()["status"] == "created"
     r = user.http.get(f"/api/projects/{project['id']}/screen")
     assert r.status_code == 403, r.text
-    for method, path in (("GET", "processes"), ("GET", "ports"), ("POST", f"processes/{srv.proc.pid}/stop"),
-                         ("GET", f"processes/{srv.proc.pid}/output")):
+    for method, path in (
+        ("GET", "processes"),
+        ("GET", "ports"),
+        ("POST", f"processes/{srv.proc.pid}/stop"),
+        ("GET", f"processes/{srv.proc.pid}/output"),
+    ):
         r = user.http.request(method, f"/api/projects/{project['id']}/{path}")
         assert r.status_code == 403, (path, r.text)
     assert srv.proc.poll() is None
@@ -124,8 +136,9 @@ def test_docker_runtime_terminal_cannot_read_the_hosts_secrets(tmp_path: Path) -
 
     repo = Path(__file__).resolve().parents[2]
     for script in (repo / "scripts/ensure-docker.sh", repo / "deploy/workspace/build-offline.sh"):
-        proc = subprocess.run([str(script)], capture_output=True, text=True, timeout=1200, check=False,
-                              env=dict(os.environ))
+        proc = subprocess.run(
+            [str(script)], capture_output=True, text=True, timeout=1200, check=False, env=dict(os.environ)
+        )
         assert proc.returncode == 0, f"{script.name} failed:\n{proc.stderr[-3000:]}"
     data = tmp_path / "data"
     username = f"opsf08d{uuid.uuid4().hex[:6]}"
@@ -138,9 +151,13 @@ def test_docker_runtime_terminal_cannot_read_the_hosts_secrets(tmp_path: Path) -
         project = user.project()
         with terminal(srv, user, project["id"]) as ws:
             # Every way a local-runtime user got at them: the paths, every process' environment.
-            for line in (f"cat {data}/secret.key", f"head -c 64 {data}/autocode.db",
-                         "cat /proc/*/environ", "ls /proc",
-                         "echo attempts-done-$((6*7))"):
+            for line in (
+                f"cat {data}/secret.key",
+                f"head -c 64 {data}/autocode.db",
+                "cat /proc/*/environ",
+                "ls /proc",
+                "echo attempts-done-$((6*7))",
+            ):
                 ws.send((line + "\r").encode())
             out = collect(ws, until=r"attempts-done-42", timeout=60)
         assert "attempts-done-42" in out, out[-2000:]

@@ -58,11 +58,14 @@ def test_supervisor_holds_no_master_secret_and_no_other_key(plat: Platform) -> N
     r = user.http.post("/api/keys", json={"provider": "anthropic", "key": USER_KEY, "base_url": plat.fake.url})
     assert r.status_code == 201, r.text
     plat.fake.on_prompt("GO-F08", write("f08.txt", "x\n"), text("done"))
-    agent = user.http.post("/api/agents", json={"name": "Dev", "model": "anthropic/claude-test",
-                                                 "permission_policy": "auto"})
+    agent = user.http.post(
+        "/api/agents", json={"name": "Dev", "model": "anthropic/claude-test", "permission_policy": "auto"}
+    )
     assert agent.status_code == 201, agent.text
-    r = user.http.post(f"/api/agents/{agent.json()['id']}/projects",
-                       json={"name": "Env", "implementation_plan": [{"title": "One", "detail": "GO-F08"}]})
+    r = user.http.post(
+        f"/api/agents/{agent.json()['id']}/projects",
+        json={"name": "Env", "implementation_plan": [{"title": "One", "detail": "GO-F08"}]},
+    )
     assert r.status_code == 201, r.text
     project = r.json()
     try:

@@ -24,14 +24,19 @@ def test_auto_policy_asks_before_inline_code(platform: Platform, tmp_path: Path)
     platform.fake.on_prompt("leave it", text("Understood, skipped."))
     user = platform.api.create_user(USER)
     try:
-        r = user.http.post("/api/keys", json={"provider": "anthropic", "key": "sk-ant-test-f09-0123456789",
-                                               "base_url": platform.fake.url})
+        r = user.http.post(
+            "/api/keys",
+            json={"provider": "anthropic", "key": "sk-ant-test-f09-0123456789", "base_url": platform.fake.url},
+        )
         assert r.status_code == 201, r.text
-        agent = user.http.post("/api/agents", json={"name": "Dev", "model": "anthropic/claude-test",
-                                                     "permission_policy": "auto"})
+        agent = user.http.post(
+            "/api/agents", json={"name": "Dev", "model": "anthropic/claude-test", "permission_policy": "auto"}
+        )
         assert agent.status_code == 201, agent.text
-        r = user.http.post(f"/api/agents/{agent.json()['id']}/projects",
-                           json={"name": "Inline", "implementation_plan": [{"title": "Run", "detail": "GO-INLINE"}]})
+        r = user.http.post(
+            f"/api/agents/{agent.json()['id']}/projects",
+            json={"name": "Inline", "implementation_plan": [{"title": "Run", "detail": "GO-INLINE"}]},
+        )
         assert r.status_code == 201, r.text
         project = r.json()
         assert user.http.post(f"/api/projects/{project['id']}/start").status_code == 200

@@ -57,6 +57,7 @@ def _login(srv: ServerProcess, username: str, password: str, **headers: str) -> 
 
 # --- the throttle's rule, as a table --------------------------------------------------------
 
+
 class Clock:
     def __init__(self) -> None:
         self.now = 1000.0
@@ -122,10 +123,10 @@ def test_throttle_map_is_bounded() -> None:
 
 # --- against the real server ----------------------------------------------------------------
 
+
 def test_rotating_x_forwarded_for_does_not_defeat_the_per_client_throttle(server: ServerProcess) -> None:
     codes = [
-        _login(server, f"nobody{i}", "wrong-password", **{"X-Forwarded-For": f"198.51.100.{i}"})
-        for i in range(21)
+        _login(server, f"nobody{i}", "wrong-password", **{"X-Forwarded-For": f"198.51.100.{i}"}) for i in range(21)
     ]
     # The server is not behind a trusted proxy: all of these come from one client.
     assert codes[:20] == [401] * 20

@@ -26,21 +26,29 @@ IDLE_MINUTES = 0.05  # three seconds; the reaper then looks every second
 
 
 def running(name: str) -> bool:
-    out = subprocess.run(["docker", "inspect", "-f", "{{.State.Running}}", name],
-                         capture_output=True, text=True, timeout=30, check=False)
+    out = subprocess.run(
+        ["docker", "inspect", "-f", "{{.State.Running}}", name], capture_output=True, text=True, timeout=30, check=False
+    )
     return out.stdout.strip() == "true"
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[ServerProcess, Path]]:
     for script in (REPO / "scripts/ensure-docker.sh", REPO / "deploy/workspace/build-offline.sh"):
-        proc = subprocess.run([str(script)], capture_output=True, text=True, timeout=1200, check=False,
-                              env=dict(os.environ))
+        proc = subprocess.run(
+            [str(script)], capture_output=True, text=True, timeout=1200, check=False, env=dict(os.environ)
+        )
         assert proc.returncode == 0, f"{script.name} failed:\n{proc.stderr[-3000:]}"
     data = tmp_path / "data"
     data.mkdir(parents=True)
-    srv = ServerProcess(data, env={"AUTOCODE_RUNTIME": "docker", "AUTOCODE_IDLE_MINUTES": str(IDLE_MINUTES),
-                                   "AUTOCODE_BRAIN_ENABLED": "false"})
+    srv = ServerProcess(
+        data,
+        env={
+            "AUTOCODE_RUNTIME": "docker",
+            "AUTOCODE_IDLE_MINUTES": str(IDLE_MINUTES),
+            "AUTOCODE_BRAIN_ENABLED": "false",
+        },
+    )
     try:
         yield srv, data
     finally:
@@ -58,8 +66,10 @@ def test_a_working_supervisor_keeps_its_container_up(server: tuple[ServerProcess
     admin = Api(srv.base, "admin", ADMIN_PASSWORD)
     user = admin.create_user(f"opsidle{uuid.uuid4().hex[:6]}")
     # A model endpoint that refuses: Claude Code keeps retrying, the supervisor keeps waiting.
-    r = user.http.post("/api/keys", json={"provider": "anthropic", "key": "sk-ant-test-0123456789abcdef",
-                                          "base_url": "http://127.0.0.1:9"})
+    r = user.http.post(
+        "/api/keys",
+        json={"provider": "anthropic", "key": "sk-ant-test-0123456789abcdef", "base_url": "http://127.0.0.1:9"},
+    )
     assert r.status_code == 201, r.text
     project = user.project()
     r = user.http.post(f"/api/projects/{project['id']}/start")

@@ -34,22 +34,36 @@ def test_no_file_operation_passes_through_a_planted_link(tmp_path: Path, runtime
         base = f"/api/projects/{project['id']}"
         with shell(st, eve, project["id"]) as sh:
             mine = f"{st.tree(eve)}/projects/shop"
-            sh.run(f"ln -s {bobs} {mine}/bob && ln -s {victim} {mine}/host && "
-                   f"ln -s {victim}/secret.txt {mine}/secret.txt && mkdir -p {mine}/deep && "
-                   f"ln -s {bobs} {mine}/deep/bob && echo mine > {mine}/mine.txt")
+            sh.run(
+                f"ln -s {bobs} {mine}/bob && ln -s {victim} {mine}/host && "
+                f"ln -s {victim}/secret.txt {mine}/secret.txt && mkdir -p {mine}/deep && "
+                f"ln -s {bobs} {mine}/deep/bob && echo mine > {mine}/mine.txt"
+            )
 
         http = eve.http
-        for folder, name in (("bob", "x.py"), ("", "bob/app.py"), ("host", "secret.txt"),
-                             ("deep/bob", "x.py"), ("deep", "bob/x.py")):
-            r = http.post(f"{base}/files/upload", params={"path": folder, "overwrite": "true"},
-                          files=[("files", ("f", b"EVE", "text/plain"))], data={"paths": [name]})
+        for folder, name in (
+            ("bob", "x.py"),
+            ("", "bob/app.py"),
+            ("host", "secret.txt"),
+            ("deep/bob", "x.py"),
+            ("deep", "bob/x.py"),
+        ):
+            r = http.post(
+                f"{base}/files/upload",
+                params={"path": folder, "overwrite": "true"},
+                files=[("files", ("f", b"EVE", "text/plain"))],
+                data={"paths": [name]},
+            )
             assert r.status_code in (409, 422), (folder, name, r.status_code, r.text)
         for target in ("bob/app.py", "host/secret.txt", "deep/bob/new.py"):
-            r = http.put(f"{base}/files/content", params={"path": target},
-                         json={"text": "EVE", "overwrite": True})
+            r = http.put(f"{base}/files/content", params={"path": target}, json={"text": "EVE", "overwrite": True})
             assert r.status_code in (404, 409, 422), (target, r.status_code, r.text)
-        for src, dst in (("bob/app.py", "stolen.py"), ("mine.txt", "bob/planted.txt"),
-                         ("host/secret.txt", "stolen.txt"), ("mine.txt", "deep/bob/planted.txt")):
+        for src, dst in (
+            ("bob/app.py", "stolen.py"),
+            ("mine.txt", "bob/planted.txt"),
+            ("host/secret.txt", "stolen.txt"),
+            ("mine.txt", "deep/bob/planted.txt"),
+        ):
             r = http.post(f"{base}/files/rename", json={"from": src, "to": dst, "overwrite": True})
             assert r.status_code in (404, 409, 422), (src, dst, r.status_code, r.text)
         for target in ("bob/app.py", "host/secret.txt", "deep/bob/app.py", "deep/bob/.claude"):
@@ -59,8 +73,11 @@ def test_no_file_operation_passes_through_a_planted_link(tmp_path: Path, runtime
         assert r.status_code in (404, 409, 422), r.text
 
         # Writing over the link or deleting it changes the link, never its target.
-        r = http.post(f"{base}/files/upload", params={"overwrite": "true"},
-                      files=[("files", ("secret.txt", b"EVE", "text/plain"))])
+        r = http.post(
+            f"{base}/files/upload",
+            params={"overwrite": "true"},
+            files=[("files", ("secret.txt", b"EVE", "text/plain"))],
+        )
         assert r.status_code == 201, r.text
         assert http.delete(f"{base}/files", params={"path": "bob"}).status_code == 204
         assert http.delete(f"{base}/files", params={"path": "host"}).status_code == 204
@@ -78,10 +95,15 @@ def test_what_the_app_writes_is_the_users_to_change(tmp_path: Path, runtime: str
         project = eve.project(name="Shop", slug="shop")
         base = f"/api/projects/{project['id']}"
         http = eve.http
-        r = http.post(f"{base}/files/upload", params={"path": "site"},
-                      files=[("files", ("index.html", b"<h1>hi</h1>\n", "text/html")),
-                             ("files", ("a.css", b"h1{}\n", "text/css"))],
-                      data={"paths": ["index.html", "css/a.css"]})
+        r = http.post(
+            f"{base}/files/upload",
+            params={"path": "site"},
+            files=[
+                ("files", ("index.html", b"<h1>hi</h1>\n", "text/html")),
+                ("files", ("a.css", b"h1{}\n", "text/css")),
+            ],
+            data={"paths": ["index.html", "css/a.css"]},
+        )
         assert r.status_code == 201, r.text
         r = http.put(f"{base}/files/content", params={"path": "tools/run.sh"}, json={"text": "echo run\n"})
         assert r.status_code == 200, r.text
@@ -91,8 +113,16 @@ def test_what_the_app_writes_is_the_users_to_change(tmp_path: Path, runtime: str
 
         expected = 1000 if runtime == "docker" and os.geteuid() == 0 else os.geteuid()
         eves = st.host_tree(eve) / "projects" / "shop"
-        for rel in ("site", "site/index.html", "site/css", "site/css/a.css", "bin", "bin/run.sh",
-                    "assets", "assets/img"):
+        for rel in (
+            "site",
+            "site/index.html",
+            "site/css",
+            "site/css/a.css",
+            "bin",
+            "bin/run.sh",
+            "assets",
+            "assets/img",
+        ):
             assert (eves / rel).stat().st_uid == expected, rel
 
         # The user's own shell (in their container under docker) sees and changes all of it.
@@ -100,8 +130,10 @@ def test_what_the_app_writes_is_the_users_to_change(tmp_path: Path, runtime: str
             mine = f"{st.tree(eve)}/projects/shop"
             out = sh.run(f"cat {mine}/site/index.html")
             assert "<h1>hi</h1>" in out
-            sh.run(f"echo more >> {mine}/site/index.html && touch {mine}/site/css/b.css "
-                   f"{mine}/assets/img/logo.svg && mv {mine}/bin/run.sh {mine}/run.sh && "
-                   f"rm -r {mine}/site/css")
+            sh.run(
+                f"echo more >> {mine}/site/index.html && touch {mine}/site/css/b.css "
+                f"{mine}/assets/img/logo.svg && mv {mine}/bin/run.sh {mine}/run.sh && "
+                f"rm -r {mine}/site/css"
+            )
         assert (eves / "site" / "index.html").read_text() == "<h1>hi</h1>\nmore\n"
         assert (eves / "assets" / "img" / "logo.svg").is_file() and (eves / "run.sh").is_file()

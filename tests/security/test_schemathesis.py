@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,8 +21,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck
 
-from tests.supervision.conftest import _kill_supervisors
 from tests.conftest import ADMIN_PASSWORD, ServerProcess, stop_tmux_servers
+from tests.supervision.conftest import _kill_supervisors
 
 USER = "auth-st-user"
 USER_PASSWORD = "auth-st-password-1"
@@ -58,7 +57,10 @@ class Caller:
             self.ids["agent_id"] = r.json()["id"]
             self.ids.pop("project_id", None)
         project_id = self.ids.get("project_id")
-        if project_id is None or self.http.get(f"/api/projects/{project_id}", headers=self.headers()).status_code != 200:
+        if (
+            project_id is None
+            or self.http.get(f"/api/projects/{project_id}", headers=self.headers()).status_code != 200
+        ):
             r = self.http.post(
                 f"/api/agents/{self.ids['agent_id']}/projects",
                 json={"name": "Shop", "implementation_plan": [{"title": "One"}]},
@@ -74,8 +76,10 @@ class Caller:
             users = self.admin.http.get("/api/users", headers=self.admin.headers()).json()
             found = [u["id"] for u in users if u["username"] == self.username]
             if found:
-                for path, body, method in ((f"/api/users/{found[0]}", {"disabled": False}, "PATCH"),
-                                           (f"/api/users/{found[0]}/password", {"password": self.password}, "POST")):
+                for path, body, method in (
+                    (f"/api/users/{found[0]}", {"disabled": False}, "PATCH"),
+                    (f"/api/users/{found[0]}/password", {"password": self.password}, "POST"),
+                ):
                     fixed = self.admin.http.request(method, path, json=body, headers=self.admin.headers())
                     assert fixed.status_code in (200, 204), fixed.text
             else:
@@ -154,9 +158,7 @@ def _fuzz(op: Any, caller: Caller, failures: list[str]) -> None:
 def test_no_operation_answers_5xx_for_admin_or_user(server: ServerProcess) -> None:
     admin = Caller(server, "admin", ADMIN_PASSWORD, None)
     admin.ensure()
-    made = admin.http.post(
-        "/api/users", json={"username": USER, "password": USER_PASSWORD}, headers=admin.headers()
-    )
+    made = admin.http.post("/api/users", json={"username": USER, "password": USER_PASSWORD}, headers=admin.headers())
     assert made.status_code == 201, made.text
     user = Caller(server, USER, USER_PASSWORD, admin)
     failures: list[str] = []

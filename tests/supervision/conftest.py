@@ -68,8 +68,9 @@ class Platform:
             if project["status"] in statuses:
                 return project
             if project["status"] in TERMINAL and project["status"] not in statuses:
-                raise AssertionError(f"project ended {project['status']}: {project['status_reason']}\n"
-                                     f"{self.log_text(project_id)}")
+                raise AssertionError(
+                    f"project ended {project['status']}: {project['status_reason']}\n{self.log_text(project_id)}"
+                )
             return None
 
         try:
@@ -83,7 +84,9 @@ class Platform:
         out: list[dict[str, Any]] = []
         after = 0
         for _ in range(100):
-            page = self.api.http.get(f"/api/projects/{project_id}/logs", params={"after_id": after, "limit": 1000}).json()
+            page = self.api.http.get(
+                f"/api/projects/{project_id}/logs", params={"after_id": after, "limit": 1000}
+            ).json()
             if not page:
                 break
             out += page

@@ -21,25 +21,30 @@ pytestmark = pytest.mark.docker
 @pytest.fixture
 def docker_platform(tmp_path: Path) -> Iterator[Platform]:
     for script in (REPO / "scripts/ensure-docker.sh", REPO / "deploy/workspace/build-offline.sh"):
-        proc = subprocess.run([str(script)], capture_output=True, text=True, timeout=1200, check=False,
-                              env=dict(os.environ))
+        proc = subprocess.run(
+            [str(script)], capture_output=True, text=True, timeout=1200, check=False, env=dict(os.environ)
+        )
         if proc.returncode != 0:
             pytest.fail(f"{script.name} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     fake = FakeAnthropic().start()
     data = tmp_path / "data"
-    server = ServerProcess(data, env={
-        "AUTOCODE_RUNTIME": "docker",
-        # The scripted model endpoint listens on the host's 127.0.0.1 only.
-        "AUTOCODE_CONTAINER_NETWORK": "host",
-        "AUTOCODE_BRAIN_ENABLED": "false",
-        "AUTOCODE_SUPERVISOR_TICK_SECONDS": "0.1",
-    })
+    server = ServerProcess(
+        data,
+        env={
+            "AUTOCODE_RUNTIME": "docker",
+            # The scripted model endpoint listens on the host's 127.0.0.1 only.
+            "AUTOCODE_CONTAINER_NETWORK": "host",
+            "AUTOCODE_BRAIN_ENABLED": "false",
+            "AUTOCODE_SUPERVISOR_TICK_SECONDS": "0.1",
+        },
+    )
     username = f"dk{uuid.uuid4().hex[:8]}"
     try:
         admin = Api(server.base, "admin", ADMIN_PASSWORD)
         user = admin.create_user(username)
-        r = user.http.post("/api/keys", json={"provider": "anthropic", "key": "sk-ant-test-0123456789abcdef",
-                                              "base_url": fake.url})
+        r = user.http.post(
+            "/api/keys", json={"provider": "anthropic", "key": "sk-ant-test-0123456789abcdef", "base_url": fake.url}
+        )
         assert r.status_code == 201, r.text
         yield Platform(fake=fake, server=server, api=user, data=data)
     finally:
@@ -74,5 +79,6 @@ def test_a_plan_runs_inside_the_users_container(docker_platform: Platform) -> No
     assert not any("/workspace" in m or str(plat.data) in m for m in actions), actions
     # the hook in the container sealed its lines with the launch's key, and the transcript it
     # named (/workspace/config/claude/...) mapped back into the user's config folder
-    assert not any("did not sign" in m or "outside your Claude Code config" in m or "cannot be read" in m
-                   for m in messages), messages
+    assert not any(
+        "did not sign" in m or "outside your Claude Code config" in m or "cannot be read" in m for m in messages
+    ), messages

@@ -37,8 +37,9 @@ def test_a_job_runs_in_the_users_container_and_its_result_downloads(docker_platf
 def _run_a_job(platform: Platform) -> None:
     gate = threading.Event()
     # Hold the job's first model call until the test has looked at it running.
-    platform.fake.add(lambda r: "GO-JOB" in r.prompt and r.turn_step == 0,
-                      lambda r: None if gate.wait(60) else None, first=True)
+    platform.fake.add(
+        lambda r: "GO-JOB" in r.prompt and r.turn_step == 0, lambda r: None if gate.wait(60) else None, first=True
+    )
     platform.fake.on_prompt("GO-JOB", write("result.txt", "built by the job\n"), text("Wrote result.txt"))
     agent = platform.api.http.post("/api/agents", json={"name": "Dev", "model": "anthropic/claude-test"})
     assert agent.status_code == 201, agent.text
@@ -51,11 +52,14 @@ def _run_a_job(platform: Platform) -> None:
 
     with _script(platform.server.base, token) as script, _script(platform.server.base, bobs_token) as other:
         assert not script.cookies and "cookie" not in {k.lower() for k in script.headers}
-        r = script.post("/api/jobs", json={
-            "agent_id": agent.json()["id"],
-            "goal": "Shop\nWrite the result file.",
-            "plan": [{"title": "Write the result", "detail": "GO-JOB"}],
-        })
+        r = script.post(
+            "/api/jobs",
+            json={
+                "agent_id": agent.json()["id"],
+                "goal": "Shop\nWrite the result file.",
+                "plan": [{"title": "Write the result", "detail": "GO-JOB"}],
+            },
+        )
         assert r.status_code == 201, r.text
         started = r.json()
         assert set(started) == {"id", "status"} and started["status"] == "running"
@@ -75,8 +79,12 @@ def _run_a_job(platform: Platform) -> None:
         assert other.get(f"/api/projects/{job}").status_code == 404
         assert other.post("/api/jobs", json={"agent_id": agent.json()["id"], "goal": "x"}).status_code == 404
         assert script.post("/api/tokens", json={"name": "more"}).status_code == 403
-        assert script.post("/api/auth/password", json={"current_password": "x",
-                                                       "new_password": "whatever-123"}).status_code == 403
+        assert (
+            script.post(
+                "/api/auth/password", json={"current_password": "x", "new_password": "whatever-123"}
+            ).status_code
+            == 403
+        )
 
         gate.set()
 

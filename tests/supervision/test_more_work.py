@@ -26,8 +26,9 @@ def test_steps_added_to_a_completed_project_run_alone_with_what_came_before(plat
     before = done["implementation_plan"]
     assert [s["status"] for s in before] == ["done", "done"]
 
-    added = platform.api.http.post(f"/api/projects/{pid}/steps",
-                                   json={"title": "Write the third file", "detail": "GO-THREE"})
+    added = platform.api.http.post(
+        f"/api/projects/{pid}/steps", json={"title": "Write the third file", "detail": "GO-THREE"}
+    )
     assert added.status_code == 201, added.text
     assert added.json()["status"] == "completed" and added.json()["implementation_plan"][:2] == before
     started = platform.start(pid)
@@ -57,8 +58,9 @@ def test_an_instruction_reaches_claude_code_at_the_next_turn_boundary(platform: 
     pid = project["id"]
     platform.start(pid)
     wait_until(lambda: platform.fake.wait_for(lambda reqs: any("GO-ONE" in r.prompt for r in reqs), 0.1), timeout=60)
-    r = platform.api.http.post(f"/api/projects/{pid}/instructions",
-                               json={"text": "Also write notes.txt (INSTR-ADD-NOTES)"})
+    r = platform.api.http.post(
+        f"/api/projects/{pid}/instructions", json={"text": "Also write notes.txt (INSTR-ADD-NOTES)"}
+    )
     assert r.status_code == 202, r.text
     platform.wait_status(pid, "completed")
     assert (Path(project["workspace_path"]) / "notes.txt").read_text() == "noted\n"
@@ -79,13 +81,17 @@ def test_an_instruction_reaches_claude_code_at_the_next_turn_boundary(platform: 
 
 def test_disabling_an_account_stops_its_running_projects(platform: Platform) -> None:
     bob = platform.api.create_user("plan-bob")
-    r = bob.http.post("/api/keys", json={"provider": "anthropic", "key": "sk-ant-test-0123456789abcdef",
-                                         "base_url": platform.fake.url})
+    r = bob.http.post(
+        "/api/keys",
+        json={"provider": "anthropic", "key": "sk-ant-test-0123456789abcdef", "base_url": platform.fake.url},
+    )
     assert r.status_code == 201, r.text
     platform.fake.on_prompt("GO-SLOW", write("slow.txt", "x\n", delay=30.0), text("done"))
     agent = bob.http.post("/api/agents", json={"name": "Dev", "model": "anthropic/claude-test"}).json()
-    project = bob.http.post(f"/api/agents/{agent['id']}/projects",
-                            json={"name": "Slow", "implementation_plan": [{"title": "Slow", "detail": "GO-SLOW"}]}).json()
+    project = bob.http.post(
+        f"/api/agents/{agent['id']}/projects",
+        json={"name": "Slow", "implementation_plan": [{"title": "Slow", "detail": "GO-SLOW"}]},
+    ).json()
     assert bob.http.post(f"/api/projects/{project['id']}/start").status_code == 200
     wait_until(lambda: platform.fake.wait_for(lambda reqs: any("GO-SLOW" in r.prompt for r in reqs), 0.1), timeout=60)
     users = platform.api.http.get("/api/users").json()
@@ -98,11 +104,13 @@ def test_disabling_an_account_stops_its_running_projects(platform: Platform) -> 
 
     raw = sqlite3.connect(platform.data / "autocode.db")
     try:
-        status, reason = raw.execute("SELECT status, status_reason FROM projects WHERE id = ?",
-                                     (project["id"],)).fetchone()
-        live = raw.execute("SELECT count(*) FROM agent_instances WHERE project_id = ? AND status IN "
-                           "('starting', 'running')", (project["id"],)).fetchone()[0]
+        status, reason = raw.execute(
+            "SELECT status, status_reason FROM projects WHERE id = ?", (project["id"],)
+        ).fetchone()
+        live = raw.execute(
+            "SELECT count(*) FROM agent_instances WHERE project_id = ? AND status IN ('starting', 'running')",
+            (project["id"],),
+        ).fetchone()[0]
     finally:
         raw.close()
     assert (status, reason, live) == ("paused", "Stopped: the account was disabled", 0)
-

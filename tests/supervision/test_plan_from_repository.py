@@ -17,8 +17,10 @@ def test_start_clones_then_plans_from_the_readme(platform: Platform, tmp_path: P
     assert readme.exists()
     git, daemon = start_daemon(tmp_path / "git", "127.0.0.1")
     fake = platform.fake
-    fake.on_prompt("[autocode plan]", text("1. Add a farewell: GO-FAREWELL write bye.py\n"
-                                           "2. Document it: GO-DOC add a line to README.md"))
+    fake.on_prompt(
+        "[autocode plan]",
+        text("1. Add a farewell: GO-FAREWELL write bye.py\n2. Document it: GO-DOC add a line to README.md"),
+    )
     fake.on_prompt("GO-FAREWELL", write("bye.py", "print('bye')\n"), text("Wrote bye.py"))
     fake.on_prompt("GO-DOC", write("NOTES.md", "bye.py says bye\n"), text("Wrote NOTES.md"))
     try:

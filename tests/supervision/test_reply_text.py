@@ -23,7 +23,9 @@ def test_replies_become_menu_keys(message: dict[str, object], text: str, keys: t
     assert reply_keys(text) == keys
 
 
-@pytest.mark.parametrize("message", [{}, {"text": "   "}, {"decision": "maybe"}, {"choice": 0}, {"choice": 10},
-                                     {"choice": True}, {"choice": "2"}])
+@pytest.mark.parametrize(
+    "message",
+    [{}, {"text": "   "}, {"decision": "maybe"}, {"choice": 0}, {"choice": 10}, {"choice": True}, {"choice": "2"}],
+)
 def test_messages_without_an_answer_are_ignored(message: dict[str, object]) -> None:
     assert reply_text(message) is None

@@ -53,10 +53,13 @@ def test_three_steps_end_to_end(platform: Platform) -> None:
                 seen[i].append(step["status"])
     for history in seen:
         assert [s for s in history if s in ("pending", "running", "done")] in (
-            ["pending", "running", "done"], ["running", "done"]
+            ["pending", "running", "done"],
+            ["running", "done"],
         ), seen
-    first_running = [next(j for j, st in enumerate(events.states()) if st["implementation_plan"][i]["status"] == "running")
-                     for i in range(3)]
+    first_running = [
+        next(j for j, st in enumerate(events.states()) if st["implementation_plan"][i]["status"] == "running")
+        for i in range(3)
+    ]
     assert first_running == sorted(first_running)
 
     # the socket delivered an `action` log for each Write, with ids strictly increasing
@@ -70,11 +73,14 @@ def test_three_steps_end_to_end(platform: Platform) -> None:
     # (in the server's own repository, outside the user's tree)
     assert not (root / ".git").exists()
     repo = platform.data / "checkpoints" / f"{project['id']}.git"
-    log = subprocess.run(["git", "--git-dir", str(repo), "log", "--format=%s"], capture_output=True, text=True,
-                         check=True)
+    log = subprocess.run(
+        ["git", "--git-dir", str(repo), "log", "--format=%s"], capture_output=True, text=True, check=True
+    )
     subjects = log.stdout.split("\n")
     assert [s for s in subjects if s.startswith("Step ")] == [
-        "Step 3: Write the third file", "Step 2: Write the second file", "Step 1: Write the first file"
+        "Step 3: Write the third file",
+        "Step 2: Write the second file",
+        "Step 1: Write the first file",
     ]
     for n, name in ((1, "one.txt"), (2, "two.txt"), (3, "three.txt")):
         diff = platform.api.http.get(f"/api/projects/{project['id']}/steps/{n}/diff").json()
@@ -98,7 +104,8 @@ def test_a_project_with_only_a_description_is_planned_then_run(platform: Platfor
     assert platform.start(project["id"])["status"] == "planning"
     done = platform.wait_status(project["id"], "completed")
     assert [(s["title"], s["status"]) for s in done["implementation_plan"]] == [
-        ("Make alpha", "done"), ("Make beta", "done")
+        ("Make alpha", "done"),
+        ("Make beta", "done"),
     ]
     assert done["implementation_plan"][1]["detail"] == "write beta.txt and check it"
     root = Path(project["workspace_path"])
@@ -113,7 +120,9 @@ def test_start_refuses_clear_cases(platform: Platform) -> None:
     assert r.status_code == 422 and "plan" in r.json()["detail"]
     bob = platform.api.create_user("bob")
     agent = bob.http.post("/api/agents", json={"name": "D", "model": "anthropic/x"}).json()
-    p = bob.http.post(f"/api/agents/{agent['id']}/projects", json={"name": "P", "implementation_plan": [{"title": "x"}]}).json()
+    p = bob.http.post(
+        f"/api/agents/{agent['id']}/projects", json={"name": "P", "implementation_plan": [{"title": "x"}]}
+    ).json()
     r = bob.http.post(f"/api/projects/{p['id']}/start")
     assert r.status_code == 422 and "Anthropic API key" in r.json()["detail"]
     assert bob.http.post(f"/api/projects/{p['id']}/stop").status_code == 409
@@ -157,8 +166,9 @@ def test_ask_policy_waits_for_a_reply(platform: Platform) -> None:
 def test_a_permission_is_asked_as_data_and_answered_with_approve_or_deny(platform: Platform) -> None:
     platform.fake.on_prompt("GO-FIRST", write("first.txt", "1\n"), text("wrote first.txt"))
     platform.fake.on_prompt("GO-SECOND", write("second.txt", "2\n"), text("skipped second.txt"))
-    project = platform.project([{"title": "First", "detail": "GO-FIRST"}, {"title": "Second", "detail": "GO-SECOND"}],
-                               policy="ask")
+    project = platform.project(
+        [{"title": "First", "detail": "GO-FIRST"}, {"title": "Second", "detail": "GO-SECOND"}], policy="ask"
+    )
     pid = project["id"]
     reply = f"/api/projects/{pid}/reply"
     platform.start(pid)
@@ -167,8 +177,13 @@ def test_a_permission_is_asked_as_data_and_answered_with_approve_or_deny(platfor
     assert question["kind"] == "permission" and "first.txt" in question["text"]
     assert question["choices"][0] == "Yes" and len(question["choices"]) >= 2
     # a reply is exactly one of text / decision / choice, and a choice must be on the menu
-    for bad in ({}, {"text": "yes", "decision": "approve"}, {"decision": "maybe"},
-                {"choice": len(question["choices"]) + 1}, {"choice": 0}):
+    for bad in (
+        {},
+        {"text": "yes", "decision": "approve"},
+        {"decision": "maybe"},
+        {"choice": len(question["choices"]) + 1},
+        {"choice": 0},
+    ):
         assert platform.api.http.post(reply, json=bad).status_code == 422, bad
     assert platform.api.http.post(reply, json={"decision": "approve"}).status_code == 204
     wait_until(lambda: platform.get(pid)["implementation_plan"][0]["status"] == "done", timeout=120)
@@ -185,13 +200,18 @@ def test_a_permission_is_asked_as_data_and_answered_with_approve_or_deny(platfor
     first, second_step = done["implementation_plan"]
     assert (first["verified"], first["answers"], first["review"]) == (False, ["yes"], None)
     assert (second_step["verified"], second_step["answers"]) == (False, ["no"])
-    assert second_step["review"] and second_step["review"].startswith("You declined:") and "second.txt" in second_step["review"]
+    assert (
+        second_step["review"]
+        and second_step["review"].startswith("You declined:")
+        and "second.txt" in second_step["review"]
+    )
     logs = platform.api.http.get(f"/api/projects/{pid}/logs", params={"limit": 1000}).json()
     said = [e["message"] for e in logs if e["data"] and e["data"].get("kind") == "answer"]
     assert said == ["You answered: yes (approved)", "You answered: no (denied)"]
     helps = [e for e in logs if e["message"].startswith("Needs help")]
-    assert len(helps) == 2 and {e["level"] for e in helps} == {"warning"} and not any(
-        e["level"] == "error" for e in logs), [(e["level"], e["message"]) for e in logs if e["level"] == "error"]
+    assert (
+        len(helps) == 2 and {e["level"] for e in helps} == {"warning"} and not any(e["level"] == "error" for e in logs)
+    ), [(e["level"], e["message"]) for e in logs if e["level"] == "error"]
     assert all(e["data"]["kind"] == "needs_help" for e in helps)
     outcomes = [e["message"] for e in logs if e["data"] and e["data"].get("kind") == "step_outcome"]
     assert outcomes[0] == "Step 1 done, not verified: First"
@@ -235,11 +255,17 @@ def test_stop_and_restart_resume_without_redoing_done_steps(platform: Platform) 
     assert body["status"] == "paused" and body["status_reason"] == "Stopped by you"
     assert body["instance"]["status"] == "stopped"
     assert [s["status"] for s in body["implementation_plan"]] == ["done", "pending", "pending"]
-    wait_until(lambda: not Path(f"/proc/{first['instance']['pid']}").exists()
-               or b"Z" in Path(f"/proc/{first['instance']['pid']}/stat").read_bytes().split(b")")[-1][:3], timeout=10)
+    wait_until(
+        lambda: (
+            not Path(f"/proc/{first['instance']['pid']}").exists()
+            or b"Z" in Path(f"/proc/{first['instance']['pid']}/stat").read_bytes().split(b")")[-1][:3]
+        ),
+        timeout=10,
+    )
     windows = subprocess.run(
         ["tmux", "-S", _socket(platform), "list-windows", "-t", "=admin-shop", "-F", "#{window_name}"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     assert "agent" not in windows  # Claude Code was stopped; the shell window stays
     assert (Path(project["workspace_path"]) / "one.txt").exists()  # the workspace is kept

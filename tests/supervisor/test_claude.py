@@ -27,7 +27,7 @@ from autocode.supervisor.claude import (
     transcript_path,
 )
 from tests.fakes.claude_rig import CLI, HOOK_SCRIPT, KEY
-from tests.fakes.fake_anthropic import FakeAnthropic, write, text
+from tests.fakes.fake_anthropic import FakeAnthropic, text, write
 from tests.supervisor.conftest import needs_cli
 
 # --------------------------------------------------------------------------- env
@@ -45,8 +45,7 @@ def test_env_passes_the_api_key_and_endpoint_and_turns_nonessential_traffic_off(
 
 
 def test_env_for_oauth_and_bypass(tmp_path: Path) -> None:
-    env = claude_env(home=tmp_path, config_dir=tmp_path / "cfg", oauth_token="tok", policy="bypass",
-                     max_retries=2)
+    env = claude_env(home=tmp_path, config_dir=tmp_path / "cfg", oauth_token="tok", policy="bypass", max_retries=2)
     assert env["CLAUDE_CODE_OAUTH_TOKEN"] == "tok"
     assert "ANTHROPIC_API_KEY" not in env
     assert env["IS_SANDBOX"] == "1"
@@ -70,8 +69,14 @@ def test_unknown_policy_is_refused(tmp_path: Path) -> None:
 
 def test_seed_writes_onboarding_key_approval_trust_and_hooks(tmp_path: Path) -> None:
     cfg, work = tmp_path / "cfg", tmp_path / "work"
-    seed_config_dir(Tree(tmp_path), PurePosixPath("cfg"), workdir=work, api_key=KEY, policy="ask",
-                    hook_command=["python3", "-m", "autocode.hook", "/r d"])
+    seed_config_dir(
+        Tree(tmp_path),
+        PurePosixPath("cfg"),
+        workdir=work,
+        api_key=KEY,
+        policy="ask",
+        hook_command=["python3", "-m", "autocode.hook", "/r d"],
+    )
     state = json.loads((cfg / ".claude.json").read_text())
     assert state["hasCompletedOnboarding"] is True
     assert state["customApiKeyResponses"]["approved"] == [KEY[-20:]]
@@ -92,8 +97,9 @@ def test_reseeding_keeps_claude_codes_own_state(tmp_path: Path) -> None:
     state = json.loads((cfg / ".claude.json").read_text())
     state["numStartups"] = 7
     (cfg / ".claude.json").write_text(json.dumps(state))
-    seed_config_dir(Tree(tmp_path), PurePosixPath("cfg"), workdir=tmp_path / "b", api_key="sk-two-" + "2" * 30,
-                    policy="bypass")
+    seed_config_dir(
+        Tree(tmp_path), PurePosixPath("cfg"), workdir=tmp_path / "b", api_key="sk-two-" + "2" * 30, policy="bypass"
+    )
     state = json.loads((cfg / ".claude.json").read_text())
     assert state["numStartups"] == 7
     assert len(state["customApiKeyResponses"]["approved"]) == 2
@@ -131,8 +137,12 @@ def test_project_dir_name_replaces_every_non_alphanumeric() -> None:
 
 
 def _assistant(msg_id: str, blocks: list[dict[str, Any]], usage: dict[str, int]) -> dict[str, Any]:
-    return {"type": "assistant", "sessionId": "s", "timestamp": "t",
-            "message": {"id": msg_id, "role": "assistant", "content": blocks, "usage": usage}}
+    return {
+        "type": "assistant",
+        "sessionId": "s",
+        "timestamp": "t",
+        "message": {"id": msg_id, "role": "assistant", "content": blocks, "usage": usage},
+    }
 
 
 def test_reader_counts_each_message_once_and_waits_for_complete_lines(tmp_path: Path) -> None:
@@ -142,10 +152,18 @@ def test_reader_counts_each_message_once_and_waits_for_complete_lines(tmp_path: 
     lines = [
         {"type": "user", "message": {"role": "user", "content": "do it"}},
         _assistant("m1", [{"type": "text", "text": "Writing."}], usage),
-        _assistant("m1", [{"type": "tool_use", "id": "tu1", "name": "Write",
-                           "input": {"file_path": "/w/a.txt", "content": "x"}}], usage),
-        {"type": "user", "message": {"role": "user", "content": [
-            {"type": "tool_result", "tool_use_id": "tu1", "content": "File created"}]}},
+        _assistant(
+            "m1",
+            [{"type": "tool_use", "id": "tu1", "name": "Write", "input": {"file_path": "/w/a.txt", "content": "x"}}],
+            usage,
+        ),
+        {
+            "type": "user",
+            "message": {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": "tu1", "content": "File created"}],
+            },
+        },
     ]
     data = "".join(json.dumps(x) + "\n" for x in lines)
     path.write_text(data[:-30])  # the last line is still being written
@@ -157,8 +175,16 @@ def test_reader_counts_each_message_once_and_waits_for_complete_lines(tmp_path: 
     assert first.tool_results == []
     with path.open("a") as f:
         f.write(data[-30:])
-        f.write(json.dumps(_assistant("m2", [{"type": "tool_use", "id": "tu2", "name": "Bash",
-                                               "input": {"command": "ls"}}], {"input_tokens": 3, "output_tokens": 1})) + "\n")
+        f.write(
+            json.dumps(
+                _assistant(
+                    "m2",
+                    [{"type": "tool_use", "id": "tu2", "name": "Bash", "input": {"command": "ls"}}],
+                    {"input_tokens": 3, "output_tokens": 1},
+                )
+            )
+            + "\n"
+        )
     second = reader.read()
     assert [r.tool_use_id for r in second.tool_results] == ["tu1"]
     assert [(c.tool, c.target) for c in second.tool_calls] == [("Bash", "ls")]
@@ -168,8 +194,11 @@ def test_reader_counts_each_message_once_and_waits_for_complete_lines(tmp_path: 
     with path.open("a") as f:
         for entry in (
             {"type": "system", "subtype": "turn_duration", "durationMs": 900},
-            {"type": "system", "subtype": "compact_boundary",
-             "compactMetadata": {"trigger": "manual", "preTokens": 5000, "postTokens": 300}},
+            {
+                "type": "system",
+                "subtype": "compact_boundary",
+                "compactMetadata": {"trigger": "manual", "preTokens": 5000, "postTokens": 300},
+            },
             {"type": "user", "isCompactSummary": True, "message": {"role": "user", "content": "Summary..."}},
         ):
             f.write(json.dumps(entry) + "\n")
@@ -237,8 +266,7 @@ def test_hook_never_fails_claude_code(tmp_path: Path) -> None:
 
 def test_concurrent_hooks_do_not_interleave(tmp_path: Path) -> None:
     procs = [
-        subprocess.Popen([sys.executable, str(HOOK_SCRIPT), str(tmp_path)], stdin=subprocess.PIPE)
-        for _ in range(12)
+        subprocess.Popen([sys.executable, str(HOOK_SCRIPT), str(tmp_path)], stdin=subprocess.PIPE) for _ in range(12)
     ]
     for i, p in enumerate(procs):
         assert p.stdin is not None
@@ -259,7 +287,12 @@ def test_hook_command_points_at_the_hook_script(tmp_path: Path) -> None:
 
 def test_hook_runs_as_a_module(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(HOOK_SCRIPT.parents[1])}
-    done = subprocess.run([sys.executable, "-m", "autocode.hook", str(tmp_path)], input=b'{"a": 1}',
-                          env=env, capture_output=True, timeout=10)
+    done = subprocess.run(
+        [sys.executable, "-m", "autocode.hook", str(tmp_path)],
+        input=b'{"a": 1}',
+        env=env,
+        capture_output=True,
+        timeout=10,
+    )
     assert done.returncode == 0
     assert json.loads((tmp_path / "hooks.jsonl").read_text())["a"] == 1

@@ -11,8 +11,9 @@ from tests.fakes.fake_anthropic import FakeAnthropic, bash, text, write
 
 
 def _post(fake: FakeAnthropic, path: str, body: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
-    req = urllib.request.Request(fake.url + path, data=json.dumps(body).encode(), method="POST",
-                                 headers={"content-type": "application/json"})
+    req = urllib.request.Request(
+        fake.url + path, data=json.dumps(body).encode(), method="POST", headers={"content-type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
@@ -34,8 +35,13 @@ def _body(prompt: str, *extra: dict[str, Any]) -> dict[str, Any]:
         "stream": True,
         "tools": [{"name": "Write"}],
         "messages": [
-            {"role": "user", "content": [{"type": "text", "text": "<system-reminder>x</system-reminder>"},
-                                         {"type": "text", "text": prompt}]},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "<system-reminder>x</system-reminder>"},
+                    {"type": "text", "text": prompt},
+                ],
+            },
             *extra,
             {"role": "system", "content": [{"type": "text", "text": "- Primary working directory: /w/p"}]},
         ],
@@ -48,8 +54,12 @@ def test_tool_call_then_text_by_turn_step(fake: FakeAnthropic) -> None:
     assert status == 200 and headers["content-type"] == "text/event-stream"
     events = _events(raw)
     assert [e for e, _ in events] == [
-        "message_start", "content_block_start", *["content_block_delta"] * (len(events) - 5),
-        "content_block_stop", "message_delta", "message_stop",
+        "message_start",
+        "content_block_start",
+        *["content_block_delta"] * (len(events) - 5),
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
     ]
     start = events[0][1]["message"]
     assert start["model"] == "claude-x" and start["usage"]["input_tokens"] > 0
@@ -59,9 +69,11 @@ def test_tool_call_then_text_by_turn_step(fake: FakeAnthropic) -> None:
     assert args == {"file_path": "/w/p/a.txt", "content": "hi\n"}
     assert events[-2][1]["delta"]["stop_reason"] == "tool_use"
 
-    followup = _body("please STEP-1",
-                     {"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "Write", "input": {}}]},
-                     {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t", "content": "ok"}]})
+    followup = _body(
+        "please STEP-1",
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "Write", "input": {}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t", "content": "ok"}]},
+    )
     events = _events(_post(fake, "/v1/messages?beta=true", followup)[2])
     assert "".join(d["delta"].get("text", "") for e, d in events if e == "content_block_delta") == "done"
     assert events[-2][1]["delta"]["stop_reason"] == "end_turn"
@@ -87,8 +99,13 @@ def test_errors_with_and_without_retry_header(fake: FakeAnthropic) -> None:
 
 def test_title_count_tokens_head_and_default(fake: FakeAnthropic) -> None:
     fake.on_prompt("RUN", bash("ls"))
-    title = {"model": "m", "stream": True, "tools": [], "system": "Generate a concise title",
-             "messages": [{"role": "user", "content": "hello"}]}
+    title = {
+        "model": "m",
+        "stream": True,
+        "tools": [],
+        "system": "Generate a concise title",
+        "messages": [{"role": "user", "content": "hello"}],
+    }
     events = _events(_post(fake, "/v1/messages?beta=true", title)[2])
     said = "".join(d["delta"].get("text", "") for e, d in events if e == "content_block_delta")
     assert json.loads(said) == {"title": fake.title}

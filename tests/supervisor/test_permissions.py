@@ -18,7 +18,7 @@ ALLOWED = [
     "cat /workspace/projects/shop/src/app.py",
     "head -n 20 src/app.py",
     "grep -rn 'def main' src",
-    "grep -rn \"TODO: fix\" .",
+    'grep -rn "TODO: fix" .',
     "mkdir -p build/out",
     "touch src/__init__.py",
     "find . -name '*.py'",
@@ -78,7 +78,7 @@ REFUSED = [
     "sh -c id",
     "sh -s",
     "perl -e 'unlink q(/tmp/x)'",
-    "ruby -e 'File.write(\"/tmp/x\", \"\")'",
+    'ruby -e \'File.write("/tmp/x", "")\'',
     "deno eval 'Deno.exit()'",
     "bun -e 'console.log(1)'",
     "python3 /tmp/evil.py",
@@ -123,9 +123,9 @@ REFUSED = [
     "echo hi >> notes.txt",
     "echo `id`",
     "echo $(id)",
-    "echo \"$(id)\"",
+    'echo "$(id)"',
     "cat $HOME/.ssh/id_rsa",
-    "echo \"${PATH}\"",
+    'echo "${PATH}"',
     "(touch /tmp/x)",
     "ls\ntouch /tmp/x",
     "ls \\\ntouch /tmp/x",
@@ -190,21 +190,34 @@ def test_refused(command: str) -> None:
     assert decision.reason
 
 
-@pytest.mark.parametrize(("command", "words"), [
-    ("a 'b c' \"d e\" f\\ g", ["a", "b c", "d e", "f g"]),
-    ("find . -name '*.py'", ["find", ".", "-name", "*.py"]),
-    ("echo ''", ["echo", ""]),
-    ('echo "a\\"b"', ["echo", 'a"b']),
-])
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        ("a 'b c' \"d e\" f\\ g", ["a", "b c", "d e", "f g"]),
+        ("find . -name '*.py'", ["find", ".", "-name", "*.py"]),
+        ("echo ''", ["echo", ""]),
+        ('echo "a\\"b"', ["echo", 'a"b']),
+    ],
+)
 def test_split(command: str, words: list[str]) -> None:
     assert permissions.split(command) == words
 
 
-@pytest.mark.parametrize(("path", "ok"), [
-    ("src/a.py", True), (".", True), ("/workspace/projects/shop", True), ("/workspace/projects/shop/", True),
-    ("..", False), ("a/../../x", False), ("/workspace/projects/shopx", False), ("/etc", False),
-    ("a/../b", True), ("a\x00", False),
-])
+@pytest.mark.parametrize(
+    ("path", "ok"),
+    [
+        ("src/a.py", True),
+        (".", True),
+        ("/workspace/projects/shop", True),
+        ("/workspace/projects/shop/", True),
+        ("..", False),
+        ("a/../../x", False),
+        ("/workspace/projects/shopx", False),
+        ("/etc", False),
+        ("a/../b", True),
+        ("a\x00", False),
+    ],
+)
 def test_inside(path: str, ok: bool) -> None:
     assert permissions.inside(path, WS) is ok
 
@@ -216,11 +229,13 @@ def _screen(tool: str, question: str, target: str) -> Screen:
 def test_policy_uses_the_rule_for_commands_and_paths_for_edits() -> None:
     auto = dict(policy="auto", workspace=WS)
     assert policy.decide(_screen("Bash command", "Do you want to proceed?", "pytest -q"), **auto).approve
-    refused = policy.decide(_screen("Bash command", "Do you want to proceed?",
-                                    "python3 -c \"open('/tmp/x','w')\""), **auto)
+    refused = policy.decide(
+        _screen("Bash command", "Do you want to proceed?", "python3 -c \"open('/tmp/x','w')\""), **auto
+    )
     assert not refused.approve and "python3 -c" in refused.reason
     assert policy.decide(_screen("Create file", "Do you want to create a.txt?", "a.txt"), **auto).approve
     assert not policy.decide(_screen("Create file", "Do you want to create x?", "/etc/x"), **auto).approve
     assert not policy.decide(_screen("Create file", "Do you want to create x?", "../x"), **auto).approve
-    assert not policy.decide(_screen("Bash command", "Do you want to proceed?", "ls"), policy="ask",
-                             workspace=WS).approve
+    assert not policy.decide(
+        _screen("Bash command", "Do you want to proceed?", "ls"), policy="ask", workspace=WS
+    ).approve

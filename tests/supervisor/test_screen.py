@@ -18,9 +18,9 @@ from tests.fakes.fake_anthropic import bash, text, write
 from tests.supervisor.conftest import needs_cli
 
 SCREENS = Path(__file__).resolve().parents[1] / "fixtures" / "screens"
-PINNED = json.loads(
-    (Path(__file__).resolve().parents[2] / "tools" / "claude-code" / "package.json").read_text()
-)["dependencies"]["@anthropic-ai/claude-code"]
+PINNED = json.loads((Path(__file__).resolve().parents[2] / "tools" / "claude-code" / "package.json").read_text())[
+    "dependencies"
+]["@anthropic-ai/claude-code"]
 
 
 def _rel(rig: ClaudeRig, path: Path) -> PurePosixPath:
@@ -55,14 +55,19 @@ def _screen(name: str) -> str:
 @pytest.mark.parametrize(
     ("name", "details"),
     [
-        ("permission-write-create.txt",
-         {"question": "Do you want to create new.txt?", "tool": "Create file", "target": "notes/new.txt"}),
-        ("permission-edit.txt",
-         {"question": "Do you want to make this edit to app.py?", "tool": "Edit file", "target": "app.py"}),
-        ("permission-bash-auto.txt",
-         {"question": "Do you want to proceed?", "tool": "Bash command", "target": "git push origin main"}),
-        ("permission-bash-narrow.txt",
-         {"target": "python3 -m pytest -q tests/test_module_with_a_long_name.py"}),
+        (
+            "permission-write-create.txt",
+            {"question": "Do you want to create new.txt?", "tool": "Create file", "target": "notes/new.txt"},
+        ),
+        (
+            "permission-edit.txt",
+            {"question": "Do you want to make this edit to app.py?", "tool": "Edit file", "target": "app.py"},
+        ),
+        (
+            "permission-bash-auto.txt",
+            {"question": "Do you want to proceed?", "tool": "Bash command", "target": "git push origin main"},
+        ),
+        ("permission-bash-narrow.txt", {"target": "python3 -m pytest -q tests/test_module_with_a_long_name.py"}),
         ("retrying-attempt-3.txt", {"attempt": 3, "max_attempts": 10, "error": "500 Internal server error"}),
         ("error-400.txt", {"error": "API Error: 400 Invalid request: prompt is malformed"}),
         ("error-401.txt", {"error": "Invalid API key · Fix external API key"}),
@@ -230,8 +235,11 @@ def test_real_cli_resume_continues_the_same_transcript(rig: ClaudeRig) -> None:
     # The transcript may lag the screen a little: poll it too.
     reader = TranscriptReader(Tree(rig.tmp), _rel(rig, transcript_path(rig.config, rig.work, sid)))
     texts: list[str] = []
-    wait_until(lambda: texts.extend(reader.read().assistant_texts) or "second answer" in texts, 5,
-               what="second answer in the transcript")
+    wait_until(
+        lambda: texts.extend(reader.read().assistant_texts) or "second answer" in texts,
+        5,
+        what="second answer in the transcript",
+    )
     assert texts == ["first answer", "second answer"]
     starts = [e.get("source") for e in _hooks(rig) if e["hook_event_name"] == "SessionStart"]
     assert starts == ["startup", "resume"]

@@ -10,9 +10,15 @@ from autocode.supervisor.claude import TranscriptReader
 
 
 def _line(msg_id: str, text: str) -> str:
-    entry = {"type": "assistant", "sessionId": "s",
-             "message": {"id": msg_id, "content": [{"type": "text", "text": text}],
-                         "usage": {"input_tokens": 10, "output_tokens": 2}}}
+    entry = {
+        "type": "assistant",
+        "sessionId": "s",
+        "message": {
+            "id": msg_id,
+            "content": [{"type": "text", "text": text}],
+            "usage": {"input_tokens": 10, "output_tokens": 2},
+        },
+    }
     return json.dumps(entry) + "\n"
 
 

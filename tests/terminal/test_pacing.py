@@ -39,4 +39,3 @@ def test_a_flood_is_read_no_faster_than_the_frame_budget() -> None:
     assert len(out) <= windows * PER_FRAME, (len(out), elapsed)
     # Unpaced, 8 MB through a pty takes well under a tenth of this.
     assert elapsed >= FLOOD / (PER_FRAME / FRAME_SECONDS) * 0.9
-

@@ -108,9 +108,10 @@ def test_resize_is_seen_by_programs(server: ServerProcess) -> None:
 def test_two_viewers_see_the_same_output_and_read_only_cannot_type(server: ServerProcess) -> None:
     admin = Api(server.base, "admin", ADMIN_PASSWORD)
     project = admin.project()
-    with open_terminal(server, admin, project["id"]) as rw, open_terminal(
-        server, admin, project["id"], mode="ro"
-    ) as ro:
+    with (
+        open_terminal(server, admin, project["id"]) as rw,
+        open_terminal(server, admin, project["id"], mode="ro") as ro,
+    ):
         type_line(ro, "echo SNEAKY-$((40+2))")
         type_line(rw, "echo shared-$((1000+1))")
         read_until(rw, "shared-1001")
@@ -252,9 +253,13 @@ def test_the_terminal_opens_on_claude_codes_window_while_it_runs_and_viewers_do_
     assert shown["window"] == "shell"
     # Claude Code's window appears (the supervisor makes it as `agent`); here a stand-in prints a marker.
     runtime = LocalRuntime(data_dir=server.data_dir)
-    runtime.new_window("admin", project["tmux_session"], window="agent",
-                       command=["sh", "-c", "echo AGENT-$((20+1)); exec cat"],
-                       cwd=runtime.workspace("admin") / "projects" / project["slug"])
+    runtime.new_window(
+        "admin",
+        project["tmux_session"],
+        window="agent",
+        command=["sh", "-c", "echo AGENT-$((20+1)); exec cat"],
+        cwd=runtime.workspace("admin") / "projects" / project["slug"],
+    )
     with open_terminal(server, admin, pid) as agent, open_terminal(server, admin, pid, window="shell") as shell:
         assert first_window_message(agent) == {"type": "window", "window": "agent"}
         assert first_window_message(shell) == {"type": "window", "window": "shell"}

@@ -108,13 +108,16 @@ def test_redaction_and_failure_reasons() -> None:
     assert failure_reason(out, 128, timed_out=False, timeout=600).startswith("fatal: remote error")
     assert "600 seconds" in failure_reason("", 124, timed_out=True, timeout=600)
     assert failure_reason("", 3, timed_out=False, timeout=600) == "git exited with status 3"
-    ssh = ("ssh: connect to host 127.0.0.1 port 1: Connection refused\n"
-           "fatal: Could not read from remote repository.\n")
+    ssh = "ssh: connect to host 127.0.0.1 port 1: Connection refused\nfatal: Could not read from remote repository.\n"
     assert failure_reason(ssh, 128, timed_out=False, timeout=600).endswith("Connection refused")
     # git:// says why on the line after its "fatal: ...:" (the reason must not end at the colon)
-    refused = ("Cloning into '.'...\nfatal: unable to connect to 127.0.0.1:\n"
-               "127.0.0.1[0: 127.0.0.1]: errno=Connection refused\n")
-    assert failure_reason(refused, 128, timed_out=False, timeout=600) == \
-        "fatal: unable to connect to 127.0.0.1: 127.0.0.1[0: 127.0.0.1]: errno=Connection refused"
+    refused = (
+        "Cloning into '.'...\nfatal: unable to connect to 127.0.0.1:\n"
+        "127.0.0.1[0: 127.0.0.1]: errno=Connection refused\n"
+    )
+    assert (
+        failure_reason(refused, 128, timed_out=False, timeout=600)
+        == "fatal: unable to connect to 127.0.0.1: 127.0.0.1[0: 127.0.0.1]: errno=Connection refused"
+    )
     missing = "sh: 1: ssh: not found\nfatal: Could not read from remote repository.\n"
     assert "openssh-client" in failure_reason(missing, 128, timed_out=False, timeout=600)

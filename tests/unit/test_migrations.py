@@ -48,8 +48,7 @@ def test_upgrade_from_previous_revision_keeps_data(tmp_path: Path) -> None:
         " 0, 'alice-shop', '/w', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
     )
     raw.execute(
-        "INSERT INTO logs (project_id, level, message, timestamp) VALUES (1, 'info', 'kept',"
-        " '2026-01-01 00:00:00')"
+        "INSERT INTO logs (project_id, level, message, timestamp) VALUES (1, 'info', 'kept', '2026-01-01 00:00:00')"
     )
     raw.commit()
     raw.close()

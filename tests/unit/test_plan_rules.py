@@ -40,20 +40,48 @@ CASES: list[tuple[str, str, Change, str]] = [
     ("remove a pending step", "A:done B:pending C:pending", lambda p: r.remove_step(p, 2), "A:done C:pending"),
     ("remove a done step", "A:done B:pending", lambda p: r.remove_step(p, 1), "!conflict:only pending steps"),
     ("remove a skipped step", "A:skipped", lambda p: r.remove_step(p, 1), "!conflict:Step 1 is skipped"),
-    ("reorder pending steps", "A:done B:pending C:pending", lambda p: r.reorder_pending(p, [3, 2]),
-     "A:done C:pending B:pending"),
-    ("reorder around a locked step", "A:pending B:done C:pending D:failed E:pending",
-     lambda p: r.reorder_pending(p, [5, 1, 3]), "E:pending B:done A:pending D:failed C:pending"),
-    ("reorder naming a done step", "A:done B:pending C:pending", lambda p: r.reorder_pending(p, [1, 3]),
-     "!invalid:pending steps: 2, 3"),
-    ("reorder missing a step", "A:done B:pending C:pending", lambda p: r.reorder_pending(p, [3]),
-     "!invalid:every pending step exactly once"),
-    ("reorder repeating a step", "B:pending C:pending", lambda p: r.reorder_pending(p, [1, 1]),
-     "!invalid:exactly once"),
-    ("replace keeps done steps", "A:done B:pending", lambda p: r.replace_pending(p, [("X", ""), ("Y", "")]),
-     "A:done X:pending Y:pending"),
-    ("replace with the whole plan sent back", "A:done B:pending",
-     lambda p: r.replace_pending(p, [("A", ""), ("B", ""), ("C", "")]), "A:done B:pending C:pending"),
+    (
+        "reorder pending steps",
+        "A:done B:pending C:pending",
+        lambda p: r.reorder_pending(p, [3, 2]),
+        "A:done C:pending B:pending",
+    ),
+    (
+        "reorder around a locked step",
+        "A:pending B:done C:pending D:failed E:pending",
+        lambda p: r.reorder_pending(p, [5, 1, 3]),
+        "E:pending B:done A:pending D:failed C:pending",
+    ),
+    (
+        "reorder naming a done step",
+        "A:done B:pending C:pending",
+        lambda p: r.reorder_pending(p, [1, 3]),
+        "!invalid:pending steps: 2, 3",
+    ),
+    (
+        "reorder missing a step",
+        "A:done B:pending C:pending",
+        lambda p: r.reorder_pending(p, [3]),
+        "!invalid:every pending step exactly once",
+    ),
+    (
+        "reorder repeating a step",
+        "B:pending C:pending",
+        lambda p: r.reorder_pending(p, [1, 1]),
+        "!invalid:exactly once",
+    ),
+    (
+        "replace keeps done steps",
+        "A:done B:pending",
+        lambda p: r.replace_pending(p, [("X", ""), ("Y", "")]),
+        "A:done X:pending Y:pending",
+    ),
+    (
+        "replace with the whole plan sent back",
+        "A:done B:pending",
+        lambda p: r.replace_pending(p, [("A", ""), ("B", ""), ("C", "")]),
+        "A:done B:pending C:pending",
+    ),
     ("replace with nothing", "A:done B:failed C:pending", lambda p: r.replace_pending(p, []), "A:done B:failed"),
 ]
 
@@ -82,8 +110,14 @@ def test_a_plan_has_at_most_200_steps() -> None:
         r.append_step(full, "one more")
 
 
-@pytest.mark.parametrize(("before", "expected"), [
-    ("", 0), ("A:done B:pending", 1), ("A:done B:skipped", 2), ("A:done B:failed C:pending", 1),
-])
+@pytest.mark.parametrize(
+    ("before", "expected"),
+    [
+        ("", 0),
+        ("A:done B:pending", 1),
+        ("A:done B:skipped", 2),
+        ("A:done B:failed C:pending", 1),
+    ],
+)
 def test_next_step_is_the_first_not_finished(before: str, expected: int) -> None:
     assert r.next_step(plan(before)) == expected

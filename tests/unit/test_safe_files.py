@@ -11,9 +11,16 @@ from autocode.core import files
 from autocode.core.files import Limits, Missing, Refused, TooLarge, Tree, parse_rel
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("", ""), ("/", ""), ("a/b", "a/b"), ("/a//b/", "a/b"), ("./a/./b", "a/b"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("", ""),
+        ("/", ""),
+        ("a/b", "a/b"),
+        ("/a//b/", "a/b"),
+        ("./a/./b", "a/b"),
+    ],
+)
 def test_parse_rel_accepts(given: str, expected: str) -> None:
     assert str(parse_rel(given)) == ("." if expected == "" else expected)
 

@@ -50,8 +50,16 @@ def test_kind_and_fix(status: ProjectStatus, recorded: str | None, message: str 
     assert got.message  # always something to say
 
 
-@pytest.mark.parametrize("status", [ProjectStatus.CREATED, ProjectStatus.CLONING, ProjectStatus.PLANNING,
-                                    ProjectStatus.RUNNING, ProjectStatus.COMPLETED])
+@pytest.mark.parametrize(
+    "status",
+    [
+        ProjectStatus.CREATED,
+        ProjectStatus.CLONING,
+        ProjectStatus.PLANNING,
+        ProjectStatus.RUNNING,
+        ProjectStatus.COMPLETED,
+    ],
+)
 def test_no_reason_while_it_runs_or_once_done(status: ProjectStatus) -> None:
     assert status_rules.reason(status=status, recorded="budget", message="Token budget reached") is None
 

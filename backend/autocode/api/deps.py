@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request, status
-from pydantic import AfterValidator
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator
 from sqlmodel import Session
 
 from autocode.core.config import Settings
@@ -42,9 +42,7 @@ def check_workspace_path(value: str) -> str:
     return value
 
 
-WorkspacePath = Annotated[
-    str, Query(max_length=MAX_PATH_BYTES), AfterValidator(check_workspace_path)
-]
+WorkspacePath = Annotated[str, Query(max_length=MAX_PATH_BYTES), AfterValidator(check_workspace_path)]
 
 
 def get_context(request: Request) -> AppContext:

@@ -47,8 +47,7 @@ ASK_PATH = "/.well-known/autocode-preview-ask"
 class Channel:
     """A byte stream to the previewed port (plain, or docker's framed exec stream)."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, framed: bool,
-                 owner: object) -> None:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, framed: bool, owner: object) -> None:
         self.reader = reader
         self.writer = writer
         self.framed = framed
@@ -94,18 +93,29 @@ class Channel:
 
 async def _not_found(send: Send) -> None:
     body = b"Not found\n"
-    await send({"type": "http.response.start", "status": 404,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"cache-control", b"no-store")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 404,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
 async def _plain(send: Send, status: int, text: str) -> None:
     body = text.encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -126,11 +136,9 @@ def _path(scope: Scope) -> str:
 def _forward_headers(scope: Scope, port: int, scheme: str) -> list[tuple[bytes, bytes]]:
     host = _header(scope, b"host")
     own = f"{scheme}://{host}".encode("latin-1", "replace")
-    headers = preview_rules.upstream_headers(scope.get("headers", []), port=port, public_host=host,
-                                             scheme=scheme)
+    headers = preview_rules.upstream_headers(scope.get("headers", []), port=port, public_host=host, scheme=scheme)
     # A request from the preview's own pages looks same-origin to the dev server.
-    return [(n, f"http://localhost:{port}".encode()) if n == b"origin" and v == own else (n, v)
-            for n, v in headers]
+    return [(n, f"http://localhost:{port}".encode()) if n == b"origin" and v == own else (n, v) for n, v in headers]
 
 
 class PreviewOrigin:
@@ -150,8 +158,7 @@ class PreviewOrigin:
                     return
         found = preview_rules.parse_host(_header(scope, b"host"))
         ready = self.context()
-        if found is None and ready is not None and scope["type"] == "http" \
-                and scope.get("path") == ASK_PATH:
+        if found is None and ready is not None and scope["type"] == "http" and scope.get("path") == ASK_PATH:
             await self._ask(scope, send, ready[0])
             return
         if found is None or ready is None:
@@ -160,8 +167,7 @@ class PreviewOrigin:
         access, runtime = ready
         project_id, port = found
         if scope["type"] == "http":
-            pairs = parse_qsl(bytes(scope.get("query_string", b"")).decode("latin-1"),
-                              keep_blank_values=True)
+            pairs = parse_qsl(bytes(scope.get("query_string", b"")).decode("latin-1"), keep_blank_values=True)
             token = next((v for k, v in pairs if k == preview_rules.TOKEN_PARAM), None)
             if token is not None:
                 await self._redeem(scope, send, access, token, project_id, port, pairs)
@@ -171,8 +177,12 @@ class PreviewOrigin:
         if target is None:
             await self._refuse(scope, send)
             return
-        scheme = "https" if preview_rules.secure_context(access.settings.preview_template) \
-            and access.settings.preview_template.startswith("https") else "http"
+        scheme = (
+            "https"
+            if preview_rules.secure_context(access.settings.preview_template)
+            and access.settings.preview_template.startswith("https")
+            else "http"
+        )
         if scope["type"] == "http":
             await self._http(scope, receive, send, runtime, target, scheme)
         elif scope["type"] == "websocket":
@@ -193,28 +203,45 @@ class PreviewOrigin:
         elif scope["type"] == "http":
             await _not_found(send)
 
-    async def _redeem(self, scope: Scope, send: Send, access: PreviewAccess, token: str,
-                      project_id: int, port: int, pairs: list[tuple[str, str]]) -> None:
-        value = access.redeem(token, project_id=project_id, port=port) \
-            if scope["method"] in ("GET", "HEAD") else None
+    async def _redeem(
+        self,
+        scope: Scope,
+        send: Send,
+        access: PreviewAccess,
+        token: str,
+        project_id: int,
+        port: int,
+        pairs: list[tuple[str, str]],
+    ) -> None:
+        value = access.redeem(token, project_id=project_id, port=port) if scope["method"] in ("GET", "HEAD") else None
         if value is None:
             await _not_found(send)
             return
         rest = urlencode([(k, v) for k, v in pairs if k != preview_rules.TOKEN_PARAM])
         location = (scope.get("path") or "/") + (f"?{rest}" if rest else "")
         cookie = preview_rules.cookie_header(
-            value, max_age=access.settings.preview_cookie_minutes * 60,
-            secure=preview_rules.secure_context(access.settings.preview_template))
-        await send({"type": "http.response.start", "status": 303,
-                    "headers": [(b"location", location.encode("latin-1", "replace")),
-                                (b"set-cookie", cookie.encode()),
-                                (b"cache-control", b"no-store"),
-                                (b"referrer-policy", b"no-referrer"),
-                                (b"content-length", b"0")]})
+            value,
+            max_age=access.settings.preview_cookie_minutes * 60,
+            secure=preview_rules.secure_context(access.settings.preview_template),
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 303,
+                "headers": [
+                    (b"location", location.encode("latin-1", "replace")),
+                    (b"set-cookie", cookie.encode()),
+                    (b"cache-control", b"no-store"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"content-length", b"0"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": b""})
 
-    async def _http(self, scope: Scope, receive: Receive, send: Send, runtime: Runtime,
-                    target: Target, scheme: str) -> None:
+    async def _http(
+        self, scope: Scope, receive: Receive, send: Send, runtime: Runtime, target: Target, scheme: str
+    ) -> None:
         body = bytearray()
         while True:
             message = await receive()
@@ -235,8 +262,11 @@ class PreviewOrigin:
         started = False
         try:
             conn = h11.Connection(h11.CLIENT)
-            headers = [*_forward_headers(scope, target.port, scheme),
-                       (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+            headers = [
+                *_forward_headers(scope, target.port, scheme),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ]
             out = conn.send(h11.Request(method=scope["method"], target=_path(scope), headers=headers))
             out = (out or b"") + (conn.send(h11.Data(data=bytes(body))) or b"" if body else b"")
             out += conn.send(h11.EndOfMessage()) or b""
@@ -250,24 +280,29 @@ class PreviewOrigin:
                 if isinstance(event, h11.InformationalResponse):
                     continue
                 if isinstance(event, h11.Response):
-                    await send({"type": "http.response.start", "status": event.status_code,
-                                "headers": preview_rules.downstream_headers(event.headers)})
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": event.status_code,
+                            "headers": preview_rules.downstream_headers(event.headers),
+                        }
+                    )
                     started = True
                 elif isinstance(event, h11.Data):
-                    await send({"type": "http.response.body", "body": bytes(event.data),
-                                "more_body": True})
+                    await send({"type": "http.response.body", "body": bytes(event.data), "more_body": True})
                 else:  # EndOfMessage, ConnectionClosed, PAUSED
                     break
             await send({"type": "http.response.body", "body": b""})
-        except (h11.ProtocolError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, h11.ProtocolError, OSError) as exc:
             log.info("preview upstream failed", extra={"port": target.port, "error": str(exc)})
             if not started:
                 await _plain(send, 502, f"The server on port {target.port} did not answer\n")
         finally:
             await channel.close()
 
-    async def _websocket(self, scope: Scope, receive: Receive, send: Send, runtime: Runtime,
-                         target: Target, scheme: str) -> None:
+    async def _websocket(
+        self, scope: Scope, receive: Receive, send: Send, runtime: Runtime, target: Target, scheme: str
+    ) -> None:
         if (await receive())["type"] != "websocket.connect":
             return
         try:
@@ -284,8 +319,9 @@ class PreviewOrigin:
         finally:
             await channel.close()
 
-    async def _handshake(self, scope: Scope, channel: Channel, target: Target,
-                         scheme: str) -> tuple[ClientProtocol, list[object]] | None:
+    async def _handshake(
+        self, scope: Scope, channel: Channel, target: Target, scheme: str
+    ) -> tuple[ClientProtocol, list[object]] | None:
         try:
             uri = parse_uri(f"ws://localhost:{target.port}{_path(scope)}")
         except InvalidURI:
@@ -305,14 +341,15 @@ class PreviewOrigin:
                     protocol.receive_eof()
                     break
                 protocol.receive_data(data)
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             return None
         if protocol.state is not State.OPEN:
             return None
         return protocol, list(protocol.events_received())
 
-    async def _pump(self, protocol: ClientProtocol, early: list[object], channel: Channel,
-                    receive: Receive, send: Send) -> None:
+    async def _pump(
+        self, protocol: ClientProtocol, early: list[object], channel: Channel, receive: Receive, send: Send
+    ) -> None:
         response = next((e for e in early if isinstance(e, Response)), None)
         chosen = response.headers.get("Sec-WebSocket-Protocol") if response is not None else None
         await send({"type": "websocket.accept", "subprotocol": chosen})
@@ -334,15 +371,17 @@ class PreviewOrigin:
                     elif frame.opcode is Opcode.CLOSE:
                         close = Close.parse(frame.data) if frame.data else Close(1000, "")
                         await flush()
-                        await send({"type": "websocket.close", "code": close.code,
-                                    "reason": close.reason})
+                        await send({"type": "websocket.close", "code": close.code, "reason": close.reason})
                         return
                     else:
                         continue
                     if frame.fin:
                         data = b"".join(parts)
-                        await send({"type": "websocket.send", "text": data.decode("utf-8", "replace")}
-                                   if text else {"type": "websocket.send", "bytes": data})
+                        await send(
+                            {"type": "websocket.send", "text": data.decode("utf-8", "replace")}
+                            if text
+                            else {"type": "websocket.send", "bytes": data}
+                        )
                         parts = []
                 await flush()  # pongs, the reply to a close
                 data = await channel.read()
@@ -358,8 +397,9 @@ class PreviewOrigin:
                 message = await receive()
                 if message["type"] == "websocket.disconnect":
                     with contextlib.suppress(ProtocolError, InvalidHandshake):
-                        protocol.send_close(message.get("code", 1000) if message.get("code", 1000)
-                                            in range(1000, 5000) else 1000)
+                        protocol.send_close(
+                            message.get("code", 1000) if message.get("code", 1000) in range(1000, 5000) else 1000
+                        )
                     with contextlib.suppress(OSError):
                         await flush()
                     channel.write_eof()

@@ -134,9 +134,7 @@ class Settings(BaseSettings):
         # A supervisor is handed the server's settings without the master secret (supervisor/boot.py).
         if self.environment == "production" and not self._without_master_secret:
             if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
-                raise ValueError(
-                    "production requires AUTOCODE_SECRET_KEY (at least 32 characters)"
-                )
+                raise ValueError("production requires AUTOCODE_SECRET_KEY (at least 32 characters)")
             network = self.container_network or ""
             if network == "host" or network.startswith("container:"):
                 raise ValueError(

@@ -176,8 +176,14 @@ class Tree:
     # -- directories -------------------------------------------------------------------------
 
     @contextmanager
-    def dir_fd(self, rel: PurePosixPath | str = "", *, create: bool = False, mode: int = 0o700,
-               owner: tuple[int, int] | None = None) -> Iterator[int]:
+    def dir_fd(
+        self,
+        rel: PurePosixPath | str = "",
+        *,
+        create: bool = False,
+        mode: int = 0o700,
+        owner: tuple[int, int] | None = None,
+    ) -> Iterator[int]:
         """A descriptor of the folder ``rel`` (made, and handed to ``owner``, when ``create``)."""
         path = _check(rel)
         fd = _open_dir(None, self.root)
@@ -199,8 +205,7 @@ class Tree:
         finally:
             os.close(fd)
 
-    def ensure_dir(self, rel: PurePosixPath | str, *, mode: int = 0o700,
-                   owner: tuple[int, int] | None = None) -> None:
+    def ensure_dir(self, rel: PurePosixPath | str, *, mode: int = 0o700, owner: tuple[int, int] | None = None) -> None:
         """Make ``rel`` and its parents (refusing links); ``owner`` gets each component."""
         with self.dir_fd(rel, create=True, mode=mode, owner=owner):
             pass
@@ -225,8 +230,9 @@ class Tree:
     # -- files -------------------------------------------------------------------------------
 
     @contextmanager
-    def _parent(self, rel: PurePosixPath | str, *, create: bool = False,
-                owner: tuple[int, int] | None = None) -> Iterator[tuple[int, str]]:
+    def _parent(
+        self, rel: PurePosixPath | str, *, create: bool = False, owner: tuple[int, int] | None = None
+    ) -> Iterator[tuple[int, str]]:
         path = _check(rel)
         if not path.parts:
             raise Refused("A file name is needed")
@@ -248,8 +254,7 @@ class Tree:
         data, info = self.read_stat(rel, limit=limit, offset=offset)
         return data, info.st_size
 
-    def read_stat(self, rel: PurePosixPath | str, *, limit: int,
-                  offset: int = 0) -> tuple[bytes, os.stat_result]:
+    def read_stat(self, rel: PurePosixPath | str, *, limit: int, offset: int = 0) -> tuple[bytes, os.stat_result]:
         """Like :meth:`read`, with the status of the very file that was read."""
         with self._parent(rel) as (fd, name):
             return _read_at(fd, name, limit=limit, offset=offset)
@@ -275,9 +280,17 @@ class Tree:
         data, _ = self.read(rel, limit=limit)
         return data.decode("utf-8", "replace")
 
-    def write(self, rel: PurePosixPath | str, data: bytes | str, *, mode: int = 0o600,
-              owner: tuple[int, int] | None = None, replace: bool = True, exact_mode: bool = False,
-              expect: Callable[[os.stat_result | None], None] | None = None) -> None:
+    def write(
+        self,
+        rel: PurePosixPath | str,
+        data: bytes | str,
+        *,
+        mode: int = 0o600,
+        owner: tuple[int, int] | None = None,
+        replace: bool = True,
+        exact_mode: bool = False,
+        expect: Callable[[os.stat_result | None], None] | None = None,
+    ) -> None:
         """Replace the file atomically (random ``O_EXCL`` temp, rename in the same folder).
 
         Whatever was at the name (a file, a link) is replaced, never written through. With
@@ -290,14 +303,21 @@ class Tree:
         def fill(out: int) -> None:
             view = memoryview(body)
             while view:
-                view = view[os.write(out, view):]
+                view = view[os.write(out, view) :]
 
-        self._replace(rel, fill, mode=mode, owner=owner, replace=replace, expect=expect,
-                      exact_mode=exact_mode)
+        self._replace(rel, fill, mode=mode, owner=owner, replace=replace, expect=expect, exact_mode=exact_mode)
 
-    def write_from(self, rel: PurePosixPath | str, source: BinaryIO, *, limit: int,
-                   mode: int = 0o600, owner: tuple[int, int] | None = None,
-                   replace: bool = True, exact_mode: bool = False) -> int:
+    def write_from(
+        self,
+        rel: PurePosixPath | str,
+        source: BinaryIO,
+        *,
+        limit: int,
+        mode: int = 0o600,
+        owner: tuple[int, int] | None = None,
+        replace: bool = True,
+        exact_mode: bool = False,
+    ) -> int:
         """:meth:`write` from a readable stream, refused (TooLarge) past ``limit`` bytes;
         answers the number of bytes written."""
         written = 0
@@ -310,16 +330,22 @@ class Tree:
                     raise TooLarge(f"{PurePosixPath(str(rel)).name}: larger than {limit} bytes")
                 view = memoryview(chunk)
                 while view:
-                    view = view[os.write(out, view):]
+                    view = view[os.write(out, view) :]
 
-        self._replace(rel, fill, mode=mode, owner=owner, replace=replace, expect=None,
-                      exact_mode=exact_mode)
+        self._replace(rel, fill, mode=mode, owner=owner, replace=replace, expect=None, exact_mode=exact_mode)
         return written
 
-    def _replace(self, rel: PurePosixPath | str, fill: Callable[[int], None], *, mode: int,
-                 owner: tuple[int, int] | None, replace: bool,
-                 expect: Callable[[os.stat_result | None], None] | None,
-                 exact_mode: bool = False) -> None:
+    def _replace(
+        self,
+        rel: PurePosixPath | str,
+        fill: Callable[[int], None],
+        *,
+        mode: int,
+        owner: tuple[int, int] | None,
+        replace: bool,
+        expect: Callable[[os.stat_result | None], None] | None,
+        exact_mode: bool = False,
+    ) -> None:
         with self._parent(rel, create=True, owner=owner) as (fd, name):
             tmp = f".{name[:200]}.{secrets.token_hex(8)}.tmp"
             try:
@@ -337,8 +363,7 @@ class Tree:
                     os.close(out)
                 if expect is not None:
                     try:
-                        current: os.stat_result | None = os.stat(name, dir_fd=fd,
-                                                                 follow_symlinks=False)
+                        current: os.stat_result | None = os.stat(name, dir_fd=fd, follow_symlinks=False)
                     except FileNotFoundError:
                         current = None
                     expect(current)
@@ -356,8 +381,7 @@ class Tree:
                     pass
                 raise
 
-    def mkdir(self, rel: PurePosixPath | str, *, mode: int = 0o755,
-              owner: tuple[int, int] | None = None) -> None:
+    def mkdir(self, rel: PurePosixPath | str, *, mode: int = 0o755, owner: tuple[int, int] | None = None) -> None:
         """Make one new folder (its parents as needed); Exists when the name is taken."""
         with self._parent(rel, create=True, owner=owner) as (fd, name):
             try:
@@ -369,8 +393,14 @@ class Tree:
             if owner is not None:
                 os.chown(name, *owner, dir_fd=fd, follow_symlinks=False)
 
-    def rename(self, src: PurePosixPath | str, dst: PurePosixPath | str, *, replace: bool = False,
-               owner: tuple[int, int] | None = None) -> None:
+    def rename(
+        self,
+        src: PurePosixPath | str,
+        dst: PurePosixPath | str,
+        *,
+        replace: bool = False,
+        owner: tuple[int, int] | None = None,
+    ) -> None:
         """Move ``src`` (a file, a folder, or a link itself) to ``dst`` inside the tree.
 
         Both names are reached through directory descriptors without following a link; the
@@ -382,7 +412,7 @@ class Tree:
             raise Refused("The top folder cannot be moved")
         if new == old:
             return
-        if new.parts[:len(old.parts)] == old.parts:
+        if new.parts[: len(old.parts)] == old.parts:
             raise Refused("A folder cannot be moved into itself")
         with self._parent(old) as (src_fd, src_name):
             try:
@@ -424,9 +454,14 @@ class Tree:
 
     # -- walking -------------------------------------------------------------------------------
 
-    def walk(self, rel: PurePosixPath | str = "", *, limits: Limits = Limits(),
-             skip: frozenset[str] = frozenset(),
-             exclude: Callable[[PurePosixPath, bool], bool] | None = None) -> Iterator[WalkedFile]:
+    def walk(
+        self,
+        rel: PurePosixPath | str = "",
+        *,
+        limits: Limits = Limits(),
+        skip: frozenset[str] = frozenset(),
+        exclude: Callable[[PurePosixPath, bool], bool] | None = None,
+    ) -> Iterator[WalkedFile]:
         """Every regular file below ``rel`` (links and special files skipped), in name order.
 
         ``skip`` names top-level entries left out; ``exclude(path, is_dir)`` prunes any
@@ -450,8 +485,7 @@ class Tree:
             raise
         return out
 
-    def chown_tree(self, rel: PurePosixPath | str, owner: tuple[int, int], *,
-                   limits: Limits = Limits()) -> None:
+    def chown_tree(self, rel: PurePosixPath | str, owner: tuple[int, int], *, limits: Limits = Limits()) -> None:
         """Give ``rel`` and everything below it to ``owner`` (links themselves, not targets),
         stopping quietly at ``limits``."""
         budget = _Budget(limits)
@@ -499,9 +533,14 @@ def _entry(item: os.DirEntry[str]) -> Entry:
     return Entry(item.name, "other", 0)
 
 
-def _walk(fd: int, prefix: PurePosixPath, budget: _Budget, skip: frozenset[str],
-          exclude: Callable[[PurePosixPath, bool], bool] | None,
-          depth: int) -> Iterator[WalkedFile]:
+def _walk(
+    fd: int,
+    prefix: PurePosixPath,
+    budget: _Budget,
+    skip: frozenset[str],
+    exclude: Callable[[PurePosixPath, bool], bool] | None,
+    depth: int,
+) -> Iterator[WalkedFile]:
     if depth > MAX_DEPTH:
         raise TooLarge(f"folders nested deeper than {MAX_DEPTH}")
     with os.scandir(fd) as it:
@@ -509,8 +548,7 @@ def _walk(fd: int, prefix: PurePosixPath, budget: _Budget, skip: frozenset[str],
         for item in it:
             if depth == 0 and item.name in skip:
                 continue
-            if exclude is not None and exclude(prefix / item.name,
-                                               item.is_dir(follow_symlinks=False)):
+            if exclude is not None and exclude(prefix / item.name, item.is_dir(follow_symlinks=False)):
                 continue
             entries.append(item)
             budget.entry()

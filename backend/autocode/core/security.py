@@ -69,9 +69,7 @@ class Keys:
         except InvalidToken as exc:
             raise TokenError("stored secret cannot be decrypted with this key") from exc
 
-    def access_token(
-        self, *, user_id: int, token_version: int, family: str, lifetime: timedelta
-    ) -> str:
+    def access_token(self, *, user_id: int, token_version: int, family: str, lifetime: timedelta) -> str:
         """A signed access token naming the user, their token version and the login's family."""
         now = datetime.now(UTC)
         claims = {

@@ -42,8 +42,15 @@ def make_runtime(
     if kind == "docker":
         from autocode.runtime.docker import DockerRuntime
 
-        return DockerRuntime(data_dir=data_dir, image=image, memory=memory, cpus=cpus,
-                             pids=pids, network=network, egress_allow=egress_allow)
+        return DockerRuntime(
+            data_dir=data_dir,
+            image=image,
+            memory=memory,
+            cpus=cpus,
+            pids=pids,
+            network=network,
+            egress_allow=egress_allow,
+        )
     raise ValueError(f"unknown runtime {kind!r} (expected one of {', '.join(RUNTIME_KINDS)})")
 
 

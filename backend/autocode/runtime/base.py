@@ -168,8 +168,7 @@ def validate_name(value: str, what: str = "name") -> str:
 
 def session_name(username: str, slug: str) -> str:
     """The tmux session name of one project of one user."""
-    return validate_name(f"{validate_name(username, 'username')}-{validate_name(slug, 'slug')}",
-                         "session")
+    return validate_name(f"{validate_name(username, 'username')}-{validate_name(slug, 'slug')}", "session")
 
 
 def target(session: str, window: str | None = None) -> str:
@@ -194,12 +193,34 @@ def viewer_commands(session: str, window: str | None, *, readonly: bool) -> list
     validate_name(window, "window")
     viewer = f"{session}{VIEWER_MARK}{uuid.uuid4().hex[:8]}"
     return [
-        "new-session", "-d", "-t", f"={session}", "-s", viewer, ";",
-        "set-option", "-t", f"={viewer}:", "destroy-unattached", "on", ";",
+        "new-session",
+        "-d",
+        "-t",
+        f"={session}",
+        "-s",
+        viewer,
+        ";",
+        "set-option",
+        "-t",
+        f"={viewer}:",
+        "destroy-unattached",
+        "on",
+        ";",
         # the status line names the project's session, not this viewer's
-        "set-option", "-t", f"={viewer}:", "status-left", f"[{session}] ", ";",
-        "select-window", "-t", f"={viewer}:={window}", ";",
-        "attach-session", "-t", f"={viewer}", *flags,
+        "set-option",
+        "-t",
+        f"={viewer}:",
+        "status-left",
+        f"[{session}] ",
+        ";",
+        "select-window",
+        "-t",
+        f"={viewer}:={window}",
+        ";",
+        "attach-session",
+        "-t",
+        f"={viewer}",
+        *flags,
     ]
 
 
@@ -370,8 +391,7 @@ class Runtime(ABC):
         """Paste text as one bracketed paste (multi-line prompts)."""
 
     @abstractmethod
-    def capture(self, username: str, target: str, *, history: int = 0,
-                escapes: bool = False) -> str:
+    def capture(self, username: str, target: str, *, history: int = 0, escapes: bool = False) -> str:
         """The pane's screen, plus `history` lines of scrollback, optionally with colours."""
 
     @abstractmethod
@@ -391,8 +411,9 @@ class Runtime(ABC):
         """End one window. Idempotent."""
 
     @abstractmethod
-    def attach_argv(self, username: str, session: str, *, window: str | None = None,
-                    readonly: bool = False) -> list[str]:
+    def attach_argv(
+        self, username: str, session: str, *, window: str | None = None, readonly: bool = False
+    ) -> list[str]:
         """The argv of a terminal client attached to the session (run it on a pty).
 
         With a window, the client sees that window through a session of its own grouped with
@@ -408,8 +429,16 @@ class Runtime(ABC):
         """Make a directory in the user's tree usable by their sessions; its runtime path."""
 
     @abstractmethod
-    def run(self, username: str, argv: Sequence[str], *, cwd: Path, timeout: float,
-            env: Mapping[str, str] | None = None, stdin: bytes = b"") -> CommandResult:
+    def run(
+        self,
+        username: str,
+        argv: Sequence[str],
+        *,
+        cwd: Path,
+        timeout: float,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes = b"",
+    ) -> CommandResult:
         """Run one command to its end in the user's environment, as their sessions' user
         (an argument list, never a shell string), killed after `timeout` seconds.
 
@@ -430,20 +459,17 @@ class Runtime(ABC):
         the host's loopback under the local runtime, the container's own through `docker exec`."""
 
     @abstractmethod
-    def session_processes(self, username: str, session: str, *,
-                          sample: float = 0.25) -> list[ProcessInfo]:
+    def session_processes(self, username: str, session: str, *, sample: float = 0.25) -> list[ProcessInfo]:
         """The processes of the session (its panes' processes and all their descendants),
         CPU use sampled over `sample` seconds; empty when the session does not run."""
 
     @abstractmethod
-    def stop_process(self, username: str, session: str, pid: int, *,
-                     grace: float = 3.0) -> StopResult:
+    def stop_process(self, username: str, session: str, pid: int, *, grace: float = 3.0) -> StopResult:
         """TERM a process of the session, KILL it after `grace` seconds; "term", "kill" or
         "gone". Raises ProcessNotFound for a pid that is not the session's."""
 
     @abstractmethod
-    def process_output(self, username: str, session: str, pid: int, *,
-                       lines: int) -> tuple[ProcessInfo, str]:
+    def process_output(self, username: str, session: str, pid: int, *, lines: int) -> tuple[ProcessInfo, str]:
         """A process of the session and the last lines of the window it runs in the foreground
         of. Raises ProcessNotFound when it is not the session's or has no window of its own."""
 
@@ -456,8 +482,9 @@ class TmuxRuntime(Runtime):
     # -- the one place tmux is called ------------------------------------------------------
 
     @abstractmethod
-    def _tmux(self, username: str, args: Sequence[str], *, stdin: bytes | None = None,
-              secrets: Sequence[str] = ()) -> TmuxResult:
+    def _tmux(
+        self, username: str, args: Sequence[str], *, stdin: bytes | None = None, secrets: Sequence[str] = ()
+    ) -> TmuxResult:
         """Run one tmux client for the user (argument list, socket flag added) and return."""
 
     @abstractmethod
@@ -475,8 +502,9 @@ class TmuxRuntime(Runtime):
             if len(value) >= 4 and any(value in word for word in argv):
                 raise CommandFailed("refusing to put an environment value on a command line")
 
-    def _checked(self, username: str, args: Sequence[str], *, stdin: bytes | None = None,
-                 secrets: Sequence[str] = ()) -> TmuxResult:
+    def _checked(
+        self, username: str, args: Sequence[str], *, stdin: bytes | None = None, secrets: Sequence[str] = ()
+    ) -> TmuxResult:
         """Run tmux; map its errors to domain exceptions."""
         result = self._tmux(username, args, stdin=stdin, secrets=secrets)
         if result.returncode != 0:
@@ -486,9 +514,17 @@ class TmuxRuntime(Runtime):
     @staticmethod
     def _error(result: TmuxResult, what: str) -> RuntimeErrorBase:
         err = result.stderr.strip()
-        if any(marker in err for marker in (
-                "can't find", "no server running", "error connecting to", "session not found",
-                "no such session", "no current")):
+        if any(
+            marker in err
+            for marker in (
+                "can't find",
+                "no server running",
+                "error connecting to",
+                "session not found",
+                "no such session",
+                "no current",
+            )
+        ):
             return SessionNotFound(err or what)
         if err.startswith("duplicate session"):
             return SessionExists(err)
@@ -528,14 +564,12 @@ class TmuxRuntime(Runtime):
             words += ["-e", f"{key}={value}"]
         return words
 
-    def _run_script(self, username: str, commands: Sequence[Sequence[str]],
-                    secrets: Sequence[str]) -> None:
+    def _run_script(self, username: str, commands: Sequence[Sequence[str]], secrets: Sequence[str]) -> None:
         # The commands reach the server through the client's stdin (`source-file -`), so
         # environment values never sit on any command line nor in any file.
         script = tmux_script(commands)
         for attempt in range(SERVER_EXIT_RETRIES):
-            result = self._tmux(username, ["start-server", ";", "source-file", "-"], stdin=script,
-                                secrets=secrets)
+            result = self._tmux(username, ["start-server", ";", "source-file", "-"], stdin=script, secrets=secrets)
             # The user's last session just ended and their server was exiting as we connected
             # (tmux exits when empty): nothing of the script ran; a new server takes it.
             if result.returncode == 0 or "server exited unexpectedly" not in result.stderr:
@@ -570,23 +604,33 @@ class TmuxRuntime(Runtime):
         workdir = self._workdir(username, cwd)
         size = ["-x", str(cols), "-y", str(rows), "-c", workdir]
         if not values:
-            script = [["new-session", "-d", "-s", session, "-n", window, *size,
-                       *self._command_words(command)]]
+            script = [["new-session", "-d", "-s", session, "-n", window, *size, *self._command_words(command)]]
         else:
             # `new-session -e` would keep the values in the session's environment, where
             # every later window and `show-environment` see them: open the session on a
             # placeholder and give the values to the one window that needs them.
             script = [
-                ["new-session", "-d", "-s", session, "-n", _PLACEHOLDER, *size,
-                 "--", "sleep", "600"],
-                ["new-window", "-d", "-t", f"={session}:", "-n", window, "-c", workdir,
-                 *self._env_words(values), *self._command_words(command)],
+                ["new-session", "-d", "-s", session, "-n", _PLACEHOLDER, *size, "--", "sleep", "600"],
+                [
+                    "new-window",
+                    "-d",
+                    "-t",
+                    f"={session}:",
+                    "-n",
+                    window,
+                    "-c",
+                    workdir,
+                    *self._env_words(values),
+                    *self._command_words(command),
+                ],
                 ["kill-window", "-t", f"={session}:={_PLACEHOLDER}"],
                 ["move-window", "-r", "-t", f"={session}:"],  # the window gets index 0 back
             ]
         self._run_script(username, [*self._server_options(), *script], list(values.values()))
-        logger.info("session created", extra={"user": username, "session": session,
-                                               "window": window, "env_keys": sorted(values)})
+        logger.info(
+            "session created",
+            extra={"user": username, "session": session, "window": window, "env_keys": sorted(values)},
+        )
 
     def new_window(
         self,
@@ -605,11 +649,22 @@ class TmuxRuntime(Runtime):
         workdir = self._workdir(username, cwd)
         if self.has_window(username, session, window):
             raise SessionExists(f"window {window} already exists in {session}")
-        words = ["new-window", "-d", "-t", tmux_target(session), "-n", window, "-c", workdir,
-                 *self._env_words(values), *self._command_words(command)]
+        words = [
+            "new-window",
+            "-d",
+            "-t",
+            tmux_target(session),
+            "-n",
+            window,
+            "-c",
+            workdir,
+            *self._env_words(values),
+            *self._command_words(command),
+        ]
         self._run_script(username, [words], list(values.values()))
-        logger.info("window created", extra={"user": username, "session": session,
-                                              "window": window, "env_keys": sorted(values)})
+        logger.info(
+            "window created", extra={"user": username, "session": session, "window": window, "env_keys": sorted(values)}
+        )
 
     def has_session(self, username: str, session: str) -> bool:
         """Whether the session exists."""
@@ -628,29 +683,29 @@ class TmuxRuntime(Runtime):
         """Names of the user's sessions (empty when nothing runs)."""
         result = self._tmux(username, ["list-sessions", "-F", "#{session_name}"])
         if result.returncode != 0:
-            if isinstance(self._error(result, "list-sessions"), SessionNotFound) \
-                    or "no sessions" in result.stderr:
+            if isinstance(self._error(result, "list-sessions"), SessionNotFound) or "no sessions" in result.stderr:
                 return []
             raise self._error(result, "list-sessions")
         return [line for line in result.stdout.splitlines() if line and VIEWER_MARK not in line]
 
     def list_windows(self, username: str, session: str) -> list[str]:
         """Names of the session's windows."""
-        result = self._checked(username, ["list-windows", "-t", f"={validate_name(session)}:",
-                                          "-F", "#{window_name}"])
+        result = self._checked(username, ["list-windows", "-t", f"={validate_name(session)}:", "-F", "#{window_name}"])
         return [line for line in result.stdout.splitlines() if line]
 
     def kill_session(self, username: str, session: str) -> None:
         """End the session, its viewers' sessions and its processes. Idempotent."""
         validate_name(session, "session")
         listed = self._tmux(username, ["list-sessions", "-F", "#{session_name}"])
-        viewers = [name for name in listed.stdout.splitlines()
-                   if listed.returncode == 0 and name.startswith(f"{session}{VIEWER_MARK}")]
+        viewers = [
+            name
+            for name in listed.stdout.splitlines()
+            if listed.returncode == 0 and name.startswith(f"{session}{VIEWER_MARK}")
+        ]
         for viewer in viewers:
             self._tmux(username, ["kill-session", "-t", f"={viewer}"])
         result = self._tmux(username, ["kill-session", "-t", f"={session}"])
-        if result.returncode != 0 and not isinstance(self._error(result, "kill-session"),
-                                                     SessionNotFound):
+        if result.returncode != 0 and not isinstance(self._error(result, "kill-session"), SessionNotFound):
             raise self._error(result, "kill-session")
 
     def kill_window(self, username: str, target: str) -> None:
@@ -659,8 +714,7 @@ class TmuxRuntime(Runtime):
         if window is None:
             raise InvalidName("kill_window needs a session:window target")
         result = self._tmux(username, ["kill-window", "-t", tmux_target(target)])
-        if result.returncode != 0 and not isinstance(self._error(result, "kill-window"),
-                                                     SessionNotFound):
+        if result.returncode != 0 and not isinstance(self._error(result, "kill-window"), SessionNotFound):
             raise self._error(result, "kill-window")
 
     # -- input ---------------------------------------------------------------------------
@@ -671,15 +725,15 @@ class TmuxRuntime(Runtime):
             raise InvalidName("text holds a NUL byte")
         tt = tmux_target(target)
         for start in range(0, len(text), _SEND_CHUNK):
-            self._checked(username, ["send-keys", "-t", tt, "-l", "--",
-                                     tmux_arg(text[start:start + _SEND_CHUNK])])
+            self._checked(username, ["send-keys", "-t", tt, "-l", "--", tmux_arg(text[start : start + _SEND_CHUNK])])
 
     def send_keys(self, username: str, target: str, *keys: str) -> None:
         """Press named keys: Enter, C-c, Escape, C-u, digits..."""
         if not keys:
             return
-        self._checked(username, ["send-keys", "-t", tmux_target(target), "--",
-                                 *(tmux_arg(key) for key in validate_keys(keys))])
+        self._checked(
+            username, ["send-keys", "-t", tmux_target(target), "--", *(tmux_arg(key) for key in validate_keys(keys))]
+        )
 
     def paste(self, username: str, target: str, text: str) -> None:
         """Paste text as one bracketed paste (multi-line prompts)."""
@@ -696,8 +750,7 @@ class TmuxRuntime(Runtime):
 
     # -- output --------------------------------------------------------------------------
 
-    def capture(self, username: str, target: str, *, history: int = 0,
-                escapes: bool = False) -> str:
+    def capture(self, username: str, target: str, *, history: int = 0, escapes: bool = False) -> str:
         """The pane's screen, plus `history` lines of scrollback, optionally with colours."""
         if history < 0:
             raise ValueError("history must be >= 0")
@@ -712,9 +765,20 @@ class TmuxRuntime(Runtime):
         """Liveness, exit status, command, cursor and size of the pane."""
         # list-panes, not display-message: display-message falls back to another pane
         # when the target is missing.
-        fmt = "\t".join(["#{pane_dead}", "#{pane_dead_status}", "#{pane_dead_signal}", "#{pane_pid}",
-                         "#{cursor_x}", "#{cursor_y}", "#{pane_width}", "#{pane_height}",
-                         "#{pane_active}", "#{pane_current_command}"])
+        fmt = "\t".join(
+            [
+                "#{pane_dead}",
+                "#{pane_dead_status}",
+                "#{pane_dead_signal}",
+                "#{pane_pid}",
+                "#{cursor_x}",
+                "#{cursor_y}",
+                "#{pane_width}",
+                "#{pane_height}",
+                "#{pane_active}",
+                "#{pane_current_command}",
+            ]
+        )
         result = self._checked(username, ["list-panes", "-t", tmux_target(target), "-F", fmt])
         lines = [line for line in result.stdout.splitlines() if line]
         if not lines:
@@ -741,8 +805,7 @@ class TmuxRuntime(Runtime):
     def resize(self, username: str, target: str, *, cols: int, rows: int) -> None:
         """Set the window size (the program sees SIGWINCH)."""
         _check_size(cols, rows)
-        self._checked(username, ["resize-window", "-t", tmux_target(target), "-x", str(cols),
-                                 "-y", str(rows)])
+        self._checked(username, ["resize-window", "-t", tmux_target(target), "-x", str(cols), "-y", str(rows)])
 
     # -- processes -----------------------------------------------------------------------
 
@@ -756,19 +819,18 @@ class TmuxRuntime(Runtime):
 
     def _panes(self, username: str, session: str) -> list[procs.Pane]:
         validate_name(session, "session")
-        listed = self._tmux(username, ["list-panes", "-s", "-t", f"={session}:", "-F",
-                                       "#{pane_id}\t#{pane_pid}\t#{window_id}"])
+        listed = self._tmux(
+            username, ["list-panes", "-s", "-t", f"={session}:", "-F", "#{pane_id}\t#{pane_pid}\t#{window_id}"]
+        )
         if listed.returncode != 0:
             error = self._error(listed, "list-panes")
             if isinstance(error, SessionNotFound):
                 return []
             raise error
-        windows = self._tmux(username, ["list-windows", "-t", f"={session}:", "-F",
-                                        "#{window_id}\t#{window_name}"])
+        windows = self._tmux(username, ["list-windows", "-t", f"={session}:", "-F", "#{window_id}\t#{window_name}"])
         return procs.parse_panes(listed.stdout, windows.stdout if windows.returncode == 0 else "")
 
-    def session_processes(self, username: str, session: str, *,
-                          sample: float = 0.25) -> list[ProcessInfo]:
+    def session_processes(self, username: str, session: str, *, sample: float = 0.25) -> list[ProcessInfo]:
         """The processes of the session; empty when the session does not run."""
         panes = self._panes(username, session)
         if not panes:
@@ -785,28 +847,24 @@ class TmuxRuntime(Runtime):
             raise ProcessNotFound(f"no process {pid} in session {session}")
         return found
 
-    def stop_process(self, username: str, session: str, pid: int, *,
-                     grace: float = 3.0) -> StopResult:
+    def stop_process(self, username: str, session: str, pid: int, *, grace: float = 3.0) -> StopResult:
         """TERM a process of the session, KILL it after `grace` seconds."""
         found = self._session_process(username, session, pid)
         answer = self._proc_stop(username, found.pid, found.start_ticks, grace)
         result = procs.STOP_RESULTS.get(answer)
         if result is None:
             raise CommandFailed(f"stopping a process answered {answer[:40]!r}")
-        logger.info("process stopped", extra={"user": username, "session": session, "pid": pid,
-                                              "result": result})
+        logger.info("process stopped", extra={"user": username, "session": session, "pid": pid, "result": result})
         return result
 
-    def process_output(self, username: str, session: str, pid: int, *,
-                       lines: int) -> tuple[ProcessInfo, str]:
+    def process_output(self, username: str, session: str, pid: int, *, lines: int) -> tuple[ProcessInfo, str]:
         """The process and the last lines of the window it runs in the foreground of."""
         if not 1 <= lines <= 5000:
             raise ValueError("lines must be between 1 and 5000")
         found = self._session_process(username, session, pid)
         if found.pane_id is None:
             raise NoOwnWindow(f"process {pid} has no window of its own")
-        text = self._checked(username, ["capture-pane", "-p", "-J", "-t", found.pane_id,
-                                        "-S", f"-{lines}"]).stdout
+        text = self._checked(username, ["capture-pane", "-p", "-J", "-t", found.pane_id, "-S", f"-{lines}"]).stdout
         kept = text.rstrip("\n").split("\n")
         return found, "\n".join(kept[-lines:])
 

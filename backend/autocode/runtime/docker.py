@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -25,19 +25,18 @@ from docker.utils.socket import frames_iter
 from autocode.core import files
 from autocode.runtime import egress, proc_collect
 from autocode.runtime.base import (
-    tree_rel,
     Availability,
     CommandFailed,
-    Dialed,
-    SessionNotFound,
-    check_loopback,
     CommandResult,
-    keep_tail,
-    validate_env,
-    PathOutsideWorkspace,
+    Dialed,
     RuntimeUnavailable,
+    SessionNotFound,
     TmuxResult,
     TmuxRuntime,
+    check_loopback,
+    keep_tail,
+    tree_rel,
+    validate_env,
     validate_name,
     viewer_commands,
 )
@@ -100,8 +99,11 @@ def host_addresses() -> list[str]:
     for _index, name in socket.if_nameindex():
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             try:
-                packed = fcntl.ioctl(sock.fileno(), 0x8915,  # SIOCGIFADDR
-                                     name[:15].encode().ljust(256, b"\0"))
+                packed = fcntl.ioctl(
+                    sock.fileno(),
+                    0x8915,  # SIOCGIFADDR
+                    name[:15].encode().ljust(256, b"\0"),
+                )
             except OSError:
                 continue  # no IPv4 address on that interface
             found.append(socket.inet_ntoa(packed[20:24]))
@@ -120,7 +122,7 @@ def _parse_docker_time(value: str) -> float | None:
     match = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$", value or "")
     if not match or match.group(1).startswith("0001"):
         return None
-    stamp = datetime.fromisoformat(match.group(1)).replace(tzinfo=timezone.utc)
+    stamp = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
     fraction = float(f"0.{match.group(2)}") if match.group(2) else 0.0
     return stamp.timestamp() + fraction
 
@@ -233,28 +235,33 @@ class DockerRuntime(TmuxRuntime):
 
     def _exec_env(self) -> dict[str, str]:
         home = CONTAINER_HOME if self.uid == WORKSPACE_UID else str(CONTAINER_WORKSPACE)
-        return {"PATH": _EXEC_PATH, "HOME": home, "SHELL": "/bin/bash", "LANG": "C.UTF-8",
-                "USER": "autocode"}
+        return {"PATH": _EXEC_PATH, "HOME": home, "SHELL": "/bin/bash", "LANG": "C.UTF-8", "USER": "autocode"}
 
     # -- the one place tmux is called ----------------------------------------------------
 
-    def _tmux(self, username: str, args: Sequence[str], *, stdin: bytes | None = None,
-              secrets: Sequence[str] = ()) -> TmuxResult:
+    def _tmux(
+        self, username: str, args: Sequence[str], *, stdin: bytes | None = None, secrets: Sequence[str] = ()
+    ) -> TmuxResult:
         argv = ["tmux", "-S", CONTAINER_SOCKET, "-f", "/dev/null", *args]
         self._check_argv(argv, secrets)
         return self._exec(username, argv, stdin=stdin)
 
-    def _exec(self, username: str, argv: Sequence[str], *,
-              stdin: bytes | None = None) -> TmuxResult:
+    def _exec(self, username: str, argv: Sequence[str], *, stdin: bytes | None = None) -> TmuxResult:
         """Run one fixed argv in the user's container as its user (tmux, our /proc reader)."""
         name = container_name(username)
         started = time.monotonic()
         api = self.client.api
         try:
             exec_id: str = api.exec_create(
-                name, list(argv), stdout=True, stderr=True, stdin=stdin is not None,
-                user=f"{self.uid}:{self.gid}", environment=self._exec_env(),
-                workdir=str(CONTAINER_WORKSPACE))["Id"]
+                name,
+                list(argv),
+                stdout=True,
+                stderr=True,
+                stdin=stdin is not None,
+                user=f"{self.uid}:{self.gid}",
+                environment=self._exec_env(),
+                workdir=str(CONTAINER_WORKSPACE),
+            )["Id"]
             if stdin is None:
                 out, err = api.exec_start(exec_id, demux=True)
             else:
@@ -269,16 +276,29 @@ class DockerRuntime(TmuxRuntime):
         except (DockerException, OSError) as exc:
             raise CommandFailed("docker exec failed", stderr=str(exc)) from exc
         self._last_call[username] = time.time()
-        result = TmuxResult(rc, (out or b"").decode("utf-8", "replace"),
-                            (err or b"").decode("utf-8", "replace"))
-        logger.debug("docker exec", extra={
-            "user": username, "container": name, "argv": [w[:60] for w in list(argv)[:7]],
-            "rc": rc,
-            "ms": round((time.monotonic() - started) * 1000, 1)})
+        result = TmuxResult(rc, (out or b"").decode("utf-8", "replace"), (err or b"").decode("utf-8", "replace"))
+        logger.debug(
+            "docker exec",
+            extra={
+                "user": username,
+                "container": name,
+                "argv": [w[:60] for w in list(argv)[:7]],
+                "rc": rc,
+                "ms": round((time.monotonic() - started) * 1000, 1),
+            },
+        )
         return result
 
-    def run(self, username: str, argv: Sequence[str], *, cwd: Path, timeout: float,
-            env: Mapping[str, str] | None = None, stdin: bytes = b"") -> CommandResult:
+    def run(
+        self,
+        username: str,
+        argv: Sequence[str],
+        *,
+        cwd: Path,
+        timeout: float,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes = b"",
+    ) -> CommandResult:
         """`docker exec` in the user's container as its user, bounded by `timeout` inside it."""
         words = list(argv)
         if not words or any("\x00" in w for w in words):
@@ -292,9 +312,15 @@ class DockerRuntime(TmuxRuntime):
         api = self.client.api
         try:
             exec_id: str = api.exec_create(
-                container_name(username), command, stdout=True, stderr=True, stdin=True,
-                user=f"{self.uid}:{self.gid}", environment={**self._exec_env(), **values},
-                workdir=workdir)["Id"]
+                container_name(username),
+                command,
+                stdout=True,
+                stderr=True,
+                stdin=True,
+                user=f"{self.uid}:{self.gid}",
+                environment={**self._exec_env(), **values},
+                workdir=workdir,
+            )["Id"]
             sock: Any = api.exec_start(exec_id, socket=True)
             raw: socket.socket = getattr(sock, "_sock", sock)
             output = bytearray()
@@ -351,13 +377,11 @@ class DockerRuntime(TmuxRuntime):
             raise RuntimeUnavailable(f"docker engine unreachable: {exc}") from exc
 
     def _create(self, username: str) -> Container:
-        home_opts = (f"rw,nosuid,nodev,size={self.tmpfs_size},mode=0700,"
-                     f"uid={self.uid},gid={self.gid}")
+        home_opts = f"rw,nosuid,nodev,size={self.tmpfs_size},mode=0700,uid={self.uid},gid={self.gid}"
         kwargs: dict[str, Any] = {}
         if self.read_only:
             kwargs["read_only"] = True
-            kwargs["tmpfs"] = {"/tmp": f"rw,nosuid,nodev,size={self.tmpfs_size},mode=1777",
-                               CONTAINER_HOME: home_opts}
+            kwargs["tmpfs"] = {"/tmp": f"rw,nosuid,nodev,size={self.tmpfs_size},mode=1777", CONTAINER_HOME: home_opts}
         if self.network is None:
             # The host as this network's gateway: the address the firewall knows as the host.
             kwargs["extra_hosts"] = {"host.docker.internal": self._ensure_network(username)}
@@ -374,8 +398,7 @@ class DockerRuntime(TmuxRuntime):
                 working_dir=str(CONTAINER_WORKSPACE),
                 environment={"HOME": self._exec_env()["HOME"], "LANG": "C.UTF-8"},
                 labels={USER_LABEL: username, DATA_LABEL: str(self.data_dir)},
-                mounts=[Mount(target=str(CONTAINER_WORKSPACE),
-                              source=str(self.workspace(username)), type="bind")],
+                mounts=[Mount(target=str(CONTAINER_WORKSPACE), source=str(self.workspace(username)), type="bind")],
                 cap_drop=["ALL"],
                 security_opt=["no-new-privileges"],
                 mem_limit=self.memory,
@@ -387,16 +410,14 @@ class DockerRuntime(TmuxRuntime):
                 **kwargs,
             )
         except ImageNotFound as exc:
-            raise RuntimeUnavailable(
-                f"workspace image {self.image} not found (build deploy/workspace)") from exc
+            raise RuntimeUnavailable(f"workspace image {self.image} not found (build deploy/workspace)") from exc
         except APIError as exc:
             if exc.status_code == 409:  # another process created it first
                 existing = self.container(username)
                 if existing is not None:
                     return existing
             raise CommandFailed("container create failed", stderr=str(exc)) from exc
-        logger.info("container created", extra={"user": username, "container": name,
-                                                 "image": self.image})
+        logger.info("container created", extra={"user": username, "container": name, "image": self.image})
         return created
 
     def _outdated(self, found: Container, username: str) -> bool:
@@ -419,16 +440,19 @@ class DockerRuntime(TmuxRuntime):
         except NotFound:
             try:
                 network = self.client.networks.create(
-                    name, driver="bridge", check_duplicate=True,
+                    name,
+                    driver="bridge",
+                    check_duplicate=True,
                     options={"com.docker.network.bridge.enable_icc": "false"},
-                    labels={USER_LABEL: username, DATA_LABEL: str(self.data_dir)})
+                    labels={USER_LABEL: username, DATA_LABEL: str(self.data_dir)},
+                )
             except APIError as exc:
                 if exc.status_code != 409:  # another process made it a moment ago
                     raise CommandFailed("network create failed", stderr=str(exc)) from exc
                 network = self.client.networks.get(name)
             logger.info("network created", extra={"user": username, "network": name})
         network.reload()
-        for config in (network.attrs.get("IPAM", {}).get("Config") or []):
+        for config in network.attrs.get("IPAM", {}).get("Config") or []:
             if config.get("Gateway"):
                 return str(config["Gateway"])
         raise CommandFailed(f"network {name} has no gateway")
@@ -443,8 +467,12 @@ class DockerRuntime(TmuxRuntime):
 
     def firewall_rules(self, found: Container) -> tuple[str, str]:
         """The iptables-restore inputs (IPv4, IPv6) for this container's namespace."""
-        v4 = egress.rules_v4(gateway=self._gateway(found), nameservers=_host_nameservers(),
-                             host_addresses=host_addresses(), allow=self.egress_allow)
+        v4 = egress.rules_v4(
+            gateway=self._gateway(found),
+            nameservers=_host_nameservers(),
+            host_addresses=host_addresses(),
+            allow=self.egress_allow,
+        )
         return v4, egress.rules_v6()
 
     def _install_firewall(self, username: str, found: Container) -> None:
@@ -456,18 +484,23 @@ class DockerRuntime(TmuxRuntime):
         """
         found.reload()
         v4, v6 = self.firewall_rules(found)
-        script = ('printf "%s" "$RULES4" | iptables-restore'
-                  ' && printf "%s" "$RULES6" | ip6tables-restore')
+        script = 'printf "%s" "$RULES4" | iptables-restore && printf "%s" "$RULES6" | ip6tables-restore'
         helper: Container | None = None
         try:
             helper = self.client.containers.run(
-                self.image, command=["/bin/sh", "-c", script], detach=True,
-                user="0:0", network_mode=f"container:{found.id}",
-                cap_drop=["ALL"], cap_add=["NET_ADMIN", "NET_RAW"],
-                security_opt=["no-new-privileges"], environment={"RULES4": v4, "RULES6": v6},
-                labels={ROLE_LABEL: "firewall", USER_LABEL: username,
-                        DATA_LABEL: str(self.data_dir)},
-                mem_limit="64m", pids_limit=32)
+                self.image,
+                command=["/bin/sh", "-c", script],
+                detach=True,
+                user="0:0",
+                network_mode=f"container:{found.id}",
+                cap_drop=["ALL"],
+                cap_add=["NET_ADMIN", "NET_RAW"],
+                security_opt=["no-new-privileges"],
+                environment={"RULES4": v4, "RULES6": v6},
+                labels={ROLE_LABEL: "firewall", USER_LABEL: username, DATA_LABEL: str(self.data_dir)},
+                mem_limit="64m",
+                pids_limit=32,
+            )
             status = helper.wait(timeout=max(self.timeout, 30))
             code = int(status.get("StatusCode", 1))
             if code != 0:
@@ -504,8 +537,9 @@ class DockerRuntime(TmuxRuntime):
         owner = None if found is None else found.labels.get(DATA_LABEL)
         if found is not None and owner != str(self.data_dir):
             # Its /workspace would be another instance's (or nobody's) directory.
-            raise CommandFailed(f"container {found.name} belongs to another data dir "
-                                f"({owner or 'none'}); remove it or rename the user")
+            raise CommandFailed(
+                f"container {found.name} belongs to another data dir ({owner or 'none'}); remove it or rename the user"
+            )
         if found is not None and found.status == "running":
             return
         if found is not None and self._outdated(found, username):
@@ -567,12 +601,24 @@ class DockerRuntime(TmuxRuntime):
             return Availability(False, self.kind, f"docker engine unreachable: {exc}")
         return Availability(True, self.kind, f"docker engine up, image {self.image}")
 
-    def attach_argv(self, username: str, session: str, *, window: str | None = None,
-                    readonly: bool = False) -> list[str]:
+    def attach_argv(
+        self, username: str, session: str, *, window: str | None = None, readonly: bool = False
+    ) -> list[str]:
         """`docker exec -it -u <uid> autocode-{user} tmux ... attach-session -t =session`."""
-        return [self.docker_cli, "exec", "-it", "-u", f"{self.uid}:{self.gid}",
-                "-e", "TERM=xterm-256color", container_name(username),
-                "tmux", "-S", CONTAINER_SOCKET, *viewer_commands(session, window, readonly=readonly)]
+        return [
+            self.docker_cli,
+            "exec",
+            "-it",
+            "-u",
+            f"{self.uid}:{self.gid}",
+            "-e",
+            "TERM=xterm-256color",
+            container_name(username),
+            "tmux",
+            "-S",
+            CONTAINER_SOCKET,
+            *viewer_commands(session, window, readonly=readonly),
+        ]
 
     def dial(self, username: str, address: str, port: int) -> Dialed:
         """A relay to a loopback port inside the user's container, over `docker exec` stdio."""
@@ -581,9 +627,15 @@ class DockerRuntime(TmuxRuntime):
         api = self.client.api
         try:
             exec_id: str = api.exec_create(
-                container_name(username), argv, stdin=True, stdout=True, stderr=True,
-                user=f"{self.uid}:{self.gid}", environment=self._exec_env(),
-                workdir=str(CONTAINER_WORKSPACE))["Id"]
+                container_name(username),
+                argv,
+                stdin=True,
+                stdout=True,
+                stderr=True,
+                user=f"{self.uid}:{self.gid}",
+                environment=self._exec_env(),
+                workdir=str(CONTAINER_WORKSPACE),
+            )["Id"]
             wrapper: Any = api.exec_start(exec_id, socket=True)
         except NotFound as exc:
             raise SessionNotFound(f"no container for {username}") from exc
@@ -646,12 +698,12 @@ class DockerRuntime(TmuxRuntime):
         return answer
 
     def _proc_snapshot(self, username: str, roots: Sequence[int], sample: float) -> object:
-        return self._collector(username, "snapshot", f"{max(0.0, min(float(sample), 2.0)):.2f}",
-                               *(str(int(pid)) for pid in roots))
+        return self._collector(
+            username, "snapshot", f"{max(0.0, min(float(sample), 2.0)):.2f}", *(str(int(pid)) for pid in roots)
+        )
 
     def _proc_stop(self, username: str, pid: int, start_ticks: int, grace: float) -> str:
-        answer = self._collector(username, "stop", str(int(pid)), str(int(start_ticks)),
-                                 f"{float(grace):.2f}")
+        answer = self._collector(username, "stop", str(int(pid)), str(int(start_ticks)), f"{float(grace):.2f}")
         result = answer.get("result") if isinstance(answer, dict) else None
         if result not in ("term", "kill", "gone", "alive"):
             raise CommandFailed("process reader answered no stop result")

@@ -71,12 +71,16 @@ def parse_allow(entries: Sequence[str]) -> list[Allow]:
     return out
 
 
-def rules_v4(*, gateway: str, nameservers: Sequence[str], host_addresses: Sequence[str],
-             allow: Sequence[Allow]) -> str:
+def rules_v4(*, gateway: str, nameservers: Sequence[str], host_addresses: Sequence[str], allow: Sequence[Allow]) -> str:
     """`iptables-restore` input for the container's namespace (filter table only)."""
-    lines = ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]",
-             # Docker's embedded DNS (127.0.0.11) and the container's own services.
-             "-A OUTPUT -o lo -j ACCEPT"]
+    lines = [
+        "*filter",
+        ":INPUT ACCEPT [0:0]",
+        ":FORWARD DROP [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        # Docker's embedded DNS (127.0.0.11) and the container's own services.
+        "-A OUTPUT -o lo -j ACCEPT",
+    ]
     # Docker's DNS server forwards from inside this namespace to the host's resolvers, which
     # are often private addresses (10.x on cloud VMs): port 53 to those stays open.
     for ns in _ipv4s(nameservers):
@@ -95,14 +99,28 @@ def rules_v4(*, gateway: str, nameservers: Sequence[str], host_addresses: Sequen
 
 def rules_v6() -> str:
     """`ip6tables-restore` input: the per-user networks are IPv4 only, so nothing but loopback."""
-    return "\n".join(["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT DROP [0:0]",
-                      "-A OUTPUT -o lo -j ACCEPT", "COMMIT"]) + "\n"
+    return (
+        "\n".join(
+            [
+                "*filter",
+                ":INPUT ACCEPT [0:0]",
+                ":FORWARD DROP [0:0]",
+                ":OUTPUT DROP [0:0]",
+                "-A OUTPUT -o lo -j ACCEPT",
+                "COMMIT",
+            ]
+        )
+        + "\n"
+    )
 
 
 def nameservers(resolv_conf: str) -> list[str]:
     """The IPv4 nameservers of a resolv.conf text."""
-    found = [line.split()[1] for line in resolv_conf.splitlines()
-             if line.strip().startswith("nameserver") and len(line.split()) > 1]
+    found = [
+        line.split()[1]
+        for line in resolv_conf.splitlines()
+        if line.strip().startswith("nameserver") and len(line.split()) > 1
+    ]
     return _ipv4s(found)
 
 

@@ -7,8 +7,8 @@ import logging
 import os
 import re
 import shutil
-import socket
 import signal
+import socket
 import stat
 import subprocess
 import threading
@@ -19,18 +19,17 @@ from pathlib import Path
 from autocode.core import files
 from autocode.runtime import proc_collect
 from autocode.runtime.base import (
-    tree_rel,
     Availability,
     CommandFailed,
-    Dialed,
-    check_loopback,
     CommandResult,
-    keep_tail,
-    validate_env,
-    PathOutsideWorkspace,
+    Dialed,
     RuntimeUnavailable,
     TmuxResult,
     TmuxRuntime,
+    check_loopback,
+    keep_tail,
+    tree_rel,
+    validate_env,
     validate_name,
     viewer_commands,
 )
@@ -45,8 +44,7 @@ _MIN_TMUX = (3, 2)  # new-session -e and source-file from stdin
 def tmux_version(tmux_bin: str = "tmux") -> tuple[int, int] | None:
     """The (major, minor) version of a tmux binary, or None when it does not run."""
     try:
-        out = subprocess.run([tmux_bin, "-V"], capture_output=True, text=True, timeout=5,
-                             check=False).stdout
+        out = subprocess.run([tmux_bin, "-V"], capture_output=True, text=True, timeout=5, check=False).stdout
     except (OSError, subprocess.TimeoutExpired):
         return None
     match = re.search(r"(\d+)\.(\d+)", out)
@@ -116,26 +114,38 @@ class LocalRuntime(TmuxRuntime):
 
     # -- the one place tmux is called ----------------------------------------------------
 
-    def _tmux(self, username: str, args: Sequence[str], *, stdin: bytes | None = None,
-              secrets: Sequence[str] = ()) -> TmuxResult:
+    def _tmux(
+        self, username: str, args: Sequence[str], *, stdin: bytes | None = None, secrets: Sequence[str] = ()
+    ) -> TmuxResult:
         sock = self.socket_path(username)
         argv = [self.tmux_bin, "-S", str(sock), "-f", "/dev/null", *args]
         self._check_argv(argv, secrets)
         started = time.monotonic()
         try:
-            proc = subprocess.run(argv, input=stdin if stdin is not None else b"",
-                                  capture_output=True, env=self._client_env(),
-                                  timeout=self.timeout, check=False)
+            proc = subprocess.run(
+                argv,
+                input=stdin if stdin is not None else b"",
+                capture_output=True,
+                env=self._client_env(),
+                timeout=self.timeout,
+                check=False,
+            )
         except FileNotFoundError as exc:
             raise RuntimeUnavailable(f"tmux not found: {self.tmux_bin}") from exc
         except subprocess.TimeoutExpired as exc:
             raise CommandFailed(f"tmux {args[0] if args else ''} timed out") from exc
-        result = TmuxResult(proc.returncode, proc.stdout.decode("utf-8", "replace"),
-                            proc.stderr.decode("utf-8", "replace"))
-        logger.debug("tmux call", extra={
-            "user": username, "argv": [w[:60] for w in list(args)[:6]],
-            "rc": result.returncode,
-            "ms": round((time.monotonic() - started) * 1000, 1)})
+        result = TmuxResult(
+            proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+        )
+        logger.debug(
+            "tmux call",
+            extra={
+                "user": username,
+                "argv": [w[:60] for w in list(args)[:6]],
+                "rc": result.returncode,
+                "ms": round((time.monotonic() - started) * 1000, 1),
+            },
+        )
         return result
 
     # -- users ---------------------------------------------------------------------------
@@ -168,18 +178,32 @@ class LocalRuntime(TmuxRuntime):
         if version is None:
             return Availability(False, self.kind, f"tmux not found ({self.tmux_bin})")
         if version < _MIN_TMUX:
-            return Availability(False, self.kind, f"tmux {version[0]}.{version[1]} is too old "
-                                f"(need {_MIN_TMUX[0]}.{_MIN_TMUX[1]})")
+            return Availability(
+                False, self.kind, f"tmux {version[0]}.{version[1]} is too old (need {_MIN_TMUX[0]}.{_MIN_TMUX[1]})"
+            )
         return Availability(True, self.kind, f"tmux {version[0]}.{version[1]}")
 
-    def attach_argv(self, username: str, session: str, *, window: str | None = None,
-                    readonly: bool = False) -> list[str]:
+    def attach_argv(
+        self, username: str, session: str, *, window: str | None = None, readonly: bool = False
+    ) -> list[str]:
         """`tmux -S <socket> attach-session -t =session [-r]` (or a viewer of one window)."""
-        return [self.tmux_bin, "-S", str(self.socket_path(username)),
-                *viewer_commands(session, window, readonly=readonly)]
+        return [
+            self.tmux_bin,
+            "-S",
+            str(self.socket_path(username)),
+            *viewer_commands(session, window, readonly=readonly),
+        ]
 
-    def run(self, username: str, argv: Sequence[str], *, cwd: Path, timeout: float,
-            env: Mapping[str, str] | None = None, stdin: bytes = b"") -> CommandResult:
+    def run(
+        self,
+        username: str,
+        argv: Sequence[str],
+        *,
+        cwd: Path,
+        timeout: float,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes = b"",
+    ) -> CommandResult:
         """A process of the service user (what the user's tmux sessions run as), in a process
         group of its own with the sessions' basic environment, killed at the deadline."""
         words = list(argv)
@@ -189,9 +213,15 @@ class LocalRuntime(TmuxRuntime):
         self.ensure_user(username)
         workdir = self._workdir(username, cwd)
         try:
-            proc = subprocess.Popen(words, cwd=workdir, env={**self._client_env(), **values},
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+            proc = subprocess.Popen(
+                words,
+                cwd=workdir,
+                env={**self._client_env(), **values},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         except OSError as exc:
             raise CommandFailed(f"{words[0]} could not start", stderr=str(exc)) from exc
         output = bytearray()
@@ -226,8 +256,9 @@ class LocalRuntime(TmuxRuntime):
             proc.wait(timeout=10)
         reader.join(timeout=10)
         logger.info("command run", extra={"user": username, "argv0": words[0], "rc": proc.returncode})
-        return CommandResult(124 if timed_out else proc.returncode,
-                             bytes(output).decode("utf-8", "replace"), timed_out=timed_out)
+        return CommandResult(
+            124 if timed_out else proc.returncode, bytes(output).decode("utf-8", "replace"), timed_out=timed_out
+        )
 
     def idle_seconds(self, username: str) -> float | None:
         """Seconds since the user's sessions last showed activity; None when none runs."""

@@ -43,7 +43,7 @@ def _stat_line(pid: int | str) -> str | None:
 
 def _ppid(line: str) -> int:
     # "pid (comm) state ppid ...": comm may hold spaces and parentheses; the last ")" ends it.
-    fields = line[line.rfind(")") + 2:].split()
+    fields = line[line.rfind(")") + 2 :].split()
     return int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else -1
 
 
@@ -137,12 +137,14 @@ def snapshot(roots: list[int], interval: float = 0.25) -> dict[str, object]:
         if not line:
             continue
         cmdline = _read(f"{PROC}/{pid}/cmdline", MAX_CMDLINE) or b""
-        procs.append({
-            "stat": line,
-            "before": before.get(pid),
-            "cmdline": cmdline.decode("utf-8", "replace"),
-            "sockets": _sockets(pid),
-        })
+        procs.append(
+            {
+                "stat": line,
+                "before": before.get(pid),
+                "cmdline": cmdline.decode("utf-8", "replace"),
+                "sockets": _sockets(pid),
+            }
+        )
     return {
         "clk_tck": os.sysconf("SC_CLK_TCK"),
         "page_size": os.sysconf("SC_PAGE_SIZE"),
@@ -160,7 +162,7 @@ def _starttime(pid: int) -> int | None:
     line = _stat_line(pid)
     if not line:
         return None
-    fields = line[line.rfind(")") + 2:].split()
+    fields = line[line.rfind(")") + 2 :].split()
     if len(fields) < 20 or fields[0] in ("Z", "X"):
         return None
     return int(fields[19]) if fields[19].isdigit() else None

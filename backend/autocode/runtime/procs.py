@@ -25,8 +25,7 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 StopResult = Literal["term", "kill", "gone", "alive"]
-STOP_RESULTS: dict[str, StopResult] = {"term": "term", "kill": "kill", "gone": "gone",
-                                       "alive": "alive"}
+STOP_RESULTS: dict[str, StopResult] = {"term": "term", "kill": "kill", "gone": "gone", "alive": "alive"}
 
 
 class SnapshotError(ValueError):
@@ -125,7 +124,7 @@ def parse_stat(line: str) -> ProcStat | None:
     open_at, close_at = line.find(" ("), line.rfind(")")
     if open_at < 1 or close_at < open_at:
         return None
-    head, comm, rest = line[:open_at], line[open_at + 2:close_at], line[close_at + 1:].split()
+    head, comm, rest = line[:open_at], line[open_at + 2 : close_at], line[close_at + 1 :].split()
     if not head.isdigit() or len(rest) < 22:
         return None
     try:
@@ -136,9 +135,19 @@ def parse_stat(line: str) -> ProcStat | None:
     ppid, pgrp, tty_nr, tpgid, utime, stime, starttime, rss = numbers
     if len(state) != 1 or min(ppid, pgrp, utime, stime, starttime) < 0:
         return None
-    return ProcStat(pid=int(head), comm=clean_text(comm, 64), state=state, ppid=ppid, pgrp=pgrp,
-                    tty_nr=tty_nr, tpgid=tpgid, utime=utime, stime=stime, starttime=starttime,
-                    rss_pages=max(rss, 0))
+    return ProcStat(
+        pid=int(head),
+        comm=clean_text(comm, 64),
+        state=state,
+        ppid=ppid,
+        pgrp=pgrp,
+        tty_nr=tty_nr,
+        tpgid=tpgid,
+        utime=utime,
+        stime=stime,
+        starttime=starttime,
+        rss_pages=max(rss, 0),
+    )
 
 
 def address_text(hex_address: str, *, v6: bool, byteorder: str = "little") -> str | None:
@@ -147,15 +156,14 @@ def address_text(hex_address: str, *, v6: bool, byteorder: str = "little") -> st
         return None
     raw = bytes.fromhex(hex_address)
     if byteorder == "little":
-        raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+        raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
     address = ipaddress.IPv6Address(raw) if v6 else ipaddress.IPv4Address(raw)
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return str(address.ipv4_mapped)
     return str(address)
 
 
-def parse_listeners(lines: Sequence[str], *, v6: bool,
-                    byteorder: str = "little") -> dict[int, Listener]:
+def parse_listeners(lines: Sequence[str], *, v6: bool, byteorder: str = "little") -> dict[int, Listener]:
     """Socket inode -> listener, from the LISTEN lines of /proc/net/tcp or tcp6."""
     found: dict[int, Listener] = {}
     for line in lines:
@@ -234,8 +242,11 @@ def session_processes(raw: object, panes: Sequence[Pane]) -> list[ProcessInfo]:
             continue
         before = parse_stat(item["before"]) if isinstance(item.get("before"), str) else None
         cmdline = item["cmdline"] if isinstance(item.get("cmdline"), str) else ""
-        sockets = [s for s in item.get("sockets") or [] if isinstance(s, int)][:4096] \
-            if isinstance(item.get("sockets"), list) else []
+        sockets = (
+            [s for s in item.get("sockets") or [] if isinstance(s, int)][:4096]
+            if isinstance(item.get("sockets"), list)
+            else []
+        )
         stats[stat.pid] = stat
         extra[stat.pid] = (before, cmdline[:8192], sockets)
 
@@ -250,29 +261,28 @@ def session_processes(raw: object, panes: Sequence[Pane]) -> list[ProcessInfo]:
         before, cmdline, sockets = extra[pid]
         pane = by_root[root]
         root_stat = stats[root]
-        foreground = (stat.pid == stat.pgrp == stat.tpgid and stat.tty_nr != 0
-                      and stat.tty_nr == root_stat.tty_nr)
-        listening = sorted({listeners[s] for s in sockets if s in listeners},
-                           key=lambda lst: (lst.port, lst.address))
-        out.append(ProcessInfo(
-            pid=pid,
-            ppid=stat.ppid,
-            command=_command(cmdline, stat.comm),
-            state=stat.state,
-            cpu_percent=cpu_percent(stat, before, clk=clk, up0=up0, up1=up1),
-            rss_bytes=stat.rss_pages * page,
-            started_at=btime + stat.starttime / clk,
-            start_ticks=stat.starttime,
-            listening=tuple(listening),
-            window=pane.window or None,
-            pane_id=pane.pane_id if foreground else None,
-        ))
+        foreground = stat.pid == stat.pgrp == stat.tpgid and stat.tty_nr != 0 and stat.tty_nr == root_stat.tty_nr
+        listening = sorted({listeners[s] for s in sockets if s in listeners}, key=lambda lst: (lst.port, lst.address))
+        out.append(
+            ProcessInfo(
+                pid=pid,
+                ppid=stat.ppid,
+                command=_command(cmdline, stat.comm),
+                state=stat.state,
+                cpu_percent=cpu_percent(stat, before, clk=clk, up0=up0, up1=up1),
+                rss_bytes=stat.rss_pages * page,
+                started_at=btime + stat.starttime / clk,
+                start_ticks=stat.starttime,
+                listening=tuple(listening),
+                window=pane.window or None,
+                pane_id=pane.pane_id if foreground else None,
+            )
+        )
     out.sort(key=lambda p: (p.started_at, p.pid))
     return out
 
 
-def cpu_percent(now: ProcStat, before: ProcStat | None, *, clk: int, up0: float,
-                up1: float) -> float:
+def cpu_percent(now: ProcStat, before: ProcStat | None, *, clk: int, up0: float, up1: float) -> float:
     """CPU use in % of one core: over the sampling interval when both samples are of this
     process, else averaged over its life (as `ps` does)."""
     ticks = now.utime + now.stime
@@ -291,8 +301,7 @@ def listening_ports(processes: Sequence[ProcessInfo]) -> list[ListeningPort]:
     found: dict[tuple[int, str], ListeningPort] = {}
     for proc in sorted(processes, key=lambda p: (p.started_at, p.pid)):
         for lst in proc.listening:
-            found.setdefault((lst.port, lst.address),
-                             ListeningPort(lst.port, lst.address, proc.pid, proc.command))
+            found.setdefault((lst.port, lst.address), ListeningPort(lst.port, lst.address, proc.pid, proc.command))
     return sorted(found.values(), key=lambda p: (p.port, p.address))
 
 

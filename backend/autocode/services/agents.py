@@ -29,16 +29,19 @@ def _check_mcp_servers(servers: dict[str, object], settings: Settings) -> None:
     allowed = mcp.networks(settings.mcp_allowed_networks)
     for name, spec in servers.items():
         try:
-            mcp.check_spec(spec, runtime=settings.runtime, host_commands=settings.mcp_host_commands,
-                           allowed_networks=allowed, strict_local=settings.environment == "production")
+            mcp.check_spec(
+                spec,
+                runtime=settings.runtime,
+                host_commands=settings.mcp_host_commands,
+                allowed_networks=allowed,
+                strict_local=settings.environment == "production",
+            )
         except mcp.Refused as exc:
             raise Invalid(f"MCP server '{name}': {exc}") from None
 
 
 def list_agents(session: Session, *, owner: User) -> list[Agent]:
-    return list(
-        session.exec(select(Agent).where(Agent.user_id == owner.id).order_by(col(Agent.id))).all()
-    )
+    return list(session.exec(select(Agent).where(Agent.user_id == owner.id).order_by(col(Agent.id))).all())
 
 
 def get_agent(session: Session, *, owner: User, agent_id: int) -> Agent:
@@ -49,8 +52,7 @@ def get_agent(session: Session, *, owner: User, agent_id: int) -> Agent:
     return agent
 
 
-def create_agent(session: Session, *, settings: Settings, data_dir: Path, owner: User,
-                 data: AgentCreate) -> Agent:
+def create_agent(session: Session, *, settings: Settings, data_dir: Path, owner: User, data: AgentCreate) -> Agent:
     _check_workspace_base(data.workspace_base)
     _check_mcp_servers(data.mcp_servers, settings)
     assert owner.id is not None
@@ -63,8 +65,7 @@ def create_agent(session: Session, *, settings: Settings, data_dir: Path, owner:
     return agent
 
 
-def update_agent(session: Session, *, settings: Settings, data_dir: Path, agent: Agent,
-                 data: AgentUpdate) -> Agent:
+def update_agent(session: Session, *, settings: Settings, data_dir: Path, agent: Agent, data: AgentUpdate) -> Agent:
     changes = data.model_dump(exclude_unset=True)
     if "workspace_base" in changes:
         _check_workspace_base(changes["workspace_base"])
@@ -83,9 +84,7 @@ def update_agent(session: Session, *, settings: Settings, data_dir: Path, agent:
     return agent
 
 
-def delete_agent(
-    session: Session, *, data_dir: Path, runtime: Runtime, owner: User, agent: Agent
-) -> list[Project]:
+def delete_agent(session: Session, *, data_dir: Path, runtime: Runtime, owner: User, agent: Agent) -> list[Project]:
     """Delete an agent and its projects (refused while one of them is running)."""
     projects = list(session.exec(select(Project).where(Project.agent_id == agent.id)).all())
     busy = [p.name for p in projects if p.status in ACTIVE_STATUSES]

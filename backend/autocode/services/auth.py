@@ -231,13 +231,9 @@ def login(
     return _issue(session, settings=settings, keys=keys, user=user, family=secrets.token_hex(16))
 
 
-def refresh(
-    session: Session, *, settings: Settings, keys: Keys, sockets: LiveSockets, token: str
-) -> IssuedTokens:
+def refresh(session: Session, *, settings: Settings, keys: Keys, sockets: LiveSockets, token: str) -> IssuedTokens:
     """Rotate a refresh token; reusing a rotated token revokes its whole family."""
-    row = session.exec(
-        select(RefreshToken).where(RefreshToken.token_hash == hash_opaque_token(token))
-    ).first()
+    row = session.exec(select(RefreshToken).where(RefreshToken.token_hash == hash_opaque_token(token))).first()
     if row is None:
         raise Unauthorized("Invalid refresh token")
     now = utcnow()
@@ -259,9 +255,7 @@ def refresh(
 
 def logout(session: Session, *, sockets: LiveSockets, token: str) -> None:
     """End one login: its refresh family, the access tokens and sockets of that family."""
-    row = session.exec(
-        select(RefreshToken).where(RefreshToken.token_hash == hash_opaque_token(token))
-    ).first()
+    row = session.exec(select(RefreshToken).where(RefreshToken.token_hash == hash_opaque_token(token))).first()
     if row is not None:
         _revoke_family(session, row.family)
         sockets.end_family(row.family)

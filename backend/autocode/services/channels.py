@@ -73,16 +73,21 @@ def check(settings: Settings, url: str) -> tuple[str, apprise.plugins.NotifyBase
     return kind, plugin
 
 
-def add_channel(session: Session, settings: Settings, keys: Keys, *, owner: User,
-                data: ChannelCreate) -> NotificationChannel:
+def add_channel(
+    session: Session, settings: Settings, keys: Keys, *, owner: User, data: ChannelCreate
+) -> NotificationChannel:
     kind, plugin = check(settings, data.url.strip())
     count = len(list_channels(session, owner=owner))
     if count >= MAX_CHANNELS:
         raise Conflict(f"At most {MAX_CHANNELS} channels; remove one first")
     assert owner.id is not None
-    channel = NotificationChannel(user_id=owner.id, kind=kind, label=data.label.strip(),
-                                  encrypted_url=keys.encrypt(data.url.strip()),
-                                  preview=str(getattr(plugin, "url")(privacy=True))[:500])  # masked
+    channel = NotificationChannel(
+        user_id=owner.id,
+        kind=kind,
+        label=data.label.strip(),
+        encrypted_url=keys.encrypt(data.url.strip()),
+        preview=str(getattr(plugin, "url")(privacy=True))[:500],  # noqa: B009 - untyped in apprise
+    )  # masked
     session.add(channel)
     session.commit()
     session.refresh(channel)
@@ -90,10 +95,13 @@ def add_channel(session: Session, settings: Settings, keys: Keys, *, owner: User
 
 
 def list_channels(session: Session, *, owner: User) -> list[NotificationChannel]:
-    return list(session.exec(
-        select(NotificationChannel).where(NotificationChannel.user_id == owner.id)
-        .order_by(col(NotificationChannel.id))
-    ).all())
+    return list(
+        session.exec(
+            select(NotificationChannel)
+            .where(NotificationChannel.user_id == owner.id)
+            .order_by(col(NotificationChannel.id))
+        ).all()
+    )
 
 
 def get_channel(session: Session, *, owner: User, channel_id: int) -> NotificationChannel:
@@ -112,8 +120,9 @@ class ChannelFailed(Exception):
     """The channel did not take the message; the text is safe to show."""
 
 
-def send(session: Session, settings: Settings, keys: Keys, channel: NotificationChannel, *,
-         title: str, body: str) -> None:
+def send(
+    session: Session, settings: Settings, keys: Keys, channel: NotificationChannel, *, title: str, body: str
+) -> None:
     """Send one message (blocking: call it from a worker thread or a sync route)."""
     try:
         url = keys.decrypt(channel.encrypted_url)

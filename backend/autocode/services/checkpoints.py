@@ -20,7 +20,8 @@ from pathlib import Path, PurePosixPath
 
 from dulwich.diff_tree import TreeChange, tree_changes
 from dulwich.ignore import IgnoreFilter
-from dulwich.objects import Blob, Commit, ObjectID, Tree as GitTree
+from dulwich.objects import Blob, Commit, ObjectID
+from dulwich.objects import Tree as GitTree
 from dulwich.patch import write_tree_diff
 from dulwich.refs import Ref
 from dulwich.repo import Repo
@@ -221,10 +222,7 @@ def workspace_status(where: Workspace) -> str:
         except CheckpointFailed as exc:
             return f"(status unavailable: {exc})"
         marks = {"add": "A", "delete": "D", "modify": "M"}
-        lines = [
-            f"{marks.get(c.type, 'M')} {_change_path(c)}"
-            for c in tree_changes(repo.object_store, old, new)
-        ]
+        lines = [f"{marks.get(c.type, 'M')} {_change_path(c)}" for c in tree_changes(repo.object_store, old, new)]
     return "\n".join(lines)[:4000]
 
 

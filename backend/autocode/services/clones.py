@@ -15,14 +15,22 @@ from autocode.services.git_urls import GitUrl, redact
 
 # Only the network transports a project may start from; file:// and helpers like ext:: never.
 GIT_OPTIONS = (
-    "-c", "protocol.allow=never",
-    "-c", "protocol.https.allow=always",
-    "-c", "protocol.ssh.allow=always",
-    "-c", "protocol.git.allow=always",
-    "-c", "protocol.file.allow=never",
-    "-c", "protocol.ext.allow=never",
-    "-c", "core.hooksPath=/dev/null",
-    "-c", "credential.helper=",
+    "-c",
+    "protocol.allow=never",
+    "-c",
+    "protocol.https.allow=always",
+    "-c",
+    "protocol.ssh.allow=always",
+    "-c",
+    "protocol.git.allow=always",
+    "-c",
+    "protocol.file.allow=never",
+    "-c",
+    "protocol.ext.allow=never",
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "credential.helper=",
 )
 # No terminal to ask for a password on, no system or global configuration of the environment.
 GIT_ENV = {
@@ -68,8 +76,12 @@ def failure_reason(output: str, returncode: int, *, timed_out: bool, timeout: fl
     lines = [line.strip() for line in redact(output).splitlines() if line.strip()]
     # ssh says what went wrong (refused, no such host, key not accepted) before git's generic
     # "Could not read from remote repository".
-    ssh = [line for line in lines if re.match(r"^(ssh: |Host key verification failed|.*Permission denied \(publickey)", line)
-           or re.search(r"\bssh: (command )?not found", line)]
+    ssh = [
+        line
+        for line in lines
+        if re.match(r"^(ssh: |Host key verification failed|.*Permission denied \(publickey)", line)
+        or re.search(r"\bssh: (command )?not found", line)
+    ]
     fatal = [line for line in lines if re.match(r"^(fatal|error|ERROR|remote: ERROR)\b", line)]
     chosen = ssh[0] if ssh else fatal[-1] if fatal else (lines[-1] if lines else f"git exited with status {returncode}")
     follows = lines.index(chosen) + 1 if chosen in lines else len(lines)

@@ -19,10 +19,12 @@ from autocode.models import DeployKey, User
 def _generate(comment: str) -> tuple[str, str, str]:
     """(public key line, private key in OpenSSH PEM, SHA256 fingerprint) of a new key."""
     private = Ed25519PrivateKey.generate()
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-                                serialization.NoEncryption()).decode()
-    public = private.public_key().public_bytes(serialization.Encoding.OpenSSH,
-                                               serialization.PublicFormat.OpenSSH).decode()
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+    ).decode()
+    public = (
+        private.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    )
     blob = base64.b64decode(public.split()[1])
     fingerprint = "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
     return f"{public} {comment}", pem, fingerprint
@@ -35,8 +37,9 @@ def get_or_create(session: Session, *, keys: Keys, owner: User) -> DeployKey:
         return found
     assert owner.id is not None
     public, private, fingerprint = _generate(f"autocode-{owner.username}")
-    row = DeployKey(user_id=owner.id, public_key=public, encrypted_private_key=keys.encrypt(private),
-                    fingerprint=fingerprint)
+    row = DeployKey(
+        user_id=owner.id, public_key=public, encrypted_private_key=keys.encrypt(private), fingerprint=fingerprint
+    )
     session.add(row)
     try:
         session.commit()

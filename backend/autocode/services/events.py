@@ -78,11 +78,15 @@ class EventHub:
                     select(LogEntry).where(col(LogEntry.id) > self.cursor).order_by(col(LogEntry.id)).limit(PAGE)
                 ).all()
             )
-            versions = dict(
-                session.exec(
-                    select(Project.id, Project.updated_at).where(col(Project.id).in_(list(project_ids)))
-                ).all()
-            ) if project_ids else {}
+            versions = (
+                dict(
+                    session.exec(
+                        select(Project.id, Project.updated_at).where(col(Project.id).in_(list(project_ids)))
+                    ).all()
+                )
+                if project_ids
+                else {}
+            )
         return rows, {int(k): v for k, v in versions.items() if k is not None}
 
     async def run(self) -> None:

@@ -118,8 +118,7 @@ def read_file(data_dir: Path, username: str, slug: str, path: str) -> FileConten
     if not rel.parts:
         raise Invalid("A file path is needed")
     try:
-        data, info = user_tree(data_dir, username).read_stat(project_rel(slug) / rel,
-                                                            limit=MAX_READ_BYTES)
+        data, info = user_tree(data_dir, username).read_stat(project_rel(slug) / rel, limit=MAX_READ_BYTES)
     except safe.Missing:
         raise NotFound("No such file") from None
     except safe.FileError as exc:
@@ -194,8 +193,17 @@ def _conflict_or_invalid(exc: safe.FileError) -> Exception:
     return Invalid(exc.message)
 
 
-def save_text(data_dir: Path, username: str, slug: str, path: str, text: str, *,
-              runtime: Runtime, etag: str | None, overwrite: bool = False) -> Saved:
+def save_text(
+    data_dir: Path,
+    username: str,
+    slug: str,
+    path: str,
+    text: str,
+    *,
+    runtime: Runtime,
+    etag: str | None,
+    overwrite: bool = False,
+) -> Saved:
     """Write a text file. With ``etag`` (from reading it) the file must still be that version
     (Conflict otherwise); without, an existing file is refused unless ``overwrite``."""
     rel = _target(path, "Save")
@@ -220,8 +228,15 @@ def save_text(data_dir: Path, username: str, slug: str, path: str, text: str, *,
             raise safe.Changed(f"{rel.name} changed since it was opened; reload it first")
 
     try:
-        tree.write(where, body, mode=mode, exact_mode=True, owner=tree_owner(runtime),
-                   replace=etag is not None or overwrite, expect=expect)
+        tree.write(
+            where,
+            body,
+            mode=mode,
+            exact_mode=True,
+            owner=tree_owner(runtime),
+            replace=etag is not None or overwrite,
+            expect=expect,
+        )
         after = tree.lstat(where)
     except safe.FileError as exc:
         raise _conflict_or_invalid(exc) from None
@@ -245,15 +260,15 @@ def delete(data_dir: Path, username: str, slug: str, path: str) -> None:
         raise NotFound("No such file or folder")
 
 
-def rename(data_dir: Path, username: str, slug: str, src: str, dst: str, *, runtime: Runtime,
-           overwrite: bool = False) -> str:
+def rename(
+    data_dir: Path, username: str, slug: str, src: str, dst: str, *, runtime: Runtime, overwrite: bool = False
+) -> str:
     """Move a file or folder within the workspace; an existing destination is refused unless
     ``overwrite``."""
     old, new = _target(src, "Rename"), _target(dst, "Rename")
     root = project_rel(slug)
     try:
-        user_tree(data_dir, username).rename(root / old, root / new, replace=overwrite,
-                                             owner=tree_owner(runtime))
+        user_tree(data_dir, username).rename(root / old, root / new, replace=overwrite, owner=tree_owner(runtime))
     except safe.FileError as exc:
         raise _conflict_or_invalid(exc) from None
     return str(new)
@@ -281,8 +296,7 @@ def check_upload(folder: str, items: Sequence[Upload], limits: UploadLimits) -> 
             raise Invalid(f"Upload: {rel} is sent twice")
         seen.add(rel)
         if item.size > limits.max_file_bytes:
-            raise safe.TooLarge(f"{rel} is larger than {limits.max_file_bytes // 1_000_000} MB, "
-                                "the limit per file")
+            raise safe.TooLarge(f"{rel} is larger than {limits.max_file_bytes // 1_000_000} MB, the limit per file")
         total += item.size
         targets.append(rel)
     if total > limits.max_total_bytes:
@@ -290,8 +304,17 @@ def check_upload(folder: str, items: Sequence[Upload], limits: UploadLimits) -> 
     return targets
 
 
-def upload(data_dir: Path, username: str, slug: str, folder: str, items: Sequence[Upload], *,
-           runtime: Runtime, limits: UploadLimits, overwrite: bool = False) -> list[Saved]:
+def upload(
+    data_dir: Path,
+    username: str,
+    slug: str,
+    folder: str,
+    items: Sequence[Upload],
+    *,
+    runtime: Runtime,
+    limits: UploadLimits,
+    overwrite: bool = False,
+) -> list[Saved]:
     """Write uploaded files below ``folder`` (their own folders made as needed). Nothing is
     written when a name is refused, a file is too large, or (unless ``overwrite``) a name is
     taken; a name taken meanwhile stops the upload there (Conflict)."""
@@ -309,8 +332,15 @@ def upload(data_dir: Path, username: str, slug: str, folder: str, items: Sequenc
     saved = []
     for rel, item in zip(targets, items, strict=True):
         try:
-            size = tree.write_from(root / rel, item.stream, limit=limits.max_file_bytes,
-                                   mode=FILE_MODE, exact_mode=True, owner=owner, replace=overwrite)
+            size = tree.write_from(
+                root / rel,
+                item.stream,
+                limit=limits.max_file_bytes,
+                mode=FILE_MODE,
+                exact_mode=True,
+                owner=owner,
+                replace=overwrite,
+            )
         except safe.FileError as exc:
             raise _conflict_or_invalid(exc) from None
         saved.append(Saved(str(rel), size, ""))

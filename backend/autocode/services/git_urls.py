@@ -20,8 +20,12 @@ Scheme = Literal["https", "ssh", "git"]
 
 # scp-like ssh: `[user@]host:path`, where host has no slash and path does not start with `/`
 # twice (git reads `host:/abs` too). The user part is a login name, never a password.
-_SCP = re.compile(r"^(?:(?P<user>[A-Za-z0-9._-]{1,64})@)?(?P<host>[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]+\]):(?P<path>[^:\s][^\s]*)$")
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.?$")
+_SCP = re.compile(
+    r"^(?:(?P<user>[A-Za-z0-9._-]{1,64})@)?(?P<host>[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]+\]):(?P<path>[^:\s][^\s]*)$"
+)
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.?$"
+)
 _SSH_USER = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 
@@ -79,8 +83,10 @@ def _with_scheme(url: str, *, production: bool) -> GitUrl:
     except ValueError as exc:
         raise GitUrlRefused(f"The repository address is not a valid URL ({exc})") from None
     if parts.password is not None or (parts.username is not None and scheme_part != "ssh"):
-        raise GitUrlRefused("Credentials in the address are not allowed (they would be stored and logged);"
-                            " use an ssh:// address with your deploy key for private repositories")
+        raise GitUrlRefused(
+            "Credentials in the address are not allowed (they would be stored and logged);"
+            " use an ssh:// address with your deploy key for private repositories"
+        )
     if parts.username is not None and not _SSH_USER.fullmatch(parts.username):
         raise GitUrlRefused("The ssh user name in the address is not valid")
     host = parts.hostname or ""
@@ -105,8 +111,9 @@ def _check_host(host: str, *, production: bool) -> None:
             raise GitUrlRefused("Repositories on this server itself (localhost) cannot be cloned")
         return
     if production and not address.is_global:
-        raise GitUrlRefused(f"The address {address} is private, loopback or link-local:"
-                            " only public repositories can be cloned")
+        raise GitUrlRefused(
+            f"The address {address} is private, loopback or link-local: only public repositories can be cloned"
+        )
 
 
 def is_local_host(host: str) -> bool:
@@ -134,8 +141,10 @@ def _as_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
     if not 1 <= len(parts) <= 4 or not all(re.fullmatch(r"(?:0[xX][0-9A-Fa-f]*|[0-9]+)", p) for p in parts):
         return None
     try:
-        numbers = [int(p, 16) if p.lower().startswith("0x") else int(p, 8) if len(p) > 1 and p.startswith("0")
-                   else int(p) for p in parts]
+        numbers = [
+            int(p, 16) if p.lower().startswith("0x") else int(p, 8) if len(p) > 1 and p.startswith("0") else int(p)
+            for p in parts
+        ]
     except ValueError:
         return None
     *head, last = numbers

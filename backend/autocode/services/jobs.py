@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlmodel import Session
 
 from autocode.models import (
+    ACTIVE_STATUSES,
     Agent,
     JobCreate,
-    ACTIVE_STATUSES,
     JobStatus,
     Project,
     ProjectCreate,
@@ -74,9 +74,7 @@ def create_job(
             # Refused before its clone began: nothing runs for it, so it can go.
             project.status = ProjectStatus.CREATED.value
         if project.status not in ACTIVE_STATUSES:
-            project_service.delete_project(
-                session, data_dir=data_dir, runtime=runtime, owner=owner, project=project
-            )
+            project_service.delete_project(session, data_dir=data_dir, runtime=runtime, owner=owner, project=project)
         raise
 
 
@@ -97,7 +95,9 @@ def status_of(project: Project) -> JobStatus:
         steps_done=done,
         steps_total=len(plan),
         error=project.status_reason if status in REASONED else None,
-        result_url=None if status in ACTIVE_STATUSES or status == ProjectStatus.CLONING else f"/api/jobs/{project.id}/result.zip",
+        result_url=None
+        if status in ACTIVE_STATUSES or status == ProjectStatus.CLONING
+        else f"/api/jobs/{project.id}/result.zip",
     )
 
 
@@ -106,7 +106,4 @@ def require_result(project: Project) -> None:
     plans or waits for help it is a 409 naming the status."""
     status = ProjectStatus(project.status)
     if status in ACTIVE_STATUSES or status == ProjectStatus.CLONING:
-        raise Conflict(
-            f"The job is {status.value.replace('_', ' ')}; its result is ready once it stops"
-        )
-
+        raise Conflict(f"The job is {status.value.replace('_', ' ')}; its result is ready once it stops")

@@ -76,8 +76,7 @@ def probe_for(*, provider: str, base_url: str | None, secret: str, production: b
     """The request that tests a key; raise CannotTest when there is nothing safe to call."""
     base = (base_url or DEFAULT_BASE_URLS.get(provider) or "").strip()
     if not base:
-        raise CannotTest(f"There is no known address to test a '{provider}' key;"
-                         " add it again with its base URL")
+        raise CannotTest(f"There is no known address to test a '{provider}' key; add it again with its base URL")
     try:
         parts = urlsplit(base)
         _ = parts.port  # raises on a port that is not a number in range
@@ -86,16 +85,20 @@ def probe_for(*, provider: str, base_url: str | None, secret: str, production: b
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise CannotTest(f"The base URL {base} is not an http(s) address")
     if production and is_local_host(parts.hostname):
-        raise CannotTest(f"The base URL {base} names a private, loopback or link-local host:"
-                         " only public providers can be tested")
+        raise CannotTest(
+            f"The base URL {base} names a private, loopback or link-local host: only public providers can be tested"
+        )
     path = parts.path.rstrip("/")
     # `.../v1` (or any `/vN`) already names the API version: add only `/models`.
     models_path = f"{path}/models" if re.search(r"/v\d+$", path) else f"{path}/v1/models"
     url = parts._replace(path=models_path, query="", fragment="").geturl()
     headers = {"accept": "application/json"}
     if provider == "claude-code-oauth":
-        headers |= {"authorization": f"Bearer {secret}", "anthropic-version": ANTHROPIC_VERSION,
-                    "anthropic-beta": OAUTH_BETA}
+        headers |= {
+            "authorization": f"Bearer {secret}",
+            "anthropic-version": ANTHROPIC_VERSION,
+            "anthropic-beta": OAUTH_BETA,
+        }
     elif provider in ANTHROPIC_STYLE:
         headers |= {"x-api-key": secret, "anthropic-version": ANTHROPIC_VERSION}
     else:
@@ -126,8 +129,9 @@ def verdict(outcome: Outcome, *, url: str, secret: str, timeout: float) -> Verdi
     if status in (401, 403):
         return Verdict(ok=False, message=_clean(f"The provider refused the key ({status}){tail}", secret))
     if status == 404:
-        return Verdict(ok=False, message=_clean(f"The provider has no model list at {url} (404): check the base URL",
-                                                  secret))
+        return Verdict(
+            ok=False, message=_clean(f"The provider has no model list at {url} (404): check the base URL", secret)
+        )
     if status == 429:
         return Verdict(ok=False, message="The provider is rate-limiting this key (429): try again in a minute")
     if 300 <= status < 400:

@@ -27,9 +27,7 @@ class Credential:
 
 
 def list_keys(session: Session, *, owner: User) -> list[ApiKey]:
-    return list(
-        session.exec(select(ApiKey).where(ApiKey.user_id == owner.id).order_by(col(ApiKey.id))).all()
-    )
+    return list(session.exec(select(ApiKey).where(ApiKey.user_id == owner.id).order_by(col(ApiKey.id))).all())
 
 
 def add_key(session: Session, *, keys: Keys, owner: User, data: ApiKeyCreate) -> ApiKey:
@@ -62,23 +60,21 @@ def delete_key(session: Session, *, owner: User, key_id: int) -> None:
 def credential(session: Session, *, keys: Keys, user_id: int, provider: str) -> Credential | None:
     """The newest decrypted credential of a provider, for handing to a process's environment."""
     row = session.exec(
-        select(ApiKey)
-        .where(ApiKey.user_id == user_id, ApiKey.provider == provider)
-        .order_by(col(ApiKey.id).desc())
+        select(ApiKey).where(ApiKey.user_id == user_id, ApiKey.provider == provider).order_by(col(ApiKey.id).desc())
     ).first()
     if row is None:
         return None
     return Credential(provider=row.provider, secret=keys.decrypt(row.encrypted_key), base_url=row.base_url)
 
 
-def test_key(session: Session, *, keys: Keys, owner: User, key_id: int, production: bool,
-             timeout: float) -> key_check.Verdict:
+def test_key(
+    session: Session, *, keys: Keys, owner: User, key_id: int, production: bool, timeout: float
+) -> key_check.Verdict:
     """Call the provider with one stored key and say whether it works (never echoing the key)."""
     row = get_key(session, owner=owner, key_id=key_id)
     secret = keys.decrypt(row.encrypted_key)
     try:
-        probe = key_check.probe_for(provider=row.provider, base_url=row.base_url, secret=secret,
-                                    production=production)
+        probe = key_check.probe_for(provider=row.provider, base_url=row.base_url, secret=secret, production=production)
         if production:
             _refuse_private_resolution(probe.url)
     except key_check.CannotTest as exc:
@@ -94,8 +90,10 @@ def _refuse_private_resolution(url: str) -> None:
     except (OSError, ValueError):
         return  # the call itself reports the name that does not resolve
     if any(is_local_host(str(info[4][0])) for info in infos):
-        raise key_check.CannotTest(f"The host {host} resolves to a private, loopback or link-local address:"
-                                   " only public providers can be tested")
+        raise key_check.CannotTest(
+            f"The host {host} resolves to a private, loopback or link-local address:"
+            " only public providers can be tested"
+        )
 
 
 def _call(probe: key_check.Probe, timeout: float) -> key_check.Outcome:

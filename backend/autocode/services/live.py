@@ -57,9 +57,7 @@ class LiveSockets:
 
     def register(self, *, user_id: int, family: str, project_id: int) -> LiveSocket:
         """Called by a socket's handler on the event loop once the socket is authorised."""
-        sock = LiveSocket(
-            user_id=user_id, family=family, project_id=project_id, loop=asyncio.get_running_loop()
-        )
+        sock = LiveSocket(user_id=user_id, family=family, project_id=project_id, loop=asyncio.get_running_loop())
         with self._lock:
             self._sockets.add(sock)
         return sock
@@ -88,12 +86,8 @@ class LiveSockets:
 
     def end_family(self, family: str) -> int:
         """One login ended (logout, or a refresh token reused)."""
-        return self._end_where(
-            Ending(CLOSE_AUTH_ENDED, "session ended"), lambda s: s.family == family
-        )
+        return self._end_where(Ending(CLOSE_AUTH_ENDED, "session ended"), lambda s: s.family == family)
 
     def end_project(self, project_id: int) -> int:
         """The project was deleted."""
-        return self._end_where(
-            Ending(CLOSE_PROJECT_GONE, "project deleted"), lambda s: s.project_id == project_id
-        )
+        return self._end_where(Ending(CLOSE_PROJECT_GONE, "project deleted"), lambda s: s.project_id == project_id)

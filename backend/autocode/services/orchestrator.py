@@ -33,8 +33,7 @@ from autocode.models import (
     User,
     utcnow,
 )
-from autocode.runtime import Runtime
-from autocode.runtime import RuntimeErrorBase
+from autocode.runtime import Runtime, RuntimeErrorBase
 from autocode.services import clones, deploy_keys, git_urls, runtime_policy, workspaces
 from autocode.services import keys as key_service
 from autocode.services.errors import Conflict, DomainError, Invalid
@@ -138,12 +137,9 @@ class Orchestrator:
                 raise Conflict("Every step of the plan is done; add steps to continue")
             assert user.id is not None
             if not any(
-                key_service.credential(session, keys=self.keys, user_id=user.id, provider=p)
-                for p in CLAUDE_PROVIDERS
+                key_service.credential(session, keys=self.keys, user_id=user.id, provider=p) for p in CLAUDE_PROVIDERS
             ):
-                raise Invalid(
-                    "Add an Anthropic API key or a Claude subscription token in Settings first"
-                )
+                raise Invalid("Add an Anthropic API key or a Claude subscription token in Settings first")
             if project.git_url and not project.cloned:
                 # The repository first; the supervisor starts when the clone is done.
                 return self.clone(session, user=user, project=project, then_start=True)
@@ -191,8 +187,13 @@ class Orchestrator:
             project.updated_at = utcnow()
             session.add(project)
             session.commit()
-            add_log(session, project_id=project.id, level=LogLevel.INFO, message=reason,
-                    data={"state": {"status": project.status}})
+            add_log(
+                session,
+                project_id=project.id,
+                level=LogLevel.INFO,
+                message=reason,
+                data={"state": {"status": project.status}},
+            )
             return project
 
     def restart(self, session: Session, *, user: User, project: Project) -> Project:
@@ -208,8 +209,9 @@ class Orchestrator:
         with self._lock:
             session.refresh(project)
             if project.status != ProjectStatus.FAILED.value:
-                raise Conflict("Only a failed project has a step to retry; this one is "
-                               f"{project.status.replace('_', ' ')}")
+                raise Conflict(
+                    f"Only a failed project has a step to retry; this one is {project.status.replace('_', ' ')}"
+                )
             plan, current = project.implementation_plan, project.current_step
             again = next((i for i, s in enumerate(plan) if s.get("status") in RETRIED), None)
             if again is not None:
@@ -230,9 +232,13 @@ class Orchestrator:
                 raise
             if again is not None:
                 assert project.id is not None
-                add_log(session, project_id=project.id, level=LogLevel.INFO,
-                        message=f"Retrying step {again + 1}: {plan[again].get('title', '')}"[:1000],
-                        data={"step": again + 1})
+                add_log(
+                    session,
+                    project_id=project.id,
+                    level=LogLevel.INFO,
+                    message=f"Retrying step {again + 1}: {plan[again].get('title', '')}"[:1000],
+                    data={"step": again + 1},
+                )
             return started
 
     def reply(self, session: Session, *, project: Project, answer: ReplyRequest) -> None:
@@ -246,9 +252,19 @@ class Orchestrator:
         self._to_inbox(project.id, answer.model_dump(exclude_none=True))
         words = answer_summary(project.question, answer)[:500]
         step = project.current_step + 1 if project.current_step < len(project.implementation_plan) else None
-        add_log(session, project_id=project.id, level=LogLevel.INFO, message=f"You answered: {words}"[:1000],
-                data={"reply": words, "kind": "answer", "decision": answer.decision, "step": step,
-                      "activity": {"type": "answer", "by": "you", "text": words}})
+        add_log(
+            session,
+            project_id=project.id,
+            level=LogLevel.INFO,
+            message=f"You answered: {words}"[:1000],
+            data={
+                "reply": words,
+                "kind": "answer",
+                "decision": answer.decision,
+                "step": step,
+                "activity": {"type": "answer", "by": "you", "text": words},
+            },
+        )
 
     def decide(self, session: Session, project: Project, decision: str) -> None:
         """Approve or deny the open permission question (a push notification's action)."""
@@ -272,11 +288,16 @@ class Orchestrator:
         if self._live_instance(session, project) is None:
             raise Conflict("Project is not running: add a step to the plan instead")
         assert project.id is not None
-        _append_line(run_dir(self.settings.data_path, project.id) / INSTRUCTIONS_FILE,
-                     {"text": text, "at": time.time()})
-        add_log(session, project_id=project.id, level=LogLevel.INFO,
-                message="Your instruction is queued for Claude Code's next turn",
-                data={"instruction": text[:500]})
+        _append_line(
+            run_dir(self.settings.data_path, project.id) / INSTRUCTIONS_FILE, {"text": text, "at": time.time()}
+        )
+        add_log(
+            session,
+            project_id=project.id,
+            level=LogLevel.INFO,
+            message="Your instruction is queued for Claude Code's next turn",
+            data={"instruction": text[:500]},
+        )
 
     # -- cloning -----------------------------------------------------------------------------
 
@@ -299,8 +320,9 @@ class Orchestrator:
             project.updated_at = utcnow()
             session.add(project)
             session.commit()
-            worker = threading.Thread(target=self._clone_worker, args=(project.id, user.id),
-                                      name=f"clone-{project.id}", daemon=True)
+            worker = threading.Thread(
+                target=self._clone_worker, args=(project.id, user.id), name=f"clone-{project.id}", daemon=True
+            )
             self._cloning[project.id] = worker
             worker.start()
             session.refresh(project)
@@ -321,7 +343,7 @@ class Orchestrator:
                     continue
                 try:
                     self.clone(session, user=user, project=project)
-                except Exception as exc:  # noqa: BLE001 - one project must not stop the server
+                except Exception as exc:
                     self._clone_failed(session, project, f"the clone could not restart: {exc}")
 
     def wait_clones(self, timeout: float) -> bool:
@@ -340,7 +362,7 @@ class Orchestrator:
                     return
                 try:
                     self._run_clone(session, user, project)
-                except Exception as exc:  # noqa: BLE001 - the project shows why, never a 500
+                except Exception as exc:
                     log.exception("clone failed", extra={"project": project_id})
                     self._clone_failed(session, project, git_urls.redact(str(exc))[:400])
                     return
@@ -351,9 +373,13 @@ class Orchestrator:
                 if start and project.cloned:
                     try:
                         self.start(session, user=user, project=project)
-                    except Exception as exc:  # noqa: BLE001
-                        add_log(session, project_id=project_id, level=LogLevel.ERROR,
-                                message=f"The project could not start after the clone: {exc}")
+                    except Exception as exc:
+                        add_log(
+                            session,
+                            project_id=project_id,
+                            level=LogLevel.ERROR,
+                            message=f"The project could not start after the clone: {exc}",
+                        )
         finally:
             with self._lock:
                 self._cloning.pop(project_id, None)
@@ -368,24 +394,38 @@ class Orchestrator:
         if command.needs_key:
             secret = deploy_keys.private_key(session, keys=self.keys, user_id=user.id)
             if secret is None:
-                raise Invalid("You have no deploy key yet: open Settings, add your deploy key to the"
-                              " repository's host, then start the project again")
+                raise Invalid(
+                    "You have no deploy key yet: open Settings, add your deploy key to the"
+                    " repository's host, then start the project again"
+                )
             key = secret.encode()
-        add_log(session, project_id=project.id, level=LogLevel.INFO, message=f"Cloning {git.url}",
-                data={"git_url": git.url, "state": {"status": ProjectStatus.CLONING.value}})
+        add_log(
+            session,
+            project_id=project.id,
+            level=LogLevel.INFO,
+            message=f"Cloning {git.url}",
+            data={"git_url": git.url, "state": {"status": ProjectStatus.CLONING.value}},
+        )
         workspaces.empty_project_dir(data_dir, username=user.username, slug=project.slug)
         timeout = self.settings.clone_timeout_seconds
         started = time.monotonic()
         try:
-            result = self.runtime.run(user.username, command.argv, timeout=timeout, env=command.env,
-                                      stdin=key, cwd=workspaces.project_dir(data_dir, user.username, project.slug))
+            result = self.runtime.run(
+                user.username,
+                command.argv,
+                timeout=timeout,
+                env=command.env,
+                stdin=key,
+                cwd=workspaces.project_dir(data_dir, user.username, project.slug),
+            )
         except RuntimeErrorBase as exc:
             self._clone_failed(session, project, git_urls.redact(str(exc))[:400])
             return
         session.refresh(project)
         if result.returncode != 0:
-            reason = clones.failure_reason(result.output, result.returncode, timed_out=result.timed_out,
-                                           timeout=timeout)
+            reason = clones.failure_reason(
+                result.output, result.returncode, timed_out=result.timed_out, timeout=timeout
+            )
             self._clone_failed(session, project, reason, output=result.output)
             return
         project.cloned = True
@@ -398,9 +438,13 @@ class Orchestrator:
         agent = session.get(Agent, project.agent_id)
         if agent is not None:
             workspaces.refresh_project_docs(data_dir, username=user.username, agent=agent, project=project)
-        add_log(session, project_id=project.id, level=LogLevel.INFO,
-                message=f"Cloned {git.url} in {time.monotonic() - started:.1f}s",
-                data={"state": {"status": project.status}})
+        add_log(
+            session,
+            project_id=project.id,
+            level=LogLevel.INFO,
+            message=f"Cloned {git.url} in {time.monotonic() - started:.1f}s",
+            data={"state": {"status": project.status}},
+        )
 
     def _clone_failed(self, session: Session, project: Project, reason: str, *, output: str = "") -> None:
         assert project.id is not None
@@ -411,8 +455,13 @@ class Orchestrator:
         project.updated_at = utcnow()
         session.add(project)
         session.commit()
-        add_log(session, project_id=project.id, level=LogLevel.ERROR, message=project.status_reason,
-                data={"output": git_urls.redact(output)[-4000:], "state": {"status": project.status}})
+        add_log(
+            session,
+            project_id=project.id,
+            level=LogLevel.ERROR,
+            message=project.status_reason,
+            data={"output": git_urls.redact(output)[-4000:], "state": {"status": project.status}},
+        )
 
     # -- processes -------------------------------------------------------------------------
 
@@ -467,9 +516,14 @@ class Orchestrator:
         instance.pid = proc.pid
         session.add(instance)
         session.commit()
-        add_log(session, project_id=project.id, level=LogLevel.INFO,
-                message=f"{reason}: supervisor started", instance_id=instance.id,
-                data={"pid": proc.pid})
+        add_log(
+            session,
+            project_id=project.id,
+            level=LogLevel.INFO,
+            message=f"{reason}: supervisor started",
+            instance_id=instance.id,
+            data={"pid": proc.pid},
+        )
         log.info("supervisor spawned", extra={"project": project.id, "instance": instance.id, "pid": proc.pid})
         return instance
 
@@ -528,9 +582,7 @@ class Orchestrator:
     def watch_once(self) -> None:
         """Mark dead supervisors crashed and restart them with backoff; give up after 3 in 10 min."""
         with self._lock, Session(self.engine, expire_on_commit=False) as session:
-            instances = session.exec(
-                select(AgentInstance).where(col(AgentInstance.status).in_(LIVE_INSTANCE))
-            ).all()
+            instances = session.exec(select(AgentInstance).where(col(AgentInstance.status).in_(LIVE_INSTANCE))).all()
             now = utcnow()
             for instance in instances:
                 if self._alive(instance):
@@ -575,15 +627,25 @@ class Orchestrator:
             project.updated_at = utcnow()
             session.add(project)
             session.commit()
-            add_log(session, project_id=project.id, level=LogLevel.ERROR,
-                    message=f"{project.status_reason}; stopped restarting it. See the logs above.",
-                    instance_id=instance.id, data={"state": {"status": project.status}})
+            add_log(
+                session,
+                project_id=project.id,
+                level=LogLevel.ERROR,
+                message=f"{project.status_reason}; stopped restarting it. See the logs above.",
+                instance_id=instance.id,
+                data={"state": {"status": project.status}},
+            )
             return
         delay = 2 ** (crashes - 1)
         self._restart_at[project.id] = time.monotonic() + delay
-        add_log(session, project_id=project.id, level=LogLevel.ERROR,
-                message=f"The supervisor stopped unexpectedly; restarting it in {delay}s",
-                instance_id=instance.id, data={"crashes": crashes})
+        add_log(
+            session,
+            project_id=project.id,
+            level=LogLevel.ERROR,
+            message=f"The supervisor stopped unexpectedly; restarting it in {delay}s",
+            instance_id=instance.id,
+            data={"crashes": crashes},
+        )
 
     def _restart_due(self, session: Session) -> None:
         now = time.monotonic()

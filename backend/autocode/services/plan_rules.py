@@ -77,9 +77,7 @@ def reorder_pending(plan: Plan, order: Sequence[int]) -> Plan:
     wanted = [n - 1 for n in order]
     if sorted(wanted) != slots:
         numbers = ", ".join(str(i + 1) for i in slots) or "none"
-        raise PlanRuleError(
-            "invalid", f"order must list every pending step exactly once (pending steps: {numbers})"
-        )
+        raise PlanRuleError("invalid", f"order must list every pending step exactly once (pending steps: {numbers})")
     out = [dict(s) for s in plan]
     for slot, source in zip(slots, wanted, strict=True):
         out[slot] = dict(plan[source])
@@ -97,7 +95,7 @@ def replace_pending(plan: Plan, steps: Sequence[tuple[str, str]]) -> Plan:
     rest = list(steps)
     prefix = [(str(s.get("title", "")), str(s.get("detail", ""))) for s in locked]
     if rest[: len(prefix)] == prefix:
-        rest = rest[len(prefix):]
+        rest = rest[len(prefix) :]
     out = locked + [_new(t, d) for t, d in rest]
     if len(out) > MAX_STEPS:
         raise PlanRuleError("invalid", f"A plan has at most {MAX_STEPS} steps")

@@ -58,8 +58,7 @@ class GrantStore:
         """Whether a live grant exists for that preview."""
         now = time.monotonic()
         with self._lock:
-            return any((g.project_id, g.port) == (project_id, port) and g.expires >= now
-                       for g in self._items.values())
+            return any((g.project_id, g.port) == (project_id, port) and g.expires >= now for g in self._items.values())
 
     def get(self, secret: str, *, consume: bool = False) -> Grant | None:
         with self._lock:
@@ -97,8 +96,9 @@ class PreviewAccess:
         assert user.id is not None and project.id is not None
         if self._address(user, project, port, fresh=True) is None:
             raise NotFound("No such listening port in this project's session")
-        token = self.tokens.put(Grant(user.id, user.token_version, project.id, port,
-                                      time.monotonic() + self.settings.preview_token_seconds))
+        token = self.tokens.put(
+            Grant(user.id, user.token_version, project.id, port, time.monotonic() + self.settings.preview_token_seconds)
+        )
         base = preview_rules.origin(self.settings.preview_template, project.id, port)
         return f"{base}/?{preview_rules.TOKEN_PARAM}={token}"
 
@@ -114,8 +114,9 @@ class PreviewAccess:
         if grant is None or (grant.project_id, grant.port) != (project_id, port):
             return None
         lifetime = self.settings.preview_cookie_minutes * 60
-        return self.cookies.put(Grant(grant.user_id, grant.token_version, project_id, port,
-                                      time.monotonic() + lifetime))
+        return self.cookies.put(
+            Grant(grant.user_id, grant.token_version, project_id, port, time.monotonic() + lifetime)
+        )
 
     def asked_for(self, host: str) -> bool:
         """Whether `host` is a preview someone was given a link to (Caddy's on-demand TLS asks
@@ -133,8 +134,13 @@ class PreviewAccess:
         with Session(self.engine, expire_on_commit=False) as session:
             user = session.get(User, grant.user_id)
             project = session.get(Project, project_id)
-            if user is None or user.disabled or user.token_version != grant.token_version \
-                    or project is None or project.user_id != user.id:
+            if (
+                user is None
+                or user.disabled
+                or user.token_version != grant.token_version
+                or project is None
+                or project.user_id != user.id
+            ):
                 return None
         address = self._address(user, project, port, fresh=False)
         return None if address is None else Target(user.username, address, port)
@@ -148,8 +154,7 @@ class PreviewAccess:
             cached = self._ports.get(key)
         if cached is not None and not fresh and now - cached[0] < PORT_CHECK_SECONDS:
             return cached[1]
-        addresses = listening_addresses(self.runtime, settings=self.settings, user=user,
-                                        project=project, port=port)
+        addresses = listening_addresses(self.runtime, settings=self.settings, user=user, project=project, port=port)
         address = preview_rules.dial_address(addresses)
         with self._ports_lock:
             if len(self._ports) > MAX_ENTRIES:
@@ -158,8 +163,7 @@ class PreviewAccess:
         return address
 
 
-def listening_addresses(runtime: Runtime, *, settings: Settings, user: User, project: Project,
-                        port: int) -> list[str]:
+def listening_addresses(runtime: Runtime, *, settings: Settings, user: User, project: Project, port: int) -> list[str]:
     """The addresses `port` listens on in the project's session (empty: not one of its ports)."""
     try:
         found = processes.listening_ports(runtime, settings=settings, user=user, project=project)

@@ -16,10 +16,21 @@ COOKIE = "autocode_preview"
 TOKEN_PARAM = "autocode_preview_token"
 _LABEL = re.compile(r"^p([1-9][0-9]{0,18})-([1-9][0-9]{0,4})$")
 # Hop-by-hop headers (RFC 9110 7.6.1) and what the proxy sets itself.
-HOP_BY_HOP = frozenset({
-    b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"proxy-connection",
-    b"te", b"trailer", b"transfer-encoding", b"upgrade", b"host", b"content-length",
-})
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+        b"content-length",
+    }
+)
 
 
 def label(project_id: int, port: int) -> str:
@@ -45,8 +56,9 @@ def check_template(template: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("AUTOCODE_PREVIEW_URL must be an http(s) URL")
     if not template.split("://", 1)[1].startswith("{name}.") or template.count("{name}") != 1:
-        raise ValueError("AUTOCODE_PREVIEW_URL needs {name} as the first label of its host,"
-                         " e.g. https://{name}.preview.example.com")
+        raise ValueError(
+            "AUTOCODE_PREVIEW_URL needs {name} as the first label of its host, e.g. https://{name}.preview.example.com"
+        )
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ValueError("AUTOCODE_PREVIEW_URL is an origin: no path, query or fragment")
     return template.rstrip("/")
@@ -97,8 +109,11 @@ def dial_address(listening: Iterable[str]) -> str | None:
 
 def strip_cookie(header: bytes) -> bytes | None:
     """A Cookie header without the preview's own cookie (None when nothing is left)."""
-    kept = [part.strip() for part in header.split(b";")
-            if part.strip() and part.strip().split(b"=", 1)[0].strip() != COOKIE.encode()]
+    kept = [
+        part.strip()
+        for part in header.split(b";")
+        if part.strip() and part.strip().split(b"=", 1)[0].strip() != COOKIE.encode()
+    ]
     return b"; ".join(kept) if kept else None
 
 
@@ -114,8 +129,9 @@ def read_cookie(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
-def upstream_headers(headers: Sequence[tuple[bytes, bytes]], *, port: int,
-                     public_host: str, scheme: str) -> list[tuple[bytes, bytes]]:
+def upstream_headers(
+    headers: Sequence[tuple[bytes, bytes]], *, port: int, public_host: str, scheme: str
+) -> list[tuple[bytes, bytes]]:
     """Request headers for the previewed server: hop-by-hop and the preview cookie removed,
     Host as a local dev server expects it (dev servers refuse unknown hosts)."""
     out: list[tuple[bytes, bytes]] = [(b"host", f"localhost:{port}".encode())]
@@ -145,8 +161,7 @@ def downstream_headers(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[byt
             continue
         if lower == b"set-cookie":
             attrs = [part.strip().lower() for part in value.split(b";")]
-            if attrs[0].split(b"=", 1)[0].strip() == COOKIE.encode() \
-                    or any(a.startswith(b"domain") for a in attrs[1:]):
+            if attrs[0].split(b"=", 1)[0].strip() == COOKIE.encode() or any(a.startswith(b"domain") for a in attrs[1:]):
                 continue
         out.append((lower, value))
     return out

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlmodel import Session, col, func, or_, select
@@ -62,7 +62,7 @@ def get_project(session: Session, *, owner: User, project_id: int) -> Project:
 def _plan(steps: list[object]) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for step in steps:
-        title = getattr(step, "title")
+        title = getattr(step, "title")  # noqa: B009 - steps of several request shapes
         detail = getattr(step, "detail", "")
         out.append({"title": title, "detail": detail, "status": StepStatus.PENDING.value})
     return out
@@ -88,7 +88,12 @@ def check_git_url(raw: str, *, production: bool) -> git_urls.GitUrl:
 
 
 def create_project(
-    session: Session, *, data_dir: Path, owner: User, agent: Agent, data: ProjectCreate,
+    session: Session,
+    *,
+    data_dir: Path,
+    owner: User,
+    agent: Agent,
+    data: ProjectCreate,
     production: bool = True,
 ) -> Project:
     """Create a project and its folder. With `data.git_url` (checked; private addresses are
@@ -97,9 +102,7 @@ def create_project(
     git = check_git_url(data.git_url, production=production) if data.git_url is not None else None
     if data.slug is not None:
         slug = data.slug
-        exists = session.exec(
-            select(Project).where(Project.user_id == owner.id, Project.slug == slug)
-        ).first()
+        exists = session.exec(select(Project).where(Project.user_id == owner.id, Project.slug == slug)).first()
         if exists is not None:
             raise Conflict(f"You already have a project with the slug '{slug}'")
     else:
@@ -124,14 +127,13 @@ def create_project(
     session.add(project)
     session.commit()
     session.refresh(project)
-    workspaces.write_brain_files(data_dir, agent=agent, project=project,
-                                 rules=workspaces.read_rules(data_dir, agent.id))
+    workspaces.write_brain_files(
+        data_dir, agent=agent, project=project, rules=workspaces.read_rules(data_dir, agent.id)
+    )
     return project
 
 
-def update_project(
-    session: Session, *, data_dir: Path, owner: User, project: Project, data: ProjectUpdate
-) -> Project:
+def update_project(session: Session, *, data_dir: Path, owner: User, project: Project, data: ProjectUpdate) -> Project:
     changes = data.model_dump(exclude_unset=True)
     for key in ("name", "description", "architecture"):
         if key in changes and changes[key] is None:
@@ -191,9 +193,7 @@ def change_plan(
     return _save(session, data_dir=data_dir, owner=owner, project=project)
 
 
-def delete_project(
-    session: Session, *, data_dir: Path, runtime: Runtime, owner: User, project: Project
-) -> None:
+def delete_project(session: Session, *, data_dir: Path, runtime: Runtime, owner: User, project: Project) -> None:
     """Delete a stopped project: its terminal session, its rows, its workspace."""
     if project.status in ACTIVE_STATUSES:
         raise Conflict("Stop the project before deleting it")
@@ -221,8 +221,12 @@ def to_public(session: Session, project: Project) -> ProjectPublic:
     public = ProjectPublic.model_validate(project)
     public.implementation_plan = [PlanStep.model_validate(s) for s in project.implementation_plan]
     public.instance = InstancePublic.model_validate(instance) if instance is not None else None
-    public.reason = status_rules.reason(status=ProjectStatus(project.status), recorded=project.status_kind,
-                                        message=project.status_reason, resume_at=project.resume_at)
+    public.reason = status_rules.reason(
+        status=ProjectStatus(project.status),
+        recorded=project.status_kind,
+        message=project.status_reason,
+        resume_at=project.resume_at,
+    )
     return public
 
 
@@ -235,11 +239,7 @@ def list_logs(
     limit: int = 200,
 ) -> list[LogEntry]:
     """A page of a project's logs, oldest first, after a given id."""
-    stmt = (
-        select(LogEntry)
-        .where(LogEntry.project_id == project.id)
-        .where(col(LogEntry.id) > after_id)
-    )
+    stmt = select(LogEntry).where(LogEntry.project_id == project.id).where(col(LogEntry.id) > after_id)
     if level is not None:
         stmt = stmt.where(LogEntry.level == level.value)
     stmt = stmt.order_by(col(LogEntry.id)).limit(max(1, min(limit, MAX_LOG_PAGE)))
@@ -254,8 +254,12 @@ def list_activity(session: Session, *, project: Project, after_id: int = 0, limi
         select(LogEntry)
         .where(LogEntry.project_id == project.id)
         .where(col(LogEntry.id) > after_id)
-        .where(or_(LogEntry.level == LogLevel.AGENT_DECISION.value,
-                   func.json_extract(LogEntry.data, "$.activity").is_not(None)))
+        .where(
+            or_(
+                LogEntry.level == LogLevel.AGENT_DECISION.value,
+                func.json_extract(LogEntry.data, "$.activity").is_not(None),
+            )
+        )
         .order_by(col(LogEntry.id))
         .limit(max(1, min(limit, MAX_LOG_PAGE)))
     )

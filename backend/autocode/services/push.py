@@ -224,9 +224,11 @@ def subscribe(session: Session, settings: Settings, *, owner: User, data: PushSu
         .where(PushSubscription.endpoint == data.endpoint)
     ).first()
     if existing is None:
-        count = int(session.exec(
-            select(func.count()).select_from(PushSubscription).where(PushSubscription.user_id == owner.id)
-        ).one())
+        count = int(
+            session.exec(
+                select(func.count()).select_from(PushSubscription).where(PushSubscription.user_id == owner.id)
+            ).one()
+        )
         if count >= MAX_DEVICES:
             raise Conflict(f"At most {MAX_DEVICES} devices get notifications; remove one first")
         assert owner.id is not None
@@ -241,9 +243,11 @@ def subscribe(session: Session, settings: Settings, *, owner: User, data: PushSu
 
 
 def list_subscriptions(session: Session, *, owner: User) -> list[PushSubscription]:
-    return list(session.exec(
-        select(PushSubscription).where(PushSubscription.user_id == owner.id).order_by(col(PushSubscription.id))
-    ).all())
+    return list(
+        session.exec(
+            select(PushSubscription).where(PushSubscription.user_id == owner.id).order_by(col(PushSubscription.id))
+        ).all()
+    )
 
 
 def get_subscription(session: Session, *, owner: User, subscription_id: int) -> PushSubscription:
@@ -317,8 +321,11 @@ class Sender:
         finally:
             http.close()
         with Session(self.engine) as session:
-            session.exec(update(PushSubscription).where(col(PushSubscription.id) == subscription_id)
-                         .values(last_success_at=utcnow()))
+            session.exec(
+                update(PushSubscription)
+                .where(col(PushSubscription.id) == subscription_id)
+                .values(last_success_at=utcnow())
+            )
             session.commit()
 
     def _forget(self, subscription_id: int) -> None:
@@ -327,8 +334,9 @@ class Sender:
             if sub is not None:
                 session.delete(sub)
                 session.commit()
-        log.info("push subscription removed: the push service no longer knows it",
-                 extra={"subscription": subscription_id})
+        log.info(
+            "push subscription removed: the push service no longer knows it", extra={"subscription": subscription_id}
+        )
 
 
 def send_test(session: Session, sender: Sender, *, owner: User, subscription_id: int) -> None:
@@ -357,9 +365,16 @@ def issue_token(session: Session, *, project_id: int, log_id: int, question: str
     """A random one-time token for this project's open question (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(PushActionToken(token_hash=_hash(token), project_id=project_id, log_id=log_id,
-                                question_hash=question_hash(log_id, question), created_at=now,
-                                expires_at=now + TOKEN_LIFETIME))
+    session.add(
+        PushActionToken(
+            token_hash=_hash(token),
+            project_id=project_id,
+            log_id=log_id,
+            question_hash=question_hash(log_id, question),
+            created_at=now,
+            expires_at=now + TOKEN_LIFETIME,
+        )
+    )
     session.commit()
     return token
 
@@ -391,8 +406,12 @@ def redeem_token(session: Session, *, token: str, now_fn: Callable[[], Any] = ut
         raise Gone("This action expired (they last 30 minutes); open the project to answer")
     project = session.get(Project, row.project_id)
     current = open_question(session, project) if project is not None else None
-    if project is None or current is None or current[0] != row.log_id \
-            or question_hash(current[0], current[1]) != row.question_hash:
+    if (
+        project is None
+        or current is None
+        or current[0] != row.log_id
+        or question_hash(current[0], current[1]) != row.question_hash
+    ):
         raise Gone("This question is no longer open; open the project to see where it is")
     spent = session.exec(
         update(PushActionToken)
@@ -431,8 +450,7 @@ _HEADLINES = {
 }
 
 
-def payload_for(project: Project, *, status: str, question: str, kind: str,
-                action_token: str | None) -> dict[str, Any]:
+def payload_for(project: Project, *, status: str, question: str, kind: str, action_token: str | None) -> dict[str, Any]:
     """The JSON a device receives (encrypted): what happened to which project."""
     body: dict[str, Any] = {
         "kind": kind,
@@ -484,9 +502,11 @@ class Notifier:
     def poll_once(self) -> None:
         """One round (run in a thread): new rows → pushes queued for the pool."""
         with self._lock, Session(self.engine, expire_on_commit=False) as session:
-            rows = list(session.exec(
-                select(LogEntry).where(col(LogEntry.id) > self.cursor).order_by(col(LogEntry.id)).limit(PAGE)
-            ).all())
+            rows = list(
+                session.exec(
+                    select(LogEntry).where(col(LogEntry.id) > self.cursor).order_by(col(LogEntry.id)).limit(PAGE)
+                ).all()
+            )
             if not rows:
                 return
             for row in rows:
@@ -505,12 +525,18 @@ class Notifier:
         project = session.get(Project, row.project_id)
         if project is None or project.id is None:
             return
-        devices = [s.id for s in session.exec(
-            select(PushSubscription).where(PushSubscription.user_id == project.user_id)
-        ).all() if s.id is not None]
-        others = [c.id for c in session.exec(
-            select(NotificationChannel).where(NotificationChannel.user_id == project.user_id)
-        ).all() if c.id is not None]
+        devices = [
+            s.id
+            for s in session.exec(select(PushSubscription).where(PushSubscription.user_id == project.user_id)).all()
+            if s.id is not None
+        ]
+        others = [
+            c.id
+            for c in session.exec(
+                select(NotificationChannel).where(NotificationChannel.user_id == project.user_id)
+            ).all()
+            if c.id is not None
+        ]
         if not devices and not others:
             return
         token: str | None = None
@@ -560,4 +586,3 @@ class Notifier:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-

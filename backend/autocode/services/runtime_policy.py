@@ -44,29 +44,41 @@ def may_use_runtime(*, environment: str, runtime: str, is_admin: bool, local_use
 
 def access(settings: Settings) -> RuntimeAccess:
     """The policy as the admin page states it."""
-    allowed = may_use_runtime(environment=settings.environment, runtime=settings.runtime,
-                              is_admin=False, local_users=settings.local_runtime_users)
+    allowed = may_use_runtime(
+        environment=settings.environment,
+        runtime=settings.runtime,
+        is_admin=False,
+        local_users=settings.local_runtime_users,
+    )
     note: str | None = None
     if settings.runtime == "local":
-        note = ("The local runtime gives every account the service user's rights: users are not "
-                "isolated from each other or from the server. Use the docker runtime.")
+        note = (
+            "The local runtime gives every account the service user's rights: users are not "
+            "isolated from each other or from the server. Use the docker runtime."
+        )
         if settings.environment == "production":
-            note += (" Accounts that are not admins may use it: AUTOCODE_LOCAL_RUNTIME_USERS=all."
-                     if allowed else
-                     " Only admins may run projects or open terminals"
-                     " (AUTOCODE_LOCAL_RUNTIME_USERS=admins).")
+            note += (
+                " Accounts that are not admins may use it: AUTOCODE_LOCAL_RUNTIME_USERS=all."
+                if allowed
+                else " Only admins may run projects or open terminals (AUTOCODE_LOCAL_RUNTIME_USERS=admins)."
+            )
     return RuntimeAccess(runtime=settings.runtime, users_allowed=allowed, note=note)
 
 
 def require_runtime(settings: Settings, user: User) -> None:
     """Raise Forbidden when this account may not use the runtime (see the module's doc)."""
-    if not may_use_runtime(environment=settings.environment, runtime=settings.runtime,
-                           is_admin=user.is_admin, local_users=settings.local_runtime_users):
+    if not may_use_runtime(
+        environment=settings.environment,
+        runtime=settings.runtime,
+        is_admin=user.is_admin,
+        local_users=settings.local_runtime_users,
+    ):
         raise Forbidden(LOCAL_RUNTIME_REFUSAL)
 
 
-def may_reap(*, idle_seconds: float | None, max_idle_seconds: float, live_supervisors: int,
-             open_terminals: int) -> bool:
+def may_reap(
+    *, idle_seconds: float | None, max_idle_seconds: float, live_supervisors: int, open_terminals: int
+) -> bool:
     """Whether the idle reaper may stop a user's environment.
 
     Never while one of the user's supervisors runs (its tmux calls come from another process

@@ -49,8 +49,9 @@ def pick_window(runtime: Runtime, *, user: User, project: Project, asked: Window
     return "shell"
 
 
-def screen(runtime: Runtime, *, settings: Settings, user: User, project: Project, lines: int,
-           window: Window | None = None) -> tuple[Window, str]:
+def screen(
+    runtime: Runtime, *, settings: Settings, user: User, project: Project, lines: int, window: Window | None = None
+) -> tuple[Window, str]:
     """The visible screen of one of the session's windows, plus `lines` of history."""
     runtime_policy.require_runtime(settings, user)
     ensure_session(runtime, user=user, project=project)

@@ -70,13 +70,13 @@ def kind_of(status: ProjectStatus, recorded: str | None, message: str | None) ->
     return default
 
 
-def reason(*, status: ProjectStatus, recorded: str | None, message: str | None,
-           resume_at: datetime | None = None) -> StatusReason | None:
+def reason(
+    *, status: ProjectStatus, recorded: str | None, message: str | None, resume_at: datetime | None = None
+) -> StatusReason | None:
     """Why the project stopped or waits, with its fix; None while it runs, before it starts, once done."""
     kind = kind_of(status, recorded, message)
     if kind is None:
         return None
     fix = _FIX.get((status, kind), _STATUS_FIX.get(status))
     text = (message or "").strip() or _DEFAULT_MESSAGE.get(kind, "")
-    return StatusReason(kind=kind, message=text[:1000], fix=fix,
-                        resume_at=resume_at if kind == "usage_limit" else None)
+    return StatusReason(kind=kind, message=text[:1000], fix=fix, resume_at=resume_at if kind == "usage_limit" else None)

@@ -76,9 +76,5 @@ def checks(settings: Settings) -> list[Check]:
 
 
 def active_projects(session: Session) -> int:
-    stmt = (
-        select(func.count())
-        .select_from(Project)
-        .where(col(Project.status).in_([s.value for s in ACTIVE_STATUSES]))
-    )
+    stmt = select(func.count()).select_from(Project).where(col(Project.status).in_([s.value for s in ACTIVE_STATUSES]))
     return int(session.exec(stmt).one())

@@ -28,18 +28,26 @@ BUILTIN: tuple[TemplatePublic, ...] = (
         summary="A JSON API in Python with FastAPI, SQLite and pytest",
         builtin=True,
         description="A small HTTP JSON API: create, list, read, update and delete items, "
-                    "with input validation and clear error messages.",
+        "with input validation and clear error messages.",
         architecture="Python 3.11+, FastAPI with Pydantic models, SQLite through SQLModel, "
-                     "uvicorn to serve, pytest with FastAPI's TestClient for tests. "
-                     "Layout: app/main.py (routes), app/models.py, app/db.py, tests/.",
+        "uvicorn to serve, pytest with FastAPI's TestClient for tests. "
+        "Layout: app/main.py (routes), app/models.py, app/db.py, tests/.",
         implementation_plan=_steps(
-            ("Scaffold the project", "pyproject.toml with FastAPI, SQLModel, uvicorn, pytest; a "
-             "GET /health route answering {\"status\": \"ok\"}; a test for it that passes."),
-            ("Model and database", "The item model and the SQLite engine and session; a test that "
-             "creates and reads an item."),
+            (
+                "Scaffold the project",
+                "pyproject.toml with FastAPI, SQLModel, uvicorn, pytest; a "
+                'GET /health route answering {"status": "ok"}; a test for it that passes.',
+            ),
+            (
+                "Model and database",
+                "The item model and the SQLite engine and session; a test that creates and reads an item.",
+            ),
             ("CRUD routes", "POST/GET/PUT/DELETE /items with 404 and 422 answers; tests for each."),
-            ("Run it", "A README section with the command to start it (uvicorn app.main:app) and "
-             "an example curl call; the whole test suite passes."),
+            (
+                "Run it",
+                "A README section with the command to start it (uvicorn app.main:app) and "
+                "an example curl call; the whole test suite passes.",
+            ),
         ),
     ),
     TemplatePublic(
@@ -49,15 +57,21 @@ BUILTIN: tuple[TemplatePublic, ...] = (
         builtin=True,
         description="A single-page web app that works on a phone and a desktop.",
         architecture="TypeScript, React 19, Vite for the dev server and the build, Vitest and "
-                     "Testing Library for tests, plain CSS modules. No backend: state in the "
-                     "browser (localStorage).",
+        "Testing Library for tests, plain CSS modules. No backend: state in the "
+        "browser (localStorage).",
         implementation_plan=_steps(
-            ("Scaffold the app", "package.json with react, react-dom, vite, typescript, vitest; "
-             "index.html and src/main.tsx rendering an App; `npm run build` succeeds."),
+            (
+                "Scaffold the app",
+                "package.json with react, react-dom, vite, typescript, vitest; "
+                "index.html and src/main.tsx rendering an App; `npm run build` succeeds.",
+            ),
             ("First screen", "The main screen's components with a test rendering them."),
             ("State and persistence", "The app's state kept in localStorage; a test that reloads it."),
-            ("Polish", "A layout that fits 390 px and 1440 px wide; `npm test` and `npm run build` pass; "
-             "README says how to start the dev server (npm run dev)."),
+            (
+                "Polish",
+                "A layout that fits 390 px and 1440 px wide; `npm test` and `npm run build` pass; "
+                "README says how to start the dev server (npm run dev).",
+            ),
         ),
     ),
     TemplatePublic(
@@ -66,16 +80,22 @@ BUILTIN: tuple[TemplatePublic, ...] = (
         summary="A command-line program in Python with argparse and pytest",
         builtin=True,
         description="A command-line tool that reads its input from files or standard input and "
-                    "prints a result, with helpful --help text and exit codes.",
+        "prints a result, with helpful --help text and exit codes.",
         architecture="Python 3.11+, standard library only (argparse, pathlib), packaged with "
-                     "pyproject.toml and a console script; pytest for tests. Layout: "
-                     "src/<name>/cli.py (argument parsing), src/<name>/core.py (the logic), tests/.",
+        "pyproject.toml and a console script; pytest for tests. Layout: "
+        "src/<name>/cli.py (argument parsing), src/<name>/core.py (the logic), tests/.",
         implementation_plan=_steps(
-            ("Scaffold the package", "pyproject.toml with a console script, src/ layout, a --version "
-             "flag and a test calling main() that passes."),
+            (
+                "Scaffold the package",
+                "pyproject.toml with a console script, src/ layout, a --version "
+                "flag and a test calling main() that passes.",
+            ),
             ("Core logic", "The tool's main function in core.py, pure, with table tests."),
-            ("Command line", "argparse options, reading files or stdin, exit code 0 on success and 2 "
-             "on bad input; tests running main() with arguments."),
+            (
+                "Command line",
+                "argparse options, reading files or stdin, exit code 0 on success and 2 "
+                "on bad input; tests running main() with arguments.",
+            ),
             ("Document it", "README with installation (pip install -e .) and examples; all tests pass."),
         ),
     ),
@@ -84,17 +104,24 @@ BUILTIN: tuple[TemplatePublic, ...] = (
 
 def _public(row: ProjectTemplate) -> TemplatePublic:
     return TemplatePublic(
-        id=str(row.id), name=row.name, summary=row.summary, builtin=False,
-        description=row.description, architecture=row.architecture,
-        implementation_plan=[PlanStepIn(title=str(s.get("title", ""))[:200] or "Step",
-                                        detail=str(s.get("detail", ""))[:20_000]) for s in row.plan],
+        id=str(row.id),
+        name=row.name,
+        summary=row.summary,
+        builtin=False,
+        description=row.description,
+        architecture=row.architecture,
+        implementation_plan=[
+            PlanStepIn(title=str(s.get("title", ""))[:200] or "Step", detail=str(s.get("detail", ""))[:20_000])
+            for s in row.plan
+        ],
     )
 
 
 def list_templates(session: Session, *, owner: User) -> list[TemplatePublic]:
     """The built-in templates, then the user's own (oldest first)."""
-    rows = session.exec(select(ProjectTemplate).where(ProjectTemplate.user_id == owner.id)
-                        .order_by(col(ProjectTemplate.id))).all()
+    rows = session.exec(
+        select(ProjectTemplate).where(ProjectTemplate.user_id == owner.id).order_by(col(ProjectTemplate.id))
+    ).all()
     return [*BUILTIN, *(_public(r) for r in rows)]
 
 
@@ -105,10 +132,15 @@ def save_from_project(session: Session, *, owner: User, project: Project, data: 
     count = len(session.exec(select(ProjectTemplate.id).where(ProjectTemplate.user_id == owner.id)).all())
     if count >= MAX_TEMPLATES_PER_USER:
         raise Conflict(f"You have {count} templates; delete one first")
-    plan = [{"title": str(s.get("title", "")), "detail": str(s.get("detail", ""))}
-            for s in project.implementation_plan]
-    row = ProjectTemplate(user_id=owner.id, name=data.name, summary=data.summary,
-                          description=project.description, architecture=project.architecture, plan=plan)
+    plan = [{"title": str(s.get("title", "")), "detail": str(s.get("detail", ""))} for s in project.implementation_plan]
+    row = ProjectTemplate(
+        user_id=owner.id,
+        name=data.name,
+        summary=data.summary,
+        description=project.description,
+        architecture=project.architecture,
+        plan=plan,
+    )
     session.add(row)
     session.commit()
     session.refresh(row)

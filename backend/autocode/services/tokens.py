@@ -58,7 +58,9 @@ def create_token(session: Session, *, owner: User, name: str) -> NewToken:
         raise Conflict(f"You have {MAX_TOKENS_PER_USER} tokens already; revoke one first")
     secret = PREFIX + secrets.token_urlsafe(32)
     row = PersonalToken(
-        user_id=owner.id, name=name.strip() or "token", token_hash=_hash(secret),
+        user_id=owner.id,
+        name=name.strip() or "token",
+        token_hash=_hash(secret),
         token_version=owner.token_version,
     )
     session.add(row)

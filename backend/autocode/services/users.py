@@ -14,9 +14,9 @@ from autocode.models import ACTIVE_STATUSES, USERNAME_PATTERN, Agent, Project, U
 from autocode.runtime import Runtime
 from autocode.services import workspaces
 from autocode.services.auth import logout_all
+from autocode.services.errors import Conflict, Forbidden, Invalid, NotFound
 from autocode.services.live import LiveSockets
 from autocode.services.orchestrator import Orchestrator
-from autocode.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 _USERNAME = re.compile(USERNAME_PATTERN)
 DISABLED_STOP = "Stopped: the account was disabled"
@@ -31,16 +31,11 @@ class UserCounts:
 
 def validate_username(username: str) -> str:
     if not _USERNAME.fullmatch(username):
-        raise Invalid(
-            "Username must be 2-32 characters: lowercase letters, digits, '-' or '_',"
-            " starting with a letter"
-        )
+        raise Invalid("Username must be 2-32 characters: lowercase letters, digits, '-' or '_', starting with a letter")
     return username
 
 
-def create_user(
-    session: Session, *, data_dir: Path, username: str, password: str, is_admin: bool
-) -> User:
+def create_user(session: Session, *, data_dir: Path, username: str, password: str, is_admin: bool) -> User:
     validate_username(username)
     if len(password) < 8:
         raise Invalid("Password must be at least 8 characters")
@@ -55,17 +50,11 @@ def create_user(
 
 
 def list_users(session: Session) -> list[UserCounts]:
-    agents = dict(
-        session.exec(select(Agent.user_id, func.count()).group_by(col(Agent.user_id))).all()
-    )
-    projects = dict(
-        session.exec(select(Project.user_id, func.count()).group_by(col(Project.user_id))).all()
-    )
+    agents = dict(session.exec(select(Agent.user_id, func.count()).group_by(col(Agent.user_id))).all())
+    projects = dict(session.exec(select(Project.user_id, func.count()).group_by(col(Project.user_id))).all())
     users = session.exec(select(User).order_by(col(User.id))).all()
     return [
-        UserCounts(
-            user=u, agent_count=agents.get(u.id or 0, 0), project_count=projects.get(u.id or 0, 0)
-        )
+        UserCounts(user=u, agent_count=agents.get(u.id or 0, 0), project_count=projects.get(u.id or 0, 0))
         for u in users
     ]
 

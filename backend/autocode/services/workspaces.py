@@ -162,8 +162,9 @@ def read_readme(tree: Tree, slug: str) -> str | None:
     return None
 
 
-def write_brain_files(data_dir: Path, *, agent: Agent, project: Project, rules: str,
-                      conventions: str | None = None) -> Path:
+def write_brain_files(
+    data_dir: Path, *, agent: Agent, project: Project, rules: str, conventions: str | None = None
+) -> Path:
     """The decision model's own files (identity, memory, history, its settings), server-owned."""
     assert project.id is not None
     brain = layout(data_dir).brain_dir(project.id)
@@ -171,8 +172,12 @@ def write_brain_files(data_dir: Path, *, agent: Agent, project: Project, rules: 
     _atomic_write(brain / "config.json", json.dumps(nanobot_config(agent), indent=2) + "\n")
     _atomic_write(
         brain / "IDENTITY.md",
-        compose_identity(rules=rules, agent=agent, project=project,
-                         conventions=conventions if conventions is not None else claude_md(project)),
+        compose_identity(
+            rules=rules,
+            agent=agent,
+            project=project,
+            conventions=conventions if conventions is not None else claude_md(project),
+        ),
     )
     for name, heading in (("MEMORY.md", "# Memory\n"), ("HISTORY.md", "# History\n")):
         if not (brain / name).exists():
@@ -190,8 +195,7 @@ def refresh_project_docs(data_dir: Path, *, username: str, agent: Agent, project
     except files.FileError as exc:
         # The folder is the user's: a link where .claude/ was is refused, never followed.
         log.warning("CLAUDE.md not refreshed", extra={"project": project.id, "why": exc.message})
-    write_brain_files(data_dir, agent=agent, project=project,
-                      rules=read_rules(data_dir, agent.id or 0))
+    write_brain_files(data_dir, agent=agent, project=project, rules=read_rules(data_dir, agent.id or 0))
 
 
 def remove_project_dir(data_dir: Path, username: str, slug: str, project_id: int | None = None) -> None:

@@ -82,7 +82,9 @@ def _questions(tool_input: Mapping[str, Any]) -> tuple[str, list[str]]:
     raw = tool_input.get("questions")
     first = raw[0] if isinstance(raw, list) and raw and isinstance(raw[0], dict) else {}
     options = first.get("options")
-    choices = [_clip(_str(o.get("label")), 200) for o in options if isinstance(o, dict)] if isinstance(options, list) else []
+    choices = (
+        [_clip(_str(o.get("label")), 200) for o in options if isinstance(o, dict)] if isinstance(options, list) else []
+    )
     return _clip(_str(first.get("question")) or "Claude Code asks a question", 1000), choices[:MAX_CHOICES]
 
 
@@ -117,8 +119,10 @@ def tool_item(tool_use_id: str, tool: str, tool_input: Mapping[str, Any]) -> dic
                     cut = cut or part_cut
             cut, diff = cut or len(diff) > MAX_DIFF_LINES, diff[:MAX_DIFF_LINES]
         else:
-            diff, cut = diff_lines(_str(tool_input.get("old_string")), _str(tool_input.get("new_string"))
-                                   or _str(tool_input.get("new_source")))
+            diff, cut = diff_lines(
+                _str(tool_input.get("old_string")),
+                _str(tool_input.get("new_string")) or _str(tool_input.get("new_source")),
+            )
         item["diff"] = diff
         if cut:
             item["diff_truncated"] = True
@@ -189,8 +193,14 @@ def items_from_entry(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
         return items
     for b in blocks:
         if b.get("type") == "tool_result":
-            items.append(result_item(_str(b.get("tool_use_id")), b.get("content"),
-                                     is_error=bool(b.get("is_error")), extra=entry.get("toolUseResult")))
+            items.append(
+                result_item(
+                    _str(b.get("tool_use_id")),
+                    b.get("content"),
+                    is_error=bool(b.get("is_error")),
+                    extra=entry.get("toolUseResult"),
+                )
+            )
     return items
 
 

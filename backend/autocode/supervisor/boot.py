@@ -58,16 +58,20 @@ def _uncred(value: object) -> Credential | None:
     if not isinstance(value, dict):
         return None
     base_url = value.get("base_url")
-    return Credential(provider=str(value["provider"]), secret=str(value["secret"]),
-                      base_url=str(base_url) if base_url is not None else None)
+    return Credential(
+        provider=str(value["provider"]),
+        secret=str(value["secret"]),
+        base_url=str(base_url) if base_url is not None else None,
+    )
 
 
 def encode(settings: Settings, credentials: Credentials) -> bytes:
     """The boot message for a supervisor of this installation."""
     values = settings.model_dump(mode="json", exclude=set(SERVER_ONLY))
     values["data_dir"] = str(settings.data_path)
-    return json.dumps({"settings": values, "claude": _cred(credentials.claude),
-                       "brain": _cred(credentials.brain)}).encode()
+    return json.dumps(
+        {"settings": values, "claude": _cred(credentials.claude), "brain": _cred(credentials.brain)}
+    ).encode()
 
 
 def decode(data: bytes) -> tuple[Settings, Credentials]:

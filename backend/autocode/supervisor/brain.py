@@ -277,8 +277,7 @@ def _make_provider(config: BrainConfig) -> tuple[Any, str]:
 _tool_class: type[Any] | None = None
 
 
-def _function_tool(name: str, description: str, schema: dict[str, Any], handler: Handler, *,
-                   read_only: bool) -> Any:
+def _function_tool(name: str, description: str, schema: dict[str, Any], handler: Handler, *, read_only: bool) -> Any:
     """A nanobot Tool that calls ``handler`` (built lazily: nanobot is imported only when used)."""
     global _tool_class
     if _tool_class is None:
@@ -287,8 +286,9 @@ def _function_tool(name: str, description: str, schema: dict[str, Any], handler:
         class FunctionTool(Tool):  # type: ignore[misc]
             _plugin_discoverable = False  # never picked up by nanobot's tool scan
 
-            def __init__(self, name: str, description: str, schema: dict[str, Any], handler: Handler,
-                         read_only: bool) -> None:
+            def __init__(
+                self, name: str, description: str, schema: dict[str, Any], handler: Handler, read_only: bool
+            ) -> None:
                 super().__init__()
                 self._name = name
                 self._description = description
@@ -396,8 +396,7 @@ def _through_link(files: ProjectFiles, rel: PurePosixPath) -> bool:
     return False
 
 
-def _file_error(path: str, exc: FileError, files: ProjectFiles | None = None,
-                rel: PurePosixPath | None = None) -> str:
+def _file_error(path: str, exc: FileError, files: ProjectFiles | None = None, rel: PurePosixPath | None = None) -> str:
     if isinstance(exc, Missing) and files is not None and rel is not None and _through_link(files, rel):
         raise ValueError(f"{path} is outside the workspace (links are not followed)")
     if isinstance(exc, Missing):
@@ -449,8 +448,7 @@ def list_dir(files: ProjectFiles, path: str = ".") -> str:
     return "\n".join(names) or "(empty directory)"
 
 
-def search(files: ProjectFiles, pattern: str, path: str = ".", glob: str | None = None,
-           regex: bool = False) -> str:
+def search(files: ProjectFiles, pattern: str, path: str = ".", glob: str | None = None, regex: bool = False) -> str:
     """Lines matching ``pattern`` (literal unless ``regex``) in text files inside the workspace."""
     rel = files.rel(path)
     try:
@@ -529,8 +527,7 @@ READ_SCHEMAS: dict[str, tuple[str, dict[str, Any], Callable[..., str]]] = {
         list_dir,
     ),
     "search": (
-        "Search text files of the project workspace for a string (read-only); .git and"
-        " dependency folders are skipped.",
+        "Search text files of the project workspace for a string (read-only); .git and dependency folders are skipped.",
         _obj(
             {
                 "pattern": {**_STR, "description": "The text to find (a regular expression when regex is true)."},
@@ -583,8 +580,10 @@ class Brain:
         try:
             return self._event_loop.run_until_complete(self._decide(situation, turn))
         finally:
-            log.debug("brain decision", extra={"seconds": round(time.monotonic() - started, 3),
-                                               "actions": [n for n, _ in turn.actions]})
+            log.debug(
+                "brain decision",
+                extra={"seconds": round(time.monotonic() - started, 3), "actions": [n for n, _ in turn.actions]},
+            )
 
     def close(self) -> None:
         """Close MCP connections and the agent; the brain can be used again afterwards."""
@@ -633,13 +632,20 @@ class Brain:
                 log.debug("brain progress", extra={"progress": args[0][:200]})
 
         task = asyncio.ensure_future(
-            agent.process_direct(situation, session_key=SESSION_KEY, channel="cli", chat_id="supervisor",
-                                 sender_id="supervisor", on_progress=on_progress, hooks=[hook])
+            agent.process_direct(
+                situation,
+                session_key=SESSION_KEY,
+                channel="cli",
+                chat_id="supervisor",
+                sender_id="supervisor",
+                on_progress=on_progress,
+                hooks=[hook],
+            )
         )
         turn.task = task
         try:
             out = await asyncio.wait_for(task, timeout=self.config.timeout_seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise BrainUnavailable(
                 f"the decision model did not answer within {self.config.timeout_seconds:g}s", actions=turn.actions
             ) from None
@@ -660,8 +666,12 @@ class Brain:
             )
         if out is None:
             raise BrainUnavailable("the decision model gave no answer", actions=turn.actions)
-        return Decision(actions=list(turn.actions), text=content.strip(),
-                        input_tokens=turn.input_tokens, output_tokens=turn.output_tokens)
+        return Decision(
+            actions=list(turn.actions),
+            text=content.strip(),
+            input_tokens=turn.input_tokens,
+            output_tokens=turn.output_tokens,
+        )
 
     def _hook(self, turn: _Turn) -> Any:
         from nanobot.agent.hook import AgentHook
@@ -692,10 +702,8 @@ class Brain:
         _prepare_process(nb)
         from nanobot.agent.loop import AgentLoop
         from nanobot.bus.queue import MessageBus
-        from nanobot.config.schema import ToolsConfig
+        from nanobot.config.schema import MCPServerConfig, ToolsConfig
         from nanobot.session.manager import SessionManager
-
-        from nanobot.config.schema import MCPServerConfig
 
         provider, model = _make_provider(cfg)
         placed, refused = mcp.place(cfg.mcp_servers, cfg.mcp_placement)
@@ -717,6 +725,7 @@ class Brain:
                 "restrictToWorkspace": True,
             }
         )
+
         class SupervisorLoop(AgentLoop):  # type: ignore[misc]
             def _register_default_tools(self, **kwargs: Any) -> None:
                 """nanobot's built-ins (exec, files, web, spawn, ...) are never created; Brain adds ours."""
@@ -736,8 +745,9 @@ class Brain:
             agent.tools.unregister(name)
         for name in STEERING_TOOLS:
             description, schema = STEERING_SCHEMAS[name]
-            agent.tools.register(_function_tool(name, description, schema, self._steering_handler(name),
-                                                read_only=False))
+            agent.tools.register(
+                _function_tool(name, description, schema, self._steering_handler(name), read_only=False)
+            )
         for name in enabled_read_helpers(cfg.tools):
             description, schema, fn = READ_SCHEMAS[name]
             agent.tools.register(_function_tool(name, description, schema, self._read_handler(fn), read_only=True))

@@ -29,8 +29,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from autocode.core.files import FileError, Missing, Tree
-from autocode.supervisor import activity
 from autocode.hook import KEY_ENV as HOOK_KEY_ENV
+from autocode.supervisor import activity
 
 Policy = Literal["auto", "ask", "bypass"]
 POLICIES: tuple[Policy, ...] = ("auto", "ask", "bypass")
@@ -181,8 +181,7 @@ def claude_settings(
 MAX_STATE_BYTES = 16 * 1024 * 1024
 
 
-def _write_json(tree: Tree, rel: PurePosixPath, data: Mapping[str, Any],
-                owner: tuple[int, int] | None) -> None:
+def _write_json(tree: Tree, rel: PurePosixPath, data: Mapping[str, Any], owner: tuple[int, int] | None) -> None:
     tree.write(rel, json.dumps(data, indent=2) + "\n", mode=0o600, owner=owner)
 
 
@@ -243,8 +242,12 @@ def seed_config_dir(
         entry = projects[str(workdir)] = {}
     entry["hasTrustDialogAccepted"] = True
     _write_json(tree, state_rel, state, owner)
-    _write_json(tree, config_dir / "settings.json",
-                claude_settings(policy=policy, hook_command=hook_command, allow=allow, deny=deny), owner)
+    _write_json(
+        tree,
+        config_dir / "settings.json",
+        claude_settings(policy=policy, hook_command=hook_command, allow=allow, deny=deny),
+        owner,
+    )
 
 
 # --------------------------------------------------------------------------- argv
@@ -341,7 +344,7 @@ def transcript_rel(seen: str, seen_config_dir: str, config_dir: PurePosixPath) -
     root = seen_config_dir.rstrip("/") + "/"
     if not seen_config_dir.startswith("/") or not seen.startswith(root):
         return None
-    parts = seen[len(root):].split("/")
+    parts = seen[len(root) :].split("/")
     if len(parts) != 3 or parts[0] != "projects" or not parts[2].endswith(".jsonl"):
         return None
     if any(p in ("", ".", "..") or len(p.encode()) > 255 for p in parts):
@@ -353,8 +356,7 @@ def transcript_rel(seen: str, seen_config_dir: str, config_dir: PurePosixPath) -
 READ_CAP = 1024 * 1024
 
 
-def read_new_lines(tree: Tree, rel: PurePosixPath, offset: int, *,
-                   limit: int = READ_CAP) -> tuple[list[bytes], int]:
+def read_new_lines(tree: Tree, rel: PurePosixPath, offset: int, *, limit: int = READ_CAP) -> tuple[list[bytes], int]:
     """Complete lines appended to ``rel`` since ``offset``, and the offset after them.
 
     At most ``limit`` bytes are read (through core.files: no link followed, regular files only,
@@ -464,8 +466,13 @@ class TranscriptUpdate:
 
     def __bool__(self) -> bool:
         return bool(
-            self.tool_calls or self.tool_results or self.assistant_texts or self.user_prompts
-            or self.api_errors or self.last_usage is not None or self.turns_finished
+            self.tool_calls
+            or self.tool_results
+            or self.assistant_texts
+            or self.user_prompts
+            or self.api_errors
+            or self.last_usage is not None
+            or self.turns_finished
             or self.compactions
         )
 
@@ -486,9 +493,7 @@ def _result_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "\n".join(
-            str(b.get("text", "")) for b in content if isinstance(b, dict) and b.get("type") == "text"
-        )
+        return "\n".join(str(b.get("text", "")) for b in content if isinstance(b, dict) and b.get("type") == "text")
     return ""
 
 
@@ -504,8 +509,9 @@ class TranscriptReader:
     be counted twice, at most once per restart).
     """
 
-    def __init__(self, tree: Tree, rel: PurePosixPath, *, offset: int = 0, usage: Usage | None = None,
-                 limit: int = READ_CAP) -> None:
+    def __init__(
+        self, tree: Tree, rel: PurePosixPath, *, offset: int = 0, usage: Usage | None = None, limit: int = READ_CAP
+    ) -> None:
         self.tree = tree
         self.rel = rel
         self.limit = limit
@@ -621,9 +627,14 @@ class TranscriptReader:
                             text=_result_text(b.get("content")),
                         )
                     )
-                    upd.activity.append(activity.result_item(str(b.get("tool_use_id", "")), b.get("content"),
-                                                             is_error=bool(b.get("is_error")),
-                                                             extra=entry.get("toolUseResult")))
+                    upd.activity.append(
+                        activity.result_item(
+                            str(b.get("tool_use_id", "")),
+                            b.get("content"),
+                            is_error=bool(b.get("is_error")),
+                            extra=entry.get("toolUseResult"),
+                        )
+                    )
                 elif b.get("type") == "text" and not entry.get("isMeta"):
                     t = str(b.get("text", ""))
                     if t and not t.lstrip().startswith("<"):

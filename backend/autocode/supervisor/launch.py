@@ -145,13 +145,24 @@ def prepare(
     oauth = credential.secret if credential.provider == "claude-code-oauth" else None
     # User-level settings stay neutral (several projects share them); permissions and hooks
     # go into each project's own .claude/settings.local.json.
-    seed_config_dir(tree, CLAUDE_CONFIG, workdir=PurePosixPath(seen(work)), api_key=api_key,
-                    policy="bypass", hook_command=None, allow=(), owner=owner)
+    seed_config_dir(
+        tree,
+        CLAUDE_CONFIG,
+        workdir=PurePosixPath(seen(work)),
+        api_key=api_key,
+        policy="bypass",
+        hook_command=None,
+        allow=(),
+        owner=owner,
+    )
     python = "python3" if in_container else sys.executable
     command = [python, "-I", "-S", seen(HOOK_SCRIPT), seen(hooks)]
-    tree.write(project_dir / CLAUDE_LOCAL_SETTINGS,
-               json.dumps(claude_settings(policy=policy, hook_command=command, allow=()), indent=2) + "\n",
-               mode=0o600, owner=owner)
+    tree.write(
+        project_dir / CLAUDE_LOCAL_SETTINGS,
+        json.dumps(claude_settings(policy=policy, hook_command=command, allow=()), indent=2) + "\n",
+        mode=0o600,
+        owner=owner,
+    )
     for folder in (CLAUDE_CONFIG, CLAUDE_HOME, hooks, AUTOCODE):
         # owned by the container's user where there is one
         runtime.prepare_dir(username, layout.host_path(username, folder))
@@ -189,5 +200,11 @@ def prepare(
         session_id=None if resume_session_id else session_id,
         model=model,
     )
-    return Launch(argv=argv, env=env, cwd=layout.host_path(username, work), session_id=session_id,
-                  resumed=resume_session_id is not None, hook_key=hook_key)
+    return Launch(
+        argv=argv,
+        env=env,
+        cwd=layout.host_path(username, work),
+        session_id=session_id,
+        resumed=resume_session_id is not None,
+        hook_key=hook_key,
+    )

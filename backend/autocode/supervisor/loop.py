@@ -41,12 +41,16 @@ from autocode.runtime.base import RuntimeErrorBase
 from autocode.services import checkpoints, sessions, workspaces
 from autocode.services.orchestrator import INSTRUCTIONS_FILE, run_dir
 from autocode.services.projects import add_log
-from autocode.supervisor import identity, launch, policy
-from autocode.supervisor.policy import reply_text
-from autocode.supervisor.shown_paths import hide_paths, hide_paths_in
+from autocode.supervisor import identity, launch, mcp, policy
 from autocode.supervisor.boot import Credentials
-from autocode.supervisor import mcp
-from autocode.supervisor.brain import Brain, BrainConfig, BrainUnavailable, ProjectFiles, prepare_brain_dir, read_identity
+from autocode.supervisor.brain import (
+    Brain,
+    BrainConfig,
+    BrainUnavailable,
+    ProjectFiles,
+    prepare_brain_dir,
+    read_identity,
+)
 from autocode.supervisor.claude import (
     READ_CAP,
     ToolCall,
@@ -55,7 +59,9 @@ from autocode.supervisor.claude import (
     read_new_lines,
     transcript_rel,
 )
+from autocode.supervisor.policy import reply_text
 from autocode.supervisor.screen import DIALOG_ACCEPT, Screen, ScreenState, read_screen
+from autocode.supervisor.shown_paths import hide_paths, hide_paths_in
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +147,9 @@ class Persisted:
 class Supervisor:
     """Drives Claude Code through one project's plan, writing logs and state to the database."""
 
-    def __init__(self, *, settings: Settings, engine: Engine, credentials: Credentials, runtime: Runtime,
-                 instance_id: int) -> None:
+    def __init__(
+        self, *, settings: Settings, engine: Engine, credentials: Credentials, runtime: Runtime, instance_id: int
+    ) -> None:
         self.settings = settings
         self.engine = engine
         self.credentials = credentials  # only this project's, handed over by the server at start
@@ -256,8 +263,14 @@ class Supervisor:
     def log(self, level: LogLevel, message: str, data: dict[str, Any] | None = None) -> None:
         roots = self.shown_roots()
         with Session(self.engine) as s:
-            add_log(s, project_id=self.project_id, level=level, message=hide_paths(message, roots),
-                    data=hide_paths_in(data, roots), instance_id=self.instance_id)
+            add_log(
+                s,
+                project_id=self.project_id,
+                level=level,
+                message=hide_paths(message, roots),
+                data=hide_paths_in(data, roots),
+                instance_id=self.instance_id,
+            )
 
     def update_project(self, **changes: Any) -> Project:
         with Session(self.engine, expire_on_commit=False) as s:
@@ -351,8 +364,11 @@ class Supervisor:
             if body is None and any(unseal(line, old) is not None for old in self._old_hook_keys):
                 continue  # e.g. the SessionEnd of the Claude Code just replaced
             if body is None or mac in self._seen_macs:
-                self._warn_once("unsealed", "Ignored hook events that this Claude Code launch did not sign "
-                                "(written by something else, or copied)")
+                self._warn_once(
+                    "unsealed",
+                    "Ignored hook events that this Claude Code launch did not sign "
+                    "(written by something else, or copied)",
+                )
                 continue
             if len(self._seen_macs) > 100_000:
                 self._seen_macs.clear()  # the signed time still ties old lines to old turns
@@ -392,8 +408,11 @@ class Supervisor:
         """
         rel = transcript_rel(path_text, self.seen_config, CLAUDE_CONFIG)
         if rel is None:
-            self._warn_once("transcript", "Ignored a transcript path outside your Claude Code config folder",
-                            {"path": path_text[:300]})
+            self._warn_once(
+                "transcript",
+                "Ignored a transcript path outside your Claude Code config folder",
+                {"path": path_text[:300]},
+            )
             return
         old = self.reader
         if old is not None and old.rel == rel:
@@ -449,8 +468,10 @@ class Supervisor:
             if update.usage.input_tokens or update.usage.output_tokens:
                 project = self.reload_project()
                 self.update_project(
-                    input_tokens=project.input_tokens + update.usage.input_tokens
-                    + update.usage.cache_read_input_tokens + update.usage.cache_creation_input_tokens,
+                    input_tokens=project.input_tokens
+                    + update.usage.input_tokens
+                    + update.usage.cache_read_input_tokens
+                    + update.usage.cache_creation_input_tokens,
                     output_tokens=project.output_tokens + update.usage.output_tokens,
                 )
                 self._check_budget()
@@ -543,8 +564,10 @@ class Supervisor:
             if screen.state in (ScreenState.TRUST_DIALOG, ScreenState.KEY_DIALOG, ScreenState.BYPASS_DIALOG):
                 self._answer_dialog(screen)
             if time.monotonic() >= deadline:
-                raise ClaudeGone(f"Claude Code did not reach {sorted(s.value for s in states)} in {timeout:.0f}s "
-                                 f"(screen: {screen.state.value})")
+                raise ClaudeGone(
+                    f"Claude Code did not reach {sorted(s.value for s in states)} in {timeout:.0f}s "
+                    f"(screen: {screen.state.value})"
+                )
             time.sleep(self.settings.supervisor_tick_seconds)
 
     def _answer_dialog(self, screen: Screen) -> None:
@@ -561,8 +584,11 @@ class Supervisor:
             self.tick()
         if self._screen.state != screen.state:
             return
-        self.log(LogLevel.AGENT_DECISION, f"Answered Claude Code's {screen.state.value.replace('_', ' ')}: {option}",
-                 {"reason": "the workspace and key were set up by AutoCode"})
+        self.log(
+            LogLevel.AGENT_DECISION,
+            f"Answered Claude Code's {screen.state.value.replace('_', ' ')}: {option}",
+            {"reason": "the workspace and key were set up by AutoCode"},
+        )
         self.runtime.send_keys(self.user.username, self.target, "Enter")
         self.sleep(0.5)
 
@@ -580,8 +606,9 @@ class Supervisor:
             if alive:
                 # Started before its hook key was known here: its events could not be told from
                 # forgeries, so it starts again (continuing its conversation).
-                self.log(LogLevel.INFO, "Claude Code was running without a hook key this supervisor knows; "
-                         "restarting it")
+                self.log(
+                    LogLevel.INFO, "Claude Code was running without a hook key this supervisor knows; restarting it"
+                )
                 resume = resume or self.project.claude_session_id is not None
             self.runtime.kill_window(username, self.target)
         credential = self.credentials.claude
@@ -590,8 +617,13 @@ class Supervisor:
         resume_id = self.project.claude_session_id if resume else None
         try:
             plan = launch.prepare(
-                settings=self.settings, runtime=self.runtime, user=self.user, agent=self.agent,
-                project=self.project, credential=credential, resume_session_id=resume_id,
+                settings=self.settings,
+                runtime=self.runtime,
+                user=self.user,
+                agent=self.agent,
+                project=self.project,
+                credential=credential,
+                resume_session_id=resume_id,
             )
         except FileError as exc:
             raise Paused(f"Cannot prepare Claude Code's folders: {exc.message}", kind="setup") from None
@@ -601,15 +633,24 @@ class Supervisor:
         self.state.hook_key = plan.hook_key
         self._seen_macs.clear()
         self._save_state()
-        self.runtime.new_window(username, self.project.tmux_session, window=sessions.AGENT_WINDOW,
-                                command=plan.argv, cwd=plan.cwd, env=plan.env)
+        self.runtime.new_window(
+            username,
+            self.project.tmux_session,
+            window=sessions.AGENT_WINDOW,
+            command=plan.argv,
+            cwd=plan.cwd,
+            env=plan.env,
+        )
         self.update_project(claude_session_id=plan.session_id)
         self.reader = None
         if not resume:
             self.state.transcript = None
             self.state.transcript_offset = 0
-        self.log(LogLevel.INFO, "Claude Code resumed its conversation" if plan.resumed else "Claude Code started",
-                 {"session_id": plan.session_id, "policy": self.agent.permission_policy})
+        self.log(
+            LogLevel.INFO,
+            "Claude Code resumed its conversation" if plan.resumed else "Claude Code started",
+            {"session_id": plan.session_id, "policy": self.agent.permission_policy},
+        )
         self.wait_for({ScreenState.IDLE, ScreenState.ERROR}, START_TIMEOUT)
 
     def send_prompt(self, text: str, *, kind: str, index: int) -> None:
@@ -633,8 +674,10 @@ class Supervisor:
             while time.monotonic() < deadline:
                 screen = self.tick()
                 turn = self.state.turn
-                if turn.busy_seen or turn.stop_seen or screen.state in (
-                    ScreenState.BUSY, ScreenState.PERMISSION, ScreenState.RETRYING
+                if (
+                    turn.busy_seen
+                    or turn.stop_seen
+                    or screen.state in (ScreenState.BUSY, ScreenState.PERMISSION, ScreenState.RETRYING)
                 ):
                     turn.busy_seen = True
                     return
@@ -654,8 +697,11 @@ class Supervisor:
                 turn.busy_seen = True
             time.sleep(self.settings.supervisor_tick_seconds)
         if not (turn.busy_seen or turn.stop_seen):
-            self.log(LogLevel.AGENT_DECISION, "The previous supervisor stopped before its prompt was taken; "
-                     "sending it again", {"reason": "adopted turn never started"})
+            self.log(
+                LogLevel.AGENT_DECISION,
+                "The previous supervisor stopped before its prompt was taken; sending it again",
+                {"reason": "adopted turn never started"},
+            )
             self.state.turn = None
             self._save_state()
 
@@ -686,8 +732,11 @@ class Supervisor:
                     key = (screen.attempt, screen.max_attempts)
                     if key != self._retry_logged:
                         self._retry_logged = key
-                        self.log(LogLevel.ERROR, f"API error; Claude Code retries (attempt {screen.attempt}/"
-                                 f"{screen.max_attempts})", {"error": screen.error})
+                        self.log(
+                            LogLevel.ERROR,
+                            f"API error; Claude Code retries (attempt {screen.attempt}/{screen.max_attempts})",
+                            {"error": screen.error},
+                        )
                 if now - self._last_change > self.settings.stall_seconds:
                     return self._stalled()
             elif screen.state in (ScreenState.IDLE, ScreenState.ERROR):
@@ -697,8 +746,15 @@ class Supervisor:
                     if error is None and turn.errors and not turn.texts:
                         error = turn.errors[-1]
                     context = self.reader.last_usage.context_tokens if self.reader and self.reader.last_usage else 0
-                    return self._end_turn(TurnResult(ok=error is None, error=error, texts=list(turn.texts),
-                                                     actions=list(turn.actions), context_tokens=context))
+                    return self._end_turn(
+                        TurnResult(
+                            ok=error is None,
+                            error=error,
+                            texts=list(turn.texts),
+                            actions=list(turn.actions),
+                            context_tokens=context,
+                        )
+                    )
                 if not turn.busy_seen and now - idle_since > PROMPT_LOST_SECONDS:
                     return self._end_turn(TurnResult(ok=False, error=PROMPT_LOST, texts=[]))
             elif screen.state in (ScreenState.TRUST_DIALOG, ScreenState.KEY_DIALOG, ScreenState.BYPASS_DIALOG):
@@ -711,8 +767,11 @@ class Supervisor:
         return result
 
     def _stalled(self) -> TurnResult:
-        self.log(LogLevel.AGENT_DECISION, f"No output for {self.settings.stall_seconds:.0f}s while busy; "
-                 "pressing Ctrl+C to interrupt Claude Code", {"reason": "stall"})
+        self.log(
+            LogLevel.AGENT_DECISION,
+            f"No output for {self.settings.stall_seconds:.0f}s while busy; pressing Ctrl+C to interrupt Claude Code",
+            {"reason": "stall"},
+        )
         self.runtime.send_keys(self.user.username, self.target, "C-c")
         try:
             self.wait_for({ScreenState.IDLE, ScreenState.ERROR}, 30)
@@ -727,17 +786,24 @@ class Supervisor:
             seen = PurePosixPath(self.runtime.runtime_path(self.user.username, self.workspace))
         except RuntimeErrorBase:
             seen = None
-        decision = (policy.decide(screen, policy=self.agent.permission_policy, workspace=seen) if seen is not None
-                    else policy.Decision(False, "the project folder could not be located"))
-        question = " ".join(x for x in (screen.question, screen.target)
-                            if x and not (x == screen.target and screen.question and x in screen.question))
+        decision = (
+            policy.decide(screen, policy=self.agent.permission_policy, workspace=seen)
+            if seen is not None
+            else policy.Decision(False, "the project folder could not be located")
+        )
+        question = " ".join(
+            x
+            for x in (screen.question, screen.target)
+            if x and not (x == screen.target and screen.question and x in screen.question)
+        )
         if decision.approve:
             self.log(LogLevel.AGENT_DECISION, f"Approved: {question}", {"reason": decision.reason})
             self._press_menu_key("1")
             return
         self.log(LogLevel.AGENT_DECISION, f"Escalated to you: {question}", {"reason": decision.reason})
-        reply = self.need_help(f"Claude Code asks: {question}", waiting_on_permission=True,
-                               kind="permission", choices=screen.options)
+        reply = self.need_help(
+            f"Claude Code asks: {question}", waiting_on_permission=True, kind="permission", choices=screen.options
+        )
         if reply is None:
             return  # answered in the terminal
         key, text = policy.reply_keys(reply)
@@ -755,12 +821,20 @@ class Supervisor:
         options = "\n".join(f"{i}. {o}" for i, o in enumerate(screen.options, start=1))
         question = screen.question or "Claude Code asks a question"
         steering = SupervisorSteering(self, index, allow_send=False)
-        self.ask_brain(f"Claude Code asks you to choose: {question}\n{options}\n\nPick one with press_key "
-                       "(the option's digit); use ask_human only if the project context cannot decide.", steering)
+        self.ask_brain(
+            f"Claude Code asks you to choose: {question}\n{options}\n\nPick one with press_key "
+            "(the option's digit); use ask_human only if the project context cannot decide.",
+            steering,
+        )
         if self.tick().state != ScreenState.QUESTION:
             return
-        reply = self.need_help(f"Claude Code asks: {question} {options}".strip(), waiting_on_permission=True,
-                               kind="question", choices=screen.options, text=f"Claude Code asks: {question}")
+        reply = self.need_help(
+            f"Claude Code asks: {question} {options}".strip(),
+            waiting_on_permission=True,
+            kind="question",
+            choices=screen.options,
+            text=f"Claude Code asks: {question}",
+        )
         if reply is None:
             return
         key, text = policy.reply_keys(reply)
@@ -788,8 +862,15 @@ class Supervisor:
                     return
                 time.sleep(0.05)
 
-    def need_help(self, question: str, *, waiting_on_permission: bool = False, kind: QuestionKind = "error",
-                  choices: Sequence[str] = (), text: str | None = None) -> str | None:
+    def need_help(
+        self,
+        question: str,
+        *,
+        waiting_on_permission: bool = False,
+        kind: QuestionKind = "error",
+        choices: Sequence[str] = (),
+        text: str | None = None,
+    ) -> str | None:
         """Set `needs_help` once and wait for a reply (or, for a prompt, the user's own answer).
 
         The project carries the question as data (`Project.question`) while it waits: its kind,
@@ -798,19 +879,41 @@ class Supervisor:
         previous = self.reload_project().status
         question = hide_paths(question, self.shown_roots())
         text = hide_paths(text, self.shown_roots()) if text is not None else None
-        asked = Question(kind=kind, text=(text or question)[:1000], choices=[hide_paths(c, self.shown_roots())[:200] for c in choices[:20]])
-        self.update_project(status=ProjectStatus.NEEDS_HELP.value, status_reason=question[:1000],
-                            status_kind="question", question=asked.model_dump())
-        self.log(LogLevel.WARNING, f"Needs help: {question}"[:2000],
-                 {"needs_help": True, "kind": "needs_help", "question": question, "state": {"status": "needs_help"},
-                  "step": self._step_index + 1 if self._step_index is not None else None,
-                  "activity": {"type": "question", "by": "supervisor", "kind": kind, "text": asked.text,
-                               "choices": asked.choices}})
+        asked = Question(
+            kind=kind,
+            text=(text or question)[:1000],
+            choices=[hide_paths(c, self.shown_roots())[:200] for c in choices[:20]],
+        )
+        self.update_project(
+            status=ProjectStatus.NEEDS_HELP.value,
+            status_reason=question[:1000],
+            status_kind="question",
+            question=asked.model_dump(),
+        )
+        self.log(
+            LogLevel.WARNING,
+            f"Needs help: {question}"[:2000],
+            {
+                "needs_help": True,
+                "kind": "needs_help",
+                "question": question,
+                "state": {"status": "needs_help"},
+                "step": self._step_index + 1 if self._step_index is not None else None,
+                "activity": {
+                    "type": "question",
+                    "by": "supervisor",
+                    "kind": kind,
+                    "text": asked.text,
+                    "choices": asked.choices,
+                },
+            },
+        )
         try:
             while True:
                 screen = self.tick()
-                messages, self.state.inbox_offset = self._read_jsonl(self.run_dir / "inbox.jsonl",
-                                                                     self.state.inbox_offset)
+                messages, self.state.inbox_offset = self._read_jsonl(
+                    self.run_dir / "inbox.jsonl", self.state.inbox_offset
+                )
                 self._save_state()
                 for message in messages:
                     answer = reply_text(message)
@@ -819,7 +922,9 @@ class Supervisor:
                         self.log(LogLevel.AGENT_DECISION, "Going on with your reply", {"reply": answer[:500]})
                         return answer
                 if waiting_on_permission and screen.state not in (
-                    ScreenState.PERMISSION, ScreenState.QUESTION, ScreenState.UNKNOWN
+                    ScreenState.PERMISSION,
+                    ScreenState.QUESTION,
+                    ScreenState.UNKNOWN,
                 ):
                     self._record_answer(asked, None)
                     self.log(LogLevel.AGENT_DECISION, "You answered in the terminal; going on")
@@ -858,14 +963,22 @@ class Supervisor:
             steps = identity.parse_plan("\n".join(result.texts))
             if steps:
                 self.update_project(implementation_plan=steps, current_step=0, status=ProjectStatus.RUNNING.value)
-                self.log(LogLevel.AGENT_DECISION, f"Plan written: {len(steps)} steps",
-                         {"plan": [s["title"] for s in steps], "state": {"status": "running"}})
+                self.log(
+                    LogLevel.AGENT_DECISION,
+                    f"Plan written: {len(steps)} steps",
+                    {"plan": [s["title"] for s in steps], "state": {"status": "running"}},
+                )
                 self._append_history(f"Plan: {len(steps)} steps: " + "; ".join(s["title"] for s in steps))
                 return
-            self.log(LogLevel.ERROR, f"No numbered plan in Claude Code's answer (attempt {attempt + 1}/3)",
-                     {"error": result.error})
-        reply = self.need_help("Claude Code did not produce a plan. Write the plan in the project page, "
-                               "or reply with the steps as a numbered list.")
+            self.log(
+                LogLevel.ERROR,
+                f"No numbered plan in Claude Code's answer (attempt {attempt + 1}/3)",
+                {"error": result.error},
+            )
+        reply = self.need_help(
+            "Claude Code did not produce a plan. Write the plan in the project page, "
+            "or reply with the steps as a numbered list."
+        )
         steps = identity.parse_plan(reply or "")
         if not steps:
             raise Paused("No plan: add steps to the project and start it again", kind="no_plan")
@@ -919,8 +1032,11 @@ class Supervisor:
                     reply = self.need_help(f"Claude Code keeps exiting during step {n}: {exc}")
                     note = f"The human says: {reply}" if reply else None
                     crashes = 0
-                self.log(LogLevel.AGENT_DECISION, "Restarting Claude Code and sending the step again",
-                         {"reason": "Claude Code's process ended", "resume": bool(self.project.claude_session_id)})
+                self.log(
+                    LogLevel.AGENT_DECISION,
+                    "Restarting Claude Code and sending the step again",
+                    {"reason": "Claude Code's process ended", "resume": bool(self.project.claude_session_id)},
+                )
                 self.ensure_claude(resume=True)
                 note = note or "Claude Code was restarted; continue this step where it stopped."
                 continue
@@ -932,9 +1048,11 @@ class Supervisor:
                 if verdict == "follow_up":
                     follow_ups += 1
                     if follow_ups > FOLLOW_UP_LIMIT:
-                        self.log(LogLevel.AGENT_DECISION, f"Step {n}: {FOLLOW_UP_LIMIT} follow-ups sent; "
-                                 "counting the step as done, not verified", {"reason": "follow-up limit",
-                                                                             "verified": False})
+                        self.log(
+                            LogLevel.AGENT_DECISION,
+                            f"Step {n}: {FOLLOW_UP_LIMIT} follow-ups sent; counting the step as done, not verified",
+                            {"reason": "follow-up limit", "verified": False},
+                        )
                         verified = False
                         summary = summary or (result.texts[-1] if result.texts else "")
                         break
@@ -953,8 +1071,9 @@ class Supervisor:
             errors.append(_error_kind(error))
             same = sum(1 for e in errors if e == errors[-1])
             if same >= SAME_ERROR_LIMIT and approach_changed:
-                reply = self.need_help(f"Step {n} keeps failing with the same error, even with another "
-                                       f"approach: {error}")
+                reply = self.need_help(
+                    f"Step {n} keeps failing with the same error, even with another approach: {error}"
+                )
                 errors.clear()
                 approach_changed = False
                 note = f"The human says: {reply}" if reply else "Try again."
@@ -965,13 +1084,18 @@ class Supervisor:
                 continue
             delay = min(self.settings.retry_backoff_max_seconds, 5.0 * 2 ** (len(errors) - 1))
             if error == STALLED:
-                note = (f"You were interrupted because nothing happened for {self.settings.stall_seconds:.0f}s."
-                        " Say in one line what happened, then continue the step.")
+                note = (
+                    f"You were interrupted because nothing happened for {self.settings.stall_seconds:.0f}s."
+                    " Say in one line what happened, then continue the step."
+                )
                 delay = 0
             else:
                 note = f"The previous attempt ended with this error: {error}. Continue the step."
-            self.log(LogLevel.AGENT_DECISION, f"Step {n} ended with an error; retrying in {delay:.0f}s",
-                     {"error": error, "attempt": len(errors), "reason": "errors are retried with backoff"})
+            self.log(
+                LogLevel.AGENT_DECISION,
+                f"Step {n} ended with an error; retrying in {delay:.0f}s",
+                {"error": error, "attempt": len(errors), "reason": "errors are retried with backoff"},
+            )
             self.sleep(delay)
         summary = (summary or (result.texts[-1] if result.texts else "")).strip().replace("\n", " ")[:300]
         try:
@@ -984,10 +1108,19 @@ class Supervisor:
         self._step_index = None
         self.update_project(current_step=min(index + 1, len(self.project.implementation_plan)))
         outcome = "done" if verified else "done, not verified"
-        self.log(LogLevel.INFO if verified and review is None else LogLevel.WARNING,
-                 f"Step {n} {outcome}: {title}" + (f" (flagged for review: {review})" if review else ""),
-                 {"step": n, "commit": commit, "summary": summary, "verified": verified, "review": review,
-                  "kind": "step_outcome", "state": {"step": n, "status": "done"}})
+        self.log(
+            LogLevel.INFO if verified and review is None else LogLevel.WARNING,
+            f"Step {n} {outcome}: {title}" + (f" (flagged for review: {review})" if review else ""),
+            {
+                "step": n,
+                "commit": commit,
+                "summary": summary,
+                "verified": verified,
+                "review": review,
+                "kind": "step_outcome",
+                "state": {"step": n, "status": "done"},
+            },
+        )
         self._append_history(f"Step {n} done: {title}. {summary}")
 
     # -- decisions -----------------------------------------------------------------------------
@@ -1000,8 +1133,10 @@ class Supervisor:
         cred = self.credentials.brain
         if cred is None:
             self._brain_failed = True
-            self.log(LogLevel.INFO, f"No '{provider}' key for the agent's model {self.agent.model}: "
-                     "decisions are made by rules only")
+            self.log(
+                LogLevel.INFO,
+                f"No '{provider}' key for the agent's model {self.agent.model}: decisions are made by rules only",
+            )
             return None
         layout = Layout.at(self.settings.data_path)
         brain_dir = layout.brain_dir(self.project_id)
@@ -1009,16 +1144,27 @@ class Supervisor:
             workdir = self.runtime.runtime_path(self.user.username, self.workspace)
         except RuntimeErrorBase:
             workdir = ""
-        placement = mcp.placement_for(self.runtime, username=self.user.username, workdir=workdir,
-                                      host_commands=self.settings.mcp_host_commands,
-                                      allowed_networks=self.settings.mcp_allowed_networks)
-        self._brain = Brain(BrainConfig(
-            model=self.agent.model, api_key=cred.secret, base_url=cred.base_url,
-            identity=read_identity(brain_dir), brain_dir=brain_dir,
-            files=ProjectFiles(Tree(layout.user_dir(self.user.username)), project_rel(self.project.slug)),
-            tools=tuple(self.agent.tools), mcp_servers=dict(self.agent.mcp_servers),
-            mcp_placement=placement, on_refusal=lambda message: self.log(LogLevel.ERROR, message),
-        ))
+        placement = mcp.placement_for(
+            self.runtime,
+            username=self.user.username,
+            workdir=workdir,
+            host_commands=self.settings.mcp_host_commands,
+            allowed_networks=self.settings.mcp_allowed_networks,
+        )
+        self._brain = Brain(
+            BrainConfig(
+                model=self.agent.model,
+                api_key=cred.secret,
+                base_url=cred.base_url,
+                identity=read_identity(brain_dir),
+                brain_dir=brain_dir,
+                files=ProjectFiles(Tree(layout.user_dir(self.user.username)), project_rel(self.project.slug)),
+                tools=tuple(self.agent.tools),
+                mcp_servers=dict(self.agent.mcp_servers),
+                mcp_placement=placement,
+                on_refusal=lambda message: self.log(LogLevel.ERROR, message),
+            )
+        )
         return self._brain
 
     def ask_brain(self, situation: str, steering: SupervisorSteering) -> str | None:
@@ -1031,11 +1177,17 @@ class Supervisor:
         except BrainUnavailable as exc:
             # Do not wait on a broken endpoint at every decision: rules decide for a while.
             self._brain_retry_at = time.monotonic() + BRAIN_COOLDOWN
-            self.log(LogLevel.ERROR, f"The decision model is unavailable: {exc}; rules decide for the next "
-                     f"{BRAIN_COOLDOWN:.0f}s", {"error": str(exc)[:500]})
+            self.log(
+                LogLevel.ERROR,
+                f"The decision model is unavailable: {exc}; rules decide for the next {BRAIN_COOLDOWN:.0f}s",
+                {"error": str(exc)[:500]},
+            )
             return None
-        self.log(LogLevel.AGENT_DECISION, f"Decided: {decision.text.strip()[:300] or 'no comment'}",
-                 {"actions": [name for name, _ in decision.actions], "reason": decision.text[:1000]})
+        self.log(
+            LogLevel.AGENT_DECISION,
+            f"Decided: {decision.text.strip()[:300] or 'no comment'}",
+            {"actions": [name for name, _ in decision.actions], "reason": decision.text[:1000]},
+        )
         return decision.text
 
     def _situation(self, index: int, result: TurnResult, headline: str) -> str:
@@ -1043,18 +1195,27 @@ class Supervisor:
         status = checkpoints.workspace_status(self.checkpoints)
         texts = "\n".join(t.strip() for t in result.texts[-3:]) or "(no text)"
         actions = "\n".join(f"- {a}" for a in result.actions[-20:]) or "- (no tool calls)"
-        return "\n".join([
-            headline,
-            f"Step {index + 1} of {len(self.project.implementation_plan)}: {step.get('title', '')}",
-            str(step.get("detail", "")),
-            "", "What Claude Code said at the end of its turn:", texts,
-            "", "Its tool calls in this turn:", actions,
-            "", "Changed files (git status --short):", status or "(nothing changed)",
-            "", "Decide with your tools: mark_step_done(summary) if the step is done and verifiable;"
-            " send_text(text) to answer a question Claude Code asked or to give precise instructions;"
-            " mark_step_failed(reason) if it cannot be done; revise_plan(steps, reason) if the remaining"
-            " plan should change; ask_human(question) only if you cannot decide.",
-        ])
+        return "\n".join(
+            [
+                headline,
+                f"Step {index + 1} of {len(self.project.implementation_plan)}: {step.get('title', '')}",
+                str(step.get("detail", "")),
+                "",
+                "What Claude Code said at the end of its turn:",
+                texts,
+                "",
+                "Its tool calls in this turn:",
+                actions,
+                "",
+                "Changed files (git status --short):",
+                status or "(nothing changed)",
+                "",
+                "Decide with your tools: mark_step_done(summary) if the step is done and verifiable;"
+                " send_text(text) to answer a question Claude Code asked or to give precise instructions;"
+                " mark_step_failed(reason) if it cannot be done; revise_plan(steps, reason) if the remaining"
+                " plan should change; ask_human(question) only if you cannot decide.",
+            ]
+        )
 
     def _evaluate(self, index: int, result: TurnResult) -> tuple[str, str, bool]:
         """After a clean turn: 'done', 'follow_up' (a prompt was sent) or 'failed', with a summary,
@@ -1074,23 +1235,35 @@ class Supervisor:
             self.send_prompt(reply, kind="reply", index=index)
             return "follow_up", "", False
         reason = "the turn ended cleanly" if text is None else "the decision model gave no verdict"
-        self.log(LogLevel.AGENT_DECISION, f"Step {index + 1} counts as done, not verified: {reason}",
-                 {"reason": reason, "verified": False, "step": index + 1})
+        self.log(
+            LogLevel.AGENT_DECISION,
+            f"Step {index + 1} counts as done, not verified: {reason}",
+            {"reason": reason, "verified": False, "step": index + 1},
+        )
         return "done", last, False
 
     def _another_approach(self, index: int, error: str) -> str:
         """The same error three times: ask for a different approach (brain, else a rule)."""
         result = TurnResult(ok=False, error=error, texts=[])
         steering = SupervisorSteering(self, index, allow_send=False)
-        text = self.ask_brain(self._situation(
-            index, result, f"The step failed {SAME_ERROR_LIMIT} times with the same error: {error}. "
-            "Reply with instructions for a different approach (plain text, no tool call needed)."), steering)
+        text = self.ask_brain(
+            self._situation(
+                index,
+                result,
+                f"The step failed {SAME_ERROR_LIMIT} times with the same error: {error}. "
+                "Reply with instructions for a different approach (plain text, no tool call needed).",
+            ),
+            steering,
+        )
         note = (text or "").strip() or (
             f"The same error happened {SAME_ERROR_LIMIT} times: {error}. Stop and take a different approach:"
             " rethink the cause, change the method, and verify the result before you finish."
         )
-        self.log(LogLevel.AGENT_DECISION, f"Same error {SAME_ERROR_LIMIT} times; asking for another approach",
-                 {"error": error, "instructions": note[:1000], "reason": "repeated error"})
+        self.log(
+            LogLevel.AGENT_DECISION,
+            f"Same error {SAME_ERROR_LIMIT} times; asking for another approach",
+            {"error": error, "instructions": note[:1000], "reason": "repeated error"},
+        )
         return note
 
     def _compact_if_full(self, result: TurnResult) -> None:
@@ -1098,52 +1271,89 @@ class Supervisor:
         if result.context_tokens < limit:
             return
         plan = self.reload_project().implementation_plan
-        done = [f"{i + 1}. {s.get('title', '')}: {s.get('summary', '')}" for i, s in enumerate(plan)
-                if s.get("status") == "done"]
-        summary = (f"Project {self.project.name}. Goal: {self.project.description.strip()[:500]}. "
-                   f"Done so far: {'; '.join(done) or 'nothing yet'}. "
-                   f"Current step: {self.project.current_step + 1}.")
-        self.log(LogLevel.AGENT_DECISION,
-                 f"Context nearly full ({result.context_tokens} of {self.settings.context_window_tokens} tokens);"
-                 " compacting with a state summary", {"reason": "context window", "summary": summary})
+        done = [
+            f"{i + 1}. {s.get('title', '')}: {s.get('summary', '')}"
+            for i, s in enumerate(plan)
+            if s.get("status") == "done"
+        ]
+        summary = (
+            f"Project {self.project.name}. Goal: {self.project.description.strip()[:500]}. "
+            f"Done so far: {'; '.join(done) or 'nothing yet'}. "
+            f"Current step: {self.project.current_step + 1}."
+        )
+        self.log(
+            LogLevel.AGENT_DECISION,
+            f"Context nearly full ({result.context_tokens} of {self.settings.context_window_tokens} tokens);"
+            " compacting with a state summary",
+            {"reason": "context window", "summary": summary},
+        )
         self.send_prompt(f"/compact Keep this state: {summary}", kind="compact", index=-1)
         self.wait_turn()
 
     def _wait_for_usage_limit(self, error: str) -> None:
         previous = self.reload_project().status
         wait = self.settings.usage_limit_wait_seconds
-        self.update_project(status=ProjectStatus.PAUSED.value, status_reason=f"Usage limit reached: {error[:300]}",
-                            status_kind="usage_limit", resume_at=utcnow() + timedelta(seconds=wait))
-        self.log(LogLevel.AGENT_DECISION, f"Usage limit reached; paused, resuming by itself in {wait:.0f}s",
-                 {"error": error, "state": {"status": "paused"}, "reason": "usage limit"})
+        self.update_project(
+            status=ProjectStatus.PAUSED.value,
+            status_reason=f"Usage limit reached: {error[:300]}",
+            status_kind="usage_limit",
+            resume_at=utcnow() + timedelta(seconds=wait),
+        )
+        self.log(
+            LogLevel.AGENT_DECISION,
+            f"Usage limit reached; paused, resuming by itself in {wait:.0f}s",
+            {"error": error, "state": {"status": "paused"}, "reason": "usage limit"},
+        )
         self.sleep(wait)
-        self.update_project(status=previous if previous != ProjectStatus.PAUSED.value else ProjectStatus.RUNNING.value,
-                            status_reason=None, status_kind=None, resume_at=None)
+        self.update_project(
+            status=previous if previous != ProjectStatus.PAUSED.value else ProjectStatus.RUNNING.value,
+            status_reason=None,
+            status_kind=None,
+            resume_at=None,
+        )
         self.log(LogLevel.INFO, "Resuming after the usage limit", {"state": {"status": "running"}})
 
     def revise_plan(self, index: int, steps: list[dict[str, str]], reason: str) -> str:
         plan = [dict(s) for s in self.reload_project().implementation_plan]
         kept = plan[: index + 1]
-        new = [{"title": str(s.get("title", ""))[:200], "detail": str(s.get("detail", ""))[:2000],
-                "status": StepStatus.PENDING.value} for s in steps if str(s.get("title", "")).strip()]
+        new = [
+            {
+                "title": str(s.get("title", ""))[:200],
+                "detail": str(s.get("detail", ""))[:2000],
+                "status": StepStatus.PENDING.value,
+            }
+            for s in steps
+            if str(s.get("title", "")).strip()
+        ]
         if not new and len(plan) > index + 1:
             return "refused: the revised plan has no steps"
         self.update_project(implementation_plan=kept + new)
-        self.log(LogLevel.AGENT_DECISION, f"Plan revised: {reason}"[:500],
-                 {"before": [s.get("title") for s in plan[index + 1:]], "after": [s["title"] for s in new],
-                  "reason": reason, "state": {"plan": "revised"}})
+        self.log(
+            LogLevel.AGENT_DECISION,
+            f"Plan revised: {reason}"[:500],
+            {
+                "before": [s.get("title") for s in plan[index + 1 :]],
+                "after": [s["title"] for s in new],
+                "reason": reason,
+                "state": {"plan": "revised"},
+            },
+        )
         return f"plan revised: {len(new)} remaining steps"
 
     def _instructions_note(self) -> str | None:
         """The human's instructions queued since the last turn boundary, as one message (or None)."""
-        items, self.state.instructions_offset = self._read_jsonl(self.run_dir / INSTRUCTIONS_FILE,
-                                                                 self.state.instructions_offset)
+        items, self.state.instructions_offset = self._read_jsonl(
+            self.run_dir / INSTRUCTIONS_FILE, self.state.instructions_offset
+        )
         texts = [str(i.get("text", "")).strip() for i in items if str(i.get("text", "")).strip()]
         if not texts:
             return None
         self._save_state()
-        self.log(LogLevel.AGENT_DECISION, f"Giving Claude Code your instruction: {texts[0][:200]}",
-                 {"instructions": [t[:500] for t in texts], "reason": "sent by you"})
+        self.log(
+            LogLevel.AGENT_DECISION,
+            f"Giving Claude Code your instruction: {texts[0][:200]}",
+            {"instructions": [t[:500] for t in texts], "reason": "sent by you"},
+        )
         return "\n".join(["The human who owns this project adds an instruction:", *texts])
 
     def _append_history(self, line: str) -> None:
@@ -1174,11 +1384,18 @@ class Supervisor:
             # The instance ends first, so a project seen as completed never has a live instance.
             self._stop_claude()
             self._finish(InstanceStatus.EXITED, "completed")
-            self.update_project(status=ProjectStatus.COMPLETED.value, status_reason=None, status_kind=None,
-                                current_step=len(self.project.implementation_plan))
+            self.update_project(
+                status=ProjectStatus.COMPLETED.value,
+                status_reason=None,
+                status_kind=None,
+                current_step=len(self.project.implementation_plan),
+            )
             total = len(self.project.implementation_plan)
-            self.log(LogLevel.INFO, "The step is done" if total == 1 else f"All {total} steps are done",
-                     {"state": {"status": "completed"}})
+            self.log(
+                LogLevel.INFO,
+                "The step is done" if total == 1 else f"All {total} steps are done",
+                {"state": {"status": "completed"}},
+            )
             return 0
         except Stopped:
             self._save_state()

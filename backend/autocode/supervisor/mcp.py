@@ -51,16 +51,23 @@ class Placement:
     resolve: Callable[[str], list[str]] | None = field(default=None, compare=False)
 
 
-def placement_for(runtime: object, *, username: str, workdir: str, host_commands: Sequence[str],
-                  allowed_networks: Sequence[str]) -> Placement:
+def placement_for(
+    runtime: object, *, username: str, workdir: str, host_commands: Sequence[str], allowed_networks: Sequence[str]
+) -> Placement:
     """The placement for a supervisor on this runtime (``workdir``: the project folder as the
     user's environment sees it)."""
     from autocode.runtime.docker import DockerRuntime, container_name
 
     nets = networks(allowed_networks)
     if isinstance(runtime, DockerRuntime):
-        return Placement(kind="docker", container=container_name(username), user=f"{runtime.uid}:{runtime.gid}",
-                         workdir=workdir, docker_cli=runtime.docker_cli, allowed_networks=nets)
+        return Placement(
+            kind="docker",
+            container=container_name(username),
+            user=f"{runtime.uid}:{runtime.gid}",
+            workdir=workdir,
+            docker_cli=runtime.docker_cli,
+            allowed_networks=nets,
+        )
     return Placement(kind="local", host_commands=frozenset(host_commands), allowed_networks=nets)
 
 
@@ -121,8 +128,10 @@ def check_url(url: str, placement: Placement) -> None:
             raise Refused(f"{host} does not resolve")
     for address in addresses:
         if not address_allowed(address, placement.allowed_networks):
-            raise Refused(f"{host} is a private, local or reserved address ({address}); "
-                          "the admin can allow its network with AUTOCODE_MCP_ALLOWED_NETWORKS")
+            raise Refused(
+                f"{host} is a private, local or reserved address ({address}); "
+                "the admin can allow its network with AUTOCODE_MCP_ALLOWED_NETWORKS"
+            )
 
 
 def _kind(spec: Mapping[str, Any]) -> str:
@@ -153,8 +162,14 @@ def _env(value: object) -> dict[str, str]:
     return dict(value)
 
 
-def check_spec(spec: object, *, runtime: str, host_commands: Sequence[str] = (),
-               allowed_networks: Sequence[Network] = (), strict_local: bool = False) -> None:
+def check_spec(
+    spec: object,
+    *,
+    runtime: str,
+    host_commands: Sequence[str] = (),
+    allowed_networks: Sequence[Network] = (),
+    strict_local: bool = False,
+) -> None:
     """What can be refused when a template is saved (no name resolution, no I/O).
 
     ``strict_local``: under the local runtime refuse a command the admin has not listed (in
@@ -180,8 +195,10 @@ def check_spec(spec: object, *, runtime: str, host_commands: Sequence[str] = (),
     _strings(spec.get("args"), "args")
     _env(spec.get("env"))
     if runtime == "local" and strict_local and command not in host_commands:
-        raise Refused("commands would run on the server itself under the local runtime; "
-                      "the admin must list the exact command in AUTOCODE_MCP_HOST_COMMANDS")
+        raise Refused(
+            "commands would run on the server itself under the local runtime; "
+            "the admin must list the exact command in AUTOCODE_MCP_HOST_COMMANDS"
+        )
 
 
 def place(servers: Mapping[str, Any], placement: Placement) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
@@ -197,14 +214,17 @@ def place(servers: Mapping[str, Any], placement: Placement) -> tuple[dict[str, d
             if not isinstance(spec, Mapping):
                 raise Refused("must be an object")
             kind = _kind(spec)
-            kept = {k: spec[k] for k in ("tool_timeout", "toolTimeout", "enabled_tools", "enabledTools")
-                    if k in spec}
+            kept = {k: spec[k] for k in ("tool_timeout", "toolTimeout", "enabled_tools", "enabledTools") if k in spec}
             if kind == "url":
                 url = str(spec.get("url"))
                 check_url(url, placement)
                 headers = spec.get("headers")
-                out[name] = {**kept, "type": spec.get("type") or None, "url": url,
-                             "headers": dict(headers) if isinstance(headers, Mapping) else {}}
+                out[name] = {
+                    **kept,
+                    "type": spec.get("type") or None,
+                    "url": url,
+                    "headers": dict(headers) if isinstance(headers, Mapping) else {},
+                }
                 if out[name]["type"] is None:
                     del out[name]["type"]
                 continue
@@ -219,8 +239,10 @@ def place(servers: Mapping[str, Any], placement: Placement) -> tuple[dict[str, d
                 out[name] = {**kept, "type": "stdio", "command": placement.docker_cli, "args": argv, "env": env}
             else:
                 if command not in placement.host_commands:
-                    raise Refused(f"the command {command!r} would run on the server itself (local runtime); "
-                                  "the admin can allow it with AUTOCODE_MCP_HOST_COMMANDS")
+                    raise Refused(
+                        f"the command {command!r} would run on the server itself (local runtime); "
+                        "the admin can allow it with AUTOCODE_MCP_HOST_COMMANDS"
+                    )
                 out[name] = {**kept, "type": "stdio", "command": command, "args": args, "env": env}
         except Refused as exc:
             refused[name] = str(exc)

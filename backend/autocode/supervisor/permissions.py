@@ -54,11 +54,25 @@ class _Refused(Exception):
 
 
 # Characters that mean shell syntax when unquoted.
-_OPERATORS = {";": "';'", "&": "'&' or '&&'", "|": "a pipe or '||'", "<": "a redirection",
-              ">": "a redirection", "(": "a subshell", ")": "a subshell", "`": "command substitution",
-              "$": "a substitution"}
-_EXPANSIONS = {"*": "a wildcard", "?": "a wildcard", "[": "a wildcard", "{": "a brace expansion",
-               "}": "a brace expansion", "!": "history expansion"}
+_OPERATORS = {
+    ";": "';'",
+    "&": "'&' or '&&'",
+    "|": "a pipe or '||'",
+    "<": "a redirection",
+    ">": "a redirection",
+    "(": "a subshell",
+    ")": "a subshell",
+    "`": "command substitution",
+    "$": "a substitution",
+}
+_EXPANSIONS = {
+    "*": "a wildcard",
+    "?": "a wildcard",
+    "[": "a wildcard",
+    "{": "a brace expansion",
+    "}": "a brace expansion",
+    "!": "history expansion",
+}
 _ENV_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 MAX_COMMAND_CHARS = 4000
 
@@ -83,7 +97,7 @@ def split(command: str) -> list[str]:
             end = command.find("'", i + 1)
             if end < 0:
                 raise ValueError("an unclosed quote")
-            word.append(command[i + 1:end])
+            word.append(command[i + 1 : end])
             started, i = True, end + 1
             continue
         if ch == '"':
@@ -154,13 +168,46 @@ def _check_paths(words: list[str], workspace: PurePosixPath) -> None:
 
 
 # Programs that only read, or write inside the folder they are given (paths are checked).
-_PLAIN = frozenset({"ls", "cat", "head", "tail", "wc", "pwd", "echo", "mkdir", "touch", "grep", "rg",
-                    "diff", "tree", "sort", "uniq", "stat", "file", "du", "basename", "dirname",
-                    "true", "false", "which"})
+_PLAIN = frozenset(
+    {
+        "ls",
+        "cat",
+        "head",
+        "tail",
+        "wc",
+        "pwd",
+        "echo",
+        "mkdir",
+        "touch",
+        "grep",
+        "rg",
+        "diff",
+        "tree",
+        "sort",
+        "uniq",
+        "stat",
+        "file",
+        "du",
+        "basename",
+        "dirname",
+        "true",
+        "false",
+        "which",
+    }
+)
 # Build, test and lint tools that run the project's own code or config.
 _TOOLS: dict[str, frozenset[str] | None] = {
-    "pytest": None, "ruff": None, "mypy": None, "tsc": None, "make": None, "black": None,
-    "flake8": None, "eslint": None, "prettier": None, "jest": None, "vitest": None,
+    "pytest": None,
+    "ruff": None,
+    "mypy": None,
+    "tsc": None,
+    "make": None,
+    "black": None,
+    "flake8": None,
+    "eslint": None,
+    "prettier": None,
+    "jest": None,
+    "vitest": None,
     "cargo": frozenset({"build", "test", "check", "clippy", "fmt", "run"}),
     "go": frozenset({"build", "test", "vet", "fmt", "run"}),
     "npx": frozenset({"tsc", "jest", "vitest", "eslint", "prettier", "mypy"}),
@@ -174,11 +221,25 @@ _INTERPRETER = re.compile(r"(python[0-9.]*|node|nodejs|bash|sh|dash|zsh|ruby|per
 _PYTHON_MODULES = frozenset({"pytest", "unittest", "mypy", "ruff", "black", "flake8", "doctest"})
 _PYTHON_FLAGS = frozenset({"-u", "-B", "-b", "-q", "-E", "-s", "-I"})  # flags with no argument, no code
 _FIND_ACTIONS = ("-delete", "-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fprint0", "-fprintf", "-fls")
-_GIT_SUBCOMMANDS = frozenset({"status", "diff", "log", "show", "add", "commit", "ls-files", "rev-parse",
-                              "blame", "shortlog", "describe"})
-_GIT_OPTIONS = ("--output", "--ext-diff", "--textconv", "--exec", "--upload-pack", "--receive-pack",
-                "--exec-path", "--git-dir", "--work-tree", "--template", "-c", "-C", "--open-files-in-pager",
-                "--no-index")
+_GIT_SUBCOMMANDS = frozenset(
+    {"status", "diff", "log", "show", "add", "commit", "ls-files", "rev-parse", "blame", "shortlog", "describe"}
+)
+_GIT_OPTIONS = (
+    "--output",
+    "--ext-diff",
+    "--textconv",
+    "--exec",
+    "--upload-pack",
+    "--receive-pack",
+    "--exec-path",
+    "--git-dir",
+    "--work-tree",
+    "--template",
+    "-c",
+    "-C",
+    "--open-files-in-pager",
+    "--no-index",
+)
 
 
 def _interpreter(name: str, args: list[str], workspace: PurePosixPath) -> Decision:
@@ -213,7 +274,8 @@ def _git(args: list[str], workspace: PurePosixPath) -> Decision:
         return _no(f"git {first}: only {', '.join(sorted(_GIT_SUBCOMMANDS))} (and no global options)")
     for word in args[1:]:
         if any(word == opt or word.startswith(opt + "=") for opt in _GIT_OPTIONS) or (
-                word.startswith("--output") or word.startswith("--exec")):
+            word.startswith("--output") or word.startswith("--exec")
+        ):
             return _no(f"git {args[0]} {word}: an option that writes, runs a program or leaves the folder")
     if args[0] == "commit":
         _check_paths([w for w in _commit_paths(args[1:])], workspace)

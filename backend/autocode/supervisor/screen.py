@@ -83,8 +83,10 @@ _ECHO = re.compile(r"^❯ \S")  # a prompt echoed into the conversation (plain s
 _SPINNER = re.compile(r"^[·✢✳✶✻✽*] (\S.*….*)$")
 _FINISHED = re.compile(r"^✻ \S+ for (\d+[hms] ?)+")
 _RETRY = re.compile(r"^[·✢✳✶✻✽*]?\s*(.*?)\s*·\s*retrying in (\d+)s\s*·\s*attempt (\d+)/(\d+)", re.IGNORECASE)
-_API_ERROR = re.compile(r"^(?:●|\s+⎿)\s+((?:Please run /login · )?API Error:.*|Invalid API key.*|"
-                        r"Credit balance is too low.*|Prompt is too long.*)$")
+_API_ERROR = re.compile(
+    r"^(?:●|\s+⎿)\s+((?:Please run /login · )?API Error:.*|Invalid API key.*|"
+    r"Credit balance is too low.*|Prompt is too long.*)$"
+)
 _PLACEHOLDERS_ERROR = ("Resend your message to try again", "Once fixed, resend your message")
 _QUESTION = re.compile(r"^\s*(Do you want to .*\?|Allow execution of .*|Action Required.*)\s*$")
 _MODE = re.compile(r"(⏸|⏵⏵|⏵)\s+([^·(]+?)\s*(?:\(|·|$)")
@@ -108,8 +110,7 @@ def strip_side_panel(text: str) -> str:
     filled = sum(1 for line in lines if line.strip())
     if hits < max(5, int(filled * 0.6)):
         return text
-    return "\n".join(line[:column].rstrip() if len(line) > column and line[column] == "│" else line
-                     for line in lines)
+    return "\n".join(line[:column].rstrip() if len(line) > column and line[column] == "│" else line for line in lines)
 
 
 def _window(text: str) -> list[str]:
@@ -216,15 +217,23 @@ def _menu(lines: list[str]) -> Screen | None:
     """Plan approval and AskUserQuestion menus (numbered options, no input box)."""
     for i, ln in enumerate(lines):
         if ln.strip() in ("Exit plan mode?", "Would you like to proceed?") and _has_selected_option(lines[i + 1 :]):
-            return Screen(ScreenState.PLAN_APPROVAL, question=ln.strip(),
-                          options=_numbered_options(lines[i + 1 :]), selected=_selected(lines[i + 1 :]))
+            return Screen(
+                ScreenState.PLAN_APPROVAL,
+                question=ln.strip(),
+                options=_numbered_options(lines[i + 1 :]),
+                selected=_selected(lines[i + 1 :]),
+            )
     if not any("Enter to select" in ln for ln in lines[-4:]):
         return None
     first = next((i for i, ln in enumerate(lines) if re.match(r"^\s*❯?\s*1\.\s", ln)), None)
     if first is None or first == 0 or not _has_selected_option(lines[first:]):
         return None
-    return Screen(ScreenState.QUESTION, question=lines[first - 1].strip(),
-                  options=_numbered_options(lines[first:]), selected=_selected(lines[first:]))
+    return Screen(
+        ScreenState.QUESTION,
+        question=lines[first - 1].strip(),
+        options=_numbered_options(lines[first:]),
+        selected=_selected(lines[first:]),
+    )
 
 
 def read_screen(text: str) -> Screen:
@@ -243,8 +252,9 @@ def read_screen(text: str) -> Screen:
         return Screen(ScreenState.EXITED)
 
     if "Yes, I trust this folder" in joined:
-        return Screen(ScreenState.TRUST_DIALOG, options=("No, exit", "Yes, I trust this folder"),
-                      selected=_selected(lines))
+        return Screen(
+            ScreenState.TRUST_DIALOG, options=("No, exit", "Yes, I trust this folder"), selected=_selected(lines)
+        )
     if re.search(r"Do you want to use this API key\?", joined):
         return Screen(ScreenState.KEY_DIALOG, options=("Yes", "No (recommended)"), selected=_selected(lines))
     if "Bypass Permissions mode" in joined and "Yes, I accept" in joined:
@@ -283,8 +293,12 @@ def read_screen(text: str) -> Screen:
         if any(re.search(r"Enter to (confirm|select)|Esc to cancel", ln) for ln in lines[-3:]):
             rules = [i for i, ln in enumerate(lines) if _RULE.match(ln)]
             body = [ln.strip() for ln in lines[rules[-1] + 1 if rules else 0 :] if ln.strip()]
-            return Screen(ScreenState.DIALOG, question=body[0] if body else None,
-                          options=_numbered_options(lines), selected=_selected(lines))
+            return Screen(
+                ScreenState.DIALOG,
+                question=body[0] if body else None,
+                options=_numbered_options(lines),
+                selected=_selected(lines),
+            )
         if not any(_RULE.match(ln) for ln in lines) and _SHELL_PROMPT.search(lines[-1]):
             return Screen(ScreenState.EXITED)
         return Screen(ScreenState.UNKNOWN)

@@ -14,8 +14,9 @@ from typing import Any
 def hide_paths(text: str, roots: Sequence[tuple[str, str]]) -> str:
     """Rewrite each `root/...` as `name/...` (name "" drops the root) and a bare root as the
     name or "."; longest roots first, so the workspace wins over the data dir it sits in."""
-    for root, name in sorted(((r.rstrip("/"), n) for r, n in roots if r.rstrip("/")),
-                             key=lambda rn: len(rn[0]), reverse=True):
+    for root, name in sorted(
+        ((r.rstrip("/"), n) for r, n in roots if r.rstrip("/")), key=lambda rn: len(rn[0]), reverse=True
+    ):
         prefix = f"{name}/" if name else ""
         text = re.sub(re.escape(root) + r"/", lambda _m: prefix, text)
         text = re.sub(re.escape(root) + r"(?![\w.-])", lambda _m: name or ".", text)

@@ -19,9 +19,7 @@ def list_agents(user: CurrentUser, session: SessionDep) -> list[AgentPublic]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_agent(
-    body: AgentCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep
-) -> AgentPublic:
+def create_agent(body: AgentCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> AgentPublic:
     agent = agent_service.create_agent(session, settings=settings, data_dir=settings.data_path, owner=user, data=body)
     return AgentPublic.model_validate(agent)
 
@@ -32,18 +30,16 @@ def get_agent(agent: AgentDep) -> AgentPublic:
 
 
 @router.put("/{agent_id}")
-def update_agent(
-    body: AgentUpdate, agent: AgentDep, session: SessionDep, settings: SettingsDep
-) -> AgentPublic:
-    updated = agent_service.update_agent(session, settings=settings, data_dir=settings.data_path, agent=agent, data=body)
+def update_agent(body: AgentUpdate, agent: AgentDep, session: SessionDep, settings: SettingsDep) -> AgentPublic:
+    updated = agent_service.update_agent(
+        session, settings=settings, data_dir=settings.data_path, agent=agent, data=body
+    )
     return AgentPublic.model_validate(updated)
 
 
 @router.delete("/{agent_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_agent(agent: AgentDep, user: CurrentUser, session: SessionDep, ctx: ContextDep) -> None:
-    agent_service.delete_agent(
-        session, data_dir=ctx.settings.data_path, runtime=ctx.runtime, owner=user, agent=agent
-    )
+    agent_service.delete_agent(session, data_dir=ctx.settings.data_path, runtime=ctx.runtime, owner=user, agent=agent)
 
 
 @router.get("/{agent_id}/projects")
@@ -62,7 +58,11 @@ def create_project(
     if body.git_url is not None:
         runtime_policy.require_runtime(settings, user)  # the clone runs in the user's runtime
     project = project_service.create_project(
-        session, data_dir=settings.data_path, owner=user, agent=agent, data=body,
+        session,
+        data_dir=settings.data_path,
+        owner=user,
+        agent=agent,
+        data=body,
         production=settings.environment == "production",
     )
     if project.git_url:

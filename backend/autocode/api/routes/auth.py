@@ -46,9 +46,7 @@ def _respond(ctx: AppContext, response: Response, issued: auth_service.IssuedTok
 
 
 @router.post("/login")
-def login(
-    body: LoginRequest, request: Request, response: Response, ctx: ContextDep, session: SessionDep
-) -> TokenPair:
+def login(body: LoginRequest, request: Request, response: Response, ctx: ContextDep, session: SessionDep) -> TokenPair:
     issued = auth_service.login(
         session,
         settings=ctx.settings,
@@ -72,9 +70,7 @@ def refresh(
     token = (body.refresh_token if body else None) or cookie
     if not token:
         raise Unauthorized("No refresh token")
-    issued = auth_service.refresh(
-        session, settings=ctx.settings, keys=ctx.keys, sockets=ctx.sockets, token=token
-    )
+    issued = auth_service.refresh(session, settings=ctx.settings, keys=ctx.keys, sockets=ctx.sockets, token=token)
     return _respond(ctx, response, issued)
 
 
@@ -93,9 +89,7 @@ def logout(
 
 
 @router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT)
-def logout_all(
-    principal: SessionPrincipal, response: Response, ctx: ContextDep, session: SessionDep
-) -> None:
+def logout_all(principal: SessionPrincipal, response: Response, ctx: ContextDep, session: SessionDep) -> None:
     """Sign out everywhere: every token and open socket of this user dies, this one too."""
     auth_service.logout_all(session, sockets=ctx.sockets, user=principal.user)
     response.delete_cookie(REFRESH_COOKIE, path=COOKIE_PATH)

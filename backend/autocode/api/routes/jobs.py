@@ -19,8 +19,14 @@ def create_job(body: JobCreate, user: CurrentUser, session: SessionDep, ctx: Con
     and start it; the job's id is the project's id."""
     agent = agent_service.get_agent(session, owner=user, agent_id=body.agent_id)
     project = job_service.create_job(
-        session, data_dir=ctx.settings.data_path, runtime=ctx.runtime, orchestrator=ctx.orchestrator,
-        owner=user, agent=agent, data=body, production=ctx.settings.environment == "production",
+        session,
+        data_dir=ctx.settings.data_path,
+        runtime=ctx.runtime,
+        orchestrator=ctx.orchestrator,
+        owner=user,
+        agent=agent,
+        data=body,
+        production=ctx.settings.environment == "production",
     )
     assert project.id is not None
     return JobStarted(id=project.id, status=ProjectStatus(project.status))
@@ -35,8 +41,10 @@ def get_job(job: JobDep) -> JobStatus:
 @router.get(
     "/{job_id}/result.zip",
     response_class=Response,
-    responses={200: {"content": {"application/zip": {}}, "description": "the job's workspace as .zip"},
-               409: {"description": "the job is still running"}},
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "the job's workspace as .zip"},
+        409: {"description": "the job is still running"},
+    },
 )
 async def job_result(job: JobDep, user: CurrentUser, ctx: ContextDep) -> Response:
     """The job's workspace as a streamed .zip, once it stopped (409 while it runs)."""

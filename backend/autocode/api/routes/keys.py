@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from autocode.api.deps import IdPath, ContextDep, CurrentUser, SessionDep, SessionUser
+from autocode.api.deps import ContextDep, CurrentUser, IdPath, SessionDep, SessionUser
 from autocode.models import ApiKeyCreate, ApiKeyPublic, KeyTestPublic, ModelOptionPublic
 from autocode.services import keys as key_service
 from autocode.services import model_catalog
@@ -36,7 +36,12 @@ def delete_key(key_id: IdPath, user: SessionUser, session: SessionDep) -> None:
 @router.post("/{key_id}/test")
 def test_key(key_id: IdPath, user: SessionUser, session: SessionDep, ctx: ContextDep) -> KeyTestPublic:
     """Call the key's provider (GET /v1/models, bounded) and say whether the key works."""
-    found = key_service.test_key(session, keys=ctx.keys, owner=user, key_id=key_id,
-                                 production=ctx.settings.environment == "production",
-                                 timeout=ctx.settings.key_test_timeout_seconds)
+    found = key_service.test_key(
+        session,
+        keys=ctx.keys,
+        owner=user,
+        key_id=key_id,
+        production=ctx.settings.environment == "production",
+        timeout=ctx.settings.key_test_timeout_seconds,
+    )
     return KeyTestPublic(ok=found.ok, message=found.message)

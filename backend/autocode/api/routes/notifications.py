@@ -32,8 +32,9 @@ def list_subscriptions(user: CurrentUser, session: SessionDep) -> list[PushSubsc
 
 
 @router.post("/subscriptions", status_code=status.HTTP_201_CREATED)
-def subscribe(body: PushSubscriptionCreate, user: CurrentUser, session: SessionDep,
-              ctx: ContextDep) -> PushSubscriptionPublic:
+def subscribe(
+    body: PushSubscriptionCreate, user: CurrentUser, session: SessionDep, ctx: ContextDep
+) -> PushSubscriptionPublic:
     sub = push_service.subscribe(session, ctx.settings, owner=user, data=body)
     return PushSubscriptionPublic.model_validate(sub)
 
@@ -68,7 +69,8 @@ def list_channels(user: CurrentUser, session: SessionDep) -> list[ChannelPublic]
 def add_channel(body: ChannelCreate, user: CurrentUser, session: SessionDep, ctx: ContextDep) -> ChannelPublic:
     """An Apprise URL: ntfy(s)://, tgram:// or mailto(s):// (kept encrypted, shown masked)."""
     return ChannelPublic.model_validate(
-        channel_service.add_channel(session, ctx.settings, ctx.keys, owner=user, data=body))
+        channel_service.add_channel(session, ctx.settings, ctx.keys, owner=user, data=body)
+    )
 
 
 @router.delete("/channels/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -15,9 +15,7 @@ PortPath = Annotated[int, Path(ge=1, le=65535)]
 
 
 @router.post("/{project_id}/ports/{port}/preview")
-async def create_preview(project: ProjectDep, user: CurrentUser, port: PortPath,
-                         ctx: ContextDep) -> PreviewLink:
+async def create_preview(project: ProjectDep, user: CurrentUser, port: PortPath, ctx: ContextDep) -> PreviewLink:
     """A one-time link to the preview of `port` (a port the project's session listens on)."""
-    url = await anyio.to_thread.run_sync(
-        lambda: ctx.preview.issue_url(user=user, project=project, port=port))
+    url = await anyio.to_thread.run_sync(lambda: ctx.preview.issue_url(user=user, project=project, port=port))
     return PreviewLink(url=url, expires_in=ctx.settings.preview_token_seconds)

@@ -39,45 +39,68 @@ async def _off_loop(fn: Callable[..., T], **kwargs: object) -> T:
 
 def _public(proc: ProcessInfo) -> ProcessPublic:
     return ProcessPublic(
-        pid=proc.pid, ppid=proc.ppid, command=proc.command, state=proc.state,
-        cpu_percent=proc.cpu_percent, rss_bytes=proc.rss_bytes,
+        pid=proc.pid,
+        ppid=proc.ppid,
+        command=proc.command,
+        state=proc.state,
+        cpu_percent=proc.cpu_percent,
+        rss_bytes=proc.rss_bytes,
         started_at=datetime.fromtimestamp(proc.started_at, UTC),
         listening=[ListenerPublic(address=lst.address, port=lst.port) for lst in proc.listening],
-        window=proc.window, has_output=proc.pane_id is not None)
+        window=proc.window,
+        has_output=proc.pane_id is not None,
+    )
 
 
 @router.get("/{project_id}/processes")
 async def list_processes(project: ProjectDep, user: CurrentUser, ctx: ContextDep) -> list[ProcessPublic]:
     """The processes of the project's tmux session (empty when it does not run)."""
-    found = await _off_loop(processes.list_processes, runtime=ctx.runtime, settings=ctx.settings,
-                            user=user, project=project)
+    found = await _off_loop(
+        processes.list_processes, runtime=ctx.runtime, settings=ctx.settings, user=user, project=project
+    )
     return [_public(proc) for proc in found]
 
 
 @router.post("/{project_id}/processes/{pid}/stop")
-async def stop_process(project: ProjectDep, user: CurrentUser, ctx: ContextDep,
-                       pid: Pid) -> ProcessStopped:
+async def stop_process(project: ProjectDep, user: CurrentUser, ctx: ContextDep, pid: Pid) -> ProcessStopped:
     """TERM one of the session's processes, then KILL it after a few seconds."""
-    result = await _off_loop(processes.stop_process, runtime=ctx.runtime, settings=ctx.settings,
-                             user=user, project=project, pid=pid)
+    result = await _off_loop(
+        processes.stop_process, runtime=ctx.runtime, settings=ctx.settings, user=user, project=project, pid=pid
+    )
     return ProcessStopped(pid=pid, result=result)
 
 
 @router.get("/{project_id}/processes/{pid}/output")
-async def process_output(project: ProjectDep, user: CurrentUser, ctx: ContextDep, pid: Pid,
-                         lines: Annotated[int, Query(ge=1, le=2000)] = 200) -> ProcessOutput:
+async def process_output(
+    project: ProjectDep, user: CurrentUser, ctx: ContextDep, pid: Pid, lines: Annotated[int, Query(ge=1, le=2000)] = 200
+) -> ProcessOutput:
     """The last lines of the window the process runs in (when it has one of its own)."""
-    proc, text = await _off_loop(processes.process_output, runtime=ctx.runtime,
-                                 settings=ctx.settings, user=user, project=project, pid=pid,
-                                 lines=lines)
+    proc, text = await _off_loop(
+        processes.process_output,
+        runtime=ctx.runtime,
+        settings=ctx.settings,
+        user=user,
+        project=project,
+        pid=pid,
+        lines=lines,
+    )
     return ProcessOutput(pid=proc.pid, window=proc.window, text=text)
 
 
 @router.get("/{project_id}/ports")
 async def list_ports(project: ProjectDep, user: CurrentUser, ctx: ContextDep) -> list[PortPublic]:
     """The listening TCP ports of the session's processes."""
-    found = await _off_loop(processes.listening_ports, runtime=ctx.runtime, settings=ctx.settings,
-                            user=user, project=project)
+    found = await _off_loop(
+        processes.listening_ports, runtime=ctx.runtime, settings=ctx.settings, user=user, project=project
+    )
     assert project.id is not None
-    return [PortPublic(port=p.port, address=p.address, pid=p.pid, command=p.command,
-                       preview_url=ctx.preview.public_url(project.id, p.port)) for p in found]
+    return [
+        PortPublic(
+            port=p.port,
+            address=p.address,
+            pid=p.pid,
+            command=p.command,
+            preview_url=ctx.preview.public_url(project.id, p.port),
+        )
+        for p in found
+    ]

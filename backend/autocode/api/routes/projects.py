@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 import anyio
 import anyio.to_thread
-
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
@@ -32,12 +31,11 @@ from autocode.models import (
     FileSaved,
     FileText,
     FolderCreate,
-    Uploaded,
     InstructionRequest,
     LogLevel,
+    LogPublic,
     PlanReorder,
     PlanStepIn,
-    LogPublic,
     ProjectPublic,
     ProjectUpdate,
     ReplyRequest,
@@ -45,9 +43,10 @@ from autocode.models import (
     StepDiff,
     TemplateCreate,
     TemplatePublic,
+    Uploaded,
 )
-from autocode.services import projects as project_service
 from autocode.services import archives, checkpoints, files, plan_rules, sessions
+from autocode.services import projects as project_service
 from autocode.services import templates as template_service
 from autocode.services.errors import Invalid
 
@@ -130,8 +129,9 @@ def get_screen(
 ) -> ScreenText:
     """What the project's terminal shows now, for a quick look on a phone: Claude Code's
     window while it runs, the shell otherwise (or the window asked for)."""
-    shown, text = sessions.screen(ctx.runtime, settings=ctx.settings, user=user, project=project,
-                                  lines=lines, window=window)
+    shown, text = sessions.screen(
+        ctx.runtime, settings=ctx.settings, user=user, project=project, lines=lines, window=window
+    )
     return ScreenText(text=text, window=shown)
 
 
@@ -176,68 +176,97 @@ StepNumber = Annotated[int, Path(ge=1, le=plan_rules.MAX_STEPS)]
 
 
 @router.post("/{project_id}/steps", status_code=status.HTTP_201_CREATED)
-def add_step(body: PlanStepIn, project: ProjectDep, user: CurrentUser, session: SessionDep,
-             settings: SettingsDep) -> ProjectPublic:
+def add_step(
+    body: PlanStepIn, project: ProjectDep, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> ProjectPublic:
     """Append a pending step to a stopped project's plan (a completed project can then start again)."""
     changed = project_service.change_plan(
-        session, data_dir=settings.data_path, owner=user, project=project,
-        change=lambda plan: plan_rules.append_step(plan, body.title, body.detail))
+        session,
+        data_dir=settings.data_path,
+        owner=user,
+        project=project,
+        change=lambda plan: plan_rules.append_step(plan, body.title, body.detail),
+    )
     return project_service.to_public(session, changed)
 
 
 @router.post("/{project_id}/steps/reorder")
-def reorder_steps(body: PlanReorder, project: ProjectDep, user: CurrentUser, session: SessionDep,
-                  settings: SettingsDep) -> ProjectPublic:
+def reorder_steps(
+    body: PlanReorder, project: ProjectDep, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> ProjectPublic:
     """Put the pending steps in a new order; done, failed and skipped steps keep their places."""
     changed = project_service.change_plan(
-        session, data_dir=settings.data_path, owner=user, project=project,
-        change=lambda plan: plan_rules.reorder_pending(plan, body.order))
+        session,
+        data_dir=settings.data_path,
+        owner=user,
+        project=project,
+        change=lambda plan: plan_rules.reorder_pending(plan, body.order),
+    )
     return project_service.to_public(session, changed)
 
 
 @router.put("/{project_id}/steps/{step}")
-def edit_step(body: PlanStepIn, step: StepNumber, project: ProjectDep, user: CurrentUser,
-              session: SessionDep, settings: SettingsDep) -> ProjectPublic:
+def edit_step(
+    body: PlanStepIn,
+    step: StepNumber,
+    project: ProjectDep,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ProjectPublic:
     """Change the title and detail of a pending step (1-based)."""
     changed = project_service.change_plan(
-        session, data_dir=settings.data_path, owner=user, project=project,
-        change=lambda plan: plan_rules.edit_step(plan, step, body.title, body.detail))
+        session,
+        data_dir=settings.data_path,
+        owner=user,
+        project=project,
+        change=lambda plan: plan_rules.edit_step(plan, step, body.title, body.detail),
+    )
     return project_service.to_public(session, changed)
 
 
 @router.delete("/{project_id}/steps/{step}")
-def remove_step(step: StepNumber, project: ProjectDep, user: CurrentUser, session: SessionDep,
-                settings: SettingsDep) -> ProjectPublic:
+def remove_step(
+    step: StepNumber, project: ProjectDep, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> ProjectPublic:
     """Remove a pending step (1-based)."""
     changed = project_service.change_plan(
-        session, data_dir=settings.data_path, owner=user, project=project,
-        change=lambda plan: plan_rules.remove_step(plan, step))
+        session,
+        data_dir=settings.data_path,
+        owner=user,
+        project=project,
+        change=lambda plan: plan_rules.remove_step(plan, step),
+    )
     return project_service.to_public(session, changed)
 
 
 @router.get("/{project_id}/steps/{step}/diff")
-async def step_diff(project: ProjectDep, user: CurrentUser, settings: SettingsDep,
-                    step: Annotated[int, Path(ge=1, le=1000)]) -> StepDiff:
+async def step_diff(
+    project: ProjectDep, user: CurrentUser, settings: SettingsDep, step: Annotated[int, Path(ge=1, le=1000)]
+) -> StepDiff:
     """What one step (1-based) changed in the workspace, from its checkpoint."""
     where = checkpoints.Workspace.of(settings.data_path, user.username, project)
     return await _off_loop(checkpoints.step_diff, where, project, step)
 
 
 @router.get("/{project_id}/files")
-async def list_files(project: ProjectDep, user: CurrentUser, settings: SettingsDep,
-                     path: WorkspacePath = "") -> list[FileEntry]:
+async def list_files(
+    project: ProjectDep, user: CurrentUser, settings: SettingsDep, path: WorkspacePath = ""
+) -> list[FileEntry]:
     """One folder of the workspace (path relative to it)."""
     entries = await _off_loop(files.list_dir, settings.data_path, user.username, project.slug, path)
     return [FileEntry(name=e.name, path=e.path, kind=e.kind, size=e.size) for e in entries]
 
 
 @router.get("/{project_id}/files/content")
-async def read_file(project: ProjectDep, user: CurrentUser, settings: SettingsDep,
-                    path: Annotated[WorkspacePath, Query(min_length=1)]) -> FileText:
+async def read_file(
+    project: ProjectDep, user: CurrentUser, settings: SettingsDep, path: Annotated[WorkspacePath, Query(min_length=1)]
+) -> FileText:
     """A file of the workspace as text (first MB; `text` is null for binary files)."""
     content = await _off_loop(files.read_file, settings.data_path, user.username, project.slug, path)
-    return FileText(path=content.path, size=content.size, text=content.text, truncated=content.truncated,
-                    etag=content.etag)
+    return FileText(
+        path=content.path, size=content.size, text=content.text, truncated=content.truncated, etag=content.etag
+    )
 
 
 @router.get(
@@ -245,30 +274,49 @@ async def read_file(project: ProjectDep, user: CurrentUser, settings: SettingsDe
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}, "description": "the file as it is"}},
 )
-async def download_file(project: ProjectDep, user: CurrentUser, settings: SettingsDep,
-                        path: Annotated[WorkspacePath, Query(min_length=1)]) -> Response:
+async def download_file(
+    project: ProjectDep, user: CurrentUser, settings: SettingsDep, path: Annotated[WorkspacePath, Query(min_length=1)]
+) -> Response:
     """One file of the workspace as a download (streamed, whatever its size or kind)."""
     fd, size, name = await _off_loop(files.open_file, settings.data_path, user.username, project.slug, path)
     return StreamingResponse(
         files.stream(fd, size),
         media_type="application/octet-stream",
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
-                 "Content-Length": str(size), "X-Content-Type-Options": "nosniff"},
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "Content-Length": str(size),
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 
 @router.put("/{project_id}/files/content")
-async def save_file(body: FileSave, project: ProjectDep, user: CurrentUser, ctx: ContextDep,
-                    path: Annotated[WorkspacePath, Query(min_length=1)]) -> FileSaved:
+async def save_file(
+    body: FileSave,
+    project: ProjectDep,
+    user: CurrentUser,
+    ctx: ContextDep,
+    path: Annotated[WorkspacePath, Query(min_length=1)],
+) -> FileSaved:
     """Create or replace a text file; `etag` from the read refuses overwriting a change (409)."""
-    saved = await _off_loop(files.save_text, ctx.settings.data_path, user.username, project.slug, path,
-                            body.text, runtime=ctx.runtime, etag=body.etag, overwrite=body.overwrite)
+    saved = await _off_loop(
+        files.save_text,
+        ctx.settings.data_path,
+        user.username,
+        project.slug,
+        path,
+        body.text,
+        runtime=ctx.runtime,
+        etag=body.etag,
+        overwrite=body.overwrite,
+    )
     return FileSaved(path=saved.path, size=saved.size, etag=saved.etag)
 
 
 @router.delete("/{project_id}/files", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_file(project: ProjectDep, user: CurrentUser, settings: SettingsDep,
-                      path: Annotated[WorkspacePath, Query(min_length=1)]) -> None:
+async def delete_file(
+    project: ProjectDep, user: CurrentUser, settings: SettingsDep, path: Annotated[WorkspacePath, Query(min_length=1)]
+) -> None:
     """Delete a file, or a folder with everything in it (a link itself, never what it points at)."""
     await _off_loop(files.delete, settings.data_path, user.username, project.slug, path)
 
@@ -276,8 +324,16 @@ async def delete_file(project: ProjectDep, user: CurrentUser, settings: Settings
 @router.post("/{project_id}/files/rename")
 async def rename_file(body: FileRename, project: ProjectDep, user: CurrentUser, ctx: ContextDep) -> FileEntry:
     """Rename or move a file or folder within the workspace (409 when `to` exists, unless `overwrite`)."""
-    moved = await _off_loop(files.rename, ctx.settings.data_path, user.username, project.slug, body.from_,
-                            body.to, runtime=ctx.runtime, overwrite=body.overwrite)
+    moved = await _off_loop(
+        files.rename,
+        ctx.settings.data_path,
+        user.username,
+        project.slug,
+        body.from_,
+        body.to,
+        runtime=ctx.runtime,
+        overwrite=body.overwrite,
+    )
     found = await _off_loop(files.entry, ctx.settings.data_path, user.username, project.slug, moved)
     return FileEntry(name=found.name, path=found.path, kind=found.kind, size=found.size)
 
@@ -285,8 +341,9 @@ async def rename_file(body: FileRename, project: ProjectDep, user: CurrentUser, 
 @router.post("/{project_id}/files/folder", status_code=status.HTTP_201_CREATED)
 async def create_folder(body: FolderCreate, project: ProjectDep, user: CurrentUser, ctx: ContextDep) -> FileEntry:
     """A new empty folder (409 when the name is taken)."""
-    made = await _off_loop(files.make_folder, ctx.settings.data_path, user.username, project.slug, body.path,
-                           runtime=ctx.runtime)
+    made = await _off_loop(
+        files.make_folder, ctx.settings.data_path, user.username, project.slug, body.path, runtime=ctx.runtime
+    )
     return FileEntry(name=made.rsplit("/", 1)[-1], path=made, kind="dir", size=0)
 
 
@@ -296,8 +353,10 @@ async def upload_files(
     user: CurrentUser,
     ctx: ContextDep,
     files_: Annotated[list[UploadFile], File(alias="files", description="the files")],
-    paths: Annotated[list[str] | None, Form(description="each file's path below `path` (a folder upload's "
-                                                        "relative paths), in the order of `files`")] = None,
+    paths: Annotated[
+        list[str] | None,
+        Form(description="each file's path below `path` (a folder upload's relative paths), in the order of `files`"),
+    ] = None,
     path: WorkspacePath = "",
     overwrite: bool = False,
 ) -> Uploaded:
@@ -313,10 +372,20 @@ async def upload_files(
         for i, f in enumerate(files_)
     ]
     s = ctx.settings
-    limits = files.UploadLimits(max_file_bytes=s.upload_max_file_bytes, max_total_bytes=s.upload_max_bytes,
-                                max_files=s.upload_max_files)
-    saved = await _off_loop(files.upload, s.data_path, user.username, project.slug, path, items,
-                            runtime=ctx.runtime, limits=limits, overwrite=overwrite)
+    limits = files.UploadLimits(
+        max_file_bytes=s.upload_max_file_bytes, max_total_bytes=s.upload_max_bytes, max_files=s.upload_max_files
+    )
+    saved = await _off_loop(
+        files.upload,
+        s.data_path,
+        user.username,
+        project.slug,
+        path,
+        items,
+        runtime=ctx.runtime,
+        limits=limits,
+        overwrite=overwrite,
+    )
     return Uploaded(files=[FileSaved(path=x.path, size=x.size, etag=x.etag) for x in saved])
 
 
@@ -326,11 +395,18 @@ ArchiveFormat = Literal["tar.gz", "zip"]
 @router.get(
     "/{project_id}/archive",
     response_class=Response,
-    responses={200: {"content": {"application/gzip": {}, "application/zip": {}},
-                     "description": "the workspace (or one folder of it) as .tar.gz or .zip"}},
+    responses={
+        200: {
+            "content": {"application/gzip": {}, "application/zip": {}},
+            "description": "the workspace (or one folder of it) as .tar.gz or .zip",
+        }
+    },
 )
 async def download_archive(
-    project: ProjectDep, user: CurrentUser, settings: SettingsDep, path: WorkspacePath = "",
+    project: ProjectDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    path: WorkspacePath = "",
     archive_format: Annotated[ArchiveFormat, Query(alias="format")] = "tar.gz",
 ) -> Response:
     """The workspace, or the folder `path` of it, as a download: a .tar.gz (written to a
@@ -353,8 +429,7 @@ async def archive_zip_response(data_dir: pathlib.Path, username: str, slug: str,
     return StreamingResponse(
         _stream(archives.zip_chunks(source)),
         media_type="application/zip",
-        headers={"Content-Disposition": _disposition(_archive_name(slug, path, "zip")),
-                 "Cache-Control": "no-store"},
+        headers={"Content-Disposition": _disposition(_archive_name(slug, path, "zip")), "Cache-Control": "no-store"},
     )
 
 

@@ -20,7 +20,8 @@ def list_templates(user: CurrentUser, session: SessionDep) -> list[TemplatePubli
 
 
 @router.delete("/{template_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_template(user: CurrentUser, session: SessionDep,
-                    template_id: Annotated[str, Path(min_length=1, max_length=40)]) -> None:
+def delete_template(
+    user: CurrentUser, session: SessionDep, template_id: Annotated[str, Path(min_length=1, max_length=40)]
+) -> None:
     """Delete one of your templates (built-in ones cannot be deleted)."""
     template_service.delete_template(session, owner=user, template_id=template_id)

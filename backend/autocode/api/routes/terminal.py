@@ -46,9 +46,7 @@ class PingMessage(BaseModel):
     type: Literal["ping"]
 
 
-ControlMessage = TypeAdapter(
-    Annotated[ResizeMessage | PingMessage, Field(discriminator="type")]
-)
+ControlMessage = TypeAdapter(Annotated[ResizeMessage | PingMessage, Field(discriminator="type")])
 
 
 @dataclass(frozen=True)
@@ -58,9 +56,7 @@ class Authorised:
     live: LiveSocket
 
 
-async def authorise(
-    ws: WebSocket, ctx: AppContext, project_id: int, ticket: str | None
-) -> Authorised | None:
+async def authorise(ws: WebSocket, ctx: AppContext, project_id: int, ticket: str | None) -> Authorised | None:
     """Redeem the ticket and load the project if it is the user's; close the socket otherwise.
 
     The socket is then registered, so it closes when its login or its project ends; the
@@ -151,8 +147,7 @@ async def _terminal(
     readonly = mode == "ro"
     try:
         await asyncio.to_thread(sessions.ensure_session, ctx.runtime, user=user, project=project)
-        shown = await asyncio.to_thread(sessions.pick_window, ctx.runtime, user=user, project=project,
-                                        asked=window)
+        shown = await asyncio.to_thread(sessions.pick_window, ctx.runtime, user=user, project=project, asked=window)
         argv = ctx.runtime.attach_argv(user.username, project.tmux_session, window=shown, readonly=readonly)
         client = await ctx.terminals.open(user.username, argv, cols=cols, rows=rows)
     except TerminalLimitReached as exc:
@@ -175,7 +170,7 @@ async def _ending(live: LiveSocket) -> Ending | None:
     """Why the socket's session ended, if it does within the grace (None: it did not)."""
     try:
         return await asyncio.wait_for(asyncio.shield(live.ended), ENDING_GRACE_SECONDS)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return None
 
 

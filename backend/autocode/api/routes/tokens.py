@@ -17,14 +17,14 @@ def list_tokens(user: SessionUser, session: SessionDep) -> list[PersonalTokenPub
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_token(body: PersonalTokenCreate, user: SessionUser, session: SessionDep,
-                 response: Response) -> PersonalTokenCreated:
+def create_token(
+    body: PersonalTokenCreate, user: SessionUser, session: SessionDep, response: Response
+) -> PersonalTokenCreated:
     """A new token for scripts (`Authorization: Bearer ac_pat_...`); its secret is shown only here."""
     made = token_service.create_token(session, owner=user, name=body.name)
     assert made.row.id is not None
     response.headers["Cache-Control"] = "no-store"
-    return PersonalTokenCreated(id=made.row.id, name=made.row.name, token=made.secret,
-                                created_at=made.row.created_at)
+    return PersonalTokenCreated(id=made.row.id, name=made.row.name, token=made.secret, created_at=made.row.created_at)
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)

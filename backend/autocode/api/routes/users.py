@@ -24,9 +24,7 @@ def list_users(_admin: AdminUser, session: SessionDep) -> list[UserAdminView]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_user(
-    body: UserCreate, _admin: AdminUser, session: SessionDep, settings: SettingsDep
-) -> UserPublic:
+def create_user(body: UserCreate, _admin: AdminUser, session: SessionDep, settings: SettingsDep) -> UserPublic:
     user = user_service.create_user(
         session,
         data_dir=settings.data_path,
@@ -50,18 +48,19 @@ def delete_user(user_id: IdPath, admin: AdminUser, session: SessionDep, ctx: Con
 
 
 @router.post("/{user_id}/password", status_code=status.HTTP_204_NO_CONTENT)
-def reset_password(user_id: IdPath, body: PasswordReset, admin: AdminUser, session: SessionDep,
-                   ctx: ContextDep) -> None:
+def reset_password(
+    user_id: IdPath, body: PasswordReset, admin: AdminUser, session: SessionDep, ctx: ContextDep
+) -> None:
     """Set a user's password; every login of theirs ends (they sign in with the new one)."""
     target = user_service.find_user(session, user_id)
     user_service.reset_password(session, sockets=ctx.sockets, actor=admin, user=target, password=body.password)
 
 
 @router.patch("/{user_id}")
-def update_user(user_id: IdPath, body: UserPatch, admin: AdminUser, session: SessionDep,
-                ctx: ContextDep) -> UserPublic:
+def update_user(user_id: IdPath, body: UserPatch, admin: AdminUser, session: SessionDep, ctx: ContextDep) -> UserPublic:
     """Disable an account (its logins end and its running projects stop) or enable it again."""
     target = user_service.find_user(session, user_id)
-    updated = user_service.set_disabled(session, sockets=ctx.sockets, orchestrator=ctx.orchestrator,
-                                        actor=admin, user=target, disabled=body.disabled)
+    updated = user_service.set_disabled(
+        session, sockets=ctx.sockets, orchestrator=ctx.orchestrator, actor=admin, user=target, disabled=body.disabled
+    )
     return UserPublic.model_validate(updated)

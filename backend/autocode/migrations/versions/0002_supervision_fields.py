@@ -3,8 +3,9 @@
 Revision ID: 0002
 Revises: 0001
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 revision = "0002"
@@ -28,9 +29,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("input_tokens", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("output_tokens", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("budget_tokens", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("last_activity_at", UTCDateTime(), nullable=True)
-        )
+        batch_op.add_column(sa.Column("last_activity_at", UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:

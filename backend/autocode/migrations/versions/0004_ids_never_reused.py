@@ -8,8 +8,9 @@ an open events socket) reached the new owner's rows. Each table is rebuilt with 
 Revision ID: 0004
 Revises: 0003
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0004"
 down_revision = "0003"
@@ -22,13 +23,9 @@ TABLES = ("users", "refresh_tokens", "agents", "api_keys", "projects", "agent_in
 
 def upgrade() -> None:
     for table in TABLES:
-        with op.batch_alter_table(
-            table, recreate="always", table_kwargs={"sqlite_autoincrement": True}
-        ) as batch_op:
+        with op.batch_alter_table(table, recreate="always", table_kwargs={"sqlite_autoincrement": True}) as batch_op:
             if table == "users":
-                batch_op.add_column(
-                    sa.Column("token_version", sa.Integer(), nullable=False, server_default="0")
-                )
+                batch_op.add_column(sa.Column("token_version", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:

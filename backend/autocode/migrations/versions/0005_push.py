@@ -3,8 +3,9 @@
 Revision ID: 0005_push
 Revises: 0004
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0005_push"

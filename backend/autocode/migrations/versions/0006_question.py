@@ -3,8 +3,9 @@
 Revision ID: 0006_question
 Revises: 0005_push
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0006_question"
 down_revision = "0005_push"

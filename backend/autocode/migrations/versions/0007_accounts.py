@@ -3,8 +3,9 @@
 Revision ID: 0007_accounts
 Revises: 0006_question
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0007_accounts"
 down_revision = "0006_question"
@@ -18,7 +19,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table(
-        "users", recreate="always", table_kwargs={"sqlite_autoincrement": True}
-    ) as batch_op:
+    with op.batch_alter_table("users", recreate="always", table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.drop_column("disabled")

@@ -3,8 +3,9 @@
 Revision ID: 0008_jobs
 Revises: 0007_accounts
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0008_jobs"

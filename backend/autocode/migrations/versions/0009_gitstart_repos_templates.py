@@ -4,9 +4,10 @@ and project templates.
 Revision ID: 0009_gitstart
 Revises: 0008_jobs
 """
-from alembic import op
+
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 revision = "0009_gitstart"
 down_revision: str | None = "0008_jobs"
@@ -53,8 +54,6 @@ def downgrade() -> None:
     op.drop_table("project_templates")
     op.drop_index(op.f("ix_deploy_keys_user_id"), table_name="deploy_keys")
     op.drop_table("deploy_keys")
-    with op.batch_alter_table(
-        "projects", recreate="always", table_kwargs={"sqlite_autoincrement": True}
-    ) as batch_op:
+    with op.batch_alter_table("projects", recreate="always", table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.drop_column("cloned")
         batch_op.drop_column("git_url")

@@ -4,9 +4,10 @@
 Revision ID: 0010_cockpit
 Revises: 0009_gitstart
 """
-from alembic import op
+
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 revision = "0010_cockpit"
 down_revision: str | None = "0009_gitstart"
@@ -21,8 +22,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table(
-        "projects", recreate="always", table_kwargs={"sqlite_autoincrement": True}
-    ) as batch_op:
+    with op.batch_alter_table("projects", recreate="always", table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.drop_column("resume_at")
         batch_op.drop_column("status_kind")
