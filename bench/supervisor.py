@@ -105,6 +105,14 @@ def stat_of(pid: int) -> tuple[int, int, int, int] | None:
     return int(f[1]), int(f[19]), int(f[11]) + int(f[12]), int(f[13]) + int(f[14])
 
 
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def cmdline(pid: int) -> bytes:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -168,6 +176,19 @@ def system_cpu() -> tuple[int, int]:
     return sum(f) - idle, sum(f)
 
 
+PER_WAITING_KB = 360 * 1024  # a Claude Code on its prompt (~250 MB) and its supervisor (~110 MB in cf52fc6)
+
+
+LOW_MEMORY_KB = 1024 * 1024
+
+
+def mem_available_kb() -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1])
+    return 0
+
+
 def loadavg() -> tuple[float, float, float]:
     a = Path("/proc/loadavg").read_text().split()
     return float(a[0]), float(a[1]), float(a[2])
@@ -222,9 +243,6 @@ class Answer:
         req = self.request
         return req.is_messages and not req.is_title and not self.is_decision
 
-    def mentions(self, marker: str) -> bool:
-        return marker in json.dumps(self.request.body)
-
 
 class _TimedHandler(_Handler):
     last: Request | None = None
@@ -247,6 +265,7 @@ class TimedFake(FakeAnthropic):
     def __init__(self) -> None:
         super().__init__()
         self.answers: list[Answer] = []
+        self._bodies: list[str] = []  # the answers' request bodies as JSON text, filled on first need
 
     def answered(self, answer: Answer) -> None:
         with self._lock:
@@ -256,7 +275,9 @@ class TimedFake(FakeAnthropic):
         """The Messages calls whose body mentions `marker` (a project's name or step titles)."""
         with self._lock:
             answers = list(self.answers)
-        return [a for a in answers if a.request.is_messages and a.mentions(marker)]
+        for a in answers[len(self._bodies) :]:
+            self._bodies.append(json.dumps(a.request.body))
+        return [a for a, body in zip(answers, self._bodies, strict=False) if a.request.is_messages and marker in body]
 
 
 TimedFake.handler_class = _TimedHandler
@@ -809,6 +830,7 @@ def phase_waiting(
         fake.on_prompt(f"Now do step 1: {name} file", write("w.txt", "ok\n"), text("Wrote w.txt."))
         projects.append(server.project(name, [{"title": f"{name} file", "detail": "Create w.txt"}], policy="ask"))
     ids = {int(p["id"]) for p in projects}
+    mem0 = mem_available_kb()
     t0 = time.monotonic()
     sups: dict[int, int] = {}
     for p in projects:
@@ -816,7 +838,11 @@ def phase_waiting(
     waiting: set[int] = set()
     deadline = time.monotonic() + timeout
     statuses: dict[int, str] = {}
+    low_memory = False
     while time.monotonic() < deadline and len(waiting) < n:
+        if mem_available_kb() < LOW_MEMORY_KB:  # the machine is shared: measure what is there
+            low_memory = True
+            break
         r = server.http.get("/api/projects")
         r.raise_for_status()
         statuses = {int(p["id"]): str(p["status"]) for p in r.json() if p["id"] in ids}
@@ -824,6 +850,7 @@ def phase_waiting(
         if len(waiting) < n:
             time.sleep(1.0)
     all_waiting = time.monotonic() - t0
+    mem_used = mem0 - mem_available_kb()
     time.sleep(3.0)  # let the escalations settle
     stats = proc_table()
     tmux = tmux_servers(data, stats)
@@ -854,12 +881,16 @@ def phase_waiting(
         s = time.monotonic()
         server.http.post(f"/api/projects/{pid}/stop")
         stop_s.append(time.monotonic() - s)
+    time.sleep(1.0)
     return {
         "n": n,
+        "alive_after_stop": sum(1 for pid in sups.values() if alive(pid)),
         "waiting": len(waiting),
         "not_waiting": {pid: st for pid, st in statuses.items() if st != "needs_help"},
         "still_waiting_after": still,
         "all_waiting_s": all_waiting,
+        "mem_used_kb": mem_used,
+        "low_memory": low_memory,
         "window": window,
         "cpu_pct": pct_of,
         "target_pct": pct_of.get("server", 0.0) + pct_of.get("supervisor", 0.0) + pct_of.get("tmux", 0.0),
@@ -1327,19 +1358,24 @@ def render_run(label: str, run: dict[str, Any]) -> list[str]:
                 f"| one supervisor incl. children | median {statistics.median(per):.2f} %, max {max(per):.2f} % "
                 "of one core |"
             )
+        L.append(f"| memory they took (MemAvailable before the starts - when all waited) | {mb(w['mem_used_kb'])} |")
         if w["sup_rss"]:
             L.append(
                 f"| supervisor VmRSS | median {mb(statistics.median(w['sup_rss']))}, max {mb(max(w['sup_rss']))}; "
                 f"server {mb(w['server_rss'])} |"
             )
         L.append(
-            f"| not counted: {w['n_panes']} Claude Code panes on their prompts (and earlier phases' idle ones) | "
+            f"| not counted: {w['n_panes']} pane processes (the Claude Codes on their prompts, earlier phases' "
+            "idle ones, shells) | "
             f"{cp.get('claude', 0):.2f} % of one core |"
         )
         L.append(
             f"| whole machine CPU utilisation; load 1-min before / after | {100 * w['sys_util']:.0f} %; "
             f"{w['load0'][0]:.2f} / {w['load1'][0]:.2f} |"
         )
+        L.append(f"| supervisors still alive 1 s after each project was stopped | {w.get('alive_after_stop', '-')} |")
+        if w.get("low_memory"):
+            L.append(f"| stopped waiting for the rest: MemAvailable fell below {mb(LOW_MEMORY_KB)} | yes |")
         if w["not_waiting"]:
             L.append(f"| not waiting when measured | {w['not_waiting']} |")
         L.append("")
@@ -1395,8 +1431,11 @@ def render_run(label: str, run: dict[str, Any]) -> list[str]:
                     f"`{(f['log_tail'] or ['-'])[-1][:200]}`"
                 )
             L.append("")
-    if meta.get("notes"):
-        L += [f"- {x}" for x in meta["notes"]]
+    notes = list(meta.get("notes") or [])
+    if meta.get("killed_at_cleanup"):
+        notes.append(f"{meta['killed_at_cleanup']} supervisor(s) were still alive when the run ended (killed).")
+    if notes:
+        L += [f"- {x}" for x in notes]
         L.append("")
     return L
 
@@ -1515,7 +1554,7 @@ def main() -> int:
     ap.add_argument("--delay", type=float, default=1.5, help="seconds the fake takes per model call under load")
     ap.add_argument("--idle-seconds", type=float, default=30.0, help="length of each waiting measurement")
     ap.add_argument("--tick", type=float, default=0.2, help="AUTOCODE_SUPERVISOR_TICK_SECONDS (default: production's)")
-    ap.add_argument("--timeout", type=float, default=420.0, help="limit for the concurrent and waiting phases")
+    ap.add_argument("--timeout", type=float, default=420.0, help="limit for the concurrent phase")
     ap.add_argument("--ref", help="measure `git archive REF backend` instead of the working tree")
     ap.add_argument("--label", help="the run's name in the report (default: REF, or 'new' for the working tree)")
     ap.add_argument("--skip", default="", help="comma list of phases to skip: latency,idle,waiting,fleet")
@@ -1600,12 +1639,19 @@ def main() -> int:
                 f"cpu {(b.get('before') or {}).get('cpu_pct')} / {b.get('cpu_pct')}",
                 flush=True,
             )
-        if "waiting" not in skip:
+        need_kb = args.waiting * PER_WAITING_KB + 2 * 1024 * 1024
+        if "waiting" not in skip and mem_available_kb() < need_kb:
+            print(
+                f"[bench] W: skipped: {args.waiting} Claude Codes and supervisors need about {mb(need_kb)}, "
+                f"{mb(mem_available_kb())} is available",
+                flush=True,
+            )
+        elif "waiting" not in skip:
             print(f"[bench] W: {args.waiting} projects waiting for a human", flush=True)
-            w = phase_waiting(server, fake, data, args.waiting, args.idle_seconds, args.timeout)
+            w = phase_waiting(server, fake, data, args.waiting, args.idle_seconds, 120 + 8 * args.waiting)
             print(
                 f"[bench] W: {w['waiting']}/{w['n']} waiting after {w['all_waiting_s']:.0f}s; "
-                f"{w['target_pct']:.2f} % of one core",
+                f"{w['target_pct']:.2f} % of one core; {w['alive_after_stop']} supervisor(s) alive after stop",
                 flush=True,
             )
         if "fleet" not in skip:
@@ -1630,6 +1676,7 @@ def main() -> int:
             LocalRuntime(data_dir=data).remove_user(ADMIN)
         if fake is not None:
             fake.stop()
+        meta["killed_at_cleanup"] = killed
         print(f"[bench] cleanup: killed {killed} supervisor(s)", flush=True)
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
