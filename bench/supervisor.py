@@ -855,7 +855,7 @@ def phase_waiting(
     stats = proc_table()
     tmux = tmux_servers(data, stats)
     panes = [p for p, st in stats.items() if st[0] in tmux]
-    live = [pid for pid in sups.values() if pid in stats]
+    live = [pid for pid in supervisor_pids(data) if pid in stats]  # a restarted one too
     groups: Groups = {
         "supervisor": (live, True),
         "tmux": (tmux, False),
@@ -879,12 +879,13 @@ def phase_waiting(
     stop_s = []
     for pid in sorted(ids):  # stopping ends each Claude Code: the next phase gets the machine back
         s = time.monotonic()
-        server.http.post(f"/api/projects/{pid}/stop")
+        with contextlib.suppress(httpx.HTTPError):
+            server.http.post(f"/api/projects/{pid}/stop")
         stop_s.append(time.monotonic() - s)
     time.sleep(1.0)
     return {
         "n": n,
-        "alive_after_stop": sum(1 for pid in sups.values() if alive(pid)),
+        "alive_after_stop": sum(1 for pid in {*sups.values(), *live} if alive(pid)),
         "waiting": len(waiting),
         "not_waiting": {pid: st for pid, st in statuses.items() if st != "needs_help"},
         "still_waiting_after": still,
