@@ -851,7 +851,7 @@ def phase_waiting(
             time.sleep(1.0)
     all_waiting = time.monotonic() - t0
     mem_used = mem0 - mem_available_kb()
-    time.sleep(3.0)  # let the escalations settle
+    time.sleep(5.0)  # let the last escalations and start-ups settle
     stats = proc_table()
     tmux = tmux_servers(data, stats)
     panes = [p for p, st in stats.items() if st[0] in tmux]
