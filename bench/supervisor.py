@@ -413,12 +413,17 @@ class Events:
 
 
 def hook_events(data: Path, project_id: int, username: str = "admin") -> list[dict[str, Any]]:
-    from autocode.core.layout import Layout
-    from autocode.supervisor.launch import hooks_file
+    """Claude Code's hook events of a project, wherever the measured code keeps them."""
+    candidates = [
+        data / "users" / username / ".autocode" / "projects" / str(project_id) / "hooks.jsonl",
+        data / "run" / "projects" / str(project_id) / "hooks.jsonl",  # the code before hooks moved
+    ]
+    with contextlib.suppress(ImportError, AttributeError):  # the working tree's idea of the place
+        from autocode.core.layout import Layout
+        from autocode.supervisor.launch import hooks_file
 
-    path = Layout.at(data).host_path(username, hooks_file(project_id))
-    if not path.exists():  # runs of the code before hooks moved into the user's tree
-        path = data / "run" / "projects" / str(project_id) / "hooks.jsonl"
+        candidates.insert(0, Layout.at(data).host_path(username, hooks_file(project_id)))
+    path = next((c for c in candidates if c.exists()), candidates[0])
     out = []
     with contextlib.suppress(OSError):
         for line in path.read_text().splitlines():
@@ -526,9 +531,30 @@ def answer_latencies(fake: TimedFake, marker: str, events: Events, n_steps: int)
 
 
 def tmux_socket(data: Path, username: str) -> str:
-    from autocode.runtime.local import LocalRuntime
+    """The user's tmux socket: where the working tree puts it, else the `-S` of a tmux server
+    under this run's data dir (the measured code may keep it elsewhere)."""
+    path = ""
+    with contextlib.suppress(ImportError, AttributeError):
+        from autocode.runtime.local import LocalRuntime
 
-    return str(LocalRuntime(data_dir=data).socket_path(username))
+        path = str(LocalRuntime(data_dir=data).socket_path(username))
+    if path and Path(path).exists():
+        return path
+    return tmux_socket_of_run(data, username) or path
+
+
+def tmux_socket_of_run(data: Path, username: str) -> str | None:
+    """The `-S` socket, under this run's data dir, of a running tmux server of the user, if any."""
+    for pid in all_pids():
+        if comm(pid) != "tmux: server":
+            continue
+        argv = cmdline(pid).split(b"\0")
+        if b"-S" not in argv[:-1]:
+            continue
+        sock = argv[argv.index(b"-S") + 1].decode(errors="replace")
+        if sock.startswith(f"{data}/") and sock.endswith(f"/{username}.sock"):
+            return sock
+    return None
 
 
 def pane_pid(data: Path, session: str) -> int | None:
