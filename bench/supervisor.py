@@ -659,14 +659,8 @@ def phase_latency(server: Server, fake: TimedFake, data: Path, steps: int) -> di
 
         final = wait_until(check, 60 + steps * 20, 0.2, "latency project finished")
         cpu_end = supervisor_cpu(sup)  # None when it has exited already
-        wait_until(
-            lambda: (
-                len(step_latencies(data, project["id"], events, steps)) >= steps or time.time() - t0 > 60 + steps * 20
-            ),
-            10,
-            0.2,
-            "done frames",
-        )
+        with contextlib.suppress(TimeoutError):  # a missing frame shows as a smaller n
+            wait_until(lambda: len(done_frames(events, steps)) >= steps, 10, 0.2, "done frames")
     except TimeoutError:
         final = server.get(project["id"])
         cpu_end = None
