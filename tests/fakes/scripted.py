@@ -86,4 +86,7 @@ class ScriptedEndpoint(Generic[Req]):
             step = req.turn_step
             return replies[step] if step < len(replies) else None
 
-        return self.add(lambda r: needle in r.prompt, respond)
+        def match(req: Any) -> bool:
+            return needle in req.prompt
+
+        return self.add(match, respond)
