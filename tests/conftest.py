@@ -43,7 +43,7 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         admin_username="admin",
-        admin_password=ADMIN_PASSWORD,  # type: ignore[arg-type]
+        admin_password=ADMIN_PASSWORD,
         login_max_failures=5,
         login_window_seconds=60,
         max_body_bytes=64 * 1024,
