@@ -44,8 +44,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.conftest import ADMIN_PASSWORD, ServerProcess, stop_tmux_servers  # noqa: E402
 from tests.support.results import write_section  # noqa: E402
+from tests.support.server import ADMIN_PASSWORD, ServerProcess, stop_tmux_servers  # noqa: E402
 
 DIST = REPO / "frontend" / "dist"
 RESULTS = REPO / "bench" / "RESULTS.md"
