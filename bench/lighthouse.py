@@ -44,7 +44,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.conftest import ADMIN_PASSWORD, ServerProcess, stop_tmux_servers  # noqa: E402
+from tests.support.results import write_section  # noqa: E402
+from tests.support.server import ADMIN_PASSWORD, ServerProcess, stop_tmux_servers  # noqa: E402
 
 DIST = REPO / "frontend" / "dist"
 RESULTS = REPO / "bench" / "RESULTS.md"
@@ -178,20 +179,6 @@ def fmt_ms(v: float | None) -> str:
     return "-" if v is None else f"{v / 1000:.2f} s"
 
 
-def write_section(text: str) -> None:
-    """Replace only our section (from our heading to the next `## ` or the end), re-reading first."""
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    start = current.find(f"\n{HEADING}\n")
-    if start == -1:
-        new = current.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
-    else:
-        start += 1
-        nxt = current.find("\n## ", start + len(HEADING))
-        tail = current[nxt + 1 :] if nxt != -1 else ""
-        new = current[:start] + text.rstrip("\n") + "\n" + ("\n" + tail if tail else "")
-    RESULTS.write_text(new)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page (median reported)")
@@ -288,10 +275,21 @@ def main() -> int:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     ok_js = "within" if js <= 250 * 1024 else "OVER"
+    uncompressed = (
+        "; uncompressed, that is most of the ~3 s FCP on simulated slow 4G"
+        " (a compressing reverse proxy in front, or compression in the server, would cut it)"
+        if encoding == "none"
+        else ""
+    )
     section = f"""{HEADING}
 
-Run {now} on {os.cpu_count()} CPUs ({platform.machine()}), {platform.system()} {platform.release()}; {chrome_version}; Lighthouse {lh_version}, mobile profile (simulated slow 4G, 4x CPU slowdown); load average {load} (the machine is shared).
-Command: `.venv/bin/python bench/lighthouse.py --runs {args.runs}` (real `autocode serve` on 127.0.0.1 serving frontend/dist; `CHROME_PATH={CHROMIUM}`, `--chrome-flags="{CHROME_FLAGS}"`). Signed-in pages get a fresh refresh cookie per run through `--extra-headers`, so they load as for a returning user. Targets: each score >= 90.
+Run {now} on {os.cpu_count()} CPUs ({platform.machine()}), {platform.system()} {platform.release()};
+{chrome_version}; Lighthouse {lh_version}, mobile profile (simulated slow 4G, 4x CPU slowdown);
+load average {load} (the machine is shared).
+Command: `.venv/bin/python bench/lighthouse.py --runs {args.runs}` (real `autocode serve` on 127.0.0.1
+serving frontend/dist; `CHROME_PATH={CHROMIUM}`, `--chrome-flags="{CHROME_FLAGS}"`). Signed-in pages
+get a fresh refresh cookie per run through `--extra-headers`, so they load as for a returning user.
+Targets: each score >= 90.
 
 | page | performance | accessibility | best practices | FCP | LCP | TBT | CLS | performance per run |
 |---|---|---|---|---|---|---|---|---|
@@ -299,14 +297,16 @@ Command: `.venv/bin/python bench/lighthouse.py --runs {args.runs}` (real `autoco
 
 Medians of {args.runs} runs per page.
 {chr(10).join(notes) if notes else "- every weighted accessibility and best-practices audit passed"}
-- transfer: `autocode serve` answered the entry script with `Content-Encoding: {encoding}` ({wire_kb:.0f} KB on the wire for a browser that accepts gzip/br){"; uncompressed, that is most of the ~3 s FCP on simulated slow 4G (a compressing reverse proxy in front, or compression in the server, would cut it)" if encoding == "none" else ""}.
+- transfer: `autocode serve` answered the entry script with `Content-Encoding: {encoding}`
+  ({wire_kb:.0f} KB on the wire for a browser that accepts gzip/br){uncompressed}.
 
-Initial JS (what `index.html` loads up front, each file gzip -9; lazy pages and xterm not counted): **{js / 1024:.1f} KB** ({ok_js} the 250 KB budget); CSS {css / 1024:.1f} KB.
+Initial JS (what `index.html` loads up front, each file gzip -9; lazy pages and xterm not counted):
+**{js / 1024:.1f} KB** ({ok_js} the 250 KB budget); CSS {css / 1024:.1f} KB.
 {chr(10).join(f"- `{ref}` {size / 1024:.1f} KB" for ref, size in files)}
 """
     print(section)
     if not args.no_write:
-        write_section(section)
+        write_section(section, RESULTS)
         print(f"wrote {HEADING!r} in {RESULTS}")
     return 0
 

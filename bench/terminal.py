@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -50,6 +51,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.results import write_section  # noqa: E402
+
 RESULTS = ROOT / "bench" / "RESULTS.md"
 ADMIN_PASSWORD = "bench-admin-password-1"
 COLS, ROWS = 80, 24
@@ -169,7 +174,9 @@ class Contender:
 
     async def connect(self) -> None: ...
     async def send(self, data: bytes) -> None: ...
-    async def recv(self) -> bytes: ...
+    async def recv(self) -> bytes:
+        raise NotImplementedError
+
     async def close(self) -> None: ...
 
     def serving_pids(self) -> list[int]:
@@ -321,7 +328,8 @@ class Terminado(WsContender):
         while True:
             msg = json.loads(await self.ws.recv())
             if msg[0] == "stdout":
-                return msg[1].encode()
+                out: str = msg[1]
+                return out.encode()
 
 
 # -- the measurements ------------------------------------------------------------------------
@@ -477,7 +485,7 @@ async def run_all(
                 i = (k + r) % len(contenders)
                 c, res = contenders[i], results[i]
                 print(f"... keystrokes, round {r + 1}/{rounds}: {c.name}", file=sys.stderr, flush=True)
-                await session(c, res, lambda c=c, res=res: measure_keystrokes(c, res, warm, per_round))
+                await session(c, res, functools.partial(measure_keystrokes, c, res, warm, per_round))
     finally:
         if args.nice:
             renice(0, roots)
@@ -630,7 +638,8 @@ def serve_terminado(port: int, argv: list[str]) -> None:
     """The terminado contender: a tornado app serving `argv` on a pty per WebSocket."""
     import tornado.ioloop
     import tornado.web
-    from terminado import TermSocket, UniqueTermManager
+    from terminado.management import UniqueTermManager
+    from terminado.websocket import TermSocket
 
     async def main() -> None:
         manager = UniqueTermManager(
@@ -657,6 +666,7 @@ def serve_bridge(port: int, argv: list[str]) -> None:
 
     from autocode.api.routes.terminal import _bridge
     from autocode.runtime.terminal import TerminalManager
+    from autocode.services.live import LiveSocket
 
     terminals = TerminalManager(per_user=64)
 
@@ -666,7 +676,8 @@ def serve_bridge(port: int, argv: list[str]) -> None:
             "bench", argv, cols=int(ws.query_params.get("cols", COLS)), rows=int(ws.query_params.get("rows", ROWS))
         )
         try:
-            await _bridge(ws, client, readonly=False)
+            live = LiveSocket(user_id=0, family="bench", project_id=0, loop=asyncio.get_running_loop())
+            await _bridge(ws, client, live, readonly=False)
         finally:
             await terminals.release(client)
 
@@ -799,9 +810,9 @@ async def bench(args: argparse.Namespace) -> tuple[list[Result], list[dict[str, 
             pid: await asyncio.to_thread(idle_cpu_ms, pid) for pid in (server.pid, terminado_proc.pid, bridge_proc.pid)
         }
         results = await run_all(contenders, args, tmux_pid, [server.pid, terminado_proc.pid, bridge_proc.pid, tmux_pid])
-        for c, r in zip(contenders, results):
+        for c, res in zip(contenders, results, strict=True):
             if isinstance(c, WsContender):
-                r.idle_cpu_ms = idle[c.server_pid]
+                res.idle_cpu_ms = idle[c.server_pid]
 
         stalls = []
         if args.stall > 0:
@@ -857,7 +868,9 @@ def render(
         f"Keystroke -> echo round trip (ms): one byte typed into `cat >/dev/null` (the pane's tty "
         f"echoes it), timed until it is visible in the client's output; {args.samples} samples after "
         f"{args.warmup} warm-up, 1-5 ms apart, in {args.rounds} rounds where the contenders take turns"
-        f"{nice}. Frames / key: output chunks (WebSocket messages, pty reads for raw) received up to the echo. Server CPU / key: the serving processes' CPU per keystroke (includes their idle CPU, shown apart). Connect: opening "
+        f"{nice}. Frames / key: output chunks (WebSocket messages, pty reads for raw) received up to the "
+        "echo. Server CPU / key: the serving processes' CPU per keystroke (includes their idle CPU, "
+        "shown apart). Connect: opening "
         "(login token to ticket to WebSocket, for ours) until the first screen arrives. Deflate: "
         "what the server agreed to when the client offered permessage-deflate, as browsers do."
     )
@@ -955,17 +968,6 @@ def render(
     return "\n".join(lines) + "\n"
 
 
-def write_section(body: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    section = "## Terminal\n\n" + body
-    match = re.search(r"^## Terminal\n.*?(?=^## |\Z)", text, flags=re.M | re.S)
-    if match:
-        text = text[: match.start()] + section + ("\n" if match.end() < len(text) else "") + text[match.end() :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
-
-
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] in ("--serve-terminado", "--serve-bridge"):
         serve = serve_terminado if sys.argv[1] == "--serve-terminado" else serve_bridge
@@ -998,7 +1000,7 @@ def main() -> int:
     body = render(results, stalls, versions, args)
     print(body)
     if not args.no_write:
-        write_section(body)
+        write_section("## Terminal\n\n" + body, RESULTS)
         print(f"written to {RESULTS.relative_to(ROOT)}", file=sys.stderr)
     return 0
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the tests need on a fresh Debian machine (as root), then run every test:
-# mypy --strict on the backend, the frontend's type check, unit tests and build, and pytest
-# (API, runtime on real tmux and Docker, supervisor with the real Claude Code CLI, browser).
+# ruff (lint and format) and mypy --strict over backend, tests and bench, the frontend's type
+# check, unit tests and build, and pytest (API, runtime on real tmux and Docker, supervisor with
+# the real Claude Code CLI, browser). scripts/check.sh is the fast tier of the same checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -13,7 +14,7 @@ step "system packages"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  pkgs=(tmux git procps rsync shellcheck ca-certificates docker.io debootstrap chromium caddy fonts-dejavu-core)
+  pkgs=(tmux git procps iproute2 rsync shellcheck ca-certificates docker.io debootstrap chromium caddy fonts-dejavu-core)
   command -v node >/dev/null || pkgs+=(nodejs npm)
   python3 -c 'import venv, ensurepip' 2>/dev/null || pkgs+=(python3-venv)
   apt-get install -y -q --no-install-recommends "${pkgs[@]}"
@@ -22,6 +23,11 @@ fi
 step "python environment"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+
+step "lint, format and types: ruff and mypy --strict over backend, tests and bench"
+.venv/bin/ruff check backend tests bench
+.venv/bin/ruff format --check backend tests bench
+.venv/bin/mypy --strict backend/autocode tests bench
 
 step "claude code cli (pinned)"
 npm --prefix tools/claude-code ci --no-audit --no-fund --loglevel=error
@@ -38,9 +44,6 @@ npm --prefix frontend run size
 step "docker engine and the workspace image"
 bash scripts/ensure-docker.sh
 bash deploy/workspace/build-offline.sh
-
-step "mypy --strict backend"
-.venv/bin/mypy --strict backend/autocode
 
 step "pytest"
 export AUTOCODE_TEST_ARTIFACTS="$ARTIFACTS"

@@ -195,10 +195,6 @@ class _Limited:
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
-
-
 def _operation_id(route: APIRoute) -> str:
     tag = str(route.tags[0]) if route.tags else "default"
     return f"{tag}-{route.name}"

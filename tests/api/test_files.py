@@ -7,13 +7,24 @@ import os
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
 from fastapi.testclient import TestClient
-from httpx import Response
 
 from autocode.core.config import Settings
 from tests.conftest import ADMIN_PASSWORD, Account, make_agent, make_project
+
+
+class Response(Protocol):
+    """What these tests read of a test client's response (httpx's or httpx2's, by Starlette's version)."""
+
+    status_code: int
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
 
 
 def test_list_read_and_download_the_workspace(client: TestClient, make_user: Callable[..., Account]) -> None:
@@ -66,7 +77,7 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         admin_username="admin",
-        admin_password=ADMIN_PASSWORD,  # type: ignore[arg-type]
+        admin_password=ADMIN_PASSWORD,
         max_body_bytes=64 * 1024,
         upload_max_file_bytes=MAX_FILE,
         upload_max_bytes=MAX_UPLOAD,
@@ -313,7 +324,7 @@ def test_another_users_project_is_not_found(client: TestClient, make_user: Calla
     alice, base, root = _setup(client, make_user)
     (root / "mine.txt").write_text("alice's\n")
     eve = make_user("eve")
-    calls = [
+    calls: list[Response] = [
         _upload(client, eve, base, [("x.txt", b"eve")]),
         client.put(
             f"{base}/files/content",

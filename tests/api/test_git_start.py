@@ -102,7 +102,7 @@ def base_settings(tmp_path: Path, **extra: Any) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         admin_username="admin",
-        admin_password=ADMIN_PASSWORD,  # type: ignore[arg-type]
+        admin_password=ADMIN_PASSWORD,
         max_body_bytes=64 * 1024,
         **extra,
     )

@@ -15,7 +15,7 @@ OWNED_PARAMS = {"agent_id", "project_id", "key_id"}
 
 def _owned_routes(client: TestClient) -> list[tuple[str, str]]:
     """Every documented API operation whose path names a user-owned object."""
-    routes = []
+    routes: list[tuple[str, str]] = []
     paths = client.app.openapi()["paths"]  # type: ignore[attr-defined]
     for path, operations in paths.items():
         if set(re.findall(r"{(\w+)}", path)) & OWNED_PARAMS:

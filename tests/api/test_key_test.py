@@ -118,7 +118,7 @@ def test_a_silent_provider_is_given_up_on(tmp_path: Path) -> None:
     settings = Settings(
         data_dir=tmp_path / "data",
         admin_username="admin",
-        admin_password=ADMIN_PASSWORD,  # type: ignore[arg-type]
+        admin_password=ADMIN_PASSWORD,
         key_test_timeout_seconds=0.5,
     )
     with silent_listener() as port, TestClient(create_app(settings)) as client:
@@ -147,7 +147,7 @@ def test_private_addresses_are_not_called_in_production(tmp_path: Path, anthropi
     settings = Settings(
         data_dir=tmp_path / "data",
         admin_username="admin",
-        admin_password=ADMIN_PASSWORD,  # type: ignore[arg-type]
+        admin_password=ADMIN_PASSWORD,
         environment="production",
         secret_key="p" * 40,
         cookie_secure=False,

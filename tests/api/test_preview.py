@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from tests.conftest import Api, ServerProcess, free_port, wait_until
@@ -157,9 +158,10 @@ def test_preview_proxy_http_and_websocket(tmp_path: Path, runtime: str) -> None:
                     assert ws.recv(timeout=20) == f"echo:{text}"
             # ...and not without the cookie.
             sock = socket.create_connection(("127.0.0.1", st.server.preview_port), timeout=20)
-            with pytest.raises(Exception):
+            with pytest.raises(InvalidStatus) as refused:
                 with connect(f"ws://{parts.netloc}/ws", sock=sock, open_timeout=20) as ws:
                     ws.recv(timeout=5)
+            assert refused.value.response.status_code == 403
 
             # Signing out everywhere ends the preview's cookie too.
             assert alice.http.post("/api/auth/logout-all").status_code == 204

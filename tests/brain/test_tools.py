@@ -128,7 +128,12 @@ def test_helpers_refuse_to_leave_the_workspace(workspace: Path, files: ProjectFi
     (workspace.parent / "real" / "x.txt").write_text("BEHIND-A-LINK\n")
     workspace.rename(workspace.parent / "old")
     workspace.symlink_to(workspace.parent / "real")
-    for fn, kw in [(read_file, {"path": "x.txt"}), (list_dir, {"path": "."}), (search, {"pattern": "BEHIND"})]:
+    behind: list[tuple[Callable[..., str], dict[str, str]]] = [
+        (read_file, {"path": "x.txt"}),
+        (list_dir, {"path": "."}),
+        (search, {"pattern": "BEHIND"}),
+    ]
+    for fn, kw in behind:
         with pytest.raises(ValueError, match="links are not followed"):
             fn(files, **kw)
 

@@ -17,6 +17,10 @@ import pytest
 
 from tests.conftest import ServerProcess, stop_tmux_servers
 
+# Fixtures of other suites that browser tests use too.
+from tests.notifications.receiver import receiver as receiver
+from tests.supervision.conftest import platform as platform
+
 REPO = Path(__file__).resolve().parents[2]
 DIST = REPO / "frontend" / "dist"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import DESKTOP, new_phone_context, shoot, sign_in_as_admin
 from tests.conftest import wait_until
 from tests.fakes.fake_anthropic import text, write
-from tests.supervision.conftest import Platform, platform  # noqa: F401 - the fixture
+from tests.supervision.conftest import Platform
 
 pytestmark = pytest.mark.browser
 

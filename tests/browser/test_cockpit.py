@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import new_phone_context, shoot, sign_in_as_admin
 from tests.conftest import wait_until
 from tests.fakes.fake_anthropic import Reply, bash, text, write
-from tests.supervision.conftest import Platform, platform  # noqa: F401 - the fixture
+from tests.supervision.conftest import Platform
 
 pytestmark = pytest.mark.browser
 

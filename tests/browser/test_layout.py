@@ -35,10 +35,13 @@ TABS = ["Activity", "Terminal", "Logs", "Files", "Preview", "Processes", "Descri
 SPILLS = """() => {
   const w = document.documentElement.clientWidth;
   const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
-    const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; } return false; };
+    const o = getComputedStyle(p).overflowX;
+    if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; } return false; };
   return [...document.querySelectorAll('body *')]
     .filter((el) => el.getBoundingClientRect().right > w + 0.5 && !scrolls(el))
-    .slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${String(el.className).slice(0, 80)} → ${Math.round(el.getBoundingClientRect().right)}px`);
+    .slice(0, 5)
+    .map((el) => `${el.tagName.toLowerCase()}.${String(el.className).slice(0, 80)}`
+      + ` → ${Math.round(el.getBoundingClientRect().right)}px`);
 }"""
 
 

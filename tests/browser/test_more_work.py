@@ -15,7 +15,7 @@ from tests.browser.conftest import PHONE, shoot
 from tests.browser.test_users_day import sign_in, toast
 from tests.conftest import ADMIN_PASSWORD
 from tests.fakes.fake_anthropic import text, write
-from tests.supervision.conftest import Platform, platform, step_turns  # noqa: F401 - the fixture
+from tests.supervision.conftest import Platform, step_turns
 
 pytestmark = pytest.mark.browser
 

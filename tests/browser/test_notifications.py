@@ -12,13 +12,13 @@ from playwright.sync_api import expect
 from tests.browser.conftest import shoot
 from tests.browser.test_users_day import sign_in
 from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess, wait_until
-from tests.notifications.receiver import Device, Receiver, open_push, receiver  # noqa: F401  (fixture)
+from tests.notifications.receiver import Device, Receiver, open_push
 
 
 def test_settings_lists_devices_sends_a_test_and_the_service_worker_shows_a_question(
     server: ServerProcess,
     phone: Any,
-    receiver: Receiver,  # noqa: F811
+    receiver: Receiver,
 ) -> None:
     api = Api(server.base, "admin", ADMIN_PASSWORD)
     device = Device("/push/phone")

@@ -21,7 +21,7 @@ from tests.browser.conftest import DESKTOP, shoot
 from tests.browser.test_users_day import sign_in
 from tests.conftest import ADMIN_PASSWORD, Api, free_port, wait_until
 from tests.fakes.fake_anthropic import Reply, ToolUse, text, write
-from tests.supervision.conftest import Platform, platform  # noqa: F401 - the fixture
+from tests.supervision.conftest import Platform
 
 pytestmark = pytest.mark.browser
 

@@ -28,7 +28,7 @@ from tests.browser.conftest import PHONE, _layout_notes, settle, shoot
 from tests.browser.test_users_day import sign_in
 from tests.conftest import ADMIN_PASSWORD, free_port, stop_tmux_servers, wait_until
 from tests.fakes.fake_anthropic import Reply, Text, ToolUse, bash, text, write
-from tests.supervision.conftest import Platform, platform  # noqa: F401 - the fixture
+from tests.supervision.conftest import Platform
 
 pytestmark = pytest.mark.browser
 
@@ -98,7 +98,7 @@ def h1(page: Any, name: str) -> Any:
     return page.get_by_role("heading", name=name, level=1, exact=True)
 
 
-def test_tour_of_every_page_and_state(platform: Platform, browser: Any) -> None:  # noqa: F811
+def test_tour_of_every_page_and_state(platform: Platform, browser: Any) -> None:
     fake, http = platform.fake, platform.api.http
     fake.on_prompt(
         "(TOUR-DONE)",

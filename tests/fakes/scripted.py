@@ -6,9 +6,20 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
-Req = TypeVar("Req")
+
+class TurnRequest(Protocol):
+    """What both endpoints' requests tell of the Claude Code turn they belong to."""
+
+    @property
+    def prompt(self) -> str: ...
+
+    @property
+    def turn_step(self) -> int: ...
+
+
+Req = TypeVar("Req", bound=TurnRequest)
 
 
 @dataclass
@@ -82,7 +93,7 @@ class ScriptedEndpoint(Generic[Req]):
     def _turn_rule(self, needle: str, replies: tuple[Any, ...]) -> Rule[Req]:
         """When a turn's prompt contains `needle`, its k-th model call gets replies[k]; then the default."""
 
-        def respond(req: Any) -> Any:
+        def respond(req: Req) -> Any:
             step = req.turn_step
             return replies[step] if step < len(replies) else None
 

@@ -11,20 +11,19 @@ import httpx
 
 from tests.conftest import wait_until
 from tests.fakes.fake_anthropic import text, write
-from tests.notifications.receiver import (  # noqa: F401  (receiver is the fixture)
+from tests.notifications.receiver import (
     Device,
     Receiver,
     check_vapid,
     open_push,
-    receiver,
     unb64url,
 )
-from tests.supervision.conftest import Platform, platform  # noqa: F401  (the fixture)
+from tests.supervision.conftest import Platform
 
 
 def test_a_permission_question_is_pushed_and_approved_from_the_notification(
     platform: Platform,
-    receiver: Receiver,  # noqa: F811
+    receiver: Receiver,
 ) -> None:
     api = platform.api.http
     server_key = api.get("/api/notifications/vapid-key").json()["public_key"]
@@ -90,7 +89,7 @@ def test_a_permission_question_is_pushed_and_approved_from_the_notification(
     assert [p["status"] for p in pushes()] == ["needs_help", "completed"]
 
 
-def test_a_device_the_push_service_forgot_is_removed(platform: Platform, receiver: Receiver) -> None:  # noqa: F811
+def test_a_device_the_push_service_forgot_is_removed(platform: Platform, receiver: Receiver) -> None:
     api = platform.api.http
     kept, gone = Device("/push/kept"), Device("/push/gone")
     receiver.gone.add(gone.path)

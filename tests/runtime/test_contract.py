@@ -36,7 +36,7 @@ PROMPT = {"PS1": "$ "}
 
 def workdir(rt: Runtime, username: str, slug: str = "p1") -> Path:
     assert isinstance(rt, TmuxRuntime)
-    return rt.workspace(username) / "projects" / slug  # type: ignore[attr-defined, no-any-return]
+    return rt.workspace(username) / "projects" / slug
 
 
 def shell(rt: Runtime, username: str, slug: str = "p1", **kwargs: Any) -> str:
@@ -149,22 +149,28 @@ def test_every_pane_death_reports_its_exit_status(runtime: Runtime, new_user: Ca
     user = new_user()
     rounds = 40 if runtime.kind == "local" else 10
     for n in range(rounds):
-        session = session_name(user, f"d{n}")
-        runtime.create_session(
-            user,
-            session,
-            window="agent",
-            command=["sh", "-c", "echo up; read x; exit 7"],
-            cwd=workdir(runtime, user, f"d{n}"),
-        )
-        tgt = target(session, "agent")
-        eventually(lambda: "up" in runtime.capture(user, tgt))
-        runtime.send_keys(user, tgt, "Enter")
-        info = eventually(
-            lambda: (i := runtime.pane_info(user, tgt)) and i.dead and i.dead_status is not None and i, timeout=5
-        )
-        assert info.dead_status == 7, n
-        runtime.kill_session(user, session)
+        assert _exit_status_of_a_pane(runtime, user, f"d{n}") == 7, n
+
+
+def _exit_status_of_a_pane(runtime: Runtime, user: str, name: str) -> int | None:
+    """Run a pane that exits 7 when told to, and read its status once tmux has it."""
+    session = session_name(user, name)
+    runtime.create_session(
+        user,
+        session,
+        window="agent",
+        command=["sh", "-c", "echo up; read x; exit 7"],
+        cwd=workdir(runtime, user, name),
+    )
+    tgt = target(session, "agent")
+    eventually(lambda: "up" in runtime.capture(user, tgt))
+    runtime.send_keys(user, tgt, "Enter")
+    info = eventually(
+        lambda: (i := runtime.pane_info(user, tgt)) and i.dead and i.dead_status is not None and i, timeout=5
+    )
+    runtime.kill_session(user, session)
+    status: int | None = info.dead_status
+    return status
 
 
 def test_a_pane_killed_by_a_signal_says_which(
@@ -201,29 +207,34 @@ def test_two_creators_of_one_session_at_once(runtime: Runtime, new_user: Callabl
     user = new_user()
     for n in range(3):
         session = session_name(user, f"r{n}")
-        outcomes: list[str] = []
-
-        def create() -> None:
-            try:
-                runtime.create_session(
-                    user,
-                    session,
-                    window="shell",
-                    command=None,
-                    cwd=workdir(runtime, user, f"r{n}"),
-                    env={"PROMPT_DIRTRIM": "2"},
-                )
-                outcomes.append("created")
-            except SessionExists:
-                outcomes.append("exists")
-
-        threads = [threading.Thread(target=create) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-        assert sorted(outcomes) == ["created", "exists"]
+        assert sorted(_create_twice_at_once(runtime, user, session, f"r{n}")) == ["created", "exists"]
         assert runtime.list_windows(user, session) == ["shell"]
+
+
+def _create_twice_at_once(runtime: Runtime, user: str, session: str, name: str) -> list[str]:
+    """Two threads create one session together; what each was told ("created" or "exists")."""
+    outcomes: list[str] = []
+
+    def create() -> None:
+        try:
+            runtime.create_session(
+                user,
+                session,
+                window="shell",
+                command=None,
+                cwd=workdir(runtime, user, name),
+                env={"PROMPT_DIRTRIM": "2"},
+            )
+            outcomes.append("created")
+        except SessionExists:
+            outcomes.append("exists")
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
 
 
 def test_single_word_command_runs_without_a_shell(runtime: Runtime, new_user: Callable[[], str]) -> None:
@@ -466,6 +477,7 @@ def test_attach_argv_gives_a_working_terminal(runtime: Runtime, new_user: Callab
 def test_viewers_of_two_windows_see_their_own_and_leave_nothing_behind(
     runtime: Runtime, new_user: Callable[[], str]
 ) -> None:
+    assert isinstance(runtime, TmuxRuntime)
     user = new_user()
     session = session_name(user, "p1")
     tgt = shell(runtime, user)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from websockets.sync.client import ClientConnection, connect
+from websockets.sync.connection import Connection
 
 from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess, stop_tmux_servers
 
@@ -130,7 +131,7 @@ def terminal(srv: ServerProcess, api: Api, project_id: int, open_timeout: float 
     return connect(url, open_timeout=open_timeout, max_size=None)
 
 
-def collect(ws: ClientConnection, until: str, timeout: float = 60) -> str:
+def collect(ws: Connection, until: str, timeout: float = 60) -> str:
     """Terminal output until the regex `until` appears (or the socket closes / the deadline)."""
     from websockets.exceptions import ConnectionClosed
 

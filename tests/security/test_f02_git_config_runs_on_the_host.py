@@ -14,7 +14,6 @@ import pytest
 from tests.fakes.fake_anthropic import text, write
 from tests.security.shell import stack
 from tests.supervision.conftest import Platform
-from tests.supervision.test_docker_supervisor import docker_platform  # noqa: F401 - the fixture
 
 
 def _plant_repository(project_dir: Path, marker: Path) -> None:
@@ -68,7 +67,7 @@ def test_the_diff_endpoint_never_runs_git_on_the_users_tree(tmp_path: Path) -> N
 
 @pytest.mark.docker
 def test_a_supervised_step_never_runs_the_workspaces_git_configuration(
-    docker_platform: Platform,  # noqa: F811
+    docker_platform: Platform,
     tmp_path: Path,
 ) -> None:
     # Docker runtime: Claude Code itself runs git in the workspace (its own context), which is

@@ -337,6 +337,12 @@ def _heartbeat(world: World, project_id: int) -> str:
     return str((project.get("instance") or {}).get("heartbeat_at"))
 
 
+def _still_beating(world: World, project_id: int) -> None:
+    """Wait for the supervisor's next heartbeat: it is still alive."""
+    beat = _heartbeat(world, project_id)
+    wait_until(lambda: _heartbeat(world, project_id) != beat, timeout=10, interval=0.2)
+
+
 def test_planted_hook_lines_neither_end_turns_nor_leak_nor_hang_the_supervisor(world: World) -> None:
     # Step 1 keeps Claude Code busy (the model "thinks" for a while): time to attack it.
     world.fake.on_prompt("GO-ONE", write("one.txt", "first\n", delay=20), text("Wrote one.txt"))
@@ -435,8 +441,7 @@ def test_planted_hook_lines_neither_end_turns_nor_leak_nor_hang_the_supervisor(w
         )
         assert done.returncode == 0
         _consumed(world, pid, hooks, f"sealed line naming {target}")
-        beat = _heartbeat(world, pid)
-        wait_until(lambda: _heartbeat(world, pid) != beat, timeout=10, interval=0.2)  # still alive
+        _still_beating(world, pid)
 
     # Step 1 ends when Claude Code really ends it; the project completes.
     done_project = wait_until(

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from tests.conftest import stop_tmux_servers
 from tests.fakes.fake_anthropic import bash, text
-from tests.supervision.conftest import Platform, platform  # noqa: F401  (the fixture)
+from tests.supervision.conftest import Platform
 
 USER = "brain-f09"
 
 
-def test_auto_policy_asks_before_inline_code(platform: Platform, tmp_path: Path) -> None:  # noqa: F811
+def test_auto_policy_asks_before_inline_code(platform: Platform, tmp_path: Path) -> None:
     marker = tmp_path / f"f09-{uuid.uuid4().hex}"
     command = f"python3 -c \"open('{marker}','w')\""
     platform.fake.on_prompt("GO-INLINE", bash(command), text("ran it"))

@@ -206,7 +206,7 @@ def test_ws_tickets_never_reach_the_server_log(server: ServerProcess) -> None:
 
 
 def test_api_docs_are_off_in_production(tmp_path: Path) -> None:
-    prod = Settings(data_dir=tmp_path / "p", environment="production", secret_key="p" * 40)  # type: ignore[arg-type]
+    prod = Settings(data_dir=tmp_path / "p", environment="production", secret_key="p" * 40)
     with TestClient(create_app(prod)) as client:
         for path in ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"):
             r = client.get(path)

@@ -113,7 +113,7 @@ def test_a_users_container_reaches_no_private_address(platform: tuple[ServerProc
             f"{bob_ip}:8765",
             "169.254.169.254:80",
             f"{gateway}:{srv.port}",
-            "host.docker.internal:%d" % srv.port,
+            f"host.docker.internal:{srv.port}",
             "10.0.0.1:80",
             "192.168.1.1:80",
         ]

@@ -19,7 +19,7 @@ from pathlib import Path
 from tests.conftest import Api
 from tests.fakes.fake_anthropic import text, write
 from tests.security.shell import shell
-from tests.supervision.conftest import Platform, platform  # noqa: F401 - the fixture
+from tests.supervision.conftest import Platform
 
 
 def _integrity(db: Path) -> str:
@@ -30,7 +30,7 @@ def _integrity(db: Path) -> str:
         conn.close()
 
 
-def test_every_attack_then_the_database_is_healthy(platform: Platform, tmp_path: Path) -> None:  # noqa: F811
+def test_every_attack_then_the_database_is_healthy(platform: Platform, tmp_path: Path) -> None:
     data = platform.data.resolve()
     admin = platform.api
     bob = admin.create_user("bob")

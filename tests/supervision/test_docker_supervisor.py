@@ -2,61 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess
-from tests.fakes.fake_anthropic import FakeAnthropic, text, write
-from tests.supervision.conftest import Platform, _kill_supervisors
+from tests.fakes.fake_anthropic import text, write
+from tests.supervision.conftest import Platform
 
-REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.docker
-
-
-@pytest.fixture
-def docker_platform(tmp_path: Path) -> Iterator[Platform]:
-    for script in (REPO / "scripts/ensure-docker.sh", REPO / "deploy/workspace/build-offline.sh"):
-        proc = subprocess.run(
-            [str(script)], capture_output=True, text=True, timeout=1200, check=False, env=dict(os.environ)
-        )
-        if proc.returncode != 0:
-            pytest.fail(f"{script.name} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    fake = FakeAnthropic().start()
-    data = tmp_path / "data"
-    server = ServerProcess(
-        data,
-        env={
-            "AUTOCODE_RUNTIME": "docker",
-            # The scripted model endpoint listens on the host's 127.0.0.1 only.
-            "AUTOCODE_CONTAINER_NETWORK": "host",
-            "AUTOCODE_BRAIN_ENABLED": "false",
-            "AUTOCODE_SUPERVISOR_TICK_SECONDS": "0.1",
-        },
-    )
-    username = f"dk{uuid.uuid4().hex[:8]}"
-    try:
-        admin = Api(server.base, "admin", ADMIN_PASSWORD)
-        user = admin.create_user(username)
-        r = user.http.post(
-            "/api/keys", json={"provider": "anthropic", "key": "sk-ant-test-0123456789abcdef", "base_url": fake.url}
-        )
-        assert r.status_code == 201, r.text
-        yield Platform(fake=fake, server=server, api=user, data=data)
-    finally:
-        _kill_supervisors(data)
-        server.stop()
-        from autocode.runtime.docker import DockerRuntime
-
-        try:
-            DockerRuntime(data_dir=data).remove_user(username)
-        except Exception:  # cleanup goes on
-            pass
-        fake.stop()
 
 
 def test_a_plan_runs_inside_the_users_container(docker_platform: Platform) -> None:

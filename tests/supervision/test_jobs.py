@@ -15,9 +15,6 @@ import pytest
 from tests.conftest import ADMIN_PASSWORD, Api, wait_until
 from tests.fakes.fake_anthropic import text, write
 from tests.supervision.conftest import Platform
-from tests.supervision.test_docker_supervisor import docker_platform
-
-__all__ = ["docker_platform"]  # the docker runtime's platform fixture, used below
 
 
 def _script(base: str, token: str) -> httpx.Client:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.api.test_git_start import make_repository, start_daemon, stop_group
 from tests.fakes.fake_anthropic import text, write
-from tests.supervision.conftest import Platform, platform  # noqa: F401 - the fixture
+from tests.supervision.conftest import Platform
 
 
 def test_start_clones_then_plans_from_the_readme(platform: Platform, tmp_path: Path) -> None:

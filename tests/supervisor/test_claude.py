@@ -56,7 +56,7 @@ def test_env_for_oauth_and_bypass(tmp_path: Path) -> None:
 @pytest.mark.parametrize("creds", [{}, {"api_key": "a", "oauth_token": "b"}])
 def test_env_needs_exactly_one_credential(tmp_path: Path, creds: dict[str, str]) -> None:
     with pytest.raises(ValueError):
-        claude_env(home=tmp_path, **creds)
+        claude_env(home=tmp_path, api_key=creds.get("api_key"), oauth_token=creds.get("oauth_token"))
 
 
 def test_unknown_policy_is_refused(tmp_path: Path) -> None:

@@ -227,15 +227,15 @@ def _screen(tool: str, question: str, target: str) -> Screen:
 
 
 def test_policy_uses_the_rule_for_commands_and_paths_for_edits() -> None:
-    auto = dict(policy="auto", workspace=WS)
-    assert policy.decide(_screen("Bash command", "Do you want to proceed?", "pytest -q"), **auto).approve
-    refused = policy.decide(
-        _screen("Bash command", "Do you want to proceed?", "python3 -c \"open('/tmp/x','w')\""), **auto
-    )
+    def auto(screen: Screen) -> policy.Decision:
+        return policy.decide(screen, policy="auto", workspace=WS)
+
+    assert auto(_screen("Bash command", "Do you want to proceed?", "pytest -q")).approve
+    refused = auto(_screen("Bash command", "Do you want to proceed?", "python3 -c \"open('/tmp/x','w')\""))
     assert not refused.approve and "python3 -c" in refused.reason
-    assert policy.decide(_screen("Create file", "Do you want to create a.txt?", "a.txt"), **auto).approve
-    assert not policy.decide(_screen("Create file", "Do you want to create x?", "/etc/x"), **auto).approve
-    assert not policy.decide(_screen("Create file", "Do you want to create x?", "../x"), **auto).approve
+    assert auto(_screen("Create file", "Do you want to create a.txt?", "a.txt")).approve
+    assert not auto(_screen("Create file", "Do you want to create x?", "/etc/x")).approve
+    assert not auto(_screen("Create file", "Do you want to create x?", "../x")).approve
     assert not policy.decide(
         _screen("Bash command", "Do you want to proceed?", "ls"), policy="ask", workspace=WS
     ).approve

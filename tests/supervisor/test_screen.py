@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -11,16 +12,15 @@ import pytest
 
 from autocode.core.files import Tree
 from autocode.supervisor.claude import TranscriptReader, transcript_path
-from autocode.supervisor.screen import DIALOG_ACCEPT, ScreenState, classify, read_screen
+from autocode.supervisor.screen import DIALOG_ACCEPT, Screen, ScreenState, classify, read_screen
 from tests.fakes.claude_rig import ClaudeRig
 from tests.fakes.claude_tmux import wait_until
 from tests.fakes.fake_anthropic import bash, text, write
 from tests.supervisor.conftest import needs_cli
 
 SCREENS = Path(__file__).resolve().parents[1] / "fixtures" / "screens"
-PINNED = json.loads((Path(__file__).resolve().parents[2] / "tools" / "claude-code" / "package.json").read_text())[
-    "dependencies"
-]["@anthropic-ai/claude-code"]
+PACKAGE = json.loads((Path(__file__).resolve().parents[2] / "tools" / "claude-code" / "package.json").read_text())
+PINNED: str = PACKAGE["dependencies"]["@anthropic-ai/claude-code"]
 
 
 def _rel(rig: ClaudeRig, path: Path) -> PurePosixPath:
@@ -151,6 +151,10 @@ def _state(rig: ClaudeRig, state: ScreenState) -> Any:
     return lambda s: classify(s) is state
 
 
+def _changed_from(before: Screen) -> Callable[[str], bool]:
+    return lambda s: read_screen(s) != before
+
+
 @needs_cli
 def test_real_cli_goes_idle_busy_idle_and_reports_through_hooks_and_transcript(rig: ClaudeRig) -> None:
     sid = str(uuid.uuid4())
@@ -235,8 +239,13 @@ def test_real_cli_resume_continues_the_same_transcript(rig: ClaudeRig) -> None:
     # The transcript may lag the screen a little: poll it too.
     reader = TranscriptReader(Tree(rig.tmp), _rel(rig, transcript_path(rig.config, rig.work, sid)))
     texts: list[str] = []
+
+    def second_answer_read() -> bool:
+        texts.extend(reader.read().assistant_texts)
+        return "second answer" in texts
+
     wait_until(
-        lambda: texts.extend(reader.read().assistant_texts) or "second answer" in texts,
+        second_answer_read,
         5,
         what="second answer in the transcript",
     )
@@ -270,7 +279,7 @@ def test_real_cli_start_up_dialogs_are_accepted_with_their_keys(
             assert before.state is state, before
             rig.tmux.send_keys(key if before.selected != accept else "Enter")
         try:
-            rig.wait(lambda s: read_screen(s) != before, "the dialog to react", 5)
+            rig.wait(_changed_from(before), "the dialog to react", 5)
         except TimeoutError:
             continue
     rig.wait(_state(rig, ScreenState.IDLE), "idle after the dialog", timeout=10)
@@ -295,6 +304,11 @@ def test_real_cli_auto_compaction_is_seen_on_screen_and_in_transcript(rig: Claud
     assert read_screen(rig.wait(lambda s: read_screen(s).compacting, "compacting")).state is ScreenState.BUSY
     rig.wait(lambda s: classify(s) is ScreenState.IDLE and "Next done." in s, "second turn", timeout=30)
     seen: list[Any] = []
-    wait_until(lambda: seen.extend(reader.read().compactions) or seen, 5, what="compact boundary")
+
+    def compaction_read() -> bool:
+        seen.extend(reader.read().compactions)
+        return bool(seen)
+
+    wait_until(compaction_read, 5, what="compact boundary")
     assert seen[0].trigger == "auto" and seen[0].pre_tokens == 992_002
     assert "PreCompact" in _events(rig)

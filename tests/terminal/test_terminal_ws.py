@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
+from websockets.sync.connection import Connection
 
 from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess, stop_tmux_servers, wait_until
 
@@ -34,7 +35,7 @@ def open_terminal(srv: ServerProcess, api: Api, project_id: int, **params: str) 
     return connect(f"{srv.ws_base}/ws/projects/{project_id}/terminal?{query}", open_timeout=10, max_size=None)
 
 
-def read_until(ws: ClientConnection, pattern: str, timeout: float = 10.0) -> str:
+def read_until(ws: Connection, pattern: str, timeout: float = 10.0) -> str:
     """Collect terminal output until `pattern` (a regex) appears; fail at the deadline."""
     deadline = time.monotonic() + timeout
     seen = b""
@@ -53,7 +54,7 @@ def read_until(ws: ClientConnection, pattern: str, timeout: float = 10.0) -> str
     raise AssertionError(f"{pattern!r} not seen within {timeout}s; got: {seen[-2000:]!r}")
 
 
-def type_line(ws: ClientConnection, line: str) -> None:
+def type_line(ws: Connection, line: str) -> None:
     ws.send((line + "\r").encode())
 
 
@@ -227,7 +228,7 @@ def test_widening_a_phone_sized_terminal_keeps_the_last_output_line(server: Serv
         assert "row-40" in text, text
 
 
-def first_window_message(ws: ClientConnection) -> dict[str, object]:
+def first_window_message(ws: Connection) -> dict[str, object]:
     """The server says which window a terminal shows before any output."""
     for _ in range(1000):
         frame = ws.recv(timeout=10)

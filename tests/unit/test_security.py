@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from autocode.core.config import Settings
-from autocode.core.security import Keys, hash_password, load_master_secret, verify_password
+from autocode.core.security import Keys, TokenError, hash_password, load_master_secret, verify_password
 
 
 def test_secret_key_file_is_private_and_stable(tmp_path: Path) -> None:
@@ -31,7 +31,7 @@ def test_fernet_round_trip_and_wrong_key() -> None:
     a, b = Keys.from_master(b"one" * 12), Keys.from_master(b"two" * 12)
     token = a.encrypt("sk-secret")
     assert "sk-secret" not in token and a.decrypt(token) == "sk-secret"
-    with pytest.raises(Exception):
+    with pytest.raises(TokenError):
         b.decrypt(token)
 
 
@@ -39,8 +39,8 @@ def test_production_refuses_to_start_without_secrets(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="AUTOCODE_SECRET_KEY"):
         Settings(environment="production", data_dir=tmp_path)
     with pytest.raises(ValidationError):
-        Settings(environment="production", data_dir=tmp_path, secret_key="short")  # type: ignore[arg-type]
-    ok = Settings(environment="production", data_dir=tmp_path, secret_key="x" * 40)  # type: ignore[arg-type]
+        Settings(environment="production", data_dir=tmp_path, secret_key="short")
+    ok = Settings(environment="production", data_dir=tmp_path, secret_key="x" * 40)
     assert ok.secure_cookies
 
 

@@ -32,7 +32,6 @@ class AppContext:
     notifier: Notifier
     preview: PreviewAccess
     sockets: LiveSockets = field(default_factory=LiveSockets)
-    extras: dict[str, object] = field(default_factory=dict)
 
 
 def runtime_for(settings: Settings) -> Runtime:

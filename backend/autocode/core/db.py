@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlmodel import Session
 
 from autocode.core import files
 
@@ -67,12 +64,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         finally:
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
             conn.commit()
-
-
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
 
 
 def backup(db_path: Path, target: Path) -> None:

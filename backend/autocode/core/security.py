@@ -9,7 +9,6 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -143,7 +142,3 @@ def constant_time_equal(a: str, b: str) -> bool:
 
 def generate_password() -> str:
     return secrets.token_urlsafe(18)
-
-
-def ensure_private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True)

@@ -96,8 +96,6 @@ class PaneInfo:
     dead_status: int | None
     dead_signal: int | None
     current_command: str
-    cursor_x: int
-    cursor_y: int
     width: int
     height: int
     pid: int | None
@@ -396,7 +394,7 @@ class Runtime(ABC):
 
     @abstractmethod
     def pane_info(self, username: str, target: str) -> PaneInfo:
-        """Liveness, exit status, command, cursor and size of the pane."""
+        """Liveness, exit status, command and size of the pane."""
 
     @abstractmethod
     def resize(self, username: str, target: str, *, cols: int, rows: int) -> None:
@@ -771,8 +769,6 @@ class TmuxRuntime(Runtime):
                 "#{pane_dead_status}",
                 "#{pane_dead_signal}",
                 "#{pane_pid}",
-                "#{cursor_x}",
-                "#{cursor_y}",
                 "#{pane_width}",
                 "#{pane_height}",
                 "#{pane_active}",
@@ -783,8 +779,8 @@ class TmuxRuntime(Runtime):
         lines = [line for line in result.stdout.splitlines() if line]
         if not lines:
             raise SessionNotFound(f"no pane in {target}")
-        chosen = next((line for line in lines if line.split("\t")[8] == "1"), lines[0])
-        dead, status, signal, pid, cx, cy, width, height, _active, command = chosen.split("\t", 9)
+        chosen = next((line for line in lines if line.split("\t")[6] == "1"), lines[0])
+        dead, status, signal, pid, width, height, _active, command = chosen.split("\t", 7)
         if dead == "1" and not status and not signal:
             # tmux 3.3a now and then misses the SIGCHLD of a pane's process: it stays a zombie,
             # how it ended unknown, until another child of the server exits. A no-op
@@ -795,8 +791,6 @@ class TmuxRuntime(Runtime):
             dead_status=int(status) if status.lstrip("-").isdigit() else None,
             dead_signal=int(signal) if signal.isdigit() else None,
             current_command=command,
-            cursor_x=int(cx),
-            cursor_y=int(cy),
             width=int(width),
             height=int(height),
             pid=int(pid) if pid.isdigit() and dead != "1" else None,

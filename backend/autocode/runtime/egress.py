@@ -15,7 +15,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-METADATA = "169.254.169.254"
 HOST_GATEWAY = "host-gateway"
 # Everything that is not the public internet: private, shared (CGNAT), link-local (cloud
 # metadata), loopback, "this network", benchmarking, multicast and reserved.

@@ -261,12 +261,6 @@ def logout(session: Session, *, sockets: LiveSockets, token: str) -> None:
         sockets.end_family(row.family)
 
 
-def logout_family(session: Session, *, sockets: LiveSockets, principal: Principal) -> None:
-    """End the login an access token belongs to (logout with a bearer token, no cookie)."""
-    _revoke_family(session, principal.family, user_id=principal.user.id)
-    sockets.end_family(principal.family)
-
-
 def logout_all(session: Session, *, sockets: LiveSockets, user: User) -> None:
     """End every login of the user: bump the token version and revoke every refresh token."""
     _end_sessions(session, user=user, keep_family=None, bump=True)
@@ -350,14 +344,12 @@ def _end_sessions(session: Session, *, user: User, keep_family: str | None, bump
     session.commit()
 
 
-def _revoke_family(session: Session, family: str, *, user_id: int | None = None) -> None:
+def _revoke_family(session: Session, family: str) -> None:
     stmt = (
         update(RefreshToken)
         .where(col(RefreshToken.family) == family)
         .where(col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
-    if user_id is not None:
-        stmt = stmt.where(col(RefreshToken.user_id) == user_id)
     session.exec(stmt)
     session.commit()

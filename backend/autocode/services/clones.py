@@ -48,7 +48,8 @@ umask 077
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cat > "$dir/key"
-export GIT_SSH_COMMAND="ssh -F /dev/null -i $dir/key -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=$dir/known_hosts -o ConnectTimeout=30"
+export GIT_SSH_COMMAND="ssh -F /dev/null -i $dir/key -o IdentitiesOnly=yes -o BatchMode=yes \
+-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=$dir/known_hosts -o ConnectTimeout=30"
 git "${@:2}" -- "$1" .
 """
 

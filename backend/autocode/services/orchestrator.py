@@ -346,13 +346,6 @@ class Orchestrator:
                 except Exception as exc:
                     self._clone_failed(session, project, f"the clone could not restart: {exc}")
 
-    def wait_clones(self, timeout: float) -> bool:
-        """Wait for the running clones to end (tests, shutdown); whether they all did."""
-        deadline = time.monotonic() + timeout
-        for worker in list(self._cloning.values()):
-            worker.join(max(0.0, deadline - time.monotonic()))
-        return not any(w.is_alive() for w in self._cloning.values())
-
     def _clone_worker(self, project_id: int, user_id: int) -> None:
         try:
             with Session(self.engine, expire_on_commit=False) as session:

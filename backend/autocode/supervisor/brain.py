@@ -6,8 +6,8 @@ supervisor process: nanobot keeps process-global state (its config path, loguru)
 
 Where nanobot writes (all under ``BrainConfig.brain_dir``, the server's own
 ``Layout.brain_dir(project_id)``, mode 0700, outside the user's tree): ``IDENTITY.md``,
-``MEMORY.md``, ``HISTORY.md``, ``workspace/`` (nanobot's own scratch workspace: ``memory/``, a workspace id), ``sessions/``
-(the conversation, JSONL; nanobot refuses a sessions folder inside its workspace, hence the
+``MEMORY.md``, ``HISTORY.md``, ``workspace/`` (nanobot's own scratch workspace: ``memory/``, a workspace id),
+``sessions/`` (the conversation, JSONL; nanobot refuses a sessions folder inside its workspace, hence the
 sibling), and the runtime folders nanobot derives from its config path (``media/``,
 ``cli-apps/``). Nothing is written under ``$HOME``; ``config.json`` is never read or written.
 

@@ -37,8 +37,8 @@ def step_prompt(project: Project, index: int, *, summaries: list[str], note: str
     parts += [
         "",
         "Work only inside this project's folder (your current directory). Do only this step."
-        " End it with a result that can be checked (a test that passes, a command that runs, a file that exists) and say"
-        " in one line what proves it.",
+        " End it with a result that can be checked (a test that passes, a command that runs, a file that exists)"
+        " and say in one line what proves it.",
     ]
     return "\n".join(parts)
 

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 WINDOW = 25
 NBSP = "\u00a0"
 
 
-class ScreenState(str, Enum):
+class ScreenState(StrEnum):
     """What Claude Code is doing, as far as its screen tells."""
 
     IDLE = "idle"  # waiting for a prompt (see Screen.input_text for text already typed)

@@ -7,7 +7,7 @@ in the project. Pure functions; the supervisor applies them to everything it log
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -18,9 +18,14 @@ def hide_paths(text: str, roots: Sequence[tuple[str, str]]) -> str:
         ((r.rstrip("/"), n) for r, n in roots if r.rstrip("/")), key=lambda rn: len(rn[0]), reverse=True
     ):
         prefix = f"{name}/" if name else ""
-        text = re.sub(re.escape(root) + r"/", lambda _m: prefix, text)
-        text = re.sub(re.escape(root) + r"(?![\w.-])", lambda _m: name or ".", text)
+        text = re.sub(re.escape(root) + r"/", _literally(prefix), text)
+        text = re.sub(re.escape(root) + r"(?![\w.-])", _literally(name or "."), text)
     return text
+
+
+def _literally(replacement: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement that inserts its text as it is (no backslash or group escapes)."""
+    return lambda _m: replacement
 
 
 def hide_paths_in(value: Any, roots: Sequence[tuple[str, str]]) -> Any:
