@@ -63,6 +63,7 @@ from websockets.exceptions import ConnectionClosed  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
 
 from tests.fakes.fake_anthropic import FakeAnthropic, Request, _Handler, text, write  # noqa: E402
+from tests.support.results import write_section  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 RUNS = ROOT / "bench" / "supervisor_runs.json"
@@ -1508,32 +1509,6 @@ def interpret(a: dict[str, Any] | None, b: dict[str, Any] | None, c: dict[str, A
     if c and c["completed"] != c["n"]:
         notes.append(f"Only {c['completed']} of {c['n']} projects completed within the time limit: see the list.")
     return notes
-
-
-def write_section(section: str) -> None:
-    """Replace only the `## Supervisor` section (another bench owns the others)."""
-    for _ in range(20):
-        try:
-            text_ = RESULTS.read_text() if RESULTS.exists() else ""
-        except OSError:
-            text_ = ""
-        if not text_.strip():
-            new = "# Benchmarks\n\n" + section.rstrip() + "\n"
-        else:
-            lines = text_.split("\n")
-            start = next((i for i, ln in enumerate(lines) if ln.strip() == "## Supervisor"), None)
-            if start is None:
-                new = text_.rstrip("\n") + "\n\n" + section.rstrip() + "\n"
-            else:
-                end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-                tail = "\n".join(lines[end:])
-                new = "\n".join(lines[:start]) + "\n" + section.rstrip() + "\n" + ("\n" + tail if tail else "")
-        # re-read right before writing: if the other engineer wrote meanwhile, start again
-        if (RESULTS.read_text() if RESULTS.exists() else "") == text_:
-            RESULTS.write_text(new)
-            return
-        time.sleep(0.2)
-    raise RuntimeError("bench/RESULTS.md kept changing; section not written")
 
 
 def readme_line() -> None:
