@@ -32,7 +32,7 @@ from autocode.models import Agent, Project, User
 from autocode.runtime import Runtime
 from autocode.runtime.docker import DockerRuntime
 from autocode.services.keys import Credential
-from autocode.supervisor.claude import (
+from autocode.supervisor.claude.launch import (
     Policy,
     claude_argv,
     claude_env,

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from autocode.core.config import Settings
 from autocode.core.files import FileError, Tree
+from autocode.core.jsonl import READ_CAP, read_new_lines
 from autocode.core.layout import CLAUDE_CONFIG, Layout, project_rel
 from autocode.hook import unseal
 from autocode.models import (
@@ -51,14 +52,8 @@ from autocode.supervisor.brain import (
     prepare_brain_dir,
     read_identity,
 )
-from autocode.supervisor.claude import (
-    READ_CAP,
-    ToolCall,
-    TranscriptReader,
-    find_transcript,
-    read_new_lines,
-    transcript_rel,
-)
+from autocode.supervisor.claude.records import ToolCall
+from autocode.supervisor.claude.transcript import TranscriptReader, find_transcript, transcript_rel
 from autocode.supervisor.policy import reply_text
 from autocode.supervisor.screen import DIALOG_ACCEPT, Screen, ScreenState, read_screen
 from autocode.supervisor.shown_paths import hide_paths, hide_paths_in
