@@ -14,6 +14,7 @@ from the database or from a link. Two kinds of places:
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -101,3 +102,16 @@ def check_rel(rel: PurePosixPath | str) -> PurePosixPath:
         if part in ("", ".", "..") or "\x00" in part:
             raise ValueError("path has a forbidden component")
     return path
+
+
+def within(root: PurePosixPath | str, path: str) -> PurePosixPath | None:
+    """``path`` (absolute, or relative to ``root``) as a path relative to ``root``; None when it
+    leaves ``root``. Decided on the words alone: nothing is resolved, no link is looked at."""
+    if "\x00" in path:
+        return None
+    base = posixpath.normpath(str(root))
+    joined = posixpath.normpath(posixpath.join(base, path))
+    if joined == base:
+        return PurePosixPath()
+    prefix = base.rstrip("/") + "/"
+    return PurePosixPath(joined[len(prefix) :]) if joined.startswith(prefix) else None
