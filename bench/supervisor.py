@@ -323,8 +323,7 @@ class Events:
 
 
 def hook_events(data: Path, project_id: int, username: str = "admin") -> list[dict[str, Any]]:
-    from autocode.core.layout import Layout
-    from autocode.supervisor.launch import hooks_file
+    from autocode.core.layout import Layout, hooks_file
 
     path = Layout.at(data).host_path(username, hooks_file(project_id))
     if not path.exists():  # runs of the code before hooks moved into the user's tree

@@ -36,7 +36,7 @@ from autocode.api.routes import (
     tokens,
     users,
 )
-from autocode.core import db
+from autocode.core import db, layout
 from autocode.core.config import Settings
 from autocode.core.context import AppContext, runtime_for
 from autocode.core.files import FileError, Missing, TooLarge
@@ -234,7 +234,7 @@ def _make_private(data_dir: Path) -> None:
     """The data directory and the database are the service user's alone (older installs made
     them 0755/0644; `autocode serve` also runs with umask 077 so new files start private)."""
     data_dir.chmod(0o700)
-    for name in ("autocode.db", "autocode.db-wal", "autocode.db-shm", "secret.key", "vapid.pem"):
+    for name in (*layout.DATABASE_FILES, layout.SECRET_KEY, layout.VAPID_KEY):
         path = data_dir / name
         if path.is_file() and not path.is_symlink():
             path.chmod(0o600)

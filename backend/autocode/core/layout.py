@@ -30,6 +30,18 @@ HOOK_SCRIPT = AUTOCODE / "hook.py"
 # Inside a project's folder.
 CLAUDE_MD = PurePosixPath(".claude/CLAUDE.md")
 CLAUDE_LOCAL_SETTINGS = PurePosixPath(".claude/settings.local.json")
+#: Claude Code's hook events, in ``hooks_rel(project_id)`` (autocode/hook.py, a stdlib-only
+#: script, spells the same name: tests/unit/test_layering.py holds them together).
+HOOKS_FILE = "hooks.jsonl"
+
+# The server's own files in the data directory, and in a project's run folder.
+SECRET_KEY = "secret.key"
+VAPID_KEY = "vapid.pem"
+DATABASE_FILES = ("autocode.db", "autocode.db-wal", "autocode.db-shm")
+INBOX_FILE = "inbox.jsonl"  # replies, server -> supervisor
+INSTRUCTIONS_FILE = "instructions.jsonl"  # a human's instructions, server -> supervisor
+STATE_FILE = "state.json"  # the supervisor's own progress (offsets, turn, hook key)
+SUPERVISOR_LOG = "supervisor.log"  # the supervisor process's stdout and stderr
 
 
 def check_name(value: str, what: str) -> str:
@@ -48,6 +60,11 @@ def hooks_rel(project_id: int) -> PurePosixPath:
     """Where Claude Code's hook appends a project's events (Claude Code runs in the user's
     environment, so this is in their tree; every line carries a MAC the supervisor checks)."""
     return AUTOCODE / "projects" / str(int(project_id))
+
+
+def hooks_file(project_id: int) -> PurePosixPath:
+    """The project's hook events, relative to the user's tree."""
+    return hooks_rel(project_id) / HOOKS_FILE
 
 
 @dataclass(frozen=True)
@@ -77,9 +94,42 @@ class Layout:
 
     # -- the server's own places ---------------------------------------------------------------
 
+    @property
+    def secret_key(self) -> Path:
+        return self.data_dir / SECRET_KEY
+
+    @property
+    def vapid_key(self) -> Path:
+        return self.data_dir / VAPID_KEY
+
+    @property
+    def notify_cursor(self) -> Path:
+        """The push notifier's place in the log."""
+        return self.data_dir / "run" / "notify-cursor"
+
+    def tmux_socket(self, username: str) -> Path:
+        """A user's tmux socket under the local runtime (the runtime shortens a path too long)."""
+        return self.data_dir / "run" / "tmux" / f"{check_name(username, 'username')}.sock"
+
+    def docker_lock(self, username: str) -> Path:
+        """The lock the server and the supervisors share while a user's container starts."""
+        return self.data_dir / "run" / "docker" / f"{check_name(username, 'username')}.lock"
+
     def run_dir(self, project_id: int) -> Path:
         """Run state a project's supervisor and the server share: inbox, state, log."""
         return self.data_dir / "run" / "projects" / str(int(project_id))
+
+    def inbox(self, project_id: int) -> Path:
+        return self.run_dir(project_id) / INBOX_FILE
+
+    def instructions(self, project_id: int) -> Path:
+        return self.run_dir(project_id) / INSTRUCTIONS_FILE
+
+    def supervisor_state(self, project_id: int) -> Path:
+        return self.run_dir(project_id) / STATE_FILE
+
+    def supervisor_log(self, project_id: int) -> Path:
+        return self.run_dir(project_id) / SUPERVISOR_LOG
 
     def brain_dir(self, project_id: int) -> Path:
         """The decision model's own workspace (identity, memory, sessions)."""
