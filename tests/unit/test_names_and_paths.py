@@ -6,7 +6,8 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from autocode.core.layout import within
+from autocode.core.files import parse_rel
+from autocode.core.layout import Layout, check_rel, within
 from autocode.runtime import session_name
 from autocode.runtime.base import PathOutsideWorkspace, tree_rel, validate_name
 
@@ -77,3 +78,26 @@ def test_session_name_of_the_longest_username_and_slug_is_a_name_tmux_accepts() 
         assert validate_name(name, "session") == name
         assert len(name) <= 64 and name.startswith(LONGEST_USER + "-")
     assert session_name(LONGEST_USER, LONGEST_SLUG) == session_name(LONGEST_USER, LONGEST_SLUG)
+
+
+@pytest.mark.parametrize(
+    ("rel", "ok"),
+    [
+        ("projects/shop", True),
+        ("projects/./shop/", True),
+        (".", True),
+        ("../alice", False),
+        ("projects/../../alice", False),
+        ("/etc", False),
+        ("a\x00b", False),
+        ("x" * 300, False),  # longer than a name may be: refused here as by core.files
+    ],
+)
+def test_host_paths_take_relative_paths_by_the_file_layers_rule(rel: str, ok: bool) -> None:
+    layout = Layout(Path("/data"))
+    if ok:
+        assert layout.host_path("bob", PurePosixPath(rel)).is_relative_to("/data/users/bob")
+        assert check_rel(rel) == parse_rel(rel)
+    else:
+        with pytest.raises(ValueError):
+            layout.host_path("bob", PurePosixPath(rel))

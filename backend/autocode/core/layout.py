@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from autocode.core.files import FileError, parse_rel
+
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 # Inside a user's tree (relative to users/{u}/).
@@ -144,14 +146,14 @@ class Layout:
 
 
 def check_rel(rel: PurePosixPath | str) -> PurePosixPath:
-    """A relative path with ordinary components only (no '', '.', '..', NUL, absolute)."""
+    """A relative path by the safe file layer's rule (no '..', NUL or overlong name; not absolute)."""
     path = PurePosixPath(rel)
     if path.is_absolute():
         raise ValueError("path must be relative")
-    for part in path.parts:
-        if part in ("", ".", "..") or "\x00" in part:
-            raise ValueError("path has a forbidden component")
-    return path
+    try:
+        return parse_rel(path)
+    except FileError as exc:
+        raise ValueError(exc.message) from None
 
 
 def within(root: PurePosixPath | str, path: str) -> PurePosixPath | None:
