@@ -776,7 +776,7 @@ class Supervisor:
             for x in (screen.question, screen.target)
             if x and not (x == screen.target and screen.question and x in screen.question)
         )
-        if decision.approve:
+        if decision.allow:
             self.log(LogLevel.AGENT_DECISION, f"Approved: {question}", {"reason": decision.reason})
             self._press_menu_key("1")
             return
