@@ -421,7 +421,11 @@ def hook_events(data: Path, project_id: int, username: str = "admin") -> list[di
     ]
     with contextlib.suppress(ImportError, AttributeError):  # the working tree's idea of the place
         from autocode.core.layout import Layout
-        from autocode.supervisor.launch import hooks_file
+
+        try:
+            from autocode.core.layout import hooks_file
+        except ImportError:  # the code before the layout owned it
+            from autocode.supervisor.launch import hooks_file  # type: ignore[attr-defined,no-redef]
 
         candidates.insert(0, Layout.at(data).host_path(username, hooks_file(project_id)))
     path = next((c for c in candidates if c.exists()), candidates[0])

@@ -38,16 +38,11 @@ from autocode.api.routes import (
 )
 from autocode.core import db
 from autocode.core.config import Settings
-from autocode.core.context import AppContext, runtime_for
 from autocode.core.files import FileError, Missing, TooLarge
-from autocode.core.security import Keys, load_master_secret
 from autocode.models import AgentInstance, InstanceStatus, Project, User
 from autocode.runtime import Runtime, RuntimeErrorBase, SessionNotFound
-from autocode.runtime.terminal import TerminalManager
-from autocode.services import push as push_service
 from autocode.services import runtime_policy
 from autocode.services import users as user_service
-from autocode.services.auth import LoginThrottle, TicketStore
 from autocode.services.errors import (
     Conflict,
     DomainError,
@@ -58,9 +53,8 @@ from autocode.services.errors import (
     Throttled,
     Unauthorized,
 )
-from autocode.services.events import EventHub
-from autocode.services.orchestrator import Orchestrator
 from autocode.services.preview import PreviewAccess
+from autocode.wiring import AppContext, build_context
 
 log = logging.getLogger(__name__)
 
@@ -198,42 +192,6 @@ class _Limited:
 def _operation_id(route: APIRoute) -> str:
     tag = str(route.tags[0]) if route.tags else "default"
     return f"{tag}-{route.name}"
-
-
-def build_context(settings: Settings) -> AppContext:
-    settings.data_path.mkdir(parents=True, exist_ok=True)
-    _make_private(settings.data_path)
-    engine = db.make_engine(settings.database_url)
-    keys = Keys.from_master(load_master_secret(settings))
-    runtime = runtime_for(settings)
-    sender = push_service.Sender(settings=settings, engine=engine, vapid=push_service.load_vapid_key(settings))
-    return AppContext(
-        settings=settings,
-        engine=engine,
-        keys=keys,
-        throttle=LoginThrottle(
-            max_failures=settings.login_max_failures,
-            window_seconds=settings.login_window_seconds,
-            max_keys=settings.throttle_max_keys,
-        ),
-        tickets=TicketStore(lifetime_seconds=settings.ws_ticket_seconds),
-        runtime=runtime,
-        terminals=TerminalManager(per_user=settings.terminals_per_user),
-        events=EventHub(engine),
-        orchestrator=Orchestrator(settings=settings, engine=engine, keys=keys, runtime=runtime),
-        notifier=push_service.Notifier(settings, engine, sender, keys),
-        preview=PreviewAccess(settings=settings, engine=engine, runtime=runtime),
-    )
-
-
-def _make_private(data_dir: Path) -> None:
-    """The data directory and the database are the service user's alone (older installs made
-    them 0755/0644; `autocode serve` also runs with umask 077 so new files start private)."""
-    data_dir.chmod(0o700)
-    for name in ("autocode.db", "autocode.db-wal", "autocode.db-shm", "secret.key", "vapid.pem"):
-        path = data_dir / name
-        if path.is_file() and not path.is_symlink():
-            path.chmod(0o600)
 
 
 def prepare(ctx: AppContext) -> user_service.BootstrapResult | None:

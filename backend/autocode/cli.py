@@ -111,10 +111,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
-    from autocode.app import build_context
     from autocode.core.security import generate_password
     from autocode.services import users as user_service
     from autocode.services.errors import DomainError
+    from autocode.wiring import build_context
 
     settings = _settings()
     ctx = build_context(settings)
@@ -146,11 +146,11 @@ def cmd_reset_password(args: argparse.Namespace) -> int:
     """A new password for an account (a locked-out admin's way back in); every login of it ends."""
     from sqlmodel import select
 
-    from autocode.app import build_context
     from autocode.core.security import generate_password
     from autocode.models import User
     from autocode.services import users as user_service
     from autocode.services.errors import DomainError
+    from autocode.wiring import build_context
 
     settings = _settings()
     ctx = build_context(settings)

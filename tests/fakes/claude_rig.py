@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from autocode.core.files import Tree
-from autocode.supervisor.claude import Policy, claude_argv, claude_env, hook_command, seed_config_dir
+from autocode.supervisor.claude.launch import Policy, claude_argv, claude_env, hook_command, seed_config_dir
 from tests.fakes.claude_tmux import CLI, REPO, TmuxClaude
 from tests.fakes.fake_anthropic import FakeAnthropic
 

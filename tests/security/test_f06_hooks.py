@@ -28,8 +28,9 @@ from typing import Any
 import pytest
 
 from autocode.core.files import FileError, Refused, Tree
+from autocode.core.jsonl import READ_CAP, read_new_lines
 from autocode.hook import MAC_FIELD, seal, unseal
-from autocode.supervisor.claude import READ_CAP, TranscriptReader, read_new_lines, transcript_rel
+from autocode.supervisor.claude.transcript import TranscriptReader, transcript_rel
 from tests.conftest import ADMIN_PASSWORD, Api, ServerProcess, stop_tmux_servers, wait_until
 from tests.fakes.fake_anthropic import FakeAnthropic, text, write
 from tests.supervision.conftest import CLI, _kill_supervisors, server_env

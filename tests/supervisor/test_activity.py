@@ -12,7 +12,7 @@ import pytest
 
 from autocode.core.files import Tree
 from autocode.supervisor import activity
-from autocode.supervisor.claude import TranscriptReader
+from autocode.supervisor.claude.transcript import TranscriptReader
 
 W = "/data/users/ann/projects/shop"
 BASE = {

@@ -13,19 +13,16 @@ from typing import Any
 import pytest
 
 from autocode.core.files import Tree
-from autocode.supervisor.claude import (
+from autocode.supervisor.claude.launch import (
     HOOK_EVENTS,
-    TranscriptReader,
-    Usage,
     claude_argv,
     claude_env,
     claude_settings,
-    find_transcript,
     hook_command,
-    project_dir_name,
     seed_config_dir,
-    transcript_path,
 )
+from autocode.supervisor.claude.records import Usage
+from autocode.supervisor.claude.transcript import TranscriptReader, find_transcript, project_dir_name, transcript_path
 from tests.fakes.claude_rig import CLI, HOOK_SCRIPT, KEY
 from tests.fakes.fake_anthropic import FakeAnthropic, text, write
 from tests.supervisor.conftest import needs_cli

@@ -226,16 +226,23 @@ def _screen(tool: str, question: str, target: str) -> Screen:
     return Screen(ScreenState.PERMISSION, tool=tool, question=question, target=target)
 
 
-def test_policy_uses_the_rule_for_commands_and_paths_for_edits() -> None:
-    def auto(screen: Screen) -> policy.Decision:
-        return policy.decide(screen, policy="auto", workspace=WS)
-
-    assert auto(_screen("Bash command", "Do you want to proceed?", "pytest -q")).approve
-    refused = auto(_screen("Bash command", "Do you want to proceed?", "python3 -c \"open('/tmp/x','w')\""))
-    assert not refused.approve and "python3 -c" in refused.reason
-    assert auto(_screen("Create file", "Do you want to create a.txt?", "a.txt")).approve
-    assert not auto(_screen("Create file", "Do you want to create x?", "/etc/x")).approve
-    assert not auto(_screen("Create file", "Do you want to create x?", "../x")).approve
-    assert not policy.decide(
-        _screen("Bash command", "Do you want to proceed?", "ls"), policy="ask", workspace=WS
-    ).approve
+@pytest.mark.parametrize(
+    ("policy_name", "tool", "question", "target", "allow", "because"),
+    [
+        ("auto", "Bash command", "Do you want to proceed?", "pytest -q", True, "pytest"),
+        ("auto", "Bash command", "Do you want to proceed?", "python3 -c \"open('/tmp/x','w')\"", False, "python3 -c"),
+        ("auto", "Bash command", "Do you want to proceed?", "", False, "could not be read"),
+        ("auto", "Create file", "Do you want to create a.txt?", "a.txt", True, "inside the workspace"),
+        ("auto", "Create file", "Do you want to create x?", "/etc/x", False, "outside the workspace"),
+        ("auto", "Create file", "Do you want to create x?", "../x", False, "outside the workspace"),
+        ("auto", "Edit file", "Do you want to make this edit to a.py?", f"{WS}/src/a.py", True, "inside"),
+        ("auto", "Fetch", "Allow this fetch?", "https://example.com", False, "not a file edit"),
+        ("ask", "Bash command", "Do you want to proceed?", "ls", False, "policy 'ask'"),
+    ],
+)
+def test_a_question_on_screen_is_judged_by_the_one_rule(
+    policy_name: str, tool: str, question: str, target: str, allow: bool, because: str
+) -> None:
+    decision = policy.decide(_screen(tool, question, target), policy=policy_name, workspace=WS)
+    assert isinstance(decision, permissions.Decision)
+    assert decision.allow is allow and because in decision.reason, decision.reason

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from autocode.core.files import Tree
-from autocode.supervisor.claude import TranscriptReader, transcript_path
+from autocode.supervisor.claude.transcript import TranscriptReader, transcript_path
 from autocode.supervisor.screen import DIALOG_ACCEPT, Screen, ScreenState, classify, read_screen
 from tests.fakes.claude_rig import ClaudeRig
 from tests.fakes.claude_tmux import wait_until

@@ -6,7 +6,7 @@ import json
 from pathlib import Path, PurePosixPath
 
 from autocode.core.files import Tree
-from autocode.supervisor.claude import TranscriptReader
+from autocode.supervisor.claude.transcript import TranscriptReader
 
 
 def _line(msg_id: str, text: str) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "backend")]
 
-from autocode.supervisor.claude import Policy  # noqa: E402
+from autocode.supervisor.claude.launch import Policy  # noqa: E402
 from tests.fakes.claude_rig import ClaudeRig  # noqa: E402
 from tests.fakes.claude_tmux import CLI, EXIT_MARK  # noqa: E402
 from tests.fakes.fake_anthropic import Reply, ToolUse, bash, edit, error, read, text, write  # noqa: E402

@@ -11,13 +11,13 @@ from pydantic import AfterValidator
 from sqlmodel import Session
 
 from autocode.core.config import Settings
-from autocode.core.context import AppContext
 from autocode.models import Agent, Project, User
 from autocode.services import agents as agent_service
 from autocode.services import auth as auth_service
 from autocode.services import projects as project_service
 from autocode.services.auth import Principal
 from autocode.services.errors import Unauthorized
+from autocode.wiring import AppContext
 
 _bearer = HTTPBearer(auto_error=False)
 

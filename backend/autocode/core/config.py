@@ -3,16 +3,73 @@
 from __future__ import annotations
 
 import ipaddress
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from autocode.runtime.egress import parse_allow
-
 REPO_ROOT = Path(__file__).resolve().parents[3]
+
+# -- the formats of two settings (their rules live with them, so validating needs no layer above)
+
+HOST_GATEWAY = "host-gateway"
+_ENTRY = re.compile(r"^(?P<dest>[^:]+?)(?::(?P<port>\d{1,5}))?$")
+
+
+@dataclass(frozen=True)
+class Allow:
+    """One destination the admin allows: a network (None: the host gateway) and maybe a TCP port."""
+
+    network: ipaddress.IPv4Network | None
+    port: int | None
+
+    def destination(self, gateway: str) -> str:
+        return f"{gateway}/32" if self.network is None else str(self.network)
+
+
+def parse_allow(entries: Sequence[str]) -> list[Allow]:
+    """Parse `CIDR[:PORT]` / `host-gateway:PORT` entries; ValueError names the bad one."""
+    out: list[Allow] = []
+    for raw in entries:
+        entry = raw.strip()
+        match = _ENTRY.match(entry)
+        if not match:
+            raise ValueError(f"container egress entry {raw!r}: expected CIDR[:PORT] or host-gateway:PORT")
+        port = int(match.group("port")) if match.group("port") else None
+        if port is not None and not 1 <= port <= 65535:
+            raise ValueError(f"container egress entry {raw!r}: port out of range")
+        dest = match.group("dest")
+        if dest == HOST_GATEWAY:
+            if port is None:
+                raise ValueError(f"container egress entry {raw!r}: host-gateway needs a port")
+            out.append(Allow(None, port))
+            continue
+        try:
+            network = ipaddress.IPv4Network(dest, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"container egress entry {raw!r}: {exc}") from exc
+        out.append(Allow(network, port))
+    return out
+
+
+def check_template(template: str) -> str:
+    """Refuse a preview URL template that is not http(s) with `{name}` as its host's first label."""
+    parts = urlsplit(template.replace("{name}", "pname"))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("AUTOCODE_PREVIEW_URL must be an http(s) URL")
+    if not template.split("://", 1)[1].startswith("{name}.") or template.count("{name}") != 1:
+        raise ValueError(
+            "AUTOCODE_PREVIEW_URL needs {name} as the first label of its host, e.g. https://{name}.preview.example.com"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError("AUTOCODE_PREVIEW_URL is an origin: no path, query or fragment")
+    return template.rstrip("/")
 
 
 class Settings(BaseSettings):
@@ -115,8 +172,6 @@ class Settings(BaseSettings):
     @field_validator("mcp_allowed_networks")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
-        import ipaddress
-
         for item in value:
             ipaddress.ip_network(item, strict=False)  # ValueError names the bad entry
         return value
@@ -147,8 +202,6 @@ class Settings(BaseSettings):
     @field_validator("preview_url")
     @classmethod
     def _preview_template(cls, value: str) -> str:
-        from autocode.services.preview_rules import check_template
-
         return check_template(value) if value else value
 
     @property

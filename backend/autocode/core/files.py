@@ -674,6 +674,21 @@ def _rename_noreplace(src_fd: int, src: str, dst_fd: int, dst: str) -> None:
         raise _translate(exc, dst) from None
 
 
+def write_own(path: Path, data: bytes | str, *, replace: bool = True, mode: int = 0o600) -> bool:
+    """Write one of the server's own files whole: a random ``O_EXCL`` temp in its folder, then a
+    rename, so a reader sees the old file or the new one, never a part (no link followed).
+
+    With ``replace=False`` a file already there is kept (made by another process a moment ago):
+    answers whether this call wrote it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        Tree(path.parent).write(path.name, data, mode=mode, replace=replace)
+    except Exists:
+        return False
+    return True
+
+
 def ensure_root(root: Path, *, mode: int = 0o700) -> None:
     """Make a tree's root folder (its parents are the server's); refuse a link in its place."""
     root.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

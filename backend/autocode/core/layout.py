@@ -14,9 +14,12 @@ from the database or from a link. Two kinds of places:
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from autocode.core.files import FileError, parse_rel
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -29,6 +32,18 @@ HOOK_SCRIPT = AUTOCODE / "hook.py"
 # Inside a project's folder.
 CLAUDE_MD = PurePosixPath(".claude/CLAUDE.md")
 CLAUDE_LOCAL_SETTINGS = PurePosixPath(".claude/settings.local.json")
+#: Claude Code's hook events, in ``hooks_rel(project_id)`` (autocode/hook.py, a stdlib-only
+#: script, spells the same name: tests/unit/test_layering.py holds them together).
+HOOKS_FILE = "hooks.jsonl"
+
+# The server's own files in the data directory, and in a project's run folder.
+SECRET_KEY = "secret.key"
+VAPID_KEY = "vapid.pem"
+DATABASE_FILES = ("autocode.db", "autocode.db-wal", "autocode.db-shm")
+INBOX_FILE = "inbox.jsonl"  # replies, server -> supervisor
+INSTRUCTIONS_FILE = "instructions.jsonl"  # a human's instructions, server -> supervisor
+STATE_FILE = "state.json"  # the supervisor's own progress (offsets, turn, hook key)
+SUPERVISOR_LOG = "supervisor.log"  # the supervisor process's stdout and stderr
 
 
 def check_name(value: str, what: str) -> str:
@@ -47,6 +62,11 @@ def hooks_rel(project_id: int) -> PurePosixPath:
     """Where Claude Code's hook appends a project's events (Claude Code runs in the user's
     environment, so this is in their tree; every line carries a MAC the supervisor checks)."""
     return AUTOCODE / "projects" / str(int(project_id))
+
+
+def hooks_file(project_id: int) -> PurePosixPath:
+    """The project's hook events, relative to the user's tree."""
+    return hooks_rel(project_id) / HOOKS_FILE
 
 
 @dataclass(frozen=True)
@@ -76,9 +96,42 @@ class Layout:
 
     # -- the server's own places ---------------------------------------------------------------
 
+    @property
+    def secret_key(self) -> Path:
+        return self.data_dir / SECRET_KEY
+
+    @property
+    def vapid_key(self) -> Path:
+        return self.data_dir / VAPID_KEY
+
+    @property
+    def notify_cursor(self) -> Path:
+        """The push notifier's place in the log."""
+        return self.data_dir / "run" / "notify-cursor"
+
+    def tmux_socket(self, username: str) -> Path:
+        """A user's tmux socket under the local runtime (the runtime shortens a path too long)."""
+        return self.data_dir / "run" / "tmux" / f"{check_name(username, 'username')}.sock"
+
+    def docker_lock(self, username: str) -> Path:
+        """The lock the server and the supervisors share while a user's container starts."""
+        return self.data_dir / "run" / "docker" / f"{check_name(username, 'username')}.lock"
+
     def run_dir(self, project_id: int) -> Path:
         """Run state a project's supervisor and the server share: inbox, state, log."""
         return self.data_dir / "run" / "projects" / str(int(project_id))
+
+    def inbox(self, project_id: int) -> Path:
+        return self.run_dir(project_id) / INBOX_FILE
+
+    def instructions(self, project_id: int) -> Path:
+        return self.run_dir(project_id) / INSTRUCTIONS_FILE
+
+    def supervisor_state(self, project_id: int) -> Path:
+        return self.run_dir(project_id) / STATE_FILE
+
+    def supervisor_log(self, project_id: int) -> Path:
+        return self.run_dir(project_id) / SUPERVISOR_LOG
 
     def brain_dir(self, project_id: int) -> Path:
         """The decision model's own workspace (identity, memory, sessions)."""
@@ -93,11 +146,24 @@ class Layout:
 
 
 def check_rel(rel: PurePosixPath | str) -> PurePosixPath:
-    """A relative path with ordinary components only (no '', '.', '..', NUL, absolute)."""
+    """A relative path by the safe file layer's rule (no '..', NUL or overlong name; not absolute)."""
     path = PurePosixPath(rel)
     if path.is_absolute():
         raise ValueError("path must be relative")
-    for part in path.parts:
-        if part in ("", ".", "..") or "\x00" in part:
-            raise ValueError("path has a forbidden component")
-    return path
+    try:
+        return parse_rel(path)
+    except FileError as exc:
+        raise ValueError(exc.message) from None
+
+
+def within(root: PurePosixPath | str, path: str) -> PurePosixPath | None:
+    """``path`` (absolute, or relative to ``root``) as a path relative to ``root``; None when it
+    leaves ``root``. Decided on the words alone: nothing is resolved, no link is looked at."""
+    if "\x00" in path:
+        return None
+    base = posixpath.normpath(str(root))
+    joined = posixpath.normpath(posixpath.join(base, path))
+    if joined == base:
+        return PurePosixPath()
+    prefix = base.rstrip("/") + "/"
+    return PurePosixPath(joined[len(prefix) :]) if joined.startswith(prefix) else None

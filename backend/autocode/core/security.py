@@ -18,6 +18,7 @@ from passlib.context import CryptContext
 
 from autocode.core import files
 from autocode.core.config import Settings
+from autocode.core.layout import Layout
 
 JWT_ALGORITHM = "HS256"
 _pwd = CryptContext(schemes=["argon2"], deprecated="auto")
@@ -31,13 +32,10 @@ def load_master_secret(settings: Settings) -> bytes:
     """The master secret: from settings, or data/secret.key (made 0600 on first start)."""
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value().encode()
-    path = settings.data_path / "secret.key"
+    path = Layout(settings.data_path).secret_key
     files.protect(path)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
+        files.write_own(path, secrets.token_urlsafe(48), replace=False)  # or another process's
     os.chmod(path, 0o600)
     return path.read_text().strip().encode()
 

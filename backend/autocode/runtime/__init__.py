@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from autocode.core.config import Settings
 from autocode.runtime.base import (
     Availability,
     CommandFailed,
@@ -54,6 +55,20 @@ def make_runtime(
     raise ValueError(f"unknown runtime {kind!r} (expected one of {', '.join(RUNTIME_KINDS)})")
 
 
+def runtime_for(settings: Settings) -> Runtime:
+    """The runtime the settings ask for (the server and every supervisor build the same)."""
+    return make_runtime(
+        settings.runtime,
+        data_dir=settings.data_path,
+        image=settings.workspace_image,
+        memory=settings.container_memory,
+        cpus=settings.container_cpus,
+        pids=settings.container_pids,
+        network=settings.container_network,
+        egress_allow=settings.container_egress_allow,
+    )
+
+
 __all__ = [
     "RUNTIME_KINDS",
     "Availability",
@@ -67,6 +82,7 @@ __all__ = [
     "SessionExists",
     "SessionNotFound",
     "make_runtime",
+    "runtime_for",
     "session_name",
     "target",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import logging
 import os
@@ -14,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from autocode.core.layout import within
 from autocode.runtime import procs
 from autocode.runtime.procs import ProcessInfo, StopResult
 
@@ -21,7 +23,8 @@ logger = logging.getLogger(__name__)
 
 # tmux names (users, sessions, windows) come from ids and slugs we make, never raw user text:
 # no "." or ":" (target syntax), no spaces, no leading "-" (would read as an option).
-_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$")
+_NAME_MAX = 64
+_NAME_RE = re.compile(rf"^[A-Za-z0-9_][A-Za-z0-9_-]{{0,{_NAME_MAX - 1}}}$")
 _ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 _KEY_NAMES = (
     "Enter|Escape|Tab|BTab|BSpace|Space|Up|Down|Left|Right|Home|End|PageUp|PageDown"
@@ -51,12 +54,12 @@ class PathOutsideWorkspace(RuntimeErrorBase, ValueError):
 
 
 def tree_rel(root: Path, path: Path) -> PurePosixPath:
-    """``path`` relative to a user's tree, decided on the words alone (links are never
-    resolved: the tree is the user's, and core.files opens it without following any)."""
-    norm = Path(os.path.normpath(path))
-    if not norm.is_relative_to(root):
+    """An absolute ``path`` relative to a user's tree, decided on the words alone (links are
+    never resolved: the tree is the user's, and core.files opens it without following any)."""
+    rel = within(root.as_posix(), os.fspath(path)) if path.is_absolute() else None
+    if rel is None:
         raise PathOutsideWorkspace(f"{path} is outside the workspace")
-    return PurePosixPath(norm.relative_to(root).as_posix())
+    return rel
 
 
 class SessionNotFound(RuntimeErrorBase, LookupError):
@@ -165,8 +168,12 @@ def validate_name(value: str, what: str = "name") -> str:
 
 
 def session_name(username: str, slug: str) -> str:
-    """The tmux session name of one project of one user."""
-    return validate_name(f"{validate_name(username, 'username')}-{validate_name(slug, 'slug')}", "session")
+    """The tmux session name of one project of one user: ``{username}-{slug}``, or when that is
+    longer than a name may be, its first 55 characters and a digest of the whole."""
+    name = f"{validate_name(username, 'username')}-{validate_name(slug, 'slug')}"
+    if len(name) > _NAME_MAX:
+        name = f"{name[: _NAME_MAX - 9]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+    return validate_name(name, "session")
 
 
 def target(session: str, window: str | None = None) -> str:

@@ -23,6 +23,7 @@ from docker.types import Mount
 from docker.utils.socket import frames_iter
 
 from autocode.core import files
+from autocode.core.layout import Layout
 from autocode.runtime import egress, proc_collect
 from autocode.runtime.base import (
     Availability,
@@ -202,7 +203,7 @@ class DockerRuntime(TmuxRuntime):
     def _file_lock(self, username: str) -> int:
         """An exclusive lock shared with the supervisors (other processes): until a started
         container has its firewall, nobody else sees it running and execs into it."""
-        path = self.data_dir / "run" / "docker" / f"{validate_name(username, 'username')}.lock"
+        path = Layout(self.data_dir).docker_lock(validate_name(username, "username"))
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -210,7 +211,7 @@ class DockerRuntime(TmuxRuntime):
 
     def workspace(self, username: str) -> Path:
         """The user's directory on the host (mounted at /workspace)."""
-        return self.data_dir / "users" / validate_name(username, "username")
+        return Layout(self.data_dir).user_dir(validate_name(username, "username"))
 
     def runtime_path(self, username: str, path: Path) -> str:
         """The container path of a host path inside the user's directory (/workspace/...)."""

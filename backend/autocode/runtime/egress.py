@@ -11,11 +11,12 @@ nothing inside it can change them.
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-HOST_GATEWAY = "host-gateway"
+from autocode.core.config import HOST_GATEWAY as HOST_GATEWAY
+from autocode.core.config import Allow as Allow
+from autocode.core.config import parse_allow as parse_allow
+
 # Everything that is not the public internet: private, shared (CGNAT), link-local (cloud
 # metadata), loopback, "this network", benchmarking, multicast and reserved.
 PRIVATE_V4 = (
@@ -31,43 +32,6 @@ PRIVATE_V4 = (
     "224.0.0.0/4",
     "240.0.0.0/4",
 )
-_ENTRY = re.compile(r"^(?P<dest>[^:]+?)(?::(?P<port>\d{1,5}))?$")
-
-
-@dataclass(frozen=True)
-class Allow:
-    """One destination the admin allows: a network (None: the host gateway) and maybe a TCP port."""
-
-    network: ipaddress.IPv4Network | None
-    port: int | None
-
-    def destination(self, gateway: str) -> str:
-        return f"{gateway}/32" if self.network is None else str(self.network)
-
-
-def parse_allow(entries: Sequence[str]) -> list[Allow]:
-    """Parse `CIDR[:PORT]` / `host-gateway:PORT` entries; ValueError names the bad one."""
-    out: list[Allow] = []
-    for raw in entries:
-        entry = raw.strip()
-        match = _ENTRY.match(entry)
-        if not match:
-            raise ValueError(f"container egress entry {raw!r}: expected CIDR[:PORT] or host-gateway:PORT")
-        port = int(match.group("port")) if match.group("port") else None
-        if port is not None and not 1 <= port <= 65535:
-            raise ValueError(f"container egress entry {raw!r}: port out of range")
-        dest = match.group("dest")
-        if dest == HOST_GATEWAY:
-            if port is None:
-                raise ValueError(f"container egress entry {raw!r}: host-gateway needs a port")
-            out.append(Allow(None, port))
-            continue
-        try:
-            network = ipaddress.IPv4Network(dest, strict=False)
-        except ValueError as exc:
-            raise ValueError(f"container egress entry {raw!r}: {exc}") from exc
-        out.append(Allow(network, port))
-    return out
 
 
 def rules_v4(*, gateway: str, nameservers: Sequence[str], host_addresses: Sequence[str], allow: Sequence[Allow]) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from autocode.core import files
+from autocode.core.layout import Layout
 from autocode.runtime import proc_collect
 from autocode.runtime.base import (
     Availability,
@@ -76,12 +77,12 @@ class LocalRuntime(TmuxRuntime):
 
     def workspace(self, username: str) -> Path:
         """The user's directory on the host."""
-        return self.data_dir / "users" / validate_name(username, "username")
+        return Layout(self.data_dir).user_dir(validate_name(username, "username"))
 
     def socket_path(self, username: str) -> Path:
         """The user's tmux socket: under the data dir, or a short private dir when too long."""
         validate_name(username, "username")
-        path = self.data_dir / "run" / "tmux" / f"{username}.sock"
+        path = Layout(self.data_dir).tmux_socket(username)
         if len(os.fsencode(path)) <= _MAX_SOCKET_PATH:
             return path
         digest = hashlib.sha256(os.fsencode(self.data_dir)).hexdigest()[:10]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
@@ -17,7 +16,9 @@ from pathlib import Path
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from autocode.core import jsonl
 from autocode.core.config import Settings
+from autocode.core.layout import Layout
 from autocode.core.security import Keys
 from autocode.models import (
     ACTIVE_STATUSES,
@@ -51,24 +52,6 @@ STOP_GRACE_SECONDS = 8.0
 HEARTBEAT_STALE = timedelta(seconds=90)
 CLAUDE_PROVIDERS = ("anthropic", "claude-code-oauth")
 RETRIED = (StepStatus.FAILED.value, StepStatus.RUNNING.value)  # the steps a retry runs again
-
-
-def run_dir(data_dir: Path, project_id: int) -> Path:
-    """Files the server and a project's supervisor share: hook events, replies, its log."""
-    return data_dir / "run" / "projects" / str(project_id)
-
-
-INSTRUCTIONS_FILE = "instructions.jsonl"
-
-
-def _append_line(path: Path, item: dict[str, object]) -> None:
-    """One JSON line appended whole (O_APPEND) to a file the supervisor reads."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, (json.dumps(item) + "\n").encode())
-    finally:
-        os.close(fd)
 
 
 def process_is_supervisor(pid: int | None, instance_id: int) -> bool:
@@ -273,14 +256,7 @@ class Orchestrator:
         self.reply(session, project=project, answer=ReplyRequest(decision=decision))
 
     def _to_inbox(self, project_id: int, message: dict[str, object]) -> None:
-        path = run_dir(self.settings.data_path, project_id) / "inbox.jsonl"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        line = (json.dumps({**message, "at": time.time()}) + "\n").encode()
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+        jsonl.append_object(Layout(self.settings.data_path).inbox(project_id), {**message, "at": time.time()})
 
     def instruct(self, session: Session, *, project: Project, text: str) -> None:
         """Queue an instruction the supervisor gives Claude Code at its next turn boundary."""
@@ -288,9 +264,7 @@ class Orchestrator:
         if self._live_instance(session, project) is None:
             raise Conflict("Project is not running: add a step to the plan instead")
         assert project.id is not None
-        _append_line(
-            run_dir(self.settings.data_path, project.id) / INSTRUCTIONS_FILE, {"text": text, "at": time.time()}
-        )
+        jsonl.append_object(Layout(self.settings.data_path).instructions(project.id), {"text": text, "at": time.time()})
         add_log(
             session,
             project_id=project.id,
@@ -473,7 +447,8 @@ class Orchestrator:
         session.commit()
         session.refresh(instance)
         assert instance.id is not None
-        rdir = run_dir(self.settings.data_path, project.id)
+        where = Layout(self.settings.data_path)
+        rdir = where.run_dir(project.id)
         rdir.mkdir(parents=True, exist_ok=True)
         # No secret in the environment or on the command line: settings and this project's
         # credentials go through the stdin pipe (supervisor/boot.py). AUTOCODE_DATA_DIR only
@@ -485,7 +460,7 @@ class Orchestrator:
             "AUTOCODE_DATA_DIR": str(self.settings.data_path),
         }
         message = boot.encode(self.settings, self._credentials(session, project))
-        with (rdir / "supervisor.log").open("ab") as out:
+        with where.supervisor_log(project.id).open("ab") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", SUPERVISOR_MODULE, str(instance.id)],
                 env=env,

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
+from autocode.core.config import check_template as check_template
+
 COOKIE = "autocode_preview"
 TOKEN_PARAM = "autocode_preview_token"
 _LABEL = re.compile(r"^p([1-9][0-9]{0,18})-([1-9][0-9]{0,4})$")
@@ -48,20 +50,6 @@ def parse_host(host: str) -> tuple[int, int] | None:
     if not 1 <= port <= 65535 or project_id > 2**63 - 1:
         return None
     return project_id, port
-
-
-def check_template(template: str) -> str:
-    """Refuse a preview URL template that is not http(s) with `{name}` as its host's first label."""
-    parts = urlsplit(template.replace("{name}", "pname"))
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("AUTOCODE_PREVIEW_URL must be an http(s) URL")
-    if not template.split("://", 1)[1].startswith("{name}.") or template.count("{name}") != 1:
-        raise ValueError(
-            "AUTOCODE_PREVIEW_URL needs {name} as the first label of its host, e.g. https://{name}.preview.example.com"
-        )
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError("AUTOCODE_PREVIEW_URL is an origin: no path, query or fragment")
-    return template.rstrip("/")
 
 
 def origin(template: str, project_id: int, port: int) -> str:

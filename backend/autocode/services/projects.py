@@ -26,7 +26,7 @@ from autocode.models import (
     User,
     utcnow,
 )
-from autocode.runtime import Runtime
+from autocode.runtime import Runtime, session_name
 from autocode.services import git_urls, plan_rules, status_rules, workspaces
 from autocode.services.errors import Conflict, DomainError, Invalid, NotFound
 
@@ -38,10 +38,6 @@ def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40].strip("-")
     return slug or "project"
-
-
-def session_name(username: str, slug: str) -> str:
-    return f"{username}-{slug}"
 
 
 def list_projects(session: Session, *, owner: User, agent_id: int | None = None) -> list[Project]:

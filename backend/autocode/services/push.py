@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from autocode.core import files
 from autocode.core.config import Settings
+from autocode.core.layout import Layout
 from autocode.core.security import Keys
 from autocode.models import (
     LogEntry,
@@ -90,21 +91,14 @@ class VapidKey:
 
 def load_vapid_key(settings: Settings) -> VapidKey:
     """data/vapid.pem: made 0600 on first start, like the master secret; never logged."""
-    path = settings.data_path / "vapid.pem"
+    path = Layout(settings.data_path).vapid_key
     files.protect(path)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         key = ec.generate_private_key(ec.SECP256R1())
         pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it a moment ago: read theirs
-        else:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(pem)
+        files.write_own(path, pem, replace=False)  # another process may have made it: then theirs
     os.chmod(path, 0o600)
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(loaded, ec.EllipticCurvePrivateKey) or not isinstance(loaded.curve, ec.SECP256R1):
@@ -478,7 +472,7 @@ class Notifier:
         self.sender = sender
         self.keys = keys
         self.cursor = 0
-        self._path = settings.data_path / "run" / "notify-cursor"
+        self._path = Layout(settings.data_path).notify_cursor
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="push")
         self._lock = threading.Lock()
 
@@ -494,10 +488,7 @@ class Notifier:
         self._save()
 
     def _save(self) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._path.with_suffix(".tmp")
-        tmp.write_text(str(self.cursor))
-        tmp.replace(self._path)
+        files.write_own(self._path, str(self.cursor))
 
     def poll_once(self) -> None:
         """One round (run in a thread): new rows → pushes queued for the pool."""

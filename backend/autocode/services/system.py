@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from autocode.core.config import Settings
+from autocode.core.layout import Layout
 from autocode.models import ACTIVE_STATUSES, Project
 
 DOCKER_SOCKET = Path("/var/run/docker.sock")
@@ -51,7 +52,7 @@ def checks(settings: Settings) -> list[Check]:
     if data.exists():
         writable = os.access(data, os.W_OK | os.X_OK)
         data_detail = f"{data} ({'writable' if writable else 'NOT writable'})"
-        key = data / "secret.key"
+        key = Layout(data).secret_key
         if key.exists() and key.stat().st_mode & 0o077:
             writable = False
             data_detail += f"; {key} is readable by others (chmod 600 it)"

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import secrets
 import shutil
 from pathlib import Path
 from typing import Any
@@ -57,7 +55,7 @@ def remove_user_dirs(data_dir: Path, username: str) -> None:
 def write_rules(data_dir: Path, agent_id: int, rules: str) -> Path:
     path = agent_dir(data_dir, agent_id) / "RULES.md"
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _atomic_write(path, rules)
+    files.write_own(path, rules)
     return path
 
 
@@ -169,8 +167,8 @@ def write_brain_files(
     assert project.id is not None
     brain = layout(data_dir).brain_dir(project.id)
     brain.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _atomic_write(brain / "config.json", json.dumps(nanobot_config(agent), indent=2) + "\n")
-    _atomic_write(
+    files.write_own(brain / "config.json", json.dumps(nanobot_config(agent), indent=2) + "\n")
+    files.write_own(
         brain / "IDENTITY.md",
         compose_identity(
             rules=rules,
@@ -181,7 +179,7 @@ def write_brain_files(
     )
     for name, heading in (("MEMORY.md", "# Memory\n"), ("HISTORY.md", "# History\n")):
         if not (brain / name).exists():
-            _atomic_write(brain / name, heading)
+            files.write_own(brain / name, heading)
     return brain
 
 
@@ -210,15 +208,6 @@ def remove_project_state(data_dir: Path, project_id: int) -> None:
     where = layout(data_dir)
     _remove_server_dir(where.run_dir(project_id))
     _remove_server_dir(where.checkpoints_dir(project_id))
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Write one of the server's own files (random temp name, O_EXCL, rename)."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def _remove_server_dir(path: Path) -> None:

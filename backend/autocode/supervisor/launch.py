@@ -32,7 +32,7 @@ from autocode.models import Agent, Project, User
 from autocode.runtime import Runtime
 from autocode.runtime.docker import DockerRuntime
 from autocode.services.keys import Credential
-from autocode.supervisor.claude import (
+from autocode.supervisor.claude.launch import (
     Policy,
     claude_argv,
     claude_env,
@@ -43,9 +43,6 @@ from autocode.supervisor.claude import (
 BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-HOOKS_FILE = "hooks.jsonl"
-
-
 @dataclass(frozen=True)
 class Launch:
     argv: list[str]
@@ -54,11 +51,6 @@ class Launch:
     session_id: str
     resumed: bool
     hook_key: str  # the key this launch's hook seals its lines with (never on a command line)
-
-
-def hooks_file(project_id: int) -> PurePosixPath:
-    """The project's hook events, relative to the user's tree."""
-    return hooks_rel(project_id) / HOOKS_FILE
 
 
 def seen_path(runtime: Runtime, layout: Layout, username: str, rel: PurePosixPath) -> str:

@@ -19,8 +19,17 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from autocode.core.config import Settings
-from autocode.core.files import FileError, Tree
-from autocode.core.layout import CLAUDE_CONFIG, Layout, project_rel
+from autocode.core.files import FileError, Tree, write_own
+from autocode.core.jsonl import read_new_lines, read_new_objects
+from autocode.core.layout import (
+    CLAUDE_CONFIG,
+    INBOX_FILE,
+    INSTRUCTIONS_FILE,
+    STATE_FILE,
+    Layout,
+    hooks_file,
+    project_rel,
+)
 from autocode.hook import unseal
 from autocode.models import (
     Agent,
@@ -39,7 +48,6 @@ from autocode.models import (
 from autocode.runtime import Runtime
 from autocode.runtime.base import RuntimeErrorBase
 from autocode.services import checkpoints, sessions, workspaces
-from autocode.services.orchestrator import INSTRUCTIONS_FILE, run_dir
 from autocode.services.projects import add_log
 from autocode.supervisor import identity, launch, mcp, policy
 from autocode.supervisor.boot import Credentials
@@ -51,14 +59,8 @@ from autocode.supervisor.brain import (
     prepare_brain_dir,
     read_identity,
 )
-from autocode.supervisor.claude import (
-    READ_CAP,
-    ToolCall,
-    TranscriptReader,
-    find_transcript,
-    read_new_lines,
-    transcript_rel,
-)
+from autocode.supervisor.claude.records import ToolCall
+from autocode.supervisor.claude.transcript import TranscriptReader, find_transcript, transcript_rel
 from autocode.supervisor.policy import reply_text
 from autocode.supervisor.screen import DIALOG_ACCEPT, Screen, ScreenState, read_screen
 from autocode.supervisor.shown_paths import hide_paths, hide_paths_in
@@ -170,12 +172,12 @@ class Supervisor:
         self.project_id: int = project.id
         self.agent = agent
         self.user = user
-        self.run_dir = run_dir(settings.data_path, self.project_id)
+        self.run_dir = Layout.at(settings.data_path).run_dir(self.project_id)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         layout = Layout.at(settings.data_path)
         # Hook events and the transcript are in the user's tree: read only through core.files.
         self.tree = Tree(layout.user_dir(user.username))
-        self.hooks_rel = launch.hooks_file(self.project_id)
+        self.hooks_rel = hooks_file(self.project_id)
         self.seen_config = launch.seen_path(runtime, layout, user.username, CLAUDE_CONFIG)
         self._seen_macs: set[bytes] = set()
         self._old_hook_keys: list[bytes] = []  # earlier launches': their late lines are dropped quietly
@@ -204,13 +206,13 @@ class Supervisor:
     # -- persistence ------------------------------------------------------------------------
 
     def _state_path(self) -> Path:
-        return self.run_dir / "state.json"
+        return self.run_dir / STATE_FILE
 
     def _load_state(self) -> Persisted:
         try:
             raw = json.loads(self._state_path().read_text())
         except (OSError, ValueError):
-            inbox = self.run_dir / "inbox.jsonl"
+            inbox = self.run_dir / INBOX_FILE
             instructions = self.run_dir / INSTRUCTIONS_FILE
             try:
                 hooks = self.tree.lstat(self.hooks_rel)
@@ -238,12 +240,7 @@ class Supervisor:
             self.state.transcript = str(self.reader.rel)
             self.state.transcript_offset = self.reader.offset
         data = asdict(self.state)
-        tmp = self._state_path().with_suffix(".tmp")
-        # 0600: it holds the hook key of the running Claude Code.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(json.dumps(data))
-        tmp.replace(self._state_path())
+        write_own(self._state_path(), json.dumps(data))  # 0600: it holds the hook key of the running Claude Code
 
     # -- database ---------------------------------------------------------------------------
 
@@ -317,25 +314,8 @@ class Supervisor:
     # -- observing ---------------------------------------------------------------------------
 
     def _read_jsonl(self, path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
-        """New JSON lines of one of the server's own files (the inbox), at most READ_CAP bytes."""
-        try:
-            with path.open("rb") as fh:
-                fh.seek(offset)
-                data = fh.read(READ_CAP)
-        except FileNotFoundError:
-            return [], offset
-        end = data.rfind(b"\n")
-        if end < 0:
-            return [], offset
-        out: list[dict[str, Any]] = []
-        for line in data[: end + 1].splitlines():
-            try:
-                item = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(item, dict):
-                out.append(item)
-        return out, offset + end + 1
+        """New JSON lines of one of the server's own files (the inbox, the instructions)."""
+        return read_new_objects(Tree(path.parent), PurePosixPath(path.name), offset)
 
     def _warn_once(self, kind: str, message: str, data: dict[str, Any] | None = None) -> None:
         """Tell the project's log, once per supervisor, that something in the tree was refused."""
@@ -796,7 +776,7 @@ class Supervisor:
             for x in (screen.question, screen.target)
             if x and not (x == screen.target and screen.question and x in screen.question)
         )
-        if decision.approve:
+        if decision.allow:
             self.log(LogLevel.AGENT_DECISION, f"Approved: {question}", {"reason": decision.reason})
             self._press_menu_key("1")
             return
@@ -911,9 +891,7 @@ class Supervisor:
         try:
             while True:
                 screen = self.tick()
-                messages, self.state.inbox_offset = self._read_jsonl(
-                    self.run_dir / "inbox.jsonl", self.state.inbox_offset
-                )
+                messages, self.state.inbox_offset = self._read_jsonl(self.run_dir / INBOX_FILE, self.state.inbox_offset)
                 self._save_state()
                 for message in messages:
                     answer = reply_text(message)

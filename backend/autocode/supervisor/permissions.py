@@ -33,10 +33,11 @@ its allowed directories).
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+
+from autocode.core.layout import within
 
 
 @dataclass(frozen=True)
@@ -145,11 +146,7 @@ def split(command: str) -> list[str]:
 
 def inside(path: str, workspace: PurePosixPath) -> bool:
     """Whether ``path`` (absolute, or relative to the workspace) stays in it, lexically."""
-    if "\x00" in path:
-        return False
-    root = posixpath.normpath(str(workspace))
-    joined = posixpath.normpath(posixpath.join(root, path))
-    return joined == root or joined.startswith(root.rstrip("/") + "/")
+    return within(workspace, path) is not None
 
 
 def _check_paths(words: list[str], workspace: PurePosixPath) -> None:

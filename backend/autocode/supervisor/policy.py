@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from autocode.supervisor import permissions
+from autocode.supervisor.permissions import Decision as Decision  # the one verdict type, also for the loop
 from autocode.supervisor.screen import Screen
 
 _EDIT_TOOLS = ("create", "edit", "write", "update", "notebook")
 
 
-@dataclass(frozen=True)
-class Decision:
-    approve: bool
-    reason: str
-
-
 def decide(screen: Screen, *, policy: str, workspace: PurePosixPath) -> Decision:
-    """Approve or escalate a permission question shown on Claude Code's screen.
+    """Approve or escalate a permission question shown on Claude Code's screen (commands by
+    :func:`permissions.decide`, the one rule; edits by its path rule, :func:`permissions.inside`).
 
     ``workspace`` is the project folder as Claude Code sees it (``/workspace/projects/<slug>``
     in a container); paths are judged lexically, the user's tree is never looked at.

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Cookie, Request, Response, status
 
 from autocode.api.deps import ContextDep, CurrentUser, SessionDep, SessionPrincipal, client_address
-from autocode.core.context import AppContext
 from autocode.models import (
     LoginRequest,
     PasswordChange,
@@ -18,6 +17,7 @@ from autocode.models import (
 )
 from autocode.services import auth as auth_service
 from autocode.services.errors import Unauthorized
+from autocode.wiring import AppContext
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -11,10 +11,10 @@ from sqlmodel import Session
 
 from autocode.api.deps import MAX_ID, IdPath
 from autocode.api.routes.terminal import authorise, closed_by_server
-from autocode.core.context import AppContext
 from autocode.models import LogPublic, Project, ProjectPublic
 from autocode.services import projects as project_service
 from autocode.services.events import Subscription
+from autocode.wiring import AppContext
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/ws", tags=["events"])

@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlmodel import Session
 
 from autocode.api.deps import IdPath, ws_principal
-from autocode.core.context import AppContext
 from autocode.models import Project, User
 from autocode.runtime.base import RuntimeErrorBase
 from autocode.runtime.terminal import PtyClient, TerminalLimitReached
@@ -22,6 +21,7 @@ from autocode.services import runtime_policy, sessions
 from autocode.services.auth import Principal
 from autocode.services.errors import DomainError, NotFound, Unauthorized
 from autocode.services.live import CLOSE_AUTH_ENDED, CLOSE_PROJECT_GONE, Ending, LiveSocket
+from autocode.wiring import AppContext
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/ws", tags=["terminal"])
