@@ -12,7 +12,7 @@ from sqlmodel import Session
 from autocode.api.deps import MAX_ID, LiveProjectDep
 from autocode.api.routes.terminal import closed_by_server
 from autocode.core.context import AppContext
-from autocode.models import LogPublic, Project, ProjectPublic
+from autocode.models import LogPublic, Project, ProjectPublic, pk
 from autocode.services import projects as project_service
 from autocode.services.errors import NotFound
 from autocode.services.events import Subscription
@@ -66,7 +66,6 @@ async def _serve(
     after_id: int,
     watcher: asyncio.Task[None],
 ) -> None:
-    assert project.id is not None
     last = after_id
     # Catch up from the database to where the live feed starts, then follow the feed.
     while True:
@@ -76,7 +75,7 @@ async def _serve(
             last = entry.id
         if len(page) < CATCH_UP_PAGE:
             break
-    snapshot = await asyncio.to_thread(_snapshot, ctx, project.id)
+    snapshot = await asyncio.to_thread(_snapshot, ctx, pk(project))
     if snapshot is None:
         raise NotFound("Project not found")
     await _send(ws, StateFrame(id=last, project=snapshot))
@@ -104,7 +103,7 @@ async def _serve(
                     last = item.id
             if changed in done or sub.state_changed.is_set():
                 sub.state_changed.clear()
-                snapshot = await asyncio.to_thread(_snapshot, ctx, project.id)
+                snapshot = await asyncio.to_thread(_snapshot, ctx, pk(project))
                 if snapshot is None:
                     raise NotFound("Project not found")
                 await _send(ws, StateFrame(id=last, project=snapshot))
