@@ -7,15 +7,17 @@ import logging
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, WebSocket
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocketState
 
 from autocode import __version__
 from autocode.api.preview_origin import PreviewOrigin
@@ -55,6 +57,7 @@ from autocode.services.errors import (
 )
 from autocode.services.preview import PreviewAccess
 from autocode.wiring import AppContext, build_context
+from autocode.ws_protocol import add_to_openapi, close_code_for, close_reason
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +282,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     @app.exception_handler(DomainError)
-    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain_error(conn: Request | WebSocket, exc: DomainError) -> JSONResponse | None:
+        if isinstance(conn, WebSocket):
+            # The socket handlers accept first, so the browser sees the close code, not a
+            # refused handshake.
+            if conn.application_state in (WebSocketState.CONNECTING, WebSocketState.CONNECTED):
+                with suppress(RuntimeError, OSError):  # the client left meanwhile
+                    await conn.close(close_code_for(exc), close_reason(exc.message))
+            return None
         status_code = next((code for cls, code in _STATUS.items() if isinstance(exc, cls)), 400)
         headers: dict[str, str] = {}
         if isinstance(exc, Unauthorized):
@@ -329,7 +339,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimit, max_bytes=settings.max_body_bytes, wider=UPLOAD_PATH, wider_bytes=settings.upload_max_bytes
     )
     app.state.preview_origin = preview_origin(app)
+    app.openapi = _with_ws_protocol(app)  # type: ignore[method-assign]
     return app
+
+
+def _with_ws_protocol(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI document with the WebSocket frames and close codes among its components."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            add_to_openapi(generate())
+        return generate()
+
+    return openapi
 
 
 def preview_origin(app: FastAPI) -> PreviewOrigin:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 from pydantic import Field as PField
@@ -22,6 +22,19 @@ def _as_utc(value: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def pk(row: _Row) -> int:
+    """The id of a saved row. Services hand out saved rows only, so their ids are ints past
+    the service boundary; an unsaved one here is a bug, and says so even under `python -O`."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} is not saved yet")
+    return row.id
 
 
 class ProjectStatus(StrEnum):

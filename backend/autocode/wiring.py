@@ -61,6 +61,7 @@ def build_context(settings: Settings) -> AppContext:
         orchestrator=Orchestrator(settings=settings, engine=engine, keys=keys, runtime=runtime),
         notifier=push_service.Notifier(settings, engine, sender, keys),
         preview=PreviewAccess(settings=settings, engine=engine, runtime=runtime),
+        sockets=LiveSockets(per_user=settings.sockets_per_user),
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from autocode.app import create_app
 from autocode.core.config import Settings
+from autocode.ws_protocol import CloseCode
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -25,3 +26,11 @@ def test_operation_ids_follow_tag_and_name(tmp_path: Path) -> None:
     ids = [op["operationId"] for ops in paths.values() for op in ops.values()]
     assert len(ids) == len(set(ids))
     assert "auth-login" in ids and "projects-start_project" in ids
+
+
+def test_the_web_apps_close_codes_are_the_servers() -> None:
+    """The browser's close-code maps are typed on the generated CloseCode union: a code the
+    server gains fails the web app's typecheck only once the types are generated again."""
+    generated = (REPO / "frontend" / "src" / "api" / "schema.d.ts").read_text()
+    union = " | ".join(str(int(code)) for code in CloseCode)
+    assert f"CloseCode: {union};" in generated, "run `npm --prefix frontend run gen:api`"

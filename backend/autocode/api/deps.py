@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Query, Request, status
+from fastapi import Depends, Path, Query, Request, WebSocket
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
 from sqlmodel import Session
@@ -16,7 +18,8 @@ from autocode.services import agents as agent_service
 from autocode.services import auth as auth_service
 from autocode.services import projects as project_service
 from autocode.services.auth import Principal
-from autocode.services.errors import Unauthorized
+from autocode.services.errors import Forbidden, NotFound, Unauthorized
+from autocode.services.live import LiveSocket
 from autocode.wiring import AppContext
 
 _bearer = HTTPBearer(auto_error=False)
@@ -68,14 +71,6 @@ def get_db(ctx: ContextDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
-def unauthorized(detail: str) -> HTTPException:
-    return HTTPException(
-        status_code=status.HTTP_401_UNAUTHORIZED,
-        detail=detail,
-        headers={"WWW-Authenticate": "Bearer"},
-    )
-
-
 def get_principal(
     ctx: ContextDep,
     session: SessionDep,
@@ -84,11 +79,11 @@ def get_principal(
     """The user and login a bearer token speaks for: the user must still exist, the token's
     version must be the user's current one and its login (refresh family) must be alive."""
     if creds is None or creds.scheme.lower() != "bearer":
-        raise unauthorized("Not authenticated")
+        raise Unauthorized("Not authenticated")
     try:
         return auth_service.principal_from_access_token(session, keys=ctx.keys, token=creds.credentials)
     except Unauthorized as exc:
-        raise unauthorized("Invalid or expired token") from exc
+        raise Unauthorized("Invalid or expired token") from exc
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -98,10 +93,7 @@ def get_session_principal(principal: PrincipalDep) -> Principal:
     """A principal signed in to the app: personal API tokens may not make tokens, change the
     password, manage stored keys or accounts, or end every session (403)."""
     if principal.is_token:
-        raise HTTPException(
-            status_code=status.HTTP_403_FORBIDDEN,
-            detail="A personal API token cannot do this; sign in to the app",
-        )
+        raise Forbidden("A personal API token cannot do this; sign in to the app")
     return principal
 
 
@@ -124,7 +116,7 @@ SessionUser = Annotated[User, Depends(get_session_user)]
 
 def get_admin(user: SessionUser) -> User:
     if not user.is_admin:
-        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Admins only")
+        raise Forbidden("Admins only")
     return user
 
 
@@ -162,6 +154,52 @@ def ws_principal(ctx: AppContext, ticket: str | None) -> Principal:
     claims = ctx.tickets.redeem(ticket)
     with Session(ctx.engine, expire_on_commit=False) as session:
         return auth_service.authenticate(session, claims)
+
+
+@dataclass(frozen=True)
+class LiveProject:
+    """An accepted WebSocket of a user on one of their projects, registered so it closes when
+    its login or its project ends."""
+
+    user: User
+    principal: Principal
+    project: Project
+    live: LiveSocket
+
+
+def _ws_project(ctx: AppContext, principal: Principal, project_id: int) -> Project:
+    with Session(ctx.engine, expire_on_commit=False) as session:
+        return project_service.get_project(session, owner=principal.user, project_id=project_id)
+
+
+def _still_valid(ctx: AppContext, principal: Principal, project_id: int) -> None:
+    with Session(ctx.engine) as session:
+        user = session.get(User, principal.user.id)
+        if user is None or user.token_version != principal.user.token_version:
+            raise Unauthorized("Session ended")
+        if session.get(Project, project_id) is None:
+            raise NotFound("Project not found")
+
+
+async def get_live_project(ws: WebSocket, project_id: IdPath, ticket: str | None = None) -> AsyncIterator[LiveProject]:
+    """The WebSocket twin of ProjectDep: redeem the ticket, check the project is the user's.
+
+    The socket is accepted first, so a refusal reaches the browser as a close code (the
+    DomainError handler maps it: 4401, 4404, 4429) rather than a failed handshake."""
+    ctx: AppContext = ws.app.state.ctx
+    await ws.accept()
+    principal = await asyncio.to_thread(ws_principal, ctx, ticket)
+    project = await asyncio.to_thread(_ws_project, ctx, principal, project_id)
+    live = ctx.sockets.register(user_id=project.user_id, family=principal.family, project_id=project_id)
+    try:
+        # A session or project that ended between the checks above and the registration.
+        await asyncio.to_thread(_still_valid, ctx, principal, project_id)
+        yield LiveProject(user=principal.user, principal=principal, project=project, live=live)
+    finally:
+        ctx.sockets.unregister(live)
+
+
+LiveProjectDep = Annotated[LiveProject, Depends(get_live_project)]
 
 
 def client_address(request: Request) -> str:

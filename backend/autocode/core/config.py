@@ -132,6 +132,8 @@ class Settings(BaseSettings):
     # A project's clone from its repository is stopped after this long.
     clone_timeout_seconds: float = Field(default=600, ge=5, le=3600)
     terminals_per_user: int = Field(default=8, ge=1)
+    # Open WebSockets (events feeds and terminals) an account may hold at once.
+    sockets_per_user: int = Field(default=32, ge=2)
 
     claude_command: str = "claude"
     # Supervisor tuning: silence while busy before interrupting, and the retry backoff cap.

@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 from sqlmodel import Session, col, select
 
 from autocode.core.config import Settings
-from autocode.models import ACTIVE_STATUSES, Agent, AgentCreate, AgentUpdate, Project, User, utcnow
+from autocode.models import ACTIVE_STATUSES, Agent, AgentCreate, AgentUpdate, Project, User, pk, utcnow
 from autocode.runtime import Runtime
 from autocode.services import workspaces
 from autocode.services.errors import Conflict, Invalid, NotFound
@@ -55,13 +55,11 @@ def get_agent(session: Session, *, owner: User, agent_id: int) -> Agent:
 def create_agent(session: Session, *, settings: Settings, data_dir: Path, owner: User, data: AgentCreate) -> Agent:
     _check_workspace_base(data.workspace_base)
     _check_mcp_servers(data.mcp_servers, settings)
-    assert owner.id is not None
-    agent = Agent(user_id=owner.id, **data.model_dump())
+    agent = Agent(user_id=pk(owner), **data.model_dump())
     session.add(agent)
     session.commit()
     session.refresh(agent)
-    assert agent.id is not None
-    workspaces.write_rules(data_dir, agent.id, agent.global_rules)
+    workspaces.write_rules(data_dir, pk(agent), agent.global_rules)
     return agent
 
 
@@ -79,8 +77,7 @@ def update_agent(session: Session, *, settings: Settings, data_dir: Path, agent:
     session.add(agent)
     session.commit()
     session.refresh(agent)
-    assert agent.id is not None
-    workspaces.write_rules(data_dir, agent.id, agent.global_rules)
+    workspaces.write_rules(data_dir, pk(agent), agent.global_rules)
     return agent
 
 
@@ -96,6 +93,5 @@ def delete_agent(session: Session, *, data_dir: Path, runtime: Runtime, owner: U
     session.commit()
     for project in projects:
         workspaces.remove_project_dir(data_dir, owner.username, project.slug, project.id)
-    assert agent.id is not None
-    workspaces.remove_agent_dir(data_dir, agent.id)
+    workspaces.remove_agent_dir(data_dir, pk(agent))
     return projects

@@ -23,7 +23,7 @@ from autocode.core.security import (
     new_opaque_token,
     verify_password,
 )
-from autocode.models import RefreshToken, User, utcnow
+from autocode.models import RefreshToken, User, pk, utcnow
 from autocode.services import tokens
 from autocode.services.errors import Forbidden, Throttled, Unauthorized
 from autocode.services.live import LiveSockets
@@ -157,9 +157,8 @@ class TicketStore:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue(self, principal: Principal) -> str:
-        assert principal.user.id is not None
         claims = AccessClaims(
-            user_id=principal.user.id,
+            user_id=pk(principal.user),
             token_version=principal.user.token_version,
             family=principal.family,
         )
@@ -181,11 +180,10 @@ class TicketStore:
 
 
 def _issue(session: Session, *, settings: Settings, keys: Keys, user: User, family: str) -> IssuedTokens:
-    assert user.id is not None
     refresh = new_opaque_token()
     session.add(
         RefreshToken(
-            user_id=user.id,
+            user_id=pk(user),
             token_hash=hash_opaque_token(refresh),
             family=family,
             expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
@@ -195,7 +193,7 @@ def _issue(session: Session, *, settings: Settings, keys: Keys, user: User, fami
     lifetime = timedelta(minutes=settings.access_token_minutes)
     return IssuedTokens(
         access_token=keys.access_token(
-            user_id=user.id, token_version=user.token_version, family=family, lifetime=lifetime
+            user_id=pk(user), token_version=user.token_version, family=family, lifetime=lifetime
         ),
         refresh_token=refresh,
         expires_in=int(lifetime.total_seconds()),
@@ -264,8 +262,7 @@ def logout(session: Session, *, sockets: LiveSockets, token: str) -> None:
 def logout_all(session: Session, *, sockets: LiveSockets, user: User) -> None:
     """End every login of the user: bump the token version and revoke every refresh token."""
     _end_sessions(session, user=user, keep_family=None, bump=True)
-    assert user.id is not None
-    sockets.end_user(user.id)
+    sockets.end_user(pk(user))
 
 
 def change_password(
@@ -284,8 +281,7 @@ def change_password(
     The caller's own login (its refresh family) lives on, so the app stays signed in here.
     """
     user = principal.user
-    assert user.id is not None
-    limits = password_limits(throttle, user_id=user.id, client=client)
+    limits = password_limits(throttle, user_id=pk(user), client=client)
     throttle.check(*limits)
     if not verify_password(current_password, user.password_hash):
         throttle.fail(*(key for key, _ in limits))
@@ -295,8 +291,8 @@ def change_password(
     user.password_hash = hash_password(new_password)
     session.add(user)
     _end_sessions(session, user=user, keep_family=principal.family, bump=False)
-    tokens.revoke_all(session, user_id=user.id)
-    sockets.end_user(user.id, keep_family=principal.family)
+    tokens.revoke_all(session, user_id=pk(user))
+    sockets.end_user(pk(user), keep_family=principal.family)
 
 
 def authenticate(session: Session, claims: AccessClaims) -> Principal:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from autocode.core.config import Settings
 from autocode.core.security import Keys, TokenError
-from autocode.models import ChannelCreate, NotificationChannel, User, utcnow
+from autocode.models import ChannelCreate, NotificationChannel, User, pk, utcnow
 from autocode.services.errors import Conflict, Invalid, NotFound
 from autocode.services.push import address_problem, resolve_host
 
@@ -80,9 +80,8 @@ def add_channel(
     count = len(list_channels(session, owner=owner))
     if count >= MAX_CHANNELS:
         raise Conflict(f"At most {MAX_CHANNELS} channels; remove one first")
-    assert owner.id is not None
     channel = NotificationChannel(
-        user_id=owner.id,
+        user_id=pk(owner),
         kind=kind,
         label=data.label.strip(),
         encrypted_url=keys.encrypt(data.url.strip()),

@@ -28,7 +28,7 @@ from dulwich.repo import Repo
 
 from autocode.core import files as safe
 from autocode.core.layout import Layout, project_rel
-from autocode.models import Project, StepDiff
+from autocode.models import Project, StepDiff, pk
 from autocode.services.errors import NotFound
 
 STEP_TRAILER = "AutoCode-Step"
@@ -58,8 +58,7 @@ class Workspace:
 
     @classmethod
     def of(cls, data_dir: Path, username: str, project: Project) -> Workspace:
-        assert project.id is not None
-        return cls(data_dir, username, project.slug, project.id)
+        return cls(data_dir, username, project.slug, pk(project))
 
     @property
     def repo_path(self) -> Path:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from autocode.core.security import Keys
-from autocode.models import DeployKey, User
+from autocode.models import DeployKey, User, pk
 
 
 def _generate(comment: str) -> tuple[str, str, str]:
@@ -35,17 +35,16 @@ def get_or_create(session: Session, *, keys: Keys, owner: User) -> DeployKey:
     found = session.exec(select(DeployKey).where(DeployKey.user_id == owner.id)).first()
     if found is not None:
         return found
-    assert owner.id is not None
     public, private, fingerprint = _generate(f"autocode-{owner.username}")
     row = DeployKey(
-        user_id=owner.id, public_key=public, encrypted_private_key=keys.encrypt(private), fingerprint=fingerprint
+        user_id=pk(owner), public_key=public, encrypted_private_key=keys.encrypt(private), fingerprint=fingerprint
     )
     session.add(row)
     try:
         session.commit()
     except IntegrityError:  # a second request made it a moment ago
         session.rollback()
-        found = session.exec(select(DeployKey).where(DeployKey.user_id == owner.id)).first()
+        found = session.exec(select(DeployKey).where(DeployKey.user_id == pk(owner))).first()
         assert found is not None
         return found
     session.refresh(row)

@@ -20,6 +20,7 @@ from autocode.models import (
     ProjectStatus,
     StepStatus,
     User,
+    pk,
 )
 from autocode.runtime import Runtime
 from autocode.services import projects as project_service
@@ -69,8 +70,7 @@ def create_job(
     except DomainError:
         # A job refused before it ran (no Claude key, runtime not allowed) leaves nothing behind.
         session.refresh(project)
-        assert project.id is not None
-        if project.status == ProjectStatus.CLONING.value and not orchestrator.is_cloning(project.id):
+        if project.status == ProjectStatus.CLONING.value and not orchestrator.is_cloning(pk(project)):
             # Refused before its clone began: nothing runs for it, so it can go.
             project.status = ProjectStatus.CREATED.value
         if project.status not in ACTIVE_STATUSES:
@@ -80,14 +80,13 @@ def create_job(
 
 def status_of(project: Project) -> JobStatus:
     """The job's status as a script reads it (a pure function of the project row)."""
-    assert project.id is not None
     status = ProjectStatus(project.status)
     plan = project.implementation_plan
     done = sum(1 for s in plan if s.get("status") in (StepStatus.DONE.value, StepStatus.SKIPPED.value))
     index = project.current_step
     under_way = status not in (ProjectStatus.COMPLETED, ProjectStatus.CREATED) and 0 <= index < len(plan)
     return JobStatus(
-        id=project.id,
+        id=pk(project),
         status=status,
         done=status in FINISHED,
         current_step=index + 1 if under_way else None,
@@ -97,7 +96,7 @@ def status_of(project: Project) -> JobStatus:
         error=project.status_reason if status in REASONED else None,
         result_url=None
         if status in ACTIVE_STATUSES or status == ProjectStatus.CLONING
-        else f"/api/jobs/{project.id}/result.zip",
+        else f"/api/jobs/{pk(project)}/result.zip",
     )
 
 

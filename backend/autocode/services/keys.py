@@ -11,7 +11,7 @@ import httpx
 from sqlmodel import Session, col, select
 
 from autocode.core.security import Keys
-from autocode.models import ApiKey, ApiKeyCreate, User
+from autocode.models import ApiKey, ApiKeyCreate, User, pk
 from autocode.services import key_check
 from autocode.services.errors import NotFound
 from autocode.services.git_urls import is_local_host
@@ -31,9 +31,8 @@ def list_keys(session: Session, *, owner: User) -> list[ApiKey]:
 
 
 def add_key(session: Session, *, keys: Keys, owner: User, data: ApiKeyCreate) -> ApiKey:
-    assert owner.id is not None
     row = ApiKey(
-        user_id=owner.id,
+        user_id=pk(owner),
         provider=data.provider,
         encrypted_key=keys.encrypt(data.key),
         last4=data.key[-4:],

@@ -12,14 +12,17 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-# Close codes a client can act on (the terminal route uses the same numbers).
-CLOSE_AUTH_ENDED = 4401
-CLOSE_PROJECT_GONE = 4404
+from autocode.services.errors import Throttled
+from autocode.ws_protocol import CloseCode
+
+# More than any person keeps open (a terminal and an events feed per tab); each socket holds a
+# subscription queue, so the count is bounded per account.
+DEFAULT_PER_USER = 32
 
 
 @dataclass(frozen=True)
 class Ending:
-    code: int
+    code: CloseCode
     reason: str
 
 
@@ -51,14 +54,18 @@ class LiveSocket:
 class LiveSockets:
     """Every open WebSocket of the server, looked up by user, refresh family and project."""
 
-    def __init__(self) -> None:
+    def __init__(self, per_user: int = DEFAULT_PER_USER) -> None:
+        self.per_user = per_user
         self._sockets: set[LiveSocket] = set()
         self._lock = threading.Lock()
 
     def register(self, *, user_id: int, family: str, project_id: int) -> LiveSocket:
-        """Called by a socket's handler on the event loop once the socket is authorised."""
+        """Called by a socket's handler on the event loop once the socket is authorised;
+        Throttled when the account already has `per_user` sockets open."""
         sock = LiveSocket(user_id=user_id, family=family, project_id=project_id, loop=asyncio.get_running_loop())
         with self._lock:
+            if sum(1 for s in self._sockets if s.user_id == user_id) >= self.per_user:
+                raise Throttled(f"at most {self.per_user} live connections per user", retry_after=5)
             self._sockets.add(sock)
         return sock
 
@@ -80,14 +87,14 @@ class LiveSockets:
     def end_user(self, user_id: int, *, keep_family: str | None = None) -> int:
         """The user's session ended everywhere (logout-all, password change, deletion)."""
         return self._end_where(
-            Ending(CLOSE_AUTH_ENDED, "session ended"),
+            Ending(CloseCode.AUTH_ENDED, "session ended"),
             lambda s: s.user_id == user_id and (keep_family is None or s.family != keep_family),
         )
 
     def end_family(self, family: str) -> int:
         """One login ended (logout, or a refresh token reused)."""
-        return self._end_where(Ending(CLOSE_AUTH_ENDED, "session ended"), lambda s: s.family == family)
+        return self._end_where(Ending(CloseCode.AUTH_ENDED, "session ended"), lambda s: s.family == family)
 
     def end_project(self, project_id: int) -> int:
         """The project was deleted."""
-        return self._end_where(Ending(CLOSE_PROJECT_GONE, "project deleted"), lambda s: s.project_id == project_id)
+        return self._end_where(Ending(CloseCode.PROJECT_GONE, "project deleted"), lambda s: s.project_id == project_id)

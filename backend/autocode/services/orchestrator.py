@@ -32,6 +32,7 @@ from autocode.models import (
     ReplyRequest,
     StepStatus,
     User,
+    pk,
     utcnow,
 )
 from autocode.runtime import Runtime, RuntimeErrorBase
@@ -118,9 +119,8 @@ class Orchestrator:
                 raise Invalid("Add a plan, or a description the agent can plan from")
             if plan and all(s.get("status") in ("done", "skipped") for s in plan):
                 raise Conflict("Every step of the plan is done; add steps to continue")
-            assert user.id is not None
             if not any(
-                key_service.credential(session, keys=self.keys, user_id=user.id, provider=p) for p in CLAUDE_PROVIDERS
+                key_service.credential(session, keys=self.keys, user_id=pk(user), provider=p) for p in CLAUDE_PROVIDERS
             ):
                 raise Invalid("Add an Anthropic API key or a Claude subscription token in Settings first")
             if project.git_url and not project.cloned:
@@ -145,8 +145,7 @@ class Orchestrator:
             instance = self._live_instance(session, project)
             if project.status not in ACTIVE_STATUSES and instance is None:
                 raise Conflict("Project is not running")
-            assert project.id is not None
-            self._restart_at.pop(project.id, None)
+            self._restart_at.pop(pk(project), None)
             if instance is not None:
                 self._terminate(instance)
                 session.refresh(instance)
@@ -172,7 +171,7 @@ class Orchestrator:
             session.commit()
             add_log(
                 session,
-                project_id=project.id,
+                project_id=pk(project),
                 level=LogLevel.INFO,
                 message=reason,
                 data={"state": {"status": project.status}},
@@ -214,10 +213,9 @@ class Orchestrator:
                 session.commit()
                 raise
             if again is not None:
-                assert project.id is not None
                 add_log(
                     session,
-                    project_id=project.id,
+                    project_id=pk(project),
                     level=LogLevel.INFO,
                     message=f"Retrying step {again + 1}: {plan[again].get('title', '')}"[:1000],
                     data={"step": again + 1},
@@ -230,14 +228,13 @@ class Orchestrator:
         session.refresh(project)
         if self._live_instance(session, project) is None:
             raise Conflict("Project is not running")
-        assert project.id is not None
         check_answer(project.question, answer)
-        self._to_inbox(project.id, answer.model_dump(exclude_none=True))
+        self._to_inbox(pk(project), answer.model_dump(exclude_none=True))
         words = answer_summary(project.question, answer)[:500]
         step = project.current_step + 1 if project.current_step < len(project.implementation_plan) else None
         add_log(
             session,
-            project_id=project.id,
+            project_id=pk(project),
             level=LogLevel.INFO,
             message=f"You answered: {words}"[:1000],
             data={
@@ -263,11 +260,12 @@ class Orchestrator:
         session.refresh(project)
         if self._live_instance(session, project) is None:
             raise Conflict("Project is not running: add a step to the plan instead")
-        assert project.id is not None
-        jsonl.append_object(Layout(self.settings.data_path).instructions(project.id), {"text": text, "at": time.time()})
+        jsonl.append_object(
+            Layout(self.settings.data_path).instructions(pk(project)), {"text": text, "at": time.time()}
+        )
         add_log(
             session,
-            project_id=project.id,
+            project_id=pk(project),
             level=LogLevel.INFO,
             message="Your instruction is queued for Claude Code's next turn",
             data={"instruction": text[:500]},
@@ -283,10 +281,10 @@ class Orchestrator:
             session.refresh(project)
             if not project.git_url or project.cloned:
                 return project
-            assert project.id is not None and user.id is not None
+            project_id = pk(project)
             if then_start:
-                self._start_after_clone.add(project.id)
-            if project.id in self._cloning:
+                self._start_after_clone.add(project_id)
+            if project_id in self._cloning:
                 return project
             project.status = ProjectStatus.CLONING.value
             project.status_reason = None
@@ -295,9 +293,9 @@ class Orchestrator:
             session.add(project)
             session.commit()
             worker = threading.Thread(
-                target=self._clone_worker, args=(project.id, user.id), name=f"clone-{project.id}", daemon=True
+                target=self._clone_worker, args=(project_id, pk(user)), name=f"clone-{project_id}", daemon=True
             )
-            self._cloning[project.id] = worker
+            self._cloning[project_id] = worker
             worker.start()
             session.refresh(project)
             return project
@@ -353,13 +351,13 @@ class Orchestrator:
                 self._start_after_clone.discard(project_id)
 
     def _run_clone(self, session: Session, user: User, project: Project) -> None:
-        assert project.id is not None and user.id is not None and project.git_url is not None
+        assert project.git_url is not None
         data_dir = self.settings.data_path
         git = git_urls.check_git_url(project.git_url, production=self.settings.environment == "production")
         command = clones.clone_command(git)
         key = b""
         if command.needs_key:
-            secret = deploy_keys.private_key(session, keys=self.keys, user_id=user.id)
+            secret = deploy_keys.private_key(session, keys=self.keys, user_id=pk(user))
             if secret is None:
                 raise Invalid(
                     "You have no deploy key yet: open Settings, add your deploy key to the"
@@ -368,7 +366,7 @@ class Orchestrator:
             key = secret.encode()
         add_log(
             session,
-            project_id=project.id,
+            project_id=pk(project),
             level=LogLevel.INFO,
             message=f"Cloning {git.url}",
             data={"git_url": git.url, "state": {"status": ProjectStatus.CLONING.value}},
@@ -407,14 +405,13 @@ class Orchestrator:
             workspaces.refresh_project_docs(data_dir, username=user.username, agent=agent, project=project)
         add_log(
             session,
-            project_id=project.id,
+            project_id=pk(project),
             level=LogLevel.INFO,
             message=f"Cloned {git.url} in {time.monotonic() - started:.1f}s",
             data={"state": {"status": project.status}},
         )
 
     def _clone_failed(self, session: Session, project: Project, reason: str, *, output: str = "") -> None:
-        assert project.id is not None
         session.refresh(project)
         project.status = ProjectStatus.FAILED.value
         project.status_reason = f"Clone failed: {reason}"
@@ -424,7 +421,7 @@ class Orchestrator:
         session.commit()
         add_log(
             session,
-            project_id=project.id,
+            project_id=pk(project),
             level=LogLevel.ERROR,
             message=project.status_reason,
             data={"output": git_urls.redact(output)[-4000:], "state": {"status": project.status}},
@@ -441,14 +438,14 @@ class Orchestrator:
         ).first()
 
     def _spawn(self, session: Session, project: Project, *, reason: str) -> AgentInstance:
-        assert project.id is not None
-        instance = AgentInstance(project_id=project.id, status=InstanceStatus.STARTING.value)
+        project_id = pk(project)
+        instance = AgentInstance(project_id=project_id, status=InstanceStatus.STARTING.value)
         session.add(instance)
         session.commit()
         session.refresh(instance)
-        assert instance.id is not None
+        instance_id = pk(instance)
         where = Layout(self.settings.data_path)
-        rdir = where.run_dir(project.id)
+        rdir = where.run_dir(project_id)
         rdir.mkdir(parents=True, exist_ok=True)
         # No secret in the environment or on the command line: settings and this project's
         # credentials go through the stdin pipe (supervisor/boot.py). AUTOCODE_DATA_DIR only
@@ -460,9 +457,9 @@ class Orchestrator:
             "AUTOCODE_DATA_DIR": str(self.settings.data_path),
         }
         message = boot.encode(self.settings, self._credentials(session, project))
-        with where.supervisor_log(project.id).open("ab") as out:
+        with where.supervisor_log(project_id).open("ab") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", SUPERVISOR_MODULE, str(instance.id)],
+                [sys.executable, "-m", SUPERVISOR_MODULE, str(instance_id)],
                 env=env,
                 cwd=str(self.settings.data_path),
                 stdin=subprocess.PIPE,
@@ -474,25 +471,25 @@ class Orchestrator:
         try:
             proc.stdin.write(message)
         except OSError:
-            log.warning("supervisor did not take its boot message", extra={"instance": instance.id})
+            log.warning("supervisor did not take its boot message", extra={"instance": instance_id})
         finally:
             try:
                 proc.stdin.close()
             except OSError:
                 pass
-        self._children[instance.id] = proc
+        self._children[instance_id] = proc
         instance.pid = proc.pid
         session.add(instance)
         session.commit()
         add_log(
             session,
-            project_id=project.id,
+            project_id=project_id,
             level=LogLevel.INFO,
             message=f"{reason}: supervisor started",
-            instance_id=instance.id,
+            instance_id=instance_id,
             data={"pid": proc.pid},
         )
-        log.info("supervisor spawned", extra={"project": project.id, "instance": instance.id, "pid": proc.pid})
+        log.info("supervisor spawned", extra={"project": project_id, "instance": instance_id, "pid": proc.pid})
         return instance
 
     def _credentials(self, session: Session, project: Project) -> boot.Credentials:
@@ -510,12 +507,12 @@ class Orchestrator:
         return boot.Credentials(claude=claude, brain=brain)
 
     def _alive(self, instance: AgentInstance) -> bool:
-        assert instance.id is not None
-        child = self._children.get(instance.id)
+        instance_id = pk(instance)
+        child = self._children.get(instance_id)
         if child is not None and child.poll() is not None:
-            self._children.pop(instance.id, None)  # reaped: no zombie left behind
+            self._children.pop(instance_id, None)  # reaped: no zombie left behind
             return False
-        return process_is_supervisor(instance.pid, instance.id)
+        return process_is_supervisor(instance.pid, instance_id)
 
     def _terminate(self, instance: AgentInstance) -> None:
         """SIGTERM, wait for the grace period, then SIGKILL the supervisor's process group."""

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from autocode.core.config import Settings
-from autocode.models import Project, User
+from autocode.models import Project, User, pk
 from autocode.runtime import Runtime, RuntimeErrorBase
 from autocode.services import preview_rules, processes
 from autocode.services.errors import DomainError, NotFound
@@ -93,13 +93,14 @@ class PreviewAccess:
 
     def issue_url(self, *, user: User, project: Project, port: int) -> str:
         """An absolute URL on the preview origin carrying a one-time token (blocking)."""
-        assert user.id is not None and project.id is not None
         if self._address(user, project, port, fresh=True) is None:
             raise NotFound("No such listening port in this project's session")
         token = self.tokens.put(
-            Grant(user.id, user.token_version, project.id, port, time.monotonic() + self.settings.preview_token_seconds)
+            Grant(
+                pk(user), user.token_version, pk(project), port, time.monotonic() + self.settings.preview_token_seconds
+            )
         )
-        base = preview_rules.origin(self.settings.preview_template, project.id, port)
+        base = preview_rules.origin(self.settings.preview_template, pk(project), port)
         return f"{base}/?{preview_rules.TOKEN_PARAM}={token}"
 
     def public_url(self, project_id: int, port: int) -> str:
@@ -147,8 +148,7 @@ class PreviewAccess:
 
     def _address(self, user: User, project: Project, port: int, *, fresh: bool) -> str | None:
         """The loopback address a port of the project's session listens on (cached briefly)."""
-        assert project.id is not None
-        key = (project.id, port)
+        key = (pk(project), port)
         now = time.monotonic()
         with self._ports_lock:
             cached = self._ports.get(key)

@@ -24,6 +24,7 @@ from autocode.models import (
     ProjectUpdate,
     StepStatus,
     User,
+    pk,
     utcnow,
 )
 from autocode.runtime import Runtime, session_name
@@ -103,11 +104,10 @@ def create_project(
             raise Conflict(f"You already have a project with the slug '{slug}'")
     else:
         slug = _unique_slug(session, owner=owner, base=slugify(data.name))
-    assert owner.id is not None and agent.id is not None
     root = workspaces.project_dir(data_dir, owner.username, slug)
     project = Project(
-        user_id=owner.id,
-        agent_id=agent.id,
+        user_id=pk(owner),
+        agent_id=pk(agent),
         name=data.name,
         slug=slug,
         description=data.description,
@@ -124,7 +124,7 @@ def create_project(
     session.commit()
     session.refresh(project)
     workspaces.write_brain_files(
-        data_dir, agent=agent, project=project, rules=workspaces.read_rules(data_dir, agent.id)
+        data_dir, agent=agent, project=project, rules=workspaces.read_rules(data_dir, pk(agent))
     )
     return project
 
@@ -212,8 +212,7 @@ def latest_instance(session: Session, project_id: int) -> AgentInstance | None:
 
 
 def to_public(session: Session, project: Project) -> ProjectPublic:
-    assert project.id is not None
-    instance = latest_instance(session, project.id)
+    instance = latest_instance(session, pk(project))
     public = ProjectPublic.model_validate(project)
     public.implementation_plan = [PlanStep.model_validate(s) for s in project.implementation_plan]
     public.instance = InstancePublic.model_validate(instance) if instance is not None else None

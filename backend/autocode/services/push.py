@@ -42,6 +42,7 @@ from autocode.models import (
     PushSubscription,
     PushSubscriptionCreate,
     User,
+    pk,
     utcnow,
 )
 from autocode.services.errors import Conflict, Gone, Invalid, NotFound
@@ -225,8 +226,7 @@ def subscribe(session: Session, settings: Settings, *, owner: User, data: PushSu
         )
         if count >= MAX_DEVICES:
             raise Conflict(f"At most {MAX_DEVICES} devices get notifications; remove one first")
-        assert owner.id is not None
-        existing = PushSubscription(user_id=owner.id, endpoint=data.endpoint, p256dh="", auth="")
+        existing = PushSubscription(user_id=pk(owner), endpoint=data.endpoint, p256dh="", auth="")
     existing.p256dh = data.keys.p256dh
     existing.auth = data.keys.auth
     existing.label = data.label.strip()
@@ -335,9 +335,8 @@ class Sender:
 
 def send_test(session: Session, sender: Sender, *, owner: User, subscription_id: int) -> None:
     sub = get_subscription(session, owner=owner, subscription_id=subscription_id)
-    assert sub.id is not None
     try:
-        sender.send(sub.id, {"kind": "test", "title": "AutoCode", "body": "Notifications work on this device."})
+        sender.send(pk(sub), {"kind": "test", "title": "AutoCode", "body": "Notifications work on this device."})
     except PushGone:
         raise Gone("The push service no longer knows this device; it was removed. Enable it again.") from None
     except PushFailed as exc:
@@ -501,18 +500,16 @@ class Notifier:
             if not rows:
                 return
             for row in rows:
-                assert row.id is not None
                 status = transition(row.level, row.data)
                 if status is not None:
                     try:
                         self._notify(session, row, status)
                     except Exception:  # one bad row must not stop the others
-                        log.exception("could not prepare a push", extra={"log": row.id})
-                self.cursor = row.id
+                        log.exception("could not prepare a push", extra={"log": pk(row)})
+                self.cursor = pk(row)
             self._save()
 
     def _notify(self, session: Session, row: LogEntry, status: str) -> None:
-        assert row.id is not None
         project = session.get(Project, row.project_id)
         if project is None or project.id is None:
             return
@@ -540,9 +537,9 @@ class Notifier:
             # A permission question (the project's own question data, or the menu on screen),
             # and the very question this row asked.
             permission = asked.get("kind") == "permission" or project.screen_state == "permission"
-            if devices and permission and current is not None and current[0] == row.id:
+            if devices and permission and current is not None and current[0] == pk(row):
                 kind = "permission"
-                token = issue_token(session, project_id=project.id, log_id=row.id, question=current[1])
+                token = issue_token(session, project_id=project.id, log_id=pk(row), question=current[1])
         else:
             question = project.status_reason or row.message
         payload = payload_for(project, status=status, question=question, kind=kind, action_token=token)

@@ -10,7 +10,7 @@ import re
 
 from sqlmodel import Session, col, select
 
-from autocode.models import PlanStepIn, Project, ProjectTemplate, TemplateCreate, TemplatePublic, User
+from autocode.models import PlanStepIn, Project, ProjectTemplate, TemplateCreate, TemplatePublic, User, pk
 from autocode.services.errors import Conflict, NotFound
 
 MAX_TEMPLATES_PER_USER = 100
@@ -128,13 +128,12 @@ def list_templates(session: Session, *, owner: User) -> list[TemplatePublic]:
 def save_from_project(session: Session, *, owner: User, project: Project, data: TemplateCreate) -> TemplatePublic:
     """A template of the user's made from one of their projects: its goal, architecture and
     plan (titles and details; what the steps did is not kept)."""
-    assert owner.id is not None
-    count = len(session.exec(select(ProjectTemplate.id).where(ProjectTemplate.user_id == owner.id)).all())
+    count = len(session.exec(select(ProjectTemplate.id).where(ProjectTemplate.user_id == pk(owner))).all())
     if count >= MAX_TEMPLATES_PER_USER:
         raise Conflict(f"You have {count} templates; delete one first")
     plan = [{"title": str(s.get("title", "")), "detail": str(s.get("detail", ""))} for s in project.implementation_plan]
     row = ProjectTemplate(
-        user_id=owner.id,
+        user_id=pk(owner),
         name=data.name,
         summary=data.summary,
         description=project.description,

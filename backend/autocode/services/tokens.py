@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, delete, select
 
 from autocode.core.security import constant_time_equal
-from autocode.models import PersonalToken, User, utcnow
+from autocode.models import PersonalToken, User, pk, utcnow
 from autocode.services.errors import Conflict, NotFound, Unauthorized
 
 PREFIX = "ac_pat_"
@@ -52,13 +52,12 @@ def list_tokens(session: Session, *, owner: User) -> list[PersonalToken]:
 
 
 def create_token(session: Session, *, owner: User, name: str) -> NewToken:
-    assert owner.id is not None
     _drop_stale(session, owner)
     if len(_live(session, owner)) >= MAX_TOKENS_PER_USER:
         raise Conflict(f"You have {MAX_TOKENS_PER_USER} tokens already; revoke one first")
     secret = PREFIX + secrets.token_urlsafe(32)
     row = PersonalToken(
-        user_id=owner.id,
+        user_id=pk(owner),
         name=name.strip() or "token",
         token_hash=_hash(secret),
         token_version=owner.token_version,

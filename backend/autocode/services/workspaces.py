@@ -15,7 +15,7 @@ from typing import Any
 from autocode.core import files
 from autocode.core.files import Tree
 from autocode.core.layout import CLAUDE_MD, PROJECTS, Layout, project_rel
-from autocode.models import Agent, Project
+from autocode.models import Agent, Project, pk
 from autocode.services.errors import Conflict
 
 log = logging.getLogger(__name__)
@@ -164,8 +164,7 @@ def write_brain_files(
     data_dir: Path, *, agent: Agent, project: Project, rules: str, conventions: str | None = None
 ) -> Path:
     """The decision model's own files (identity, memory, history, its settings), server-owned."""
-    assert project.id is not None
-    brain = layout(data_dir).brain_dir(project.id)
+    brain = layout(data_dir).brain_dir(pk(project))
     brain.mkdir(parents=True, exist_ok=True, mode=0o700)
     files.write_own(brain / "config.json", json.dumps(nanobot_config(agent), indent=2) + "\n")
     files.write_own(

@@ -1361,6 +1361,16 @@ export interface components {
             preview: string;
         };
         /**
+         * CloseCode
+         * @description Why the server closed a socket. 4000: the terminal's session ended (Reconnect attaches
+         *     again). 4008: the viewer fell too far behind (reconnect with after_id). 4401: the login
+         *     ended or the ticket is spent (a new ticket tells which). 4403: refused, the reason says why
+         *     (the runtime policy). 4404: the project is gone or not yours. 4429: too many open
+         *     sockets or terminals for this account. 4500: the terminal runtime failed (retry).
+         * @enum {integer}
+         */
+        CloseCode: 4000 | 4008 | 4401 | 4403 | 4404 | 4429 | 4500;
+        /**
          * DeployKeyPublic
          * @description The public half of a user's deploy key, to add to a repository host.
          */
@@ -1374,6 +1384,35 @@ export interface components {
             fingerprint: string;
             /** Public Key */
             public_key: string;
+        };
+        /**
+         * ErrorFrame
+         * @description A control message the server could not read (the socket stays open).
+         */
+        ErrorFrame: {
+            /** Detail */
+            detail: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "error";
+        };
+        /**
+         * EventFrame
+         * @description A frame of the events socket.
+         */
+        EventFrame: components["schemas"]["LogFrame"] | components["schemas"]["StateFrame"];
+        /**
+         * ExitFrame
+         * @description The session ended; a close with 4000 follows.
+         */
+        ExitFrame: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "exit";
         };
         /** FileEntry */
         FileEntry: {
@@ -1570,6 +1609,20 @@ export interface components {
             port: number;
         };
         /**
+         * LogFrame
+         * @description A log row; `id` is the row's id, ascending.
+         */
+        LogFrame: {
+            entry: components["schemas"]["LogPublic"];
+            /** Id */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "log";
+        };
+        /**
          * LogLevel
          * @enum {string}
          */
@@ -1665,6 +1718,17 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * PingFrame
+         * @description Asks for a pong (keeps idle proxies from closing the socket).
+         */
+        PingFrame: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "ping";
+        };
         /** PlanReorder */
         PlanReorder: {
             /** Order */
@@ -1701,6 +1765,17 @@ export interface components {
             detail: string;
             /** Title */
             title: string;
+        };
+        /**
+         * PongFrame
+         * @description The answer to a ping.
+         */
+        PongFrame: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "pong";
         };
         /**
          * PortPublic
@@ -1963,6 +2038,21 @@ export interface components {
             /** Text */
             text?: string | null;
         };
+        /**
+         * ResizeFrame
+         * @description The viewer's terminal size.
+         */
+        ResizeFrame: {
+            /** Cols */
+            cols: number;
+            /** Rows */
+            rows: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "resize";
+        };
         /** ScreenText */
         ScreenText: {
             /** Text */
@@ -1973,6 +2063,20 @@ export interface components {
              * @enum {string}
              */
             window: "agent" | "shell";
+        };
+        /**
+         * StateFrame
+         * @description The project's state; `id` is the last log id sent before it.
+         */
+        StateFrame: {
+            /** Id */
+            id: number;
+            project: components["schemas"]["ProjectPublic"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "state";
         };
         /**
          * StatusReason
@@ -2040,6 +2144,16 @@ export interface components {
             /** Summary */
             summary: string;
         };
+        /**
+         * TerminalClientFrame
+         * @description A JSON frame the terminal socket accepts.
+         */
+        TerminalClientFrame: components["schemas"]["ResizeFrame"] | components["schemas"]["PingFrame"];
+        /**
+         * TerminalServerFrame
+         * @description A JSON frame the terminal socket sends.
+         */
+        TerminalServerFrame: components["schemas"]["WindowFrame"] | components["schemas"]["ExitFrame"] | components["schemas"]["PongFrame"] | components["schemas"]["ErrorFrame"];
         /** TokenPair */
         TokenPair: {
             /** Access Token */
@@ -2136,6 +2250,22 @@ export interface components {
         VapidKey: {
             /** Public Key */
             public_key: string;
+        };
+        /**
+         * WindowFrame
+         * @description Which tmux window the terminal shows (sent first; the one asked for may not exist).
+         */
+        WindowFrame: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "window";
+            /**
+             * Window
+             * @enum {string}
+             */
+            window: "agent" | "shell";
         };
         /** WsTicket */
         WsTicket: {

@@ -29,3 +29,8 @@ export type PushDevice = Schemas["PushSubscriptionPublic"];
 export type Question = Schemas["Question"];
 export type ReplyRequest = Schemas["ReplyRequest"];
 export type TerminalWindow = Schemas["ScreenText"]["window"];
+// The WebSocket protocol (backend/autocode/ws_protocol.py).
+export type CloseCode = Schemas["CloseCode"];
+export type EventFrame = Schemas["EventFrame"];
+export type TerminalServerFrame = Schemas["TerminalServerFrame"];
+export type TerminalClientFrame = Schemas["TerminalClientFrame"];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ReconnectingEventStream, type ProjectEvent, type SocketLike, type StreamStatus } from "./eventStream";
+import { closeAction, ReconnectingEventStream, type ProjectEvent, type SocketLike, type StreamStatus } from "./eventStream";
 import { backoffDelay } from "./backoff";
 
 class FakeSocket implements SocketLike {
@@ -15,8 +15,8 @@ class FakeSocket implements SocketLike {
   send(obj: unknown) {
     this.onmessage?.({ data: JSON.stringify(obj) });
   }
-  drop(code = 1006) {
-    this.onclose?.({ code });
+  drop(code = 1006, reason = "") {
+    this.onclose?.({ code, reason });
   }
   close() {
     this.closed = true;
@@ -35,13 +35,17 @@ function setup(afterId = 0) {
   const timers: (() => void)[] = [];
   const events: ProjectEvent[] = [];
   const statuses: StreamStatus[] = [];
+  const details: (string | undefined)[] = [];
   let tickets = 0;
   const stream = new ReconnectingEventStream({
     afterId,
     getTicket: async () => `t${++tickets}`,
     url: (ticket, after) => `/ws/projects/1/events?ticket=${ticket}&after_id=${after}`,
     onEvent: (e) => events.push(e),
-    onStatus: (s) => statuses.push(s),
+    onStatus: (s, d) => {
+      statuses.push(s);
+      details.push(d);
+    },
     createSocket: (url) => {
       const s = new FakeSocket(url);
       sockets.push(s);
@@ -61,7 +65,7 @@ function setup(afterId = 0) {
     fn?.();
     await flush();
   };
-  return { stream, sockets, delays, events, statuses, flush, fire };
+  return { stream, sockets, delays, events, statuses, details, flush, fire };
 }
 
 describe("ReconnectingEventStream", () => {
@@ -123,6 +127,42 @@ describe("ReconnectingEventStream", () => {
     u.stream.stop();
     expect(u.sockets[0]!.closed).toBe(true);
     expect(u.delays).toEqual([]);
+  });
+
+  it("says why when the server refuses a socket for too many open ones, and keeps trying", async () => {
+    const t = setup();
+    t.stream.start();
+    await t.flush();
+    t.sockets[0]!.drop(4429, "at most 32 live connections per user");
+    expect(t.statuses.at(-1)).toBe("reconnecting");
+    expect(t.details.at(-1)).toMatch(/Too many live views are open/);
+    await t.fire();
+    t.sockets[1]!.open();
+    expect(t.statuses.at(-1)).toBe("open");
+    expect(t.details.at(-1)).toBeUndefined();
+  });
+
+  it("stops with the server's reason when it may not follow the project", async () => {
+    const t = setup();
+    t.stream.start();
+    await t.flush();
+    t.sockets[0]!.drop(4404, "project deleted");
+    expect([t.statuses.at(-1), t.details.at(-1)]).toEqual(["closed", "project deleted"]);
+    expect(t.delays).toEqual([]);
+  });
+
+  it.each([
+    [4000, "retry"],
+    [4008, "retry"],
+    [4401, "retry"],
+    [4403, "stop"],
+    [4404, "stop"],
+    [4429, "retry"],
+    [4500, "retry"],
+    [1006, "retry"],
+    [1011, "retry"],
+  ] as const)("close code %i means %s", (code, then) => {
+    expect(closeAction(code).then).toBe(then);
   });
 
   it("jitter stays within its share of the delay", () => {

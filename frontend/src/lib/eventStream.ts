@@ -1,9 +1,7 @@
-import type { LogPublic, ProjectPublic } from "../api/types";
+import type { CloseCode, EventFrame } from "../api/types";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff";
 
-export type ProjectEvent =
-  | { type: "log"; id: number; entry: LogPublic }
-  | { type: "state"; id: number; project: ProjectPublic };
+export type ProjectEvent = EventFrame;
 
 export type StreamStatus = "connecting" | "open" | "reconnecting" | "closed";
 
@@ -30,8 +28,26 @@ export interface EventStreamOptions {
   clearTimer?: (h: unknown) => void;
 }
 
-/** Close codes after which reconnecting cannot help. */
-const FATAL_CODES = new Set([4404, 4403]);
+/** What the stream does when the server closes the socket with a code: stop (reconnecting
+ * cannot help) or reconnect, saying why meanwhile. Typed on the server's CloseCode, so a code
+ * the server gains does not compile until it has a meaning here. */
+export type CloseAction = { then: "stop"; message: string } | { then: "retry"; message?: string };
+
+export const EVENTS_CLOSE: Record<CloseCode, CloseAction> = {
+  4000: { then: "retry" }, // a terminal's session ended (not sent on this socket)
+  4008: { then: "retry" }, // too far behind: resume from the last id
+  4401: { then: "retry" }, // a fresh ticket tells whether the login still lives
+  4403: { then: "stop", message: "You may not follow this project" },
+  4404: { then: "stop", message: "Project not found" },
+  4429: { then: "retry", message: "Too many live views are open; close another tab or device (retrying)" },
+  4500: { then: "retry" },
+};
+
+/** The action for any close: a code outside the protocol (a dropped connection) retries. */
+export function closeAction(code: number, reason?: string): CloseAction {
+  const action = (EVENTS_CLOSE as Partial<Record<number, CloseAction>>)[code] ?? { then: "retry" };
+  return action.then === "stop" ? { then: "stop", message: reason || action.message } : action;
+}
 
 export function parseEvent(data: unknown): ProjectEvent | null {
   if (typeof data !== "string") return null;
@@ -125,18 +141,19 @@ export class ReconnectingEventStream {
       if (this.socket !== sock) return;
       this.socket = null;
       if (this.stopped) return;
-      if (FATAL_CODES.has(ev.code)) {
+      const action = closeAction(ev.code, ev.reason);
+      if (action.then === "stop") {
         this.stopped = true;
-        this.o.onStatus("closed", ev.reason || "Project not found");
+        this.o.onStatus("closed", action.message);
         return;
       }
-      this.retry();
+      this.retry(action.message);
     };
   }
 
-  private retry(): void {
+  private retry(detail?: string): void {
     if (this.stopped) return;
-    this.o.onStatus("reconnecting");
+    this.o.onStatus("reconnecting", detail);
     const delay = backoffDelay(this.attempt, this.o.backoff, this.o.random);
     this.attempt += 1;
     this.timer = this.o.setTimer(() => {

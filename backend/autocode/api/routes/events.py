@@ -9,37 +9,33 @@ from typing import Annotated
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from sqlmodel import Session
 
-from autocode.api.deps import MAX_ID, IdPath
-from autocode.api.routes.terminal import authorise, closed_by_server
-from autocode.models import LogPublic, Project, ProjectPublic
+from autocode.api.deps import MAX_ID, LiveProjectDep
+from autocode.api.routes.terminal import closed_by_server
+from autocode.models import LogPublic, Project, ProjectPublic, pk
 from autocode.services import projects as project_service
+from autocode.services.errors import NotFound
 from autocode.services.events import Subscription
 from autocode.wiring import AppContext
+from autocode.ws_protocol import CloseCode, LogFrame, StateFrame
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/ws", tags=["events"])
 
-CLOSE_TOO_SLOW = 4008
 CATCH_UP_PAGE = 500
 
 
 @router.websocket("/projects/{project_id}/events")
 async def events(
     ws: WebSocket,
-    project_id: IdPath,
-    ticket: str | None = None,
+    auth: LiveProjectDep,
     after_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> None:
-    """Sends `{"type":"log","id",entry}` for each log row after `after_id`, in order, and
-    `{"type":"state","id",project}` on connect and whenever the project changes (its id is
-    the last log id sent, so resuming with the last id seen loses and repeats nothing)."""
+    """Sends a LogFrame for each log row after `after_id`, in order, and a StateFrame on
+    connect and whenever the project changes (its id is the last log id sent, so resuming
+    with the last id seen loses and repeats nothing)."""
     ctx: AppContext = ws.app.state.ctx
-    await ws.accept()
-    auth = await authorise(ws, ctx, project_id, ticket)
-    if auth is None:
-        return
     project = auth.project
-    sub = ctx.events.subscribe(project_id)
+    sub = ctx.events.subscribe(auth.live.project_id)
     watcher = asyncio.create_task(closed_by_server(ws, auth.live))
     try:
         await _serve(ws, ctx, project, sub, after_id, watcher)
@@ -48,7 +44,6 @@ async def events(
     finally:
         watcher.cancel()
         ctx.events.unsubscribe(sub)
-        ctx.sockets.unregister(auth.live)
 
 
 def _snapshot(ctx: AppContext, project_id: int) -> ProjectPublic | None:
@@ -71,21 +66,19 @@ async def _serve(
     after_id: int,
     watcher: asyncio.Task[None],
 ) -> None:
-    assert project.id is not None
     last = after_id
     # Catch up from the database to where the live feed starts, then follow the feed.
     while True:
         page = await asyncio.to_thread(_page, ctx, project, last, sub.start_cursor)
         for entry in page:
-            await ws.send_json({"type": "log", "id": entry.id, "entry": entry.model_dump(mode="json")})
+            await _send(ws, LogFrame(id=entry.id, entry=entry))
             last = entry.id
         if len(page) < CATCH_UP_PAGE:
             break
-    snapshot = await asyncio.to_thread(_snapshot, ctx, project.id)
+    snapshot = await asyncio.to_thread(_snapshot, ctx, pk(project))
     if snapshot is None:
-        await ws.close(4404, "Project not found")
-        return
-    await ws.send_json({"type": "state", "id": last, "project": snapshot.model_dump(mode="json")})
+        raise NotFound("Project not found")
+    await _send(ws, StateFrame(id=last, project=snapshot))
 
     receiver = asyncio.create_task(_drain_client(ws))
     try:
@@ -103,20 +96,23 @@ async def _serve(
             if getter in done:
                 item = getter.result()
                 if item is None:
-                    await ws.close(CLOSE_TOO_SLOW, "Too far behind; reconnect with after_id")
+                    await ws.close(CloseCode.TOO_SLOW, "Too far behind; reconnect with after_id")
                     return
                 if item.id > last:
-                    await ws.send_json({"type": "log", "id": item.id, "entry": item.model_dump(mode="json")})
+                    await _send(ws, LogFrame(id=item.id, entry=item))
                     last = item.id
             if changed in done or sub.state_changed.is_set():
                 sub.state_changed.clear()
-                snapshot = await asyncio.to_thread(_snapshot, ctx, project.id)
+                snapshot = await asyncio.to_thread(_snapshot, ctx, pk(project))
                 if snapshot is None:
-                    await ws.close(4404, "Project not found")
-                    return
-                await ws.send_json({"type": "state", "id": last, "project": snapshot.model_dump(mode="json")})
+                    raise NotFound("Project not found")
+                await _send(ws, StateFrame(id=last, project=snapshot))
     finally:
         receiver.cancel()
+
+
+async def _send(ws: WebSocket, frame: LogFrame | StateFrame) -> None:
+    await ws.send_text(frame.model_dump_json())
 
 
 async def _drain_client(ws: WebSocket) -> None:

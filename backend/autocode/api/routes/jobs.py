@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from autocode.api.deps import ContextDep, CurrentUser, JobDep, SessionDep
 from autocode.api.routes.projects import archive_zip_response
-from autocode.models import JobCreate, JobStarted, JobStatus, ProjectStatus
+from autocode.models import JobCreate, JobStarted, JobStatus, ProjectStatus, pk
 from autocode.services import agents as agent_service
 from autocode.services import jobs as job_service
 
@@ -28,8 +28,7 @@ def create_job(body: JobCreate, user: CurrentUser, session: SessionDep, ctx: Con
         data=body,
         production=ctx.settings.environment == "production",
     )
-    assert project.id is not None
-    return JobStarted(id=project.id, status=ProjectStatus(project.status))
+    return JobStarted(id=pk(project), status=ProjectStatus(project.status))
 
 
 @router.get("/{job_id}")

@@ -13,6 +13,7 @@ from autocode.models import (
     PushSubscriptionCreate,
     PushSubscriptionPublic,
     VapidKey,
+    pk,
 )
 from autocode.services import channels as channel_service
 from autocode.services import push as push_service
@@ -55,9 +56,8 @@ def act(body: PushActionRequest, session: SessionDep, ctx: ContextDep) -> PushAc
     """Approve or deny from a notification. No session: the one-time token is the authority."""
     project = push_service.redeem_token(session, token=body.token)
     ctx.orchestrator.decide(session, project, body.action)
-    assert project.id is not None
     done = "Approved" if body.action == "approve" else "Denied"
-    return PushActionResult(project_id=project.id, action=body.action, detail=f"{done}; {project.name} goes on")
+    return PushActionResult(project_id=pk(project), action=body.action, detail=f"{done}; {project.name} goes on")
 
 
 @router.get("/channels")

@@ -18,6 +18,7 @@ from autocode.models import (
     ProcessOutput,
     ProcessPublic,
     ProcessStopped,
+    pk,
 )
 from autocode.runtime.procs import ProcessInfo
 from autocode.services import processes
@@ -93,14 +94,13 @@ async def list_ports(project: ProjectDep, user: CurrentUser, ctx: ContextDep) ->
     found = await _off_loop(
         processes.listening_ports, runtime=ctx.runtime, settings=ctx.settings, user=user, project=project
     )
-    assert project.id is not None
     return [
         PortPublic(
             port=p.port,
             address=p.address,
             pid=p.pid,
             command=p.command,
-            preview_url=ctx.preview.public_url(project.id, p.port),
+            preview_url=ctx.preview.public_url(pk(project), p.port),
         )
         for p in found
     ]

@@ -44,6 +44,7 @@ from autocode.models import (
     TemplateCreate,
     TemplatePublic,
     Uploaded,
+    pk,
 )
 from autocode.services import archives, checkpoints, files, plan_rules, sessions
 from autocode.services import projects as project_service
@@ -84,8 +85,7 @@ def delete_project(project: ProjectDep, user: CurrentUser, session: SessionDep, 
     project_service.delete_project(
         session, data_dir=ctx.settings.data_path, runtime=ctx.runtime, owner=user, project=project
     )
-    assert project.id is not None
-    ctx.sockets.end_project(project.id)
+    ctx.sockets.end_project(pk(project))
 
 
 @router.post("/{project_id}/save-template", status_code=status.HTTP_201_CREATED)

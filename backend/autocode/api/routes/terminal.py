@@ -5,97 +5,32 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import suppress
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
-from sqlmodel import Session
+from pydantic import ValidationError
 
-from autocode.api.deps import IdPath, ws_principal
-from autocode.models import Project, User
+from autocode.api.deps import LiveProject, LiveProjectDep
 from autocode.runtime.base import RuntimeErrorBase
 from autocode.runtime.terminal import PtyClient, TerminalLimitReached
-from autocode.services import projects as project_service
 from autocode.services import runtime_policy, sessions
-from autocode.services.auth import Principal
-from autocode.services.errors import DomainError, NotFound, Unauthorized
-from autocode.services.live import CLOSE_AUTH_ENDED, CLOSE_PROJECT_GONE, Ending, LiveSocket
+from autocode.services.errors import Forbidden, Throttled
+from autocode.services.live import Ending, LiveSocket
 from autocode.wiring import AppContext
+from autocode.ws_protocol import (
+    CloseCode,
+    ErrorFrame,
+    ExitFrame,
+    PongFrame,
+    ResizeFrame,
+    TerminalClientFrame,
+    WindowFrame,
+)
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/ws", tags=["terminal"])
 
-# Close codes a client can act on.
-CLOSE_SESSION_ENDED = 4000
-CLOSE_UNAUTHORIZED = CLOSE_AUTH_ENDED
-CLOSE_FORBIDDEN = 4403
-CLOSE_NOT_FOUND = CLOSE_PROJECT_GONE
-CLOSE_TOO_MANY = 4429
-CLOSE_RUNTIME_ERROR = 4500
 ENDING_GRACE_SECONDS = 1.0
-
-
-class ResizeMessage(BaseModel):
-    type: Literal["resize"]
-    cols: int = Field(ge=2, le=1000)
-    rows: int = Field(ge=2, le=500)
-
-
-class PingMessage(BaseModel):
-    type: Literal["ping"]
-
-
-ControlMessage = TypeAdapter(Annotated[ResizeMessage | PingMessage, Field(discriminator="type")])
-
-
-@dataclass(frozen=True)
-class Authorised:
-    user: User
-    project: Project
-    live: LiveSocket
-
-
-async def authorise(ws: WebSocket, ctx: AppContext, project_id: int, ticket: str | None) -> Authorised | None:
-    """Redeem the ticket and load the project if it is the user's; close the socket otherwise.
-
-    The socket is then registered, so it closes when its login or its project ends; the
-    caller must `ctx.sockets.unregister(auth.live)` when it is done."""
-    try:
-        principal = await asyncio.to_thread(ws_principal, ctx, ticket)
-    except DomainError as exc:
-        await ws.close(CLOSE_UNAUTHORIZED, exc.message)
-        return None
-    user = principal.user
-
-    def load() -> Project:
-        with Session(ctx.engine) as session:
-            return project_service.get_project(session, owner=user, project_id=project_id)
-
-    try:
-        project = await asyncio.to_thread(load)
-    except DomainError as exc:
-        await ws.close(CLOSE_NOT_FOUND, exc.message)
-        return None
-    assert user.id is not None and project.id is not None
-    live = ctx.sockets.register(user_id=user.id, family=principal.family, project_id=project.id)
-    # A session or project that ended between the checks above and the registration.
-    try:
-        await asyncio.to_thread(_still_valid, ctx, principal, project.id)
-    except DomainError as exc:
-        ctx.sockets.unregister(live)
-        await ws.close(CLOSE_NOT_FOUND if isinstance(exc, NotFound) else CLOSE_UNAUTHORIZED, exc.message)
-        return None
-    return Authorised(user=user, project=project, live=live)
-
-
-def _still_valid(ctx: AppContext, principal: Principal, project_id: int) -> None:
-    with Session(ctx.engine) as session:
-        user = session.get(User, principal.user.id)
-        if user is None or user.token_version != principal.user.token_version:
-            raise Unauthorized("Session ended")
-        if session.get(Project, project_id) is None:
-            raise NotFound("Project not found")
 
 
 async def closed_by_server(ws: WebSocket, live: LiveSocket) -> None:
@@ -108,42 +43,33 @@ async def closed_by_server(ws: WebSocket, live: LiveSocket) -> None:
 @router.websocket("/projects/{project_id}/terminal")
 async def terminal(
     ws: WebSocket,
-    project_id: IdPath,
-    ticket: str | None = None,
+    auth: LiveProjectDep,
     mode: Literal["rw", "ro"] = "rw",
     window: sessions.Window | None = None,
     cols: Annotated[int, Query(ge=2, le=1000)] = 80,
     rows: Annotated[int, Query(ge=2, le=500)] = 24,
 ) -> None:
+    """Binary frames carry the terminal's bytes both ways; text frames carry the JSON control
+    frames of ws_protocol (TerminalClientFrame in, TerminalServerFrame out)."""
     ctx: AppContext = ws.app.state.ctx
-    await ws.accept()
-    auth = await authorise(ws, ctx, project_id, ticket)
-    if auth is None:
-        return
-    user, project = auth.user, auth.project
-    try:
-        await _terminal(ws, ctx, auth, user, project, mode=mode, window=window, cols=cols, rows=rows)
-    finally:
-        ctx.sockets.unregister(auth.live)
+    await _terminal(ws, ctx, auth, mode=mode, window=window, cols=cols, rows=rows)
 
 
 async def _terminal(
     ws: WebSocket,
     ctx: AppContext,
-    auth: Authorised,
-    user: User,
-    project: Project,
+    auth: LiveProject,
     *,
     mode: Literal["rw", "ro"],
     window: sessions.Window | None,
     cols: int,
     rows: int,
 ) -> None:
+    user, project = auth.user, auth.project
     try:
         runtime_policy.require_runtime(ctx.settings, user)
-    except DomainError:
-        await ws.close(CLOSE_FORBIDDEN, runtime_policy.LOCAL_RUNTIME_CLOSE_REASON)
-        return
+    except Forbidden as exc:
+        raise Forbidden(runtime_policy.LOCAL_RUNTIME_CLOSE_REASON) from exc
     readonly = mode == "ro"
     try:
         await asyncio.to_thread(sessions.ensure_session, ctx.runtime, user=user, project=project)
@@ -151,16 +77,15 @@ async def _terminal(
         argv = ctx.runtime.attach_argv(user.username, project.tmux_session, window=shown, readonly=readonly)
         client = await ctx.terminals.open(user.username, argv, cols=cols, rows=rows)
     except TerminalLimitReached as exc:
-        await ws.close(CLOSE_TOO_MANY, str(exc))
-        return
+        raise Throttled(str(exc), retry_after=5) from exc
     except RuntimeErrorBase as exc:
         log.warning("terminal unavailable", extra={"project": project.id, "error": str(exc)})
         # A deletion or a sign-out ends the session's tmux too: say that, not "unavailable".
-        await _close_with_reason(ws, auth.live, CLOSE_RUNTIME_ERROR, "terminal unavailable")
+        await _close_with_reason(ws, auth.live, CloseCode.RUNTIME_ERROR, "terminal unavailable")
         return
     try:
         # Which window this terminal shows (the one asked for may not exist).
-        await ws.send_json({"type": "window", "window": shown})
+        await _send(ws, WindowFrame(window=shown))
         await _bridge(ws, client, auth.live, readonly=readonly)
     finally:
         await ctx.terminals.release(client)
@@ -174,7 +99,11 @@ async def _ending(live: LiveSocket) -> Ending | None:
         return None
 
 
-async def _close_with_reason(ws: WebSocket, live: LiveSocket, code: int, reason: str) -> None:
+async def _send(ws: WebSocket, frame: WindowFrame | ExitFrame | PongFrame | ErrorFrame) -> None:
+    await ws.send_text(frame.model_dump_json())
+
+
+async def _close_with_reason(ws: WebSocket, live: LiveSocket, code: CloseCode, reason: str) -> None:
     ending = await _ending(live)
     if ending is not None:
         await ws.close(ending.code, ending.reason)
@@ -193,8 +122,8 @@ async def _bridge(ws: WebSocket, client: PtyClient, live: LiveSocket, *, readonl
                 if ending is not None:
                     await ws.close(ending.code, ending.reason)
                     return
-                await ws.send_json({"type": "exit"})
-                await ws.close(CLOSE_SESSION_ENDED, "session ended")
+                await _send(ws, ExitFrame())
+                await ws.close(CloseCode.SESSION_ENDED, "session ended")
                 return
             await ws.send_bytes(data)
 
@@ -212,14 +141,14 @@ async def _bridge(ws: WebSocket, client: PtyClient, live: LiveSocket, *, readonl
             if text is None:
                 continue
             try:
-                control = ControlMessage.validate_json(text)
+                control = TerminalClientFrame.model_validate_json(text).root
             except ValidationError:
-                await ws.send_json({"type": "error", "detail": "unknown control message"})
+                await _send(ws, ErrorFrame(detail="unknown control message"))
                 continue
-            if isinstance(control, ResizeMessage):
+            if isinstance(control, ResizeFrame):
                 client.resize(control.cols, control.rows)
             else:
-                await ws.send_json({"type": "pong"})
+                await _send(ws, PongFrame())
 
     tasks = [
         asyncio.create_task(output()),

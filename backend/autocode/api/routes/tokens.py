@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from autocode.api.deps import IdPath, SessionDep, SessionUser
-from autocode.models import PersonalTokenCreate, PersonalTokenCreated, PersonalTokenPublic
+from autocode.models import PersonalTokenCreate, PersonalTokenCreated, PersonalTokenPublic, pk
 from autocode.services import tokens as token_service
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
@@ -22,9 +22,8 @@ def create_token(
 ) -> PersonalTokenCreated:
     """A new token for scripts (`Authorization: Bearer ac_pat_...`); its secret is shown only here."""
     made = token_service.create_token(session, owner=user, name=body.name)
-    assert made.row.id is not None
     response.headers["Cache-Control"] = "no-store"
-    return PersonalTokenCreated(id=made.row.id, name=made.row.name, token=made.secret, created_at=made.row.created_at)
+    return PersonalTokenCreated(id=pk(made.row), name=made.row.name, token=made.secret, created_at=made.row.created_at)
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -4,7 +4,7 @@ import { FitAddon } from "@xterm/addon-fit";
 import { WebLinksAddon } from "@xterm/addon-web-links";
 import "@xterm/xterm/css/xterm.css";
 import { wsTicket, wsUrl } from "../../api/client";
-import type { Id, TerminalWindow } from "../../api/types";
+import type { Id, TerminalClientFrame, TerminalServerFrame, TerminalWindow } from "../../api/types";
 import { backoffDelay } from "../../lib/backoff";
 import { Button, cx } from "../../components/ui";
 import { KEYS } from "./keys";
@@ -13,6 +13,7 @@ import { canType, closeOutcome, isUnlocked, setUnlocked } from "./connection";
 type Conn = "connecting" | "open" | "reconnecting" | "ended" | "gone" | "refused";
 
 const encoder = new TextEncoder();
+const control = (frame: TerminalClientFrame) => JSON.stringify(frame);
 
 const FONT = 'ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace';
 const SCROLLBAR = 14; // xterm's default scroll bar width, which fitting leaves free
@@ -118,7 +119,7 @@ async function startTerminal({ el, projectId, readOnly, window: asked, typing, o
   let shown: TerminalWindow | null = null;
 
   const sendResize = () => {
-    if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "resize", cols: term.cols, rows: term.rows }));
+    if (ws?.readyState === WebSocket.OPEN) ws.send(control({ type: "resize", cols: term.cols, rows: term.rows }));
   };
   const send = (data: string) => {
     if (!readOnly && typing.current(shown) && ws?.readyState === WebSocket.OPEN) ws.send(encoder.encode(data));
@@ -152,9 +153,9 @@ async function startTerminal({ el, projectId, readOnly, window: asked, typing, o
     sock.onmessage = (ev: MessageEvent<ArrayBuffer | string>) => {
       if (typeof ev.data === "string") {
         try {
-          const msg = JSON.parse(ev.data) as { type?: string; window?: TerminalWindow };
+          const msg = JSON.parse(ev.data) as TerminalServerFrame;
           if (msg.type === "exit") exited = true;
-          if (msg.type === "window" && msg.window) {
+          if (msg.type === "window") {
             shown = msg.window;
             onWindow(msg.window);
           }

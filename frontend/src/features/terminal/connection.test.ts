@@ -9,12 +9,19 @@ describe("closeOutcome", () => {
     const outcome = closeOutcome(4429, "too many terminals", false);
     expect(outcome).toEqual({ kind: "refused", message: expect.stringContaining("Too many terminals") });
   });
-  it("a gone project stops", () => expect(closeOutcome(4404, "", false)).toEqual({ kind: "gone" }));
+  it("a gone project stops", () => {
+    expect(closeOutcome(4404, "", false)).toEqual({ kind: "gone" });
+    expect(closeOutcome(4404, "project deleted", true)).toEqual({ kind: "gone" });
+  });
+  it("a policy refusal shows the server's reason", () => {
+    const outcome = closeOutcome(4403, "local runtime: admins only on this server", false);
+    expect(outcome).toEqual({ kind: "refused", message: "local runtime: admins only on this server" });
+  });
   it("an ended session offers reconnect", () => {
     expect(closeOutcome(4000, "", false)).toEqual({ kind: "ended" });
     expect(closeOutcome(1000, "", true)).toEqual({ kind: "ended" });
   });
-  it.each([1006, 1011, 4500])("a dropped connection (%i) is retried", (code) => {
+  it.each([1006, 1011, 4008, 4500])("a dropped connection (%i) is retried", (code) => {
     expect(closeOutcome(code, "", false)).toEqual({ kind: "retry" });
   });
 });

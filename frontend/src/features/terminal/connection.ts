@@ -1,4 +1,4 @@
-import type { TerminalWindow } from "../../api/types";
+import type { CloseCode, TerminalWindow } from "../../api/types";
 
 /** What a closed terminal socket means for the viewer. */
 export type CloseOutcome =
@@ -7,18 +7,30 @@ export type CloseOutcome =
   | { kind: "ended" } // the session ended: offer Reconnect
   | { kind: "retry" }; // a dropped connection: reconnect with backoff
 
-const REFUSED: Record<number, string> = {
-  4401: "Your session ended; sign in again to use the terminal",
-  4403: "The server does not allow this terminal",
-  4429: "Too many terminals are open; close one (another tab or device) and press Reconnect",
+const TOO_MANY = "Too many terminals are open; close one (another tab or device) and press Reconnect";
+
+/** What each close code of the server means for the terminal. Typed on the server's CloseCode,
+ * so a code the server gains does not compile until it has a meaning here. */
+const OUTCOME: Record<CloseCode, CloseOutcome> = {
+  4000: { kind: "ended" },
+  4008: { kind: "retry" }, // too slow (an events socket's code): reconnecting repaints
+  4401: { kind: "refused", message: "Your session ended; sign in again to use the terminal" },
+  4403: { kind: "refused", message: "The server does not allow this terminal" },
+  4404: { kind: "gone" },
+  4429: { kind: "refused", message: TOO_MANY },
+  4500: { kind: "retry" },
 };
 
 export function closeOutcome(code: number, reason: string, exited: boolean): CloseOutcome {
-  if (code === 4404) return { kind: "gone" };
-  const refused = REFUSED[code];
-  if (refused !== undefined) return { kind: "refused", message: reason && code !== 4429 ? reason : refused };
-  if (exited || code === 4000) return { kind: "ended" };
-  return { kind: "retry" };
+  const outcome = (OUTCOME as Partial<Record<number, CloseOutcome>>)[code];
+  if (outcome?.kind === "gone") return outcome;
+  if (outcome?.kind === "refused") {
+    // The server's reason says more (which policy, which session), except for the cap: its
+    // reason counts terminals, the message says what to do.
+    return { kind: "refused", message: reason && code !== 4429 ? reason : outcome.message };
+  }
+  if (exited) return { kind: "ended" };
+  return outcome ?? { kind: "retry" };
 }
 
 const unlockKey = (projectId: number) => `autocode.terminal.unlocked.${projectId}`;
