@@ -36,10 +36,11 @@ from autocode.api.routes import (
     tokens,
     users,
 )
-from autocode.core import db
+from autocode.core import db, wake
 from autocode.core.config import Settings
 from autocode.core.context import AppContext, runtime_for
 from autocode.core.files import FileError, Missing, TooLarge
+from autocode.core.layout import Layout
 from autocode.core.security import Keys, load_master_secret
 from autocode.models import AgentInstance, InstanceStatus, Project, User
 from autocode.runtime import Runtime, RuntimeErrorBase, SessionNotFound
@@ -223,11 +224,24 @@ def build_context(settings: Settings) -> AppContext:
         tickets=TicketStore(lifetime_seconds=settings.ws_ticket_seconds),
         runtime=runtime,
         terminals=TerminalManager(per_user=settings.terminals_per_user),
-        events=EventHub(engine),
+        events=EventHub(engine, safety_seconds=settings.events_safety_poll_seconds),
         orchestrator=Orchestrator(settings=settings, engine=engine, keys=keys, runtime=runtime),
         notifier=push_service.Notifier(settings, engine, sender, keys),
         preview=PreviewAccess(settings=settings, engine=engine, runtime=runtime),
     )
+
+
+def _listen_for_commits(ctx: AppContext) -> wake.DatagramReceiver | None:
+    """Wake the event pump on every commit: the server's own, in-process, and the supervisors' pokes."""
+    wake.on_commit(ctx.engine, ctx.events.wake)
+    receiver = wake.DatagramReceiver(Layout.at(ctx.settings.data_path).wake_socket)
+    try:
+        receiver.start(asyncio.get_running_loop(), ctx.events.wake)
+    except OSError as exc:
+        # Without pokes the pump still runs on its safety poll: slower news, nothing lost.
+        log.warning("supervisor pokes unavailable", extra={"error": str(exc), "path": str(receiver.path)})
+        return None
+    return receiver
 
 
 def _make_private(data_dir: Path) -> None:
@@ -286,6 +300,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         announce_admin(prepare(ctx))
         app.state.ctx = ctx
         await ctx.events.start()
+        receiver = _listen_for_commits(ctx)
         await asyncio.to_thread(ctx.notifier.start)
         # Clones a previous server left unfinished start again.
         await asyncio.to_thread(ctx.orchestrator.resume_clones)
@@ -308,6 +323,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await ctx.terminals.close_all()
+            wake.off_commit(ctx.engine, ctx.events.wake)
+            if receiver is not None:
+                receiver.close()
             ctx.orchestrator.shutdown()
             ctx.notifier.shutdown()
             ctx.engine.dispose()

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     # A project's clone from its repository is stopped after this long.
     clone_timeout_seconds: float = Field(default=600, ge=5, le=3600)
     terminals_per_user: int = Field(default=8, ge=1)
+    # Supervisors poke the server after each commit; this poll only catches pokes that were lost.
+    events_safety_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
 
     claude_command: str = "claude"
     # Supervisor tuning: silence while busy before interrupting, and the retry backoff cap.

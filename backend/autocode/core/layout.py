@@ -80,6 +80,11 @@ class Layout:
         """Run state a project's supervisor and the server share: inbox, state, log."""
         return self.data_dir / "run" / "projects" / str(int(project_id))
 
+    @property
+    def wake_socket(self) -> Path:
+        """The server's datagram socket supervisors poke after each commit (its folder is 0700)."""
+        return self.data_dir / "run" / "server" / "events.sock"
+
     def brain_dir(self, project_id: int) -> Path:
         """The decision model's own workspace (identity, memory, sessions)."""
         return self.run_dir(project_id) / "brain"
