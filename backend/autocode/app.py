@@ -45,6 +45,7 @@ from autocode.core.security import Keys, load_master_secret
 from autocode.models import AgentInstance, InstanceStatus, Project, User
 from autocode.runtime import Runtime, RuntimeErrorBase, SessionNotFound
 from autocode.runtime.terminal import TerminalManager
+from autocode.services import health as health_service
 from autocode.services import push as push_service
 from autocode.services import runtime_policy
 from autocode.services import users as user_service
@@ -60,6 +61,7 @@ from autocode.services.errors import (
     Unauthorized,
 )
 from autocode.services.events import EventHub
+from autocode.services.health import HealthCache
 from autocode.services.orchestrator import Orchestrator
 from autocode.services.preview import PreviewAccess
 
@@ -228,6 +230,7 @@ def build_context(settings: Settings) -> AppContext:
         orchestrator=Orchestrator(settings=settings, engine=engine, keys=keys, runtime=runtime),
         notifier=push_service.Notifier(settings, engine, sender, keys),
         preview=PreviewAccess(settings=settings, engine=engine, runtime=runtime),
+        health=HealthCache(settings=settings, engine=engine, runtime=runtime),
     )
 
 
@@ -302,10 +305,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await ctx.events.start()
         receiver = _listen_for_commits(ctx)
         await asyncio.to_thread(ctx.notifier.start)
+        await asyncio.to_thread(ctx.health.refresh)
         # Clones a previous server left unfinished start again.
         await asyncio.to_thread(ctx.orchestrator.resume_clones)
         tasks = [
             asyncio.create_task(ctx.events.run(), name="event-pump"),
+            asyncio.create_task(_every(health_service.REFRESH_SECONDS, ctx.health.refresh), name="health"),
             asyncio.create_task(_every(WATCHDOG_SECONDS, ctx.orchestrator.watch_once), name="watchdog"),
             # Status transitions become pushes (sent by a pool of its own, never on this loop).
             asyncio.create_task(_every(NOTIFY_SECONDS, ctx.notifier.poll_once), name="notifier"),
@@ -367,16 +372,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": f"Terminal runtime unavailable: {exc}"}, status_code=503)
 
     api = APIRouter(prefix="/api")
+    # Routes are matched in order, one by one (twice per request): the ones the PWA polls come first.
     for module in (
+        health,
+        projects,
         auth,
         users,
         agents,
-        projects,
         processes,
         jobs,
         keys,
         tokens,
-        health,
         notifications,
         preview,
         me,

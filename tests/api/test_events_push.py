@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
+from websockets.sync.connection import Connection
 
 from autocode.core import wake
 from autocode.core.layout import Layout
@@ -45,7 +46,7 @@ with Session(engine) as session:
 class Frames:
     """An events socket read in a thread; frames keep their order."""
 
-    def __init__(self, ws: ClientConnection) -> None:
+    def __init__(self, ws: Connection) -> None:
         self.ws = ws
         self.frames: list[dict[str, Any]] = []
         self.thread = threading.Thread(target=self._run, daemon=True)

@@ -12,6 +12,7 @@ from autocode.runtime import Runtime, make_runtime
 from autocode.runtime.terminal import TerminalManager
 from autocode.services.auth import LoginThrottle, TicketStore
 from autocode.services.events import EventHub
+from autocode.services.health import HealthCache
 from autocode.services.live import LiveSockets
 from autocode.services.orchestrator import Orchestrator
 from autocode.services.preview import PreviewAccess
@@ -31,6 +32,7 @@ class AppContext:
     orchestrator: Orchestrator
     notifier: Notifier
     preview: PreviewAccess
+    health: HealthCache
     sockets: LiveSockets = field(default_factory=LiveSockets)
     extras: dict[str, object] = field(default_factory=dict)
 
