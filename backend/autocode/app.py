@@ -38,11 +38,13 @@ from autocode.api.routes import (
     tokens,
     users,
 )
-from autocode.core import db
+from autocode.core import db, wake
 from autocode.core.config import Settings
 from autocode.core.files import FileError, Missing, TooLarge
+from autocode.core.layout import Layout
 from autocode.models import AgentInstance, InstanceStatus, Project, User
 from autocode.runtime import Runtime, RuntimeErrorBase, SessionNotFound
+from autocode.services import health as health_service
 from autocode.services import runtime_policy
 from autocode.services import users as user_service
 from autocode.services.errors import (
@@ -197,6 +199,19 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
+def _listen_for_commits(ctx: AppContext) -> wake.DatagramReceiver | None:
+    """Wake the event pump on every commit: the server's own, in-process, and the supervisors' pokes."""
+    wake.on_commit(ctx.engine, ctx.events.wake)
+    receiver = wake.DatagramReceiver(Layout.at(ctx.settings.data_path).wake_socket)
+    try:
+        receiver.start(asyncio.get_running_loop(), ctx.events.wake)
+    except OSError as exc:
+        # Without pokes the pump still runs on its safety poll: slower news, nothing lost.
+        log.warning("supervisor pokes unavailable", extra={"error": str(exc), "path": str(receiver.path)})
+        return None
+    return receiver
+
+
 def prepare(ctx: AppContext) -> user_service.BootstrapResult | None:
     """Migrate the schema and create the first admin when there is no user yet."""
     db.upgrade(ctx.engine)
@@ -243,11 +258,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         announce_admin(prepare(ctx))
         app.state.ctx = ctx
         await ctx.events.start()
+        receiver = _listen_for_commits(ctx)
         await asyncio.to_thread(ctx.notifier.start)
+        await asyncio.to_thread(ctx.health.refresh)
         # Clones a previous server left unfinished start again.
         await asyncio.to_thread(ctx.orchestrator.resume_clones)
         tasks = [
             asyncio.create_task(ctx.events.run(), name="event-pump"),
+            asyncio.create_task(_every(health_service.REFRESH_SECONDS, ctx.health.refresh), name="health"),
             asyncio.create_task(_every(WATCHDOG_SECONDS, ctx.orchestrator.watch_once), name="watchdog"),
             # Status transitions become pushes (sent by a pool of its own, never on this loop).
             asyncio.create_task(_every(NOTIFY_SECONDS, ctx.notifier.poll_once), name="notifier"),
@@ -265,6 +283,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await ctx.terminals.close_all()
+            wake.off_commit(ctx.engine, ctx.events.wake)
+            if receiver is not None:
+                receiver.close()
             ctx.orchestrator.shutdown()
             ctx.notifier.shutdown()
             ctx.engine.dispose()
@@ -313,16 +334,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": f"Terminal runtime unavailable: {exc}"}, status_code=503)
 
     api = APIRouter(prefix="/api")
+    # Routes are matched in order, one by one (twice per request): the ones the PWA polls come first.
     for module in (
+        health,
+        projects,
         auth,
         users,
         agents,
-        projects,
         processes,
         jobs,
         keys,
         tokens,
-        health,
         notifications,
         preview,
         me,

@@ -16,6 +16,7 @@ from autocode.runtime.terminal import TerminalManager
 from autocode.services import push as push_service
 from autocode.services.auth import LoginThrottle, TicketStore
 from autocode.services.events import EventHub
+from autocode.services.health import HealthCache
 from autocode.services.live import LiveSockets
 from autocode.services.orchestrator import Orchestrator
 from autocode.services.preview import PreviewAccess
@@ -35,6 +36,7 @@ class AppContext:
     orchestrator: Orchestrator
     notifier: Notifier
     preview: PreviewAccess
+    health: HealthCache
     sockets: LiveSockets = field(default_factory=LiveSockets)
 
 
@@ -57,10 +59,11 @@ def build_context(settings: Settings) -> AppContext:
         tickets=TicketStore(lifetime_seconds=settings.ws_ticket_seconds),
         runtime=runtime,
         terminals=TerminalManager(per_user=settings.terminals_per_user),
-        events=EventHub(engine),
+        events=EventHub(engine, safety_seconds=settings.events_safety_poll_seconds),
         orchestrator=Orchestrator(settings=settings, engine=engine, keys=keys, runtime=runtime),
         notifier=push_service.Notifier(settings, engine, sender, keys),
         preview=PreviewAccess(settings=settings, engine=engine, runtime=runtime),
+        health=HealthCache(settings=settings, engine=engine, runtime=runtime),
         sockets=LiveSockets(per_user=settings.sockets_per_user),
     )
 

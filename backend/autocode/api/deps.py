@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import Depends, Path, Query, Request, WebSocket
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
@@ -48,7 +49,8 @@ def check_workspace_path(value: str) -> str:
 WorkspacePath = Annotated[str, Query(max_length=MAX_PATH_BYTES), AfterValidator(check_workspace_path)]
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
+    # Dependencies that do no I/O are async: FastAPI would run a plain def in the thread pool.
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -56,16 +58,24 @@ def get_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-def get_settings(ctx: ContextDep) -> Settings:
+async def get_settings(ctx: ContextDep) -> Settings:
     return ctx.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_db(ctx: ContextDep) -> Iterator[Session]:
-    with Session(ctx.engine, expire_on_commit=False) as session:
+async def get_db(ctx: ContextDep) -> AsyncIterator[Session]:
+    # Making a session touches no database (a connection is taken at its first query): no thread
+    # for that, and closing one that never connected costs nothing either.
+    session = Session(ctx.engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await anyio.to_thread.run_sync(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
@@ -89,7 +99,7 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_session_principal(principal: PrincipalDep) -> Principal:
+async def get_session_principal(principal: PrincipalDep) -> Principal:
     """A principal signed in to the app: personal API tokens may not make tokens, change the
     password, manage stored keys or accounts, or end every session (403)."""
     if principal.is_token:
@@ -100,21 +110,21 @@ def get_session_principal(principal: PrincipalDep) -> Principal:
 SessionPrincipal = Annotated[Principal, Depends(get_session_principal)]
 
 
-def get_current_user(principal: PrincipalDep) -> User:
+async def get_current_user(principal: PrincipalDep) -> User:
     return principal.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def get_session_user(principal: SessionPrincipal) -> User:
+async def get_session_user(principal: SessionPrincipal) -> User:
     return principal.user
 
 
 SessionUser = Annotated[User, Depends(get_session_user)]
 
 
-def get_admin(user: SessionUser) -> User:
+async def get_admin(user: SessionUser) -> User:
     if not user.is_admin:
         raise Forbidden("Admins only")
     return user

@@ -134,6 +134,8 @@ class Settings(BaseSettings):
     terminals_per_user: int = Field(default=8, ge=1)
     # Open WebSockets (events feeds and terminals) an account may hold at once.
     sockets_per_user: int = Field(default=32, ge=2)
+    # Supervisors poke the server after each commit; this poll only catches pokes that were lost.
+    events_safety_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
 
     claude_command: str = "claude"
     # Supervisor tuning: silence while busy before interrupting, and the retry backoff cap.

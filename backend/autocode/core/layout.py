@@ -133,6 +133,11 @@ class Layout:
     def supervisor_log(self, project_id: int) -> Path:
         return self.run_dir(project_id) / SUPERVISOR_LOG
 
+    @property
+    def wake_socket(self) -> Path:
+        """The server's datagram socket supervisors poke after each commit (its folder is 0700)."""
+        return self.data_dir / "run" / "server" / "events.sock"
+
     def brain_dir(self, project_id: int) -> Path:
         """The decision model's own workspace (identity, memory, sessions)."""
         return self.run_dir(project_id) / "brain"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 2000
 PAGE = 500
+MAX_PAGES = 20
 
 
 @dataclass(eq=False)
@@ -41,14 +43,19 @@ class Subscription:
 
 
 class EventHub:
-    """Polls SQLite for new log rows (written by supervisors in other processes)."""
+    """Reads new log rows and project changes when woken: by a supervisor's poke after it
+    commits (:mod:`autocode.core.wake`), by the server's own commits, and by a slow safety poll
+    for pokes that were lost."""
 
-    def __init__(self, engine: Engine, *, interval: float = 0.1) -> None:
+    def __init__(self, engine: Engine, *, safety_seconds: float = 5.0) -> None:
         self.engine = engine
-        self.interval = interval
+        self.safety_seconds = safety_seconds
         self.cursor = 0
         self._subs: dict[int, set[Subscription]] = {}
         self._versions: dict[int, datetime | None] = {}
+        self._woken = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending = False
 
     def _max_id(self) -> int:
         with Session(self.engine) as session:
@@ -56,11 +63,29 @@ class EventHub:
             return int(value or 0)
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self.cursor = await asyncio.to_thread(self._max_id)
+
+    def wake(self) -> None:
+        """Something was committed: read what is new (safe from any thread)."""
+        loop = self._loop
+        if loop is None or self._pending:
+            return  # not started yet (start reads the cursor), or a wake-up is on its way
+        self._pending = True
+        try:
+            loop.call_soon_threadsafe(self._set)
+        except RuntimeError:  # the loop is closed: the server is stopping
+            self._pending = False
+
+    def _set(self) -> None:
+        self._pending = False
+        self._woken.set()
 
     def subscribe(self, project_id: int) -> Subscription:
         sub = Subscription(project_id=project_id, start_cursor=self.cursor)
         self._subs.setdefault(project_id, set()).add(sub)
+        # Rows committed while nobody listened are past the cursor: read them now, not at the next poke.
+        self._woken.set()
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
@@ -92,17 +117,26 @@ class EventHub:
     async def run(self) -> None:
         """The pump: runs for the server's lifetime."""
         while True:
-            try:
-                await self._tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a bad tick must not end the pump
-                log.exception("event pump tick failed")
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), self.safety_seconds)
+            self._woken.clear()
+            for _ in range(MAX_PAGES):  # a backlog is read page after page, bounded per wake
+                try:
+                    more = await self._tick()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # a bad tick must not end the pump
+                    log.exception("event pump tick failed")
+                    break
+                if not more:
+                    break
+            else:
+                self._woken.set()  # still more: carry on after letting the loop breathe
 
-    async def _tick(self) -> None:
+    async def _tick(self) -> bool:
+        """Deliver what is new; True when a full page came (there may be more)."""
         if not self._subs:
-            return  # nobody listens; a new subscriber catches up from the database
+            return False  # nobody listens; a new subscriber catches up from the database
         rows, versions = await asyncio.to_thread(self._poll, list(self._subs))
         for row in rows:
             assert row.id is not None
@@ -119,3 +153,4 @@ class EventHub:
                 for sub in self._subs.get(project_id, ()):
                     sub.state_changed.set()
             self._versions[project_id] = version
+        return len(rows) >= PAGE

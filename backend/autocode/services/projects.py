@@ -211,8 +211,30 @@ def latest_instance(session: Session, project_id: int) -> AgentInstance | None:
     ).first()
 
 
+def latest_instances(session: Session, project_ids: list[int]) -> dict[int, AgentInstance]:
+    """The latest instance of each of these projects, in one query."""
+    if not project_ids:
+        return {}
+    newest = (
+        select(func.max(AgentInstance.id))
+        .where(col(AgentInstance.project_id).in_(project_ids))
+        .group_by(col(AgentInstance.project_id))
+    )
+    rows = session.exec(select(AgentInstance).where(col(AgentInstance.id).in_(newest))).all()
+    return {row.project_id: row for row in rows}
+
+
 def to_public(session: Session, project: Project) -> ProjectPublic:
-    instance = latest_instance(session, pk(project))
+    return _public(project, latest_instance(session, pk(project)))
+
+
+def to_public_many(session: Session, projects: list[Project]) -> list[ProjectPublic]:
+    """Public views of many projects with a fixed number of queries (not one per project)."""
+    instances = latest_instances(session, [pk(p) for p in projects])
+    return [_public(p, instances.get(pk(p))) for p in projects]
+
+
+def _public(project: Project, instance: AgentInstance | None) -> ProjectPublic:
     public = ProjectPublic.model_validate(project)
     public.implementation_plan = [PlanStep.model_validate(s) for s in project.implementation_plan]
     public.instance = InstancePublic.model_validate(instance) if instance is not None else None

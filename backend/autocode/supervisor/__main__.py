@@ -11,7 +11,6 @@ import logging
 import os
 import sys
 
-from autocode.core import db
 from autocode.runtime import runtime_for
 from autocode.supervisor import boot
 from autocode.supervisor.loop import Supervisor
@@ -31,7 +30,7 @@ def main(argv: list[str]) -> int:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    engine = db.make_engine(settings.database_url)
+    engine = boot.engine_for(settings)
     runtime = runtime_for(settings)
     supervisor = Supervisor(
         settings=settings,

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+from sqlalchemy import Engine
 
+from autocode.core import db, wake
 from autocode.core.config import Settings
+from autocode.core.layout import Layout
 from autocode.services.keys import Credential
 
 MAX_BOOT_BYTES = 1_000_000
@@ -91,3 +94,10 @@ def read(stream: BinaryIO) -> tuple[Settings, Credentials]:
     if not data:
         raise ValueError("no boot message on stdin (a supervisor is started by the server)")
     return decode(data)
+
+
+def engine_for(settings: Settings) -> Engine:
+    """The supervisor's database engine: every commit pokes the server, so the UI hears of it at once."""
+    engine = db.make_engine(settings.database_url)
+    wake.on_commit(engine, wake.DatagramSender(Layout.at(settings.data_path).wake_socket).send)
+    return engine

@@ -45,7 +45,7 @@ def delete_agent(agent: AgentDep, user: CurrentUser, session: SessionDep, ctx: C
 @router.get("/{agent_id}/projects")
 def list_agent_projects(agent: AgentDep, user: CurrentUser, session: SessionDep) -> list[ProjectPublic]:
     rows = project_service.list_projects(session, owner=user, agent_id=agent.id)
-    return [project_service.to_public(session, p) for p in rows]
+    return project_service.to_public_many(session, rows)
 
 
 @router.post("/{agent_id}/projects", status_code=status.HTTP_201_CREATED)

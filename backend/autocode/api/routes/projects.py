@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 
 @router.get("")
 def list_projects(user: CurrentUser, session: SessionDep) -> list[ProjectPublic]:
-    return [project_service.to_public(session, p) for p in project_service.list_projects(session, owner=user)]
+    return project_service.to_public_many(session, project_service.list_projects(session, owner=user))
 
 
 @router.get("/{project_id}")
