@@ -21,6 +21,7 @@ from autocode.services.live import LiveSockets
 from autocode.services.orchestrator import Orchestrator
 from autocode.services.preview import PreviewAccess
 from autocode.services.push import Notifier
+from autocode.services.read_cache import ReadCache
 
 
 @dataclass
@@ -37,6 +38,7 @@ class AppContext:
     notifier: Notifier
     preview: PreviewAccess
     health: HealthCache
+    reads: ReadCache
     sockets: LiveSockets = field(default_factory=LiveSockets)
 
 
@@ -64,6 +66,7 @@ def build_context(settings: Settings) -> AppContext:
         notifier=push_service.Notifier(settings, engine, sender, keys),
         preview=PreviewAccess(settings=settings, engine=engine, runtime=runtime),
         health=HealthCache(settings=settings, engine=engine, runtime=runtime),
+        reads=ReadCache(db.DataVersion(engine).current),
         sockets=LiveSockets(per_user=settings.sockets_per_user),
     )
 

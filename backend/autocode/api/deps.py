@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import Depends, Path, Query, Request, WebSocket
+from fastapi import Depends, Path, Query, Request, Response, WebSocket
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
 from sqlmodel import Session
@@ -88,15 +89,51 @@ def get_principal(
 ) -> Principal:
     """The user and login a bearer token speaks for: the user must still exist, the token's
     version must be the user's current one and its login (refresh family) must be alive."""
+    return _principal(ctx, session, _bearer_token(creds))
+
+
+def _bearer_token(creds: HTTPAuthorizationCredentials | None) -> str:
     if creds is None or creds.scheme.lower() != "bearer":
         raise Unauthorized("Not authenticated")
+    return creds.credentials
+
+
+def _principal(ctx: AppContext, session: Session, token: str) -> Principal:
     try:
-        return auth_service.principal_from_access_token(session, keys=ctx.keys, token=creds.credentials)
+        return auth_service.principal_from_access_token(session, keys=ctx.keys, token=token)
     except Unauthorized as exc:
         raise Unauthorized("Invalid or expired token") from exc
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def cached_read(
+    ctx: AppContext, creds: HTTPAuthorizationCredentials | None, name: str, answer: Callable[[Session, User], bytes]
+) -> Response:
+    """A read-only answer for the bearer's user, served from `ctx.reads` while the database is
+    unchanged (services/read_cache.py). A miss runs the same token check as every other route,
+    then `answer`; an answer is never kept longer than its access token is valid. Personal API
+    tokens are checked afresh every time."""
+    token = _bearer_token(creds)
+    key = (name, token)
+    cached = ctx.reads.get(key)
+    if cached is not None:
+        return Response(content=cached, media_type="application/json")
+    version = ctx.reads.version()
+
+    def compute() -> tuple[bytes, float]:
+        with Session(ctx.engine, expire_on_commit=False) as session:
+            principal = _principal(ctx, session, token)
+            out = answer(session, principal.user)
+        if principal.is_token:
+            return out, 0.0
+        return out, ctx.keys.verify_access_token(token).expires_at - time.time()
+
+    body, valid_for = await anyio.to_thread.run_sync(compute)
+    ctx.reads.put(key, version=version, body=body, valid_for=valid_for)
+    return Response(content=body, media_type="application/json")
 
 
 async def get_session_principal(principal: PrincipalDep) -> Principal:

@@ -94,7 +94,9 @@ class Keys:
         # Tokens from before token versions existed carry neither claim: they are refused.
         if not isinstance(tv, int) or isinstance(tv, bool) or not isinstance(fam, str) or not fam:
             raise TokenError("token without a version or family")
-        return AccessClaims(user_id=int(sub), token_version=tv, family=fam)
+        exp = claims.get("exp")
+        expires_at = float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else 0.0
+        return AccessClaims(user_id=int(sub), token_version=tv, family=fam, expires_at=expires_at)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class AccessClaims:
     user_id: int
     token_version: int
     family: str
+    expires_at: float = 0.0  # the token's `exp` (Unix time); 0 when unknown
 
 
 def hash_password(password: str) -> str:

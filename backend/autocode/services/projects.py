@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import TypeAdapter
 from sqlmodel import Session, col, func, or_, select
 
 from autocode.models import (
@@ -226,6 +227,14 @@ def latest_instances(session: Session, project_ids: list[int]) -> dict[int, Agen
 
 def to_public(session: Session, project: Project) -> ProjectPublic:
     return _public(project, latest_instance(session, pk(project)))
+
+
+_PUBLIC_LIST = TypeAdapter(list[ProjectPublic])
+
+
+def projects_json(session: Session, owner: User) -> bytes:
+    """The owner's projects as the JSON `GET /api/projects` answers."""
+    return _PUBLIC_LIST.dump_json(to_public_many(session, list_projects(session, owner=owner)))
 
 
 def to_public_many(session: Session, projects: list[Project]) -> list[ProjectPublic]:

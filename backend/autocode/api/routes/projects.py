@@ -17,12 +17,14 @@ from starlette.background import BackgroundTask
 
 from autocode.api.deps import (
     MAX_ID,
+    BearerDep,
     ContextDep,
     CurrentUser,
     ProjectDep,
     SessionDep,
     SettingsDep,
     WorkspacePath,
+    cached_read,
 )
 from autocode.models import (
     FileEntry,
@@ -56,9 +58,10 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-@router.get("")
-def list_projects(user: CurrentUser, session: SessionDep) -> list[ProjectPublic]:
-    return project_service.to_public_many(session, project_service.list_projects(session, owner=user))
+@router.get("", response_model=list[ProjectPublic])
+async def list_projects(ctx: ContextDep, creds: BearerDep) -> Response:
+    # The dashboard polls this from every open tab: answered from the read cache while nothing changed.
+    return await cached_read(ctx, creds, "projects", project_service.projects_json)
 
 
 @router.get("/{project_id}")
