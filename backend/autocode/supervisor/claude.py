@@ -25,12 +25,13 @@ import stat
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from autocode.core.files import FileError, Missing, Tree
 from autocode.hook import KEY_ENV as HOOK_KEY_ENV
-from autocode.supervisor import activity
+from autocode.supervisor import activity, usage_limit
 
 Policy = Literal["auto", "ask", "bypass"]
 POLICIES: tuple[Policy, ...] = ("auto", "ask", "bypass")
@@ -459,6 +460,7 @@ class TranscriptUpdate:
     usage: Usage = field(default_factory=Usage)  # new usage in this update
     last_usage: Usage | None = None  # usage of the newest message: its context size
     api_errors: list[str] = field(default_factory=list)
+    limit_resets: list[datetime] = field(default_factory=list)  # a usage limit's reset, exact
     turns_finished: int = 0  # ``system/turn_duration`` entries: a turn ended
     compactions: list[Compaction] = field(default_factory=list)
     session_id: str | None = None
@@ -582,6 +584,9 @@ class TranscriptReader:
             if entry.get("isApiErrorMessage"):
                 upd.api_errors.append(_result_text(content))
                 upd.activity.append(activity.error_item(_result_text(content)))
+                reset = usage_limit.reset_from_entry(entry)
+                if reset is not None:
+                    upd.limit_resets.append(reset)
             msg_id = message.get("id")
             raw_usage = message.get("usage")
             if isinstance(msg_id, str) and isinstance(raw_usage, dict):
