@@ -6,10 +6,12 @@ supervisor process: nanobot keeps process-global state (its config path, loguru)
 
 Where nanobot writes (all under ``BrainConfig.brain_dir``, the server's own
 ``Layout.brain_dir(project_id)``, mode 0700, outside the user's tree): ``IDENTITY.md``,
-``MEMORY.md``, ``HISTORY.md``, ``workspace/`` (nanobot's own scratch workspace: ``memory/``, a workspace id), ``sessions/``
-(the conversation, JSONL; nanobot refuses a sessions folder inside its workspace, hence the
-sibling), and the runtime folders nanobot derives from its config path (``media/``,
-``cli-apps/``). Nothing is written under ``$HOME``; ``config.json`` is never read or written.
+``HISTORY.md``, ``workspace/`` (nanobot's own scratch workspace: ``memory/``, a workspace id),
+``sessions/`` (the conversation, JSONL; nanobot refuses a sessions folder inside its workspace,
+hence the sibling), and the runtime folders nanobot derives from its config path (``media/``,
+``cli-apps/``). ``MEMORY.md`` is ours: the model's ``remember`` tool adds to it through
+:mod:`autocode.supervisor.memory`. Nothing is written under ``$HOME``; ``config.json`` is never
+read or written.
 
 ``Brain.decide`` is synchronous and makes one decision at a time: call it from a thread with no
 running event loop (the supervisor's). The Steering methods run on that same thread, and an
@@ -33,12 +35,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from autocode.core.files import FileError, Limits, Missing, Refused, TooLarge, Tree, parse_rel
-from autocode.supervisor import mcp
+from autocode.supervisor import mcp, memory
 
 log = logging.getLogger(__name__)
 
 SESSION_KEY = "autocode:supervisor"
 STEERING_TOOLS = ("send_text", "press_key", "mark_step_done", "mark_step_failed", "revise_plan", "ask_human")
+MEMORY_TOOLS = ("remember",)  # the brain's own: MEMORY.md in its folder
 # Names an agent template may use in its `tools` list, mapped to the read-only helper they enable.
 READ_HELPERS: dict[str, str] = {
     "read_file": "read_file",
@@ -70,6 +73,8 @@ supervisor's rules cannot decide. Act only through your tools:
 - press_key: press one key in Claude Code (Enter, Escape, C-c, a digit to pick a choice).
 - revise_plan: replace the remaining steps when the plan no longer fits.
 - ask_human: when only the human can decide.
+- remember: keep one short fact worth knowing at later steps (a command that works, a decision
+  the human made, a pitfall); it appears under "Project memory" from then on.
 Make the fewest calls that settle the situation, then answer in one or two sentences with the
 reason for your decision."""
 
@@ -359,6 +364,21 @@ STEERING_SCHEMAS: dict[str, tuple[str, dict[str, Any]]] = {
     "ask_human": (
         "Ask the human a question; the project waits for the answer.",
         _obj({"question": {**_STR, "description": "A short, self-contained question."}}, ["question"]),
+    ),
+}
+
+MEMORY_SCHEMAS: dict[str, tuple[str, dict[str, Any]]] = {
+    "remember": (
+        "Keep one fact for later decisions of this project (shown under 'Project memory').",
+        _obj(
+            {
+                "fact": {
+                    **_STR,
+                    "description": f"One self-contained line, under {memory.MAX_FACT_CHARS} characters.",
+                }
+            },
+            ["fact"],
+        ),
     ),
 }
 
@@ -748,6 +768,8 @@ class Brain:
             agent.tools.register(
                 _function_tool(name, description, schema, self._steering_handler(name), read_only=False)
             )
+        description, schema = MEMORY_SCHEMAS["remember"]
+        agent.tools.register(_function_tool("remember", description, schema, self._remember, read_only=False))
         for name in enabled_read_helpers(cfg.tools):
             description, schema, fn = READ_SCHEMAS[name]
             agent.tools.register(_function_tool(name, description, schema, self._read_handler(fn), read_only=True))
@@ -778,13 +800,9 @@ class Brain:
     def _system_prompt(self, **kwargs: Any) -> str:
         """The composed identity, our role, the project memory and nanobot's archived summary."""
         parts = [self.config.identity.strip(), ROLE]
-        memory_path = self.config.brain_dir / "MEMORY.md"
-        try:
-            memory = memory_path.read_text(errors="replace").strip()
-        except OSError:
-            memory = ""
-        if memory and memory != "# Memory":
-            parts.append(f"# Project memory\n{memory[-MEMORY_CHARS:]}")
+        kept = memory.read_memory(self.config.brain_dir).strip()  # a link there is not followed
+        if kept and kept != memory.HEADING:
+            parts.append(f"# Project memory\n{kept[-MEMORY_CHARS:]}")
         summary = kwargs.get("session_summary")
         if isinstance(summary, Mapping) and summary.get("text") and summary.get("text") != "(nothing)":
             parts.append(f"# Earlier decisions (summary)\n{summary['text']}")
@@ -817,6 +835,9 @@ class Brain:
             return str(result)
 
         return handler
+
+    async def _remember(self, **kwargs: Any) -> str:
+        return memory.remember(self.config.brain_dir, str(kwargs.get("fact", "")))
 
     def _read_handler(self, fn: Callable[..., str]) -> Handler:
         files = self.config.files
