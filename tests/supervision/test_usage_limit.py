@@ -92,3 +92,21 @@ def test_stopping_a_project_that_waits_for_its_usage_limit_ends_the_wait(platfor
     assert stopped["status"] == "paused" and stopped["reason"]["kind"] == "stopped"
     assert stopped["reason"]["resume_at"] is None
     assert len(platform.fake.calls()) == 1  # nothing more was sent
+
+
+def test_a_usage_limit_while_planning_waits_and_asks_for_the_plan_again(platform: Platform) -> None:
+    use_subscription(platform)
+    resets = limit_once(platform, "Write an implementation plan", ahead=6)
+    platform.fake.on_prompt("Write an implementation plan", text("1. Write the notes file GO-NOTES"))
+    platform.fake.on_prompt("GO-NOTES", write("notes.txt", "notes\n"), text("Wrote notes.txt"))
+    project = platform.project(None, description="Keep notes")
+    pid = project["id"]
+    platform.start(pid)
+
+    paused = platform.wait_status(pid, "paused", timeout=60)
+    assert parse(paused["reason"]["resume_at"]) == datetime.fromtimestamp(resets[0], UTC)
+    done = wait_until(lambda: (p := platform.get(pid))["status"] == "completed" and p, timeout=90, interval=0.2)
+    assert [s["title"] for s in done["implementation_plan"]] == ["Write the notes file GO-NOTES"]
+    assert (Path(project["workspace_path"]) / "notes.txt").read_text() == "notes\n"
+    messages = [e["message"] for e in platform.logs(pid)]
+    assert not any(m.startswith("No numbered plan") for m in messages), messages

@@ -965,12 +965,16 @@ class Supervisor:
     def make_plan(self) -> None:
         self.update_project(status=ProjectStatus.PLANNING.value)
         self.log(LogLevel.INFO, "Asking Claude Code for a plan")
-        for attempt in range(3):
+        attempt = 0
+        while attempt < 3:
             turn = self.state.turn
             if turn is None or turn.kind != "plan":
                 readme = workspaces.read_readme(self.tree, self.project.slug) if self.project.git_url else None
                 self.send_prompt(identity.planning_prompt(self.project, readme), kind="plan", index=0)
             result = self.wait_turn()
+            if result.error and usage_limit.is_usage_limit(result.error):
+                self._wait_for_usage_limit(result.error)  # not an attempt: the same prompt goes again
+                continue
             steps = identity.parse_plan("\n".join(result.texts))
             if steps:
                 self.update_project(implementation_plan=steps, current_step=0, status=ProjectStatus.RUNNING.value)
@@ -986,6 +990,7 @@ class Supervisor:
                 f"No numbered plan in Claude Code's answer (attempt {attempt + 1}/3)",
                 {"error": result.error},
             )
+            attempt += 1
         reply = self.need_help(
             "Claude Code did not produce a plan. Write the plan in the project page, "
             "or reply with the steps as a numbered list."
