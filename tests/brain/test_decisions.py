@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autocode.supervisor.brain import STEERING_TOOLS, Brain
+from autocode.supervisor.brain import MEMORY_TOOLS, STEERING_TOOLS, Brain
 from tests.brain.conftest import API_KEY, IDENTITY, Recorder
 from tests.fakes.fake_openai import FakeOpenAI, call, calls, reply
 
@@ -134,4 +134,4 @@ def test_the_model_sees_every_steering_tool(
 ) -> None:
     make_brain().decide("hello", recorder)
     [chat] = fake.calls()
-    assert sorted(chat.tool_names) == sorted(STEERING_TOOLS)
+    assert sorted(chat.tool_names) == sorted(STEERING_TOOLS + MEMORY_TOOLS)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from autocode.supervisor.brain import STEERING_TOOLS, Brain
+from autocode.supervisor.brain import MEMORY_TOOLS, STEERING_TOOLS, Brain
 from tests.brain.conftest import API_KEY, IDENTITY, Recorder
 from tests.fakes.fake_anthropic import FakeAnthropic, Reply, ToolUse, text
 
@@ -31,7 +31,7 @@ def test_anthropic_model_uses_the_messages_api_at_the_base_url(
     first = anthropic.calls()[0]
     assert first.headers.get("x-api-key") == API_KEY
     assert first.body["model"] == "claude-test-4"
-    assert set(first.tool_names) == set(STEERING_TOOLS)
+    assert set(first.tool_names) == set(STEERING_TOOLS + MEMORY_TOOLS)
     assert first.system_text.startswith(IDENTITY.strip())
 
 

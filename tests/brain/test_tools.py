@@ -1,4 +1,4 @@
-"""Only our tools reach the model: the six Steering tools, enabled read helpers, the template's MCP tools."""
+"""Only our tools reach the model: the six Steering tools, remember, enabled read helpers, the template's MCP tools."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from autocode.supervisor import mcp
 from autocode.supervisor.brain import (
+    MEMORY_TOOLS,
     STEERING_TOOLS,
     Brain,
     ProjectFiles,
@@ -49,9 +50,9 @@ def test_only_the_steering_tools_without_helpers(
     brain = make_brain()
     brain.decide("hello", recorder)
     [chat] = fake.calls()
-    assert set(chat.tool_names) == set(STEERING_TOOLS)
+    assert set(chat.tool_names) == set(STEERING_TOOLS + MEMORY_TOOLS)
     assert not FORBIDDEN & set(chat.tool_names)
-    assert set(brain.tool_names) == set(STEERING_TOOLS)
+    assert set(brain.tool_names) == set(STEERING_TOOLS + MEMORY_TOOLS)
 
 
 def test_template_tools_enable_read_helpers_only(
@@ -60,7 +61,7 @@ def test_template_tools_enable_read_helpers_only(
     tools = ["read_file", "list_dir", "grep", "Bash", "exec", "write_file", "web_search", "spawn"]
     make_brain(tools=tools).decide("hello", recorder)
     [chat] = fake.calls()
-    assert set(chat.tool_names) == set(STEERING_TOOLS) | HELPERS
+    assert set(chat.tool_names) == set(STEERING_TOOLS + MEMORY_TOOLS) | HELPERS
     assert not FORBIDDEN & set(chat.tool_names)
     assert enabled_read_helpers(["Read", "ls", "search", "Write"]) == ["read_file", "list_dir", "search"]
 
@@ -150,7 +151,7 @@ def test_mcp_server_tools_are_offered_and_called(
     )
     decision = brain.decide("use mcp", recorder)
     chats = fake.calls()
-    assert set(chats[0].tool_names) == set(STEERING_TOOLS) | {"mcp_echo_echo"}
+    assert set(chats[0].tool_names) == set(STEERING_TOOLS + MEMORY_TOOLS) | {"mcp_echo_echo"}
     assert decision.actions == [("mcp_echo_echo", {"text": "hi"})]
     assert "echo:hi" in _tool_result(chats[1])
 
@@ -165,7 +166,7 @@ def test_a_command_server_not_allowlisted_never_runs_on_the_host(
         mcp_servers={"x": {"command": "sh", "args": ["-c", f"touch {marker}"]}}, on_refusal=refusals.append
     )
     brain.decide("use mcp", recorder)
-    assert set(fake.calls()[0].tool_names) == set(STEERING_TOOLS)
+    assert set(fake.calls()[0].tool_names) == set(STEERING_TOOLS + MEMORY_TOOLS)
     assert not marker.exists()
     assert len(refusals) == 1 and "MCP server 'x' not started" in refusals[0]
     assert "AUTOCODE_MCP_HOST_COMMANDS" in refusals[0]

@@ -286,6 +286,33 @@ def error(
     )
 
 
+def usage_limit(resets_at: int, *, claim: str = "five_hour", **kw: Any) -> Reply:
+    """The 429 a Claude subscription gets at its usage limit, as Claude Code reads it.
+
+    Claude Code (logged in with a subscription token) takes the limit's kind and its reset
+    (epoch seconds) from the ``anthropic-ratelimit-unified-*`` headers, shows
+    ``You've hit your 5-hour limit · resets 6:15pm (UTC)``, records ``resetsAt`` in its
+    transcript and does not retry. With an API key the same answer is only a rate limit.
+    """
+    window = {"five_hour": "5h", "seven_day": "7d"}.get(claim, claim)
+    headers = {
+        "anthropic-ratelimit-unified-status": "rejected",
+        "anthropic-ratelimit-unified-reset": str(resets_at),
+        "anthropic-ratelimit-unified-representative-claim": claim,
+        f"anthropic-ratelimit-unified-{window}-status": "rejected",
+        f"anthropic-ratelimit-unified-{window}-reset": str(resets_at),
+        f"anthropic-ratelimit-unified-{window}-utilization": "1.0",
+        "anthropic-ratelimit-unified-fallback-percentage": "0.5",
+        **kw.pop("headers", {}),
+    }
+    return error(
+        429,
+        "This request would exceed your account's rate limit. Please try again later.",
+        headers=headers,
+        **kw,
+    )
+
+
 def _as_reply(r: ReplyLike) -> Reply:
     if isinstance(r, Reply):
         return r
@@ -605,6 +632,7 @@ __all__ = [
     "error",
     "read",
     "text",
+    "usage_limit",
     "write",
 ]
 

@@ -10,7 +10,7 @@ import signal
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from types import FrameType
 from typing import Any
@@ -49,7 +49,7 @@ from autocode.runtime import Runtime
 from autocode.runtime.base import RuntimeErrorBase
 from autocode.services import checkpoints, sessions, workspaces
 from autocode.services.projects import add_log
-from autocode.supervisor import identity, launch, mcp, policy
+from autocode.supervisor import identity, launch, mcp, policy, usage_limit
 from autocode.supervisor.boot import Credentials
 from autocode.supervisor.brain import (
     Brain,
@@ -78,7 +78,6 @@ PROMPT_LOST = "Claude Code did not start working on the prompt"
 BRAIN_COOLDOWN = 120.0
 IDLE_TICK = 1.0  # while a human is asked, a slower look is enough
 STALLED = "stalled: no output for too long"
-USAGE_LIMIT = re.compile(r"usage limit|limit reached|limit will reset|out of (?:extra )?usage", re.I)
 
 
 _SPINNER_LINE = re.compile(r"^\s*[·✢✳✶✻✽*]\s")
@@ -202,6 +201,7 @@ class Supervisor:
         self._call_tools: dict[str, str] = {}  # tool_use_id -> tool name, to label results
         self._step_index: int | None = None  # the step run_step works on
         self._declined: list[str] = []  # questions of this step you said no to
+        self._limit_reset: datetime | None = None  # a usage limit's reset, from the transcript
 
     # -- persistence ------------------------------------------------------------------------
 
@@ -423,12 +423,17 @@ class Supervisor:
                 elif name in ("Stop", "StopFailure"):
                     turn.stop_seen = True
                     last_text = event.get("last_assistant_message")
-                    # The transcript may be written a moment later: the hook's copy of the last
-                    # answer makes sure the turn's final words are known when it ends.
-                    if isinstance(last_text, str) and last_text.strip() and last_text not in turn.texts:
-                        turn.texts.append(last_text)
-                    if name == "StopFailure" and event.get("error"):
-                        turn.errors.append(str(event.get("error"))[:1000])
+                    has_text = isinstance(last_text, str) and last_text.strip() and last_text not in turn.texts
+                    if name == "StopFailure":
+                        # its last message is the error Claude Code shows (a usage limit's reset
+                        # time is in it), not an answer
+                        failure = last_text if has_text else event.get("error")
+                        if failure:
+                            turn.errors.append(str(failure)[:1000])
+                    elif has_text:
+                        # The transcript may be written a moment later: the hook's copy of the last
+                        # answer makes sure the turn's final words are known when it ends.
+                        turn.texts.append(str(last_text))
         reader = self._transcript_reader()
         if reader is not None:
             update = reader.read()
@@ -442,9 +447,13 @@ class Supervisor:
             for err in update.api_errors:
                 if turn is not None:
                     turn.errors.append(err)
+            if update.limit_resets:
+                self._limit_reset = update.limit_resets[-1]
             if turn is not None:
-                # the Stop hook may have delivered the last answer already
-                turn.texts.extend(t for t in update.assistant_texts if t not in turn.texts)
+                # the Stop hook may have delivered the last answer already; an error is no answer
+                turn.texts.extend(
+                    t for t in update.assistant_texts if t not in turn.texts and t not in update.api_errors
+                )
             if update.usage.input_tokens or update.usage.output_tokens:
                 project = self.reload_project()
                 self.update_project(
@@ -725,6 +734,8 @@ class Supervisor:
                 if turn.stop_seen or (turn.busy_seen and now - idle_since >= FALLBACK_IDLE_SECONDS):
                     if error is None and turn.errors and not turn.texts:
                         error = turn.errors[-1]
+                    # a usage limit ends the turn whatever was said before it
+                    error = next((e for e in reversed(turn.errors) if usage_limit.is_usage_limit(e)), error)
                     context = self.reader.last_usage.context_tokens if self.reader and self.reader.last_usage else 0
                     return self._end_turn(
                         TurnResult(
@@ -932,12 +943,16 @@ class Supervisor:
     def make_plan(self) -> None:
         self.update_project(status=ProjectStatus.PLANNING.value)
         self.log(LogLevel.INFO, "Asking Claude Code for a plan")
-        for attempt in range(3):
+        attempt = 0
+        while attempt < 3:
             turn = self.state.turn
             if turn is None or turn.kind != "plan":
                 readme = workspaces.read_readme(self.tree, self.project.slug) if self.project.git_url else None
                 self.send_prompt(identity.planning_prompt(self.project, readme), kind="plan", index=0)
             result = self.wait_turn()
+            if result.error and usage_limit.is_usage_limit(result.error):
+                self._wait_for_usage_limit(result.error)  # not an attempt: the same prompt goes again
+                continue
             steps = identity.parse_plan("\n".join(result.texts))
             if steps:
                 self.update_project(implementation_plan=steps, current_step=0, status=ProjectStatus.RUNNING.value)
@@ -953,6 +968,7 @@ class Supervisor:
                 f"No numbered plan in Claude Code's answer (attempt {attempt + 1}/3)",
                 {"error": result.error},
             )
+            attempt += 1
         reply = self.need_help(
             "Claude Code did not produce a plan. Write the plan in the project page, "
             "or reply with the steps as a numbered list."
@@ -1042,7 +1058,7 @@ class Supervisor:
                 note = f"The human says: {reply}" if reply else "Try the step again."
                 continue
             error = result.error or "unknown error"
-            if USAGE_LIMIT.search(error):
+            if usage_limit.is_usage_limit(error):
                 self._wait_for_usage_limit(error)
                 note = "The usage limit has reset; continue the step."
                 continue
@@ -1269,20 +1285,35 @@ class Supervisor:
         self.wait_turn()
 
     def _wait_for_usage_limit(self, error: str) -> None:
+        """Pause until the limit resets (the time Claude Code reported), then let the step go on."""
+        deadline = time.monotonic() + 2
+        while self._limit_reset is None and time.monotonic() < deadline:
+            self.tick()  # the transcript, which has the exact time, may come a moment after the hook
+            time.sleep(self.settings.supervisor_tick_seconds)
+        now = utcnow()
+        reset, source = self._limit_reset, "the reset time Claude Code recorded"
+        self._limit_reset = None
+        if reset is None:
+            reset, source = usage_limit.reset_from_text(error, now), "the reset time Claude Code shows"
+        fallback = timedelta(seconds=self.settings.usage_limit_wait_seconds)
+        resume = usage_limit.resume_at(reset, now, fallback=fallback)
+        if reset is None or resume != max(reset, now):
+            source = f"no usable reset time; waiting {fallback.total_seconds():.0f}s"
+        self._cancel_auto_continue()
         previous = self.reload_project().status
-        wait = self.settings.usage_limit_wait_seconds
         self.update_project(
             status=ProjectStatus.PAUSED.value,
             status_reason=f"Usage limit reached: {error[:300]}",
             status_kind="usage_limit",
-            resume_at=utcnow() + timedelta(seconds=wait),
+            resume_at=resume,
         )
         self.log(
             LogLevel.AGENT_DECISION,
-            f"Usage limit reached; paused, resuming by itself in {wait:.0f}s",
-            {"error": error, "state": {"status": "paused"}, "reason": "usage limit"},
+            f"Usage limit reached; paused until {resume:%Y-%m-%d %H:%M:%S} UTC ({source})",
+            {"error": error, "resume_at": resume.isoformat(), "state": {"status": "paused"}, "reason": "usage limit"},
         )
-        self.sleep(wait)
+        while (left := (resume - utcnow()).total_seconds()) > 0:
+            self.sleep(min(left, 60.0))  # by the wall clock: a long wait may span a host's sleep
         self.update_project(
             status=previous if previous != ProjectStatus.PAUSED.value else ProjectStatus.RUNNING.value,
             status_reason=None,
@@ -1290,6 +1321,22 @@ class Supervisor:
             resume_at=None,
         )
         self.log(LogLevel.INFO, "Resuming after the usage limit", {"state": {"status": "running"}})
+
+    def _cancel_auto_continue(self) -> None:
+        """Claude Code offers to continue by itself after the reset: the supervisor does that
+        (with the step's context), so Claude Code's own offer is cancelled with Esc."""
+        if not usage_limit.offers_auto_continue(self._screen_text):
+            return
+        self.runtime.send_keys(self.user.username, self.target, "Escape")
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and usage_limit.offers_auto_continue(self._screen_text):
+            time.sleep(self.settings.supervisor_tick_seconds)
+            self.tick()
+        if not usage_limit.offers_auto_continue(self._screen_text):
+            self.log(
+                LogLevel.INFO,
+                "Cancelled Claude Code's own continue after the reset; the supervisor goes on with the step",
+            )
 
     def revise_plan(self, index: int, steps: list[dict[str, str]], reason: str) -> str:
         plan = [dict(s) for s in self.reload_project().implementation_plan]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -94,6 +95,7 @@ class TranscriptUpdate:
     usage: Usage = field(default_factory=Usage)  # new usage in this update
     last_usage: Usage | None = None  # usage of the newest message: its context size
     api_errors: list[str] = field(default_factory=list)
+    limit_resets: list[datetime] = field(default_factory=list)  # a usage limit's reset, exact
     turns_finished: int = 0  # ``system/turn_duration`` entries: a turn ended
     compactions: list[Compaction] = field(default_factory=list)
     session_id: str | None = None

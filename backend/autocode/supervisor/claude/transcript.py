@@ -15,7 +15,7 @@ from typing import Any
 
 from autocode.core.files import FileError, Tree
 from autocode.core.jsonl import READ_CAP, read_new_lines
-from autocode.supervisor import activity
+from autocode.supervisor import activity, usage_limit
 from autocode.supervisor.claude.records import (
     Compaction,
     ToolCall,
@@ -181,6 +181,9 @@ class TranscriptReader:
             if entry.get("isApiErrorMessage"):
                 upd.api_errors.append(_result_text(content))
                 upd.activity.append(activity.error_item(_result_text(content)))
+                reset = usage_limit.reset_from_entry(entry)
+                if reset is not None:
+                    upd.limit_resets.append(reset)
             msg_id = message.get("id")
             raw_usage = message.get("usage")
             if isinstance(msg_id, str) and isinstance(raw_usage, dict):
