@@ -62,10 +62,11 @@ from autocode.supervisor.claude import (
 from autocode.supervisor.policy import reply_text
 from autocode.supervisor.screen import DIALOG_ACCEPT, Screen, ScreenState, read_screen
 from autocode.supervisor.shown_paths import hide_paths, hide_paths_in
+from autocode.supervisor.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 2.0
+HEARTBEAT_SECONDS = 5.0  # the server's reaper kills a supervisor silent for 90 s
 START_TIMEOUT = 90.0
 SAME_ERROR_LIMIT = 3
 CRASH_LIMIT = 3
@@ -74,7 +75,13 @@ FOLLOW_UP_LIMIT = 5
 PROMPT_LOST_SECONDS = 10.0
 PROMPT_LOST = "Claude Code did not start working on the prompt"
 BRAIN_COOLDOWN = 120.0
-IDLE_TICK = 1.0  # while a human is asked, a slower look is enough
+# When the screen is read (capture-pane): on demand, after an event for HOT_SECONDS every
+# HOT_LOOK, every BUSY_LOOK while a turn runs, and while a human is asked only whether the pane
+# still lives, every ALIVE_LOOK (hook events and transcript lines say when anything moves).
+HOT_SECONDS = 1.0
+HOT_LOOK = 0.05
+BUSY_LOOK = 1.0
+ALIVE_LOOK = 15.0
 STALLED = "stalled: no output for too long"
 USAGE_LIMIT = re.compile(r"usage limit|limit reached|limit will reset|out of (?:extra )?usage", re.I)
 
@@ -186,6 +193,16 @@ class Supervisor:
         self._path_roots: list[tuple[str, str]] | None = None
         self.state = self._load_state()
         self.reader: TranscriptReader | None = None
+        # Sleeping until something happens: hook events, the transcript, replies, SIGTERM.
+        self.wakeup = Wakeup()
+        self.wakeup.watch_tree("hooks", self.tree, self.hooks_rel.parent, frozenset({self.hooks_rel.name}))
+        self.wakeup.watch_host("inbox", self.run_dir, frozenset({"inbox.jsonl", INSTRUCTIONS_FILE}))
+        self._transcript_dir: PurePosixPath | None = None
+        self._dirty: set[str] = {"hooks", "transcript", "inbox"}  # read once at start
+        self._look_at = 0.0  # when the screen is read next (monotonic)
+        self._hot_until = 0.0  # after an event, the screen is read often until then
+        self._asking_human = False
+        self._saved = ""
         self._last_beat = 0.0
         self._screen = Screen(ScreenState.UNKNOWN)
         self._screen_text = ""
@@ -237,13 +254,16 @@ class Supervisor:
         if self.reader is not None:
             self.state.transcript = str(self.reader.rel)
             self.state.transcript_offset = self.reader.offset
-        data = asdict(self.state)
+        text = json.dumps(asdict(self.state))
+        if text == self._saved:
+            return
         tmp = self._state_path().with_suffix(".tmp")
         # 0600: it holds the hook key of the running Claude Code.
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "w") as fh:
-            fh.write(json.dumps(data))
+            fh.write(text)
         tmp.replace(self._state_path())
+        self._saved = text
 
     # -- database ---------------------------------------------------------------------------
 
@@ -422,12 +442,23 @@ class Supervisor:
             self.reader.seen_message_ids = set(old.seen_message_ids)
             self.reader.seen_texts = set(old.seen_texts)
 
-    def tick(self) -> Screen:
-        """One look at everything: hooks, transcript, screen; logs and state follow."""
+    def tick(self, *, look: bool = False) -> Screen:
+        """One look at what changed: hooks, transcript, screen; logs and state follow.
+
+        Files are read when their folder changed (or when they cannot be watched), the screen
+        when ``look`` asks for it, after an event, and on the timer of ``_schedule_look``."""
         if self.stopping:
             raise Stopped()
         self.heartbeat()
-        events = self._read_hooks()
+        self._dirty |= self.wakeup.drain()
+        now = time.monotonic()
+        due = now >= self._look_at
+        # While a turn runs, the timed look reads the files too: a safety net for a lost event.
+        sweep = due and self.state.turn is not None and not self._asking_human
+        events: list[dict[str, Any]] = []
+        if sweep or "hooks" in self._dirty or not self.wakeup.watched("hooks"):
+            self._dirty.discard("hooks")
+            events = self._read_hooks()
         turn = self.state.turn
         for event in events:
             name = str(event.get("hook_event_name", ""))
@@ -449,13 +480,21 @@ class Supervisor:
                         turn.texts.append(last_text)
                     if name == "StopFailure" and event.get("error"):
                         turn.errors.append(str(event.get("error"))[:1000])
-        reader = self._transcript_reader()
+        reader = self.reader
+        moved = bool(events)
+        if sweep or events or "transcript" in self._dirty or not self.wakeup.watched("transcript"):
+            self._dirty.discard("transcript")
+            reader = self._transcript_reader()
+            self._watch_transcript()
+        else:
+            reader = None
         if reader is not None:
             update = reader.read()
             if reader.refused is not None:
                 self._warn_once("transcript-file", f"Claude Code's transcript cannot be read: {reader.refused}")
             if update:
                 self._last_change = time.monotonic()
+                moved = True
             calls = {call.tool_use_id: call for call in update.tool_calls}
             for item in update.activity:
                 self._record_activity(item, calls, turn)
@@ -475,9 +514,59 @@ class Supervisor:
                     output_tokens=project.output_tokens + update.usage.output_tokens,
                 )
                 self._check_budget()
-        self._observe_screen()
+        if moved:
+            self._heat()
+        if look or moved or due:
+            self._observe_screen(capture=look or moved or not self._asking_human)
+            self._schedule_look()
         self._save_state()
         return self._screen
+
+    def _heat(self) -> None:
+        """Something moved: read the screen often for a moment."""
+        now = time.monotonic()
+        self._hot_until = now + HOT_SECONDS
+        self._look_at = min(self._look_at, now)
+
+    def _schedule_look(self) -> None:
+        now = time.monotonic()
+        if now < self._hot_until:
+            wait = HOT_LOOK
+        elif self._asking_human:
+            wait = ALIVE_LOOK
+        elif self.state.turn is not None:
+            wait = BUSY_LOOK
+        else:
+            wait = self.settings.supervisor_tick_seconds
+        self._look_at = now + wait
+
+    def _watch_transcript(self) -> None:
+        """Watch the folder of the transcript being read (it moves with a new session)."""
+        folder = self.reader.rel.parent if self.reader is not None else None
+        if folder == self._transcript_dir:
+            if folder is not None and not self.wakeup.watched("transcript"):
+                self.wakeup.revalidate()  # Claude Code may have made the folder since
+            return
+        self._transcript_dir = folder
+        if folder is None:
+            self.wakeup.forget("transcript")
+        else:
+            self.wakeup.watch_tree("transcript", self.tree, folder)
+
+    def _pause(self, most: float | None = None) -> None:
+        """Sleep until something changes or a timer is due (screen look, heartbeat), at most ``most``."""
+        if self.stopping:
+            raise Stopped()
+        now = time.monotonic()
+        until = min(self._look_at, self._last_beat + HEARTBEAT_SECONDS)
+        if most is not None:
+            until = min(until, now + most)
+        unwatched = not self.wakeup.watched("hooks") or (
+            self.reader is not None and not self.wakeup.watched("transcript")
+        )
+        if unwatched:
+            until = min(until, now + self.settings.supervisor_tick_seconds)  # polled as before
+        self._dirty |= self.wakeup.wait(max(0.0, until - now))
 
     def _activity_step(self, turn: Turn | None) -> int | None:
         """The 1-based step an activity item belongs to (None while planning)."""
@@ -519,15 +608,21 @@ class Supervisor:
         elif kind == "error":
             self.log(LogLevel.ERROR, f"Claude Code: {str(item.get('text', ''))[:500]}", data)
 
-    def _observe_screen(self) -> None:
+    def _observe_screen(self, *, capture: bool = True) -> None:
+        """Read the screen; without ``capture`` only whether the pane still lives."""
         try:
             info = self.runtime.pane_info(self.user.username, self.target)
-            text = self.runtime.capture(self.user.username, self.target)
+            text = self.runtime.capture(self.user.username, self.target) if capture and not info.dead else ""
         except RuntimeErrorBase:
             screen = Screen(ScreenState.EXITED)
             text = ""
         else:
-            screen = Screen(ScreenState.EXITED) if info.dead else read_screen(text)
+            if info.dead:
+                screen = Screen(ScreenState.EXITED)
+            elif not capture:
+                return
+            else:
+                screen = read_screen(text)
         if text != self._screen_text:
             self._screen_text = text
             print_ = _fingerprint(text)
@@ -545,18 +640,20 @@ class Supervisor:
             raise Paused(f"Token budget reached ({used} of {budget} tokens)", kind="budget")
 
     def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` doing nothing but heartbeats (what changes meanwhile is read later)."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.stopping:
                 raise Stopped()
             self.heartbeat()
-            time.sleep(min(self.settings.supervisor_tick_seconds, max(0.0, deadline - time.monotonic())))
+            left = max(0.0, deadline - time.monotonic())
+            self._dirty |= self.wakeup.wait(min(left, max(0.0, self._last_beat + HEARTBEAT_SECONDS - time.monotonic())))
 
     def wait_for(self, states: set[ScreenState], timeout: float) -> Screen:
         """Tick until the screen is in one of `states`, answering start-up dialogs."""
         deadline = time.monotonic() + timeout
         while True:
-            screen = self.tick()
+            screen = self.tick(look=True)
             if screen.state in states:
                 return screen
             if screen.state == ScreenState.EXITED and ScreenState.EXITED not in states:
@@ -568,7 +665,7 @@ class Supervisor:
                     f"Claude Code did not reach {sorted(s.value for s in states)} in {timeout:.0f}s "
                     f"(screen: {screen.state.value})"
                 )
-            time.sleep(self.settings.supervisor_tick_seconds)
+            self._pause(self.settings.supervisor_tick_seconds)  # start-up dialogs come by timer
 
     def _answer_dialog(self, screen: Screen) -> None:
         """Accept a start-up dialog (trust, API key, bypass): arrow to the option, then Enter."""
@@ -581,7 +678,7 @@ class Supervisor:
                 break
             self.runtime.send_keys(self.user.username, self.target, key)
             self.sleep(0.2)
-            self.tick()
+            self.tick(look=True)
         if self._screen.state != screen.state:
             return
         self.log(
@@ -666,13 +763,14 @@ class Supervisor:
         else:
             self.runtime.send_text(username, self.target, text)
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not self.tick().input_text:
-            time.sleep(0.05)
+        while time.monotonic() < deadline and not self.tick(look=True).input_text:
+            self._pause(0.05)
         for _attempt in range(3):
             self.runtime.send_keys(username, self.target, "Enter")
+            self._heat()
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
-                screen = self.tick()
+                screen = self.tick(look=True)
                 turn = self.state.turn
                 if (
                     turn.busy_seen
@@ -683,7 +781,7 @@ class Supervisor:
                     return
                 if screen.state == ScreenState.IDLE and not screen.input_text and screen.turn_finished:
                     return
-                time.sleep(0.05)
+                self._pause(0.05)
         raise ClaudeGone("Claude Code did not take the prompt")
 
     def _check_adopted_turn(self, turn: Turn) -> None:
@@ -692,10 +790,10 @@ class Supervisor:
             return
         deadline = time.monotonic() + 2
         while time.monotonic() < deadline and not (turn.busy_seen or turn.stop_seen):
-            screen = self.tick()
+            screen = self.tick(look=True)
             if screen.state in (ScreenState.BUSY, ScreenState.PERMISSION, ScreenState.RETRYING):
                 turn.busy_seen = True
-            time.sleep(self.settings.supervisor_tick_seconds)
+            self._pause(self.settings.supervisor_tick_seconds)
         if not (turn.busy_seen or turn.stop_seen):
             self.log(
                 LogLevel.AGENT_DECISION,
@@ -759,7 +857,7 @@ class Supervisor:
                     return self._end_turn(TurnResult(ok=False, error=PROMPT_LOST, texts=[]))
             elif screen.state in (ScreenState.TRUST_DIALOG, ScreenState.KEY_DIALOG, ScreenState.BYPASS_DIALOG):
                 self._answer_dialog(screen)
-            time.sleep(self.settings.supervisor_tick_seconds)
+            self._pause()
 
     def _end_turn(self, result: TurnResult) -> TurnResult:
         self.state.turn = None
@@ -773,6 +871,7 @@ class Supervisor:
             {"reason": "stall"},
         )
         self.runtime.send_keys(self.user.username, self.target, "C-c")
+        self._heat()
         try:
             self.wait_for({ScreenState.IDLE, ScreenState.ERROR}, 30)
         except ClaudeGone:
@@ -826,7 +925,7 @@ class Supervisor:
             "(the option's digit); use ask_human only if the project context cannot decide.",
             steering,
         )
-        if self.tick().state != ScreenState.QUESTION:
+        if self.tick(look=True).state != ScreenState.QUESTION:
             return
         reply = self.need_help(
             f"Claude Code asks: {question} {options}".strip(),
@@ -848,19 +947,20 @@ class Supervisor:
         settled = self._screen_text
         deadline = time.monotonic() + 2
         while time.monotonic() < deadline:  # a menu drawn a moment ago may not take keys yet
-            time.sleep(0.1)
-            if self.tick().state != state:
+            self._pause(0.1)
+            if self.tick(look=True).state != state:
                 return
             if self._screen_text == settled:
                 break
             settled = self._screen_text
         for _attempt in range(3):
             self.runtime.send_keys(self.user.username, self.target, key)
+            self._heat()
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
-                if self.tick().state != state:
+                if self.tick(look=True).state != state:
                     return
-                time.sleep(0.05)
+                self._pause(0.05)
 
     def need_help(
         self,
@@ -908,13 +1008,18 @@ class Supervisor:
                 },
             },
         )
+        self._asking_human = True
+        self._dirty.add("inbox")  # a reply may be there already
         try:
             while True:
                 screen = self.tick()
-                messages, self.state.inbox_offset = self._read_jsonl(
-                    self.run_dir / "inbox.jsonl", self.state.inbox_offset
-                )
-                self._save_state()
+                messages: list[dict[str, Any]] = []
+                if "inbox" in self._dirty or not self.wakeup.watched("inbox"):
+                    self._dirty.discard("inbox")
+                    messages, self.state.inbox_offset = self._read_jsonl(
+                        self.run_dir / "inbox.jsonl", self.state.inbox_offset
+                    )
+                    self._save_state()
                 for message in messages:
                     answer = reply_text(message)
                     if answer:
@@ -929,8 +1034,10 @@ class Supervisor:
                     self._record_answer(asked, None)
                     self.log(LogLevel.AGENT_DECISION, "You answered in the terminal; going on")
                     return None
-                time.sleep(max(self.settings.supervisor_tick_seconds, IDLE_TICK))
+                self._pause(None if self.wakeup.watched("inbox") else max(self.settings.supervisor_tick_seconds, 1.0))
         finally:
+            self._asking_human = False
+            self._heat()
             if not self.stopping:
                 back = previous if previous != ProjectStatus.NEEDS_HELP.value else ProjectStatus.RUNNING.value
                 self.update_project(status=back, status_reason=None, status_kind=None, question=None)
@@ -1366,6 +1473,7 @@ class Supervisor:
 
     def _on_sigterm(self, _signum: int, _frame: FrameType | None) -> None:
         self.stopping = True
+        self.wakeup.poke()
 
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self._on_sigterm)
