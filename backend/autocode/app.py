@@ -38,11 +38,11 @@ from autocode.api.routes import (
 )
 from autocode.core import db
 from autocode.core.config import Settings
-from autocode.core.context import AppContext, runtime_for
+from autocode.core.context import AppContext
 from autocode.core.files import FileError, Missing, TooLarge
 from autocode.core.security import Keys, load_master_secret
 from autocode.models import AgentInstance, InstanceStatus, Project, User
-from autocode.runtime import Runtime, RuntimeErrorBase, SessionNotFound
+from autocode.runtime import Runtime, RuntimeErrorBase, SessionNotFound, runtime_for
 from autocode.runtime.terminal import TerminalManager
 from autocode.services import push as push_service
 from autocode.services import runtime_policy

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from autocode.core.config import Settings
 from autocode.core.security import Keys
-from autocode.runtime import Runtime, make_runtime
+from autocode.runtime import Runtime
 from autocode.runtime.terminal import TerminalManager
 from autocode.services.auth import LoginThrottle, TicketStore
 from autocode.services.events import EventHub
@@ -33,17 +33,3 @@ class AppContext:
     preview: PreviewAccess
     sockets: LiveSockets = field(default_factory=LiveSockets)
     extras: dict[str, object] = field(default_factory=dict)
-
-
-def runtime_for(settings: Settings) -> Runtime:
-    """The runtime the settings ask for (the server and every supervisor build the same)."""
-    return make_runtime(
-        settings.runtime,
-        data_dir=settings.data_path,
-        image=settings.workspace_image,
-        memory=settings.container_memory,
-        cpus=settings.container_cpus,
-        pids=settings.container_pids,
-        network=settings.container_network,
-        egress_allow=settings.container_egress_allow,
-    )

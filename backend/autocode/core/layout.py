@@ -49,6 +49,15 @@ def hooks_rel(project_id: int) -> PurePosixPath:
     return AUTOCODE / "projects" / str(int(project_id))
 
 
+INSTRUCTIONS_FILE = "instructions.jsonl"
+INBOX_FILE = "inbox.jsonl"
+
+
+def run_dir(data_dir: Path, project_id: int) -> Path:
+    """Files the server and a project's supervisor share: replies, instructions, its state."""
+    return data_dir / "run" / "projects" / str(project_id)
+
+
 @dataclass(frozen=True)
 class Layout:
     """The data directory of one installation."""

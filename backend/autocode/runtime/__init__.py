@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autocode.runtime.base import (
     Availability,
@@ -19,6 +20,9 @@ from autocode.runtime.base import (
     session_name,
     target,
 )
+
+if TYPE_CHECKING:
+    from autocode.core.config import Settings
 
 RUNTIME_KINDS = ("local", "docker")
 
@@ -70,3 +74,17 @@ __all__ = [
     "session_name",
     "target",
 ]
+
+
+def runtime_for(settings: Settings) -> Runtime:
+    """The runtime the settings ask for (the server and every supervisor build the same)."""
+    return make_runtime(
+        settings.runtime,
+        data_dir=settings.data_path,
+        image=settings.workspace_image,
+        memory=settings.container_memory,
+        cpus=settings.container_cpus,
+        pids=settings.container_pids,
+        network=settings.container_network,
+        egress_allow=settings.container_egress_allow,
+    )

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from autocode.core.config import Settings
+from autocode.core.layout import INSTRUCTIONS_FILE, run_dir
 from autocode.core.security import Keys
 from autocode.models import (
     ACTIVE_STATUSES,
@@ -51,14 +52,6 @@ STOP_GRACE_SECONDS = 8.0
 HEARTBEAT_STALE = timedelta(seconds=90)
 CLAUDE_PROVIDERS = ("anthropic", "claude-code-oauth")
 RETRIED = (StepStatus.FAILED.value, StepStatus.RUNNING.value)  # the steps a retry runs again
-
-
-def run_dir(data_dir: Path, project_id: int) -> Path:
-    """Files the server and a project's supervisor share: hook events, replies, its log."""
-    return data_dir / "run" / "projects" / str(project_id)
-
-
-INSTRUCTIONS_FILE = "instructions.jsonl"
 
 
 def _append_line(path: Path, item: dict[str, object]) -> None:

@@ -12,7 +12,7 @@ import os
 import sys
 
 from autocode.core import db
-from autocode.core.context import runtime_for
+from autocode.runtime import runtime_for
 from autocode.supervisor import boot
 from autocode.supervisor.loop import Supervisor
 

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from autocode.core.config import Settings
-from autocode.services.keys import Credential
+from autocode.core.credential import Credential
 
 MAX_BOOT_BYTES = 1_000_000
 # Settings a supervisor must never receive.

@@ -13,14 +13,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from autocode.core.config import Settings
 from autocode.core.files import FileError, Tree
-from autocode.core.layout import CLAUDE_CONFIG, Layout, project_rel
+from autocode.core.layout import CLAUDE_CONFIG, INBOX_FILE, INSTRUCTIONS_FILE, Layout, project_rel, run_dir
 from autocode.hook import unseal
 from autocode.models import (
     Agent,
@@ -38,19 +38,10 @@ from autocode.models import (
 )
 from autocode.runtime import Runtime
 from autocode.runtime.base import RuntimeErrorBase
-from autocode.services import checkpoints, sessions, workspaces
-from autocode.services.orchestrator import INSTRUCTIONS_FILE, run_dir
+from autocode.services import sessions, workspaces
 from autocode.services.projects import add_log
 from autocode.supervisor import identity, launch, mcp, policy
 from autocode.supervisor.boot import Credentials
-from autocode.supervisor.brain import (
-    Brain,
-    BrainConfig,
-    BrainUnavailable,
-    ProjectFiles,
-    prepare_brain_dir,
-    read_identity,
-)
 from autocode.supervisor.claude import (
     READ_CAP,
     ToolCall,
@@ -63,6 +54,11 @@ from autocode.supervisor.policy import reply_text
 from autocode.supervisor.screen import DIALOG_ACCEPT, Screen, ScreenState, read_screen
 from autocode.supervisor.shown_paths import hide_paths, hide_paths_in
 from autocode.supervisor.wakeup import Wakeup
+
+if TYPE_CHECKING:
+    # Loaded on first need: the decision model (nanobot) and git (dulwich) weigh tens of MB.
+    from autocode.services import checkpoints
+    from autocode.supervisor.brain import Brain
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +184,7 @@ class Supervisor:
         self._old_hook_keys: list[bytes] = []  # earlier launches': their late lines are dropped quietly
         self._warned: set[str] = set()
         self.workspace = layout.host_path(user.username, project_rel(project.slug))
-        self.checkpoints = checkpoints.Workspace.of(settings.data_path, user.username, project)
+        self._checkpoints: checkpoints.Workspace | None = None
         self.target = f"{project.tmux_session}:{sessions.AGENT_WINDOW}"
         self._path_roots: list[tuple[str, str]] | None = None
         self.state = self._load_state()
@@ -196,7 +192,7 @@ class Supervisor:
         # Sleeping until something happens: hook events, the transcript, replies, SIGTERM.
         self.wakeup = Wakeup()
         self.wakeup.watch_tree("hooks", self.tree, self.hooks_rel.parent, frozenset({self.hooks_rel.name}))
-        self.wakeup.watch_host("inbox", self.run_dir, frozenset({"inbox.jsonl", INSTRUCTIONS_FILE}))
+        self.wakeup.watch_host("inbox", self.run_dir, frozenset({INBOX_FILE, INSTRUCTIONS_FILE}))
         self._transcript_dir: PurePosixPath | None = None
         self._dirty: set[str] = {"hooks", "transcript", "inbox"}  # read once at start
         self._look_at = 0.0  # when the screen is read next (monotonic)
@@ -227,7 +223,7 @@ class Supervisor:
         try:
             raw = json.loads(self._state_path().read_text())
         except (OSError, ValueError):
-            inbox = self.run_dir / "inbox.jsonl"
+            inbox = self.run_dir / INBOX_FILE
             instructions = self.run_dir / INSTRUCTIONS_FILE
             try:
                 hooks = self.tree.lstat(self.hooks_rel)
@@ -1017,7 +1013,7 @@ class Supervisor:
                 if "inbox" in self._dirty or not self.wakeup.watched("inbox"):
                     self._dirty.discard("inbox")
                     messages, self.state.inbox_offset = self._read_jsonl(
-                        self.run_dir / "inbox.jsonl", self.state.inbox_offset
+                        self.run_dir / INBOX_FILE, self.state.inbox_offset
                     )
                     self._save_state()
                 for message in messages:
@@ -1205,8 +1201,10 @@ class Supervisor:
             )
             self.sleep(delay)
         summary = (summary or (result.texts[-1] if result.texts else "")).strip().replace("\n", " ")[:300]
+        from autocode.services import checkpoints
+
         try:
-            commit = checkpoints.commit_step(self.checkpoints, step=n, title=title)
+            commit = checkpoints.commit_step(self._workspace(), step=n, title=title)
         except checkpoints.CheckpointFailed as exc:
             commit = None  # the work is done and on disk; only its history entry is missing
             self.log(LogLevel.ERROR, f"Could not record a checkpoint for step {n}: {exc}")
@@ -1232,6 +1230,14 @@ class Supervisor:
 
     # -- decisions -----------------------------------------------------------------------------
 
+    def _workspace(self) -> checkpoints.Workspace:
+        """The project's checkpoint history (git), opened on first need."""
+        if self._checkpoints is None:
+            from autocode.services import checkpoints
+
+            self._checkpoints = checkpoints.Workspace.of(self.settings.data_path, self.user.username, self.project)
+        return self._checkpoints
+
     def brain(self) -> Brain | None:
         """The nanobot brain for this agent's model, if it can be used (built on first need)."""
         if self._brain is not None or self._brain_failed or not self.settings.brain_enabled:
@@ -1245,6 +1251,8 @@ class Supervisor:
                 f"No '{provider}' key for the agent's model {self.agent.model}: decisions are made by rules only",
             )
             return None
+        from autocode.supervisor.brain import Brain, BrainConfig, ProjectFiles, read_identity
+
         layout = Layout.at(self.settings.data_path)
         brain_dir = layout.brain_dir(self.project_id)
         try:
@@ -1279,6 +1287,8 @@ class Supervisor:
         brain = self.brain()
         if brain is None or time.monotonic() < self._brain_retry_at:
             return None
+        from autocode.supervisor.brain import BrainUnavailable
+
         try:
             decision = brain.decide(situation, steering)
         except BrainUnavailable as exc:
@@ -1299,7 +1309,9 @@ class Supervisor:
 
     def _situation(self, index: int, result: TurnResult, headline: str) -> str:
         step = self.project.implementation_plan[index]
-        status = checkpoints.workspace_status(self.checkpoints)
+        from autocode.services import checkpoints
+
+        status = checkpoints.workspace_status(self._workspace())
         texts = "\n".join(t.strip() for t in result.texts[-3:]) or "(no text)"
         actions = "\n".join(f"- {a}" for a in result.actions[-20:]) or "- (no tool calls)"
         return "\n".join(
@@ -1465,6 +1477,8 @@ class Supervisor:
 
     def _append_history(self, line: str) -> None:
         path = Layout.at(self.settings.data_path).brain_dir(self.project_id) / "HISTORY.md"
+        from autocode.supervisor.brain import prepare_brain_dir  # the module, not nanobot
+
         prepare_brain_dir(path.parent)
         with path.open("a") as fh:
             fh.write(f"- {utcnow().isoformat(timespec='seconds')} {line}\n")
