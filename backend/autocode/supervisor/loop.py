@@ -9,7 +9,7 @@ import re
 import signal
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from types import FrameType
@@ -53,6 +53,7 @@ from autocode.supervisor.claude import (
 from autocode.supervisor.policy import reply_text
 from autocode.supervisor.screen import DIALOG_ACCEPT, Screen, ScreenState, read_screen
 from autocode.supervisor.shown_paths import hide_paths, hide_paths_in
+from autocode.supervisor.turn import PROMPT_LOST, Look, Progress, advance
 from autocode.supervisor.wakeup import Wakeup
 
 if TYPE_CHECKING:
@@ -62,20 +63,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 5.0  # the server's reaper kills a supervisor silent for 90 s
+HEARTBEAT_SECONDS = 2.0  # a DB write (~1 ms); the server's reaper kills a supervisor silent for 90 s
 START_TIMEOUT = 90.0
 SAME_ERROR_LIMIT = 3
 CRASH_LIMIT = 3
-FALLBACK_IDLE_SECONDS = 3.0
 FOLLOW_UP_LIMIT = 5
-PROMPT_LOST_SECONDS = 10.0
-PROMPT_LOST = "Claude Code did not start working on the prompt"
 BRAIN_COOLDOWN = 120.0
-# When the screen is read (capture-pane): on demand, after an event for HOT_SECONDS every
-# HOT_LOOK, every BUSY_LOOK while a turn runs, and while a human is asked only whether the pane
-# still lives, every ALIVE_LOOK (hook events and transcript lines say when anything moves).
+# When the screen is read (capture-pane): on demand; after an event, at once and then every
+# tick for HOT_SECONDS; every END_LOOK once the Stop hook came until the prompt is back; every
+# BUSY_LOOK while a turn runs; while a human is asked, once per event and otherwise only
+# whether the pane still lives, every ALIVE_LOOK (hook events and transcript lines say when
+# anything moves).
 HOT_SECONDS = 1.0
-HOT_LOOK = 0.05
+END_LOOK = 0.05
 BUSY_LOOK = 1.0
 ALIVE_LOOK = 15.0
 STALLED = "stalled: no output for too long"
@@ -521,16 +521,21 @@ class Supervisor:
     def _heat(self) -> None:
         """Something moved: read the screen often for a moment."""
         now = time.monotonic()
-        self._hot_until = now + HOT_SECONDS
+        if not self._asking_human:
+            self._hot_until = now + HOT_SECONDS
         self._look_at = min(self._look_at, now)
 
     def _schedule_look(self) -> None:
         now = time.monotonic()
-        if now < self._hot_until:
-            wait = HOT_LOOK
+        turn = self.state.turn
+        ending = turn is not None and turn.stop_seen and self._screen.state not in (ScreenState.IDLE, ScreenState.ERROR)
+        if ending and now < self._hot_until:  # the prompt is due back any moment
+            wait = END_LOOK
+        elif now < self._hot_until:
+            wait = self.settings.supervisor_tick_seconds
         elif self._asking_human:
             wait = ALIVE_LOOK
-        elif self.state.turn is not None:
+        elif turn is not None:
             wait = BUSY_LOOK
         else:
             wait = self.settings.supervisor_tick_seconds
@@ -800,58 +805,60 @@ class Supervisor:
             self._save_state()
 
     def wait_turn(self) -> TurnResult:
-        """Watch the current turn until it ends, answering permission questions on the way."""
+        """Watch the current turn until it ends (see turn.advance), answering what the screen asks."""
         turn = self.state.turn
         assert turn is not None
-        idle_since: float | None = None
+        progress = Progress()
         self._last_change = time.monotonic()
         while True:
             screen = self.tick()
-            now = time.monotonic()
-            if screen.state == ScreenState.EXITED:
+            if screen.state == ScreenState.RETRYING:
+                key = (screen.attempt, screen.max_attempts)
+                if key != self._retry_logged:
+                    self._retry_logged = key
+                    self.log(
+                        LogLevel.ERROR,
+                        f"API error; Claude Code retries (attempt {screen.attempt}/{screen.max_attempts})",
+                        {"error": screen.error},
+                    )
+            progress = replace(
+                progress,
+                busy_seen=turn.busy_seen,
+                stop_seen=turn.stop_seen,
+                last_change=self._last_change,
+                has_texts=bool(turn.texts),
+                last_error=turn.errors[-1] if turn.errors else None,
+            )
+            action = advance(
+                progress, Look(screen.state, screen.error), time.monotonic(), stall_seconds=self.settings.stall_seconds
+            )
+            progress = action.progress
+            turn.busy_seen = progress.busy_seen
+            if action.kind == "gone":
                 raise ClaudeGone("Claude Code exited during the turn")
-            if screen.state == ScreenState.PERMISSION:
+            if action.kind == "permission":
                 self.answer_permission(screen)
-                idle_since = None
                 continue
-            if screen.state == ScreenState.QUESTION:
+            if action.kind == "question":
                 self.answer_question(screen)
-                idle_since = None
                 self._last_change = time.monotonic()
                 continue
-            if screen.state in (ScreenState.BUSY, ScreenState.RETRYING):
-                turn.busy_seen = True
-                idle_since = None
-                if screen.state == ScreenState.RETRYING:
-                    key = (screen.attempt, screen.max_attempts)
-                    if key != self._retry_logged:
-                        self._retry_logged = key
-                        self.log(
-                            LogLevel.ERROR,
-                            f"API error; Claude Code retries (attempt {screen.attempt}/{screen.max_attempts})",
-                            {"error": screen.error},
-                        )
-                if now - self._last_change > self.settings.stall_seconds:
-                    return self._stalled()
-            elif screen.state in (ScreenState.IDLE, ScreenState.ERROR):
-                idle_since = idle_since or now
-                error = screen.error if screen.state == ScreenState.ERROR else None
-                if turn.stop_seen or (turn.busy_seen and now - idle_since >= FALLBACK_IDLE_SECONDS):
-                    if error is None and turn.errors and not turn.texts:
-                        error = turn.errors[-1]
-                    context = self.reader.last_usage.context_tokens if self.reader and self.reader.last_usage else 0
-                    return self._end_turn(
-                        TurnResult(
-                            ok=error is None,
-                            error=error,
-                            texts=list(turn.texts),
-                            actions=list(turn.actions),
-                            context_tokens=context,
-                        )
-                    )
-                if not turn.busy_seen and now - idle_since > PROMPT_LOST_SECONDS:
+            if action.kind == "stalled":
+                return self._stalled()
+            if action.kind == "end":
+                if action.error == PROMPT_LOST and not progress.busy_seen:
                     return self._end_turn(TurnResult(ok=False, error=PROMPT_LOST, texts=[]))
-            elif screen.state in (ScreenState.TRUST_DIALOG, ScreenState.KEY_DIALOG, ScreenState.BYPASS_DIALOG):
+                context = self.reader.last_usage.context_tokens if self.reader and self.reader.last_usage else 0
+                return self._end_turn(
+                    TurnResult(
+                        ok=action.error is None,
+                        error=action.error,
+                        texts=list(turn.texts),
+                        actions=list(turn.actions),
+                        context_tokens=context,
+                    )
+                )
+            if action.kind == "dialog":
                 self._answer_dialog(screen)
             self._pause()
 
