@@ -40,7 +40,7 @@ from autocode.runtime import Runtime
 from autocode.runtime.base import RuntimeErrorBase
 from autocode.services import sessions, workspaces
 from autocode.services.projects import add_log
-from autocode.supervisor import identity, launch, mcp, policy
+from autocode.supervisor import identity, launch, mcp, policy, rules
 from autocode.supervisor.boot import Credentials
 from autocode.supervisor.claude import (
     READ_CAP,
@@ -51,6 +51,7 @@ from autocode.supervisor.claude import (
     transcript_rel,
 )
 from autocode.supervisor.policy import reply_text
+from autocode.supervisor.rules import CRASH_LIMIT, FOLLOW_UP_LIMIT, SAME_ERROR_LIMIT, STALLED
 from autocode.supervisor.screen import DIALOG_ACCEPT, Screen, ScreenState, read_screen
 from autocode.supervisor.shown_paths import hide_paths, hide_paths_in
 from autocode.supervisor.turn import PROMPT_LOST, Look, Progress, advance
@@ -65,9 +66,6 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 2.0  # a DB write (~1 ms); the server's reaper kills a supervisor silent for 90 s
 START_TIMEOUT = 90.0
-SAME_ERROR_LIMIT = 3
-CRASH_LIMIT = 3
-FOLLOW_UP_LIMIT = 5
 BRAIN_COOLDOWN = 120.0
 # When the screen is read (capture-pane): on demand; after an event, at once and then every
 # tick for HOT_SECONDS; every END_LOOK once the Stop hook came until the prompt is back; every
@@ -78,16 +76,9 @@ HOT_SECONDS = 1.0
 END_LOOK = 0.05
 BUSY_LOOK = 1.0
 ALIVE_LOOK = 15.0
-STALLED = "stalled: no output for too long"
-USAGE_LIMIT = re.compile(r"usage limit|limit reached|limit will reset|out of (?:extra )?usage", re.I)
 
 
 _SPINNER_LINE = re.compile(r"^\s*[·✢✳✶✻✽*]\s")
-
-
-def _error_kind(error: str) -> str:
-    """An error without what changes between occurrences (ids, counters, times)."""
-    return re.sub(r"\b(?:req|msg|toolu)_\w+|[0-9a-f]{8,}(?:-[0-9a-f]{4,})*|\d+", "#", error).strip()[:500]
 
 
 def _fingerprint(text: str) -> str:
@@ -1174,33 +1165,28 @@ class Supervisor:
                 note = f"The human says: {reply}" if reply else "Try the step again."
                 continue
             error = result.error or "unknown error"
-            if USAGE_LIMIT.search(error):
+            then = rules.after_error(
+                error,
+                errors,
+                approach_changed=approach_changed,
+                stall_seconds=self.settings.stall_seconds,
+                backoff_max=self.settings.retry_backoff_max_seconds,
+            )
+            errors, approach_changed = list(then.errors), then.approach_changed
+            if then.kind == "usage_limit":
                 self._wait_for_usage_limit(error)
                 note = "The usage limit has reset; continue the step."
                 continue
-            errors.append(_error_kind(error))
-            same = sum(1 for e in errors if e == errors[-1])
-            if same >= SAME_ERROR_LIMIT and approach_changed:
+            if then.kind == "ask_human":
                 reply = self.need_help(
                     f"Step {n} keeps failing with the same error, even with another approach: {error}"
                 )
-                errors.clear()
-                approach_changed = False
                 note = f"The human says: {reply}" if reply else "Try again."
                 continue
-            if same >= SAME_ERROR_LIMIT:
-                approach_changed = True
+            if then.kind == "new_approach":
                 note = self._another_approach(index, error)
                 continue
-            delay = min(self.settings.retry_backoff_max_seconds, 5.0 * 2 ** (len(errors) - 1))
-            if error == STALLED:
-                note = (
-                    f"You were interrupted because nothing happened for {self.settings.stall_seconds:.0f}s."
-                    " Say in one line what happened, then continue the step."
-                )
-                delay = 0
-            else:
-                note = f"The previous attempt ended with this error: {error}. Continue the step."
+            note, delay = then.note, then.delay
             self.log(
                 LogLevel.AGENT_DECISION,
                 f"Step {n} ended with an error; retrying in {delay:.0f}s",
@@ -1393,8 +1379,11 @@ class Supervisor:
         return note
 
     def _compact_if_full(self, result: TurnResult) -> None:
-        limit = int(self.settings.context_window_tokens * self.settings.context_compact_ratio)
-        if result.context_tokens < limit:
+        if not rules.needs_compaction(
+            result.context_tokens,
+            window=self.settings.context_window_tokens,
+            ratio=self.settings.context_compact_ratio,
+        ):
             return
         plan = self.reload_project().implementation_plan
         done = [
