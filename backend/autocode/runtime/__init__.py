@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autocode.core.config import Settings
 from autocode.runtime.base import (
@@ -20,6 +21,9 @@ from autocode.runtime.base import (
     session_name,
     target,
 )
+
+if TYPE_CHECKING:
+    from autocode.core.config import Settings
 
 RUNTIME_KINDS = ("local", "docker")
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import socket
 import ssl
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
 from sqlmodel import Session, col, select
 
+from autocode.core.credential import Credential
 from autocode.core.security import Keys
 from autocode.models import ApiKey, ApiKeyCreate, User, pk
 from autocode.services import key_check
@@ -17,13 +17,6 @@ from autocode.services.errors import NotFound
 from autocode.services.git_urls import is_local_host
 
 MAX_ANSWER = 1_000_000  # bytes of a model list read before giving up on counting it
-
-
-@dataclass(frozen=True)
-class Credential:
-    provider: str
-    secret: str
-    base_url: str | None
 
 
 def list_keys(session: Session, *, owner: User) -> list[ApiKey]:

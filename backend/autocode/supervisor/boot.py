@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 
 from autocode.core import db, wake
 from autocode.core.config import Settings
+from autocode.core.credential import Credential
 from autocode.core.layout import Layout
-from autocode.services.keys import Credential
 
 MAX_BOOT_BYTES = 1_000_000
 # Settings a supervisor must never receive.

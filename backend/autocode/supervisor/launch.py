@@ -15,8 +15,10 @@ import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, cast
 
 from autocode.core.config import Settings
+from autocode.core.credential import Credential
 from autocode.core.files import Tree, parse_rel
 from autocode.core.layout import (
     AUTOCODE,
@@ -30,8 +32,10 @@ from autocode.core.layout import (
 )
 from autocode.models import Agent, Project, User
 from autocode.runtime import Runtime
-from autocode.runtime.docker import DockerRuntime
-from autocode.services.keys import Credential
+
+if TYPE_CHECKING:
+    from autocode.runtime.docker import DockerRuntime
+
 from autocode.supervisor.claude.launch import (
     Policy,
     claude_argv,
@@ -65,8 +69,11 @@ def seen_path(runtime: Runtime, layout: Layout, username: str, rel: PurePosixPat
 
 def tree_owner(runtime: Runtime) -> tuple[int, int] | None:
     """Who must own what is written for Claude Code: the container's user, or the server."""
-    if isinstance(runtime, DockerRuntime):
-        return runtime.uid, runtime.gid
+    # A docker runtime exists only once its module is loaded: the local one never loads docker.
+    docker = sys.modules.get("autocode.runtime.docker")
+    if docker is not None and isinstance(runtime, docker.DockerRuntime):
+        container = cast("DockerRuntime", runtime)
+        return container.uid, container.gid
     return None
 
 

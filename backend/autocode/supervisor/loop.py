@@ -9,11 +9,11 @@ import re
 import signal
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -47,45 +47,41 @@ from autocode.models import (
 )
 from autocode.runtime import Runtime
 from autocode.runtime.base import RuntimeErrorBase
-from autocode.services import checkpoints, sessions, workspaces
+from autocode.services import sessions, workspaces
 from autocode.services.projects import add_log
-from autocode.supervisor import identity, launch, mcp, policy, usage_limit
+from autocode.supervisor import identity, launch, mcp, policy, rules, usage_limit
 from autocode.supervisor.boot import Credentials
-from autocode.supervisor.brain import (
-    Brain,
-    BrainConfig,
-    BrainUnavailable,
-    ProjectFiles,
-    prepare_brain_dir,
-    read_identity,
-)
 from autocode.supervisor.claude.records import ToolCall
 from autocode.supervisor.claude.transcript import TranscriptReader, find_transcript, transcript_rel
 from autocode.supervisor.policy import reply_text
+from autocode.supervisor.rules import CRASH_LIMIT, FOLLOW_UP_LIMIT, SAME_ERROR_LIMIT, STALLED
 from autocode.supervisor.screen import DIALOG_ACCEPT, Screen, ScreenState, read_screen
 from autocode.supervisor.shown_paths import hide_paths, hide_paths_in
+from autocode.supervisor.turn import PROMPT_LOST, Look, Progress, advance
+from autocode.supervisor.wakeup import Wakeup
+
+if TYPE_CHECKING:
+    # Loaded on first need: the decision model (nanobot) and git (dulwich) weigh tens of MB.
+    from autocode.services import checkpoints
+    from autocode.supervisor.brain import Brain
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 2.0
+HEARTBEAT_SECONDS = 2.0  # a DB write (~1 ms); the server's reaper kills a supervisor silent for 90 s
 START_TIMEOUT = 90.0
-SAME_ERROR_LIMIT = 3
-CRASH_LIMIT = 3
-FALLBACK_IDLE_SECONDS = 3.0
-FOLLOW_UP_LIMIT = 5
-PROMPT_LOST_SECONDS = 10.0
-PROMPT_LOST = "Claude Code did not start working on the prompt"
 BRAIN_COOLDOWN = 120.0
-IDLE_TICK = 1.0  # while a human is asked, a slower look is enough
-STALLED = "stalled: no output for too long"
+# When the screen is read (capture-pane): on demand; after an event, at once and then every
+# tick for HOT_SECONDS; every END_LOOK once the Stop hook came until the prompt is back; every
+# BUSY_LOOK while a turn runs; while a human is asked, once per event and otherwise only
+# whether the pane still lives, every ALIVE_LOOK (hook events and transcript lines say when
+# anything moves).
+HOT_SECONDS = 1.0
+END_LOOK = 0.05
+BUSY_LOOK = 1.0
+ALIVE_LOOK = 15.0
 
 
 _SPINNER_LINE = re.compile(r"^\s*[·✢✳✶✻✽*]\s")
-
-
-def _error_kind(error: str) -> str:
-    """An error without what changes between occurrences (ids, counters, times)."""
-    return re.sub(r"\b(?:req|msg|toolu)_\w+|[0-9a-f]{8,}(?:-[0-9a-f]{4,})*|\d+", "#", error).strip()[:500]
 
 
 def _fingerprint(text: str) -> str:
@@ -182,11 +178,21 @@ class Supervisor:
         self._old_hook_keys: list[bytes] = []  # earlier launches': their late lines are dropped quietly
         self._warned: set[str] = set()
         self.workspace = layout.host_path(user.username, project_rel(project.slug))
-        self.checkpoints = checkpoints.Workspace.of(settings.data_path, user.username, project)
+        self._checkpoints: checkpoints.Workspace | None = None
         self.target = f"{project.tmux_session}:{sessions.AGENT_WINDOW}"
         self._path_roots: list[tuple[str, str]] | None = None
         self.state = self._load_state()
         self.reader: TranscriptReader | None = None
+        # Sleeping until something happens: hook events, the transcript, replies, SIGTERM.
+        self.wakeup = Wakeup()
+        self.wakeup.watch_tree("hooks", self.tree, self.hooks_rel.parent, frozenset({self.hooks_rel.name}))
+        self.wakeup.watch_host("inbox", self.run_dir, frozenset({INBOX_FILE, INSTRUCTIONS_FILE}))
+        self._transcript_dir: PurePosixPath | None = None
+        self._dirty: set[str] = {"hooks", "transcript", "inbox"}  # read once at start
+        self._look_at = 0.0  # when the screen is read next (monotonic)
+        self._hot_until = 0.0  # after an event, the screen is read often until then
+        self._asking_human = False
+        self._saved = ""
         self._last_beat = 0.0
         self._screen = Screen(ScreenState.UNKNOWN)
         self._screen_text = ""
@@ -239,8 +245,11 @@ class Supervisor:
         if self.reader is not None:
             self.state.transcript = str(self.reader.rel)
             self.state.transcript_offset = self.reader.offset
-        data = asdict(self.state)
-        write_own(self._state_path(), json.dumps(data))  # 0600: it holds the hook key of the running Claude Code
+        text = json.dumps(asdict(self.state))
+        if text == self._saved:
+            return
+        write_own(self._state_path(), text)  # 0600: it holds the hook key of the running Claude Code
+        self._saved = text
 
     # -- database ---------------------------------------------------------------------------
 
@@ -402,12 +411,23 @@ class Supervisor:
             self.reader.seen_message_ids = set(old.seen_message_ids)
             self.reader.seen_texts = set(old.seen_texts)
 
-    def tick(self) -> Screen:
-        """One look at everything: hooks, transcript, screen; logs and state follow."""
+    def tick(self, *, look: bool = False) -> Screen:
+        """One look at what changed: hooks, transcript, screen; logs and state follow.
+
+        Files are read when their folder changed (or when they cannot be watched), the screen
+        when ``look`` asks for it, after an event, and on the timer of ``_schedule_look``."""
         if self.stopping:
             raise Stopped()
         self.heartbeat()
-        events = self._read_hooks()
+        self._dirty |= self.wakeup.drain()
+        now = time.monotonic()
+        due = now >= self._look_at
+        # While a turn runs, the timed look reads the files too: a safety net for a lost event.
+        sweep = due and self.state.turn is not None and not self._asking_human
+        events: list[dict[str, Any]] = []
+        if sweep or "hooks" in self._dirty or not self.wakeup.watched("hooks"):
+            self._dirty.discard("hooks")
+            events = self._read_hooks()
         turn = self.state.turn
         for event in events:
             name = str(event.get("hook_event_name", ""))
@@ -434,13 +454,21 @@ class Supervisor:
                         # The transcript may be written a moment later: the hook's copy of the last
                         # answer makes sure the turn's final words are known when it ends.
                         turn.texts.append(str(last_text))
-        reader = self._transcript_reader()
+        reader = self.reader
+        moved = bool(events)
+        if sweep or events or "transcript" in self._dirty or not self.wakeup.watched("transcript"):
+            self._dirty.discard("transcript")
+            reader = self._transcript_reader()
+            self._watch_transcript()
+        else:
+            reader = None
         if reader is not None:
             update = reader.read()
             if reader.refused is not None:
                 self._warn_once("transcript-file", f"Claude Code's transcript cannot be read: {reader.refused}")
             if update:
                 self._last_change = time.monotonic()
+                moved = True
             calls = {call.tool_use_id: call for call in update.tool_calls}
             for item in update.activity:
                 self._record_activity(item, calls, turn)
@@ -464,9 +492,64 @@ class Supervisor:
                     output_tokens=project.output_tokens + update.usage.output_tokens,
                 )
                 self._check_budget()
-        self._observe_screen()
+        if moved:
+            self._heat()
+        if look or moved or due:
+            self._observe_screen(capture=look or moved or not self._asking_human)
+            self._schedule_look()
         self._save_state()
         return self._screen
+
+    def _heat(self) -> None:
+        """Something moved: read the screen often for a moment."""
+        now = time.monotonic()
+        if not self._asking_human:
+            self._hot_until = now + HOT_SECONDS
+        self._look_at = min(self._look_at, now)
+
+    def _schedule_look(self) -> None:
+        now = time.monotonic()
+        turn = self.state.turn
+        ending = turn is not None and turn.stop_seen and self._screen.state not in (ScreenState.IDLE, ScreenState.ERROR)
+        if ending and now < self._hot_until:  # the prompt is due back any moment
+            wait = END_LOOK
+        elif now < self._hot_until:
+            wait = self.settings.supervisor_tick_seconds
+        elif self._asking_human:
+            wait = ALIVE_LOOK
+        elif turn is not None:
+            wait = BUSY_LOOK
+        else:
+            wait = self.settings.supervisor_tick_seconds
+        self._look_at = now + wait
+
+    def _watch_transcript(self) -> None:
+        """Watch the folder of the transcript being read (it moves with a new session)."""
+        folder = self.reader.rel.parent if self.reader is not None else None
+        if folder == self._transcript_dir:
+            if folder is not None and not self.wakeup.watched("transcript"):
+                self.wakeup.revalidate()  # Claude Code may have made the folder since
+            return
+        self._transcript_dir = folder
+        if folder is None:
+            self.wakeup.forget("transcript")
+        else:
+            self.wakeup.watch_tree("transcript", self.tree, folder)
+
+    def _pause(self, most: float | None = None) -> None:
+        """Sleep until something changes or a timer is due (screen look, heartbeat), at most ``most``."""
+        if self.stopping:
+            raise Stopped()
+        now = time.monotonic()
+        until = min(self._look_at, self._last_beat + HEARTBEAT_SECONDS)
+        if most is not None:
+            until = min(until, now + most)
+        unwatched = not self.wakeup.watched("hooks") or (
+            self.reader is not None and not self.wakeup.watched("transcript")
+        )
+        if unwatched:
+            until = min(until, now + self.settings.supervisor_tick_seconds)  # polled as before
+        self._dirty |= self.wakeup.wait(max(0.0, until - now))
 
     def _activity_step(self, turn: Turn | None) -> int | None:
         """The 1-based step an activity item belongs to (None while planning)."""
@@ -508,15 +591,21 @@ class Supervisor:
         elif kind == "error":
             self.log(LogLevel.ERROR, f"Claude Code: {str(item.get('text', ''))[:500]}", data)
 
-    def _observe_screen(self) -> None:
+    def _observe_screen(self, *, capture: bool = True) -> None:
+        """Read the screen; without ``capture`` only whether the pane still lives."""
         try:
             info = self.runtime.pane_info(self.user.username, self.target)
-            text = self.runtime.capture(self.user.username, self.target)
+            text = self.runtime.capture(self.user.username, self.target) if capture and not info.dead else ""
         except RuntimeErrorBase:
             screen = Screen(ScreenState.EXITED)
             text = ""
         else:
-            screen = Screen(ScreenState.EXITED) if info.dead else read_screen(text)
+            if info.dead:
+                screen = Screen(ScreenState.EXITED)
+            elif not capture:
+                return
+            else:
+                screen = read_screen(text)
         if text != self._screen_text:
             self._screen_text = text
             print_ = _fingerprint(text)
@@ -534,18 +623,20 @@ class Supervisor:
             raise Paused(f"Token budget reached ({used} of {budget} tokens)", kind="budget")
 
     def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` doing nothing but heartbeats (what changes meanwhile is read later)."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.stopping:
                 raise Stopped()
             self.heartbeat()
-            time.sleep(min(self.settings.supervisor_tick_seconds, max(0.0, deadline - time.monotonic())))
+            left = max(0.0, deadline - time.monotonic())
+            self._dirty |= self.wakeup.wait(min(left, max(0.0, self._last_beat + HEARTBEAT_SECONDS - time.monotonic())))
 
     def wait_for(self, states: set[ScreenState], timeout: float) -> Screen:
         """Tick until the screen is in one of `states`, answering start-up dialogs."""
         deadline = time.monotonic() + timeout
         while True:
-            screen = self.tick()
+            screen = self.tick(look=True)
             if screen.state in states:
                 return screen
             if screen.state == ScreenState.EXITED and ScreenState.EXITED not in states:
@@ -557,7 +648,7 @@ class Supervisor:
                     f"Claude Code did not reach {sorted(s.value for s in states)} in {timeout:.0f}s "
                     f"(screen: {screen.state.value})"
                 )
-            time.sleep(self.settings.supervisor_tick_seconds)
+            self._pause(self.settings.supervisor_tick_seconds)  # start-up dialogs come by timer
 
     def _answer_dialog(self, screen: Screen) -> None:
         """Accept a start-up dialog (trust, API key, bypass): arrow to the option, then Enter."""
@@ -570,7 +661,7 @@ class Supervisor:
                 break
             self.runtime.send_keys(self.user.username, self.target, key)
             self.sleep(0.2)
-            self.tick()
+            self.tick(look=True)
         if self._screen.state != screen.state:
             return
         self.log(
@@ -655,13 +746,14 @@ class Supervisor:
         else:
             self.runtime.send_text(username, self.target, text)
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not self.tick().input_text:
-            time.sleep(0.05)
+        while time.monotonic() < deadline and not self.tick(look=True).input_text:
+            self._pause(0.05)
         for _attempt in range(3):
             self.runtime.send_keys(username, self.target, "Enter")
+            self._heat()
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
-                screen = self.tick()
+                screen = self.tick(look=True)
                 turn = self.state.turn
                 if (
                     turn.busy_seen
@@ -672,7 +764,7 @@ class Supervisor:
                     return
                 if screen.state == ScreenState.IDLE and not screen.input_text and screen.turn_finished:
                     return
-                time.sleep(0.05)
+                self._pause(0.05)
         raise ClaudeGone("Claude Code did not take the prompt")
 
     def _check_adopted_turn(self, turn: Turn) -> None:
@@ -681,10 +773,10 @@ class Supervisor:
             return
         deadline = time.monotonic() + 2
         while time.monotonic() < deadline and not (turn.busy_seen or turn.stop_seen):
-            screen = self.tick()
+            screen = self.tick(look=True)
             if screen.state in (ScreenState.BUSY, ScreenState.PERMISSION, ScreenState.RETRYING):
                 turn.busy_seen = True
-            time.sleep(self.settings.supervisor_tick_seconds)
+            self._pause(self.settings.supervisor_tick_seconds)
         if not (turn.busy_seen or turn.stop_seen):
             self.log(
                 LogLevel.AGENT_DECISION,
@@ -695,62 +787,63 @@ class Supervisor:
             self._save_state()
 
     def wait_turn(self) -> TurnResult:
-        """Watch the current turn until it ends, answering permission questions on the way."""
+        """Watch the current turn until it ends (see turn.advance), answering what the screen asks."""
         turn = self.state.turn
         assert turn is not None
-        idle_since: float | None = None
+        progress = Progress()
         self._last_change = time.monotonic()
         while True:
             screen = self.tick()
-            now = time.monotonic()
-            if screen.state == ScreenState.EXITED:
+            if screen.state == ScreenState.RETRYING:
+                key = (screen.attempt, screen.max_attempts)
+                if key != self._retry_logged:
+                    self._retry_logged = key
+                    self.log(
+                        LogLevel.ERROR,
+                        f"API error; Claude Code retries (attempt {screen.attempt}/{screen.max_attempts})",
+                        {"error": screen.error},
+                    )
+            progress = replace(
+                progress,
+                busy_seen=turn.busy_seen,
+                stop_seen=turn.stop_seen,
+                last_change=self._last_change,
+                has_texts=bool(turn.texts),
+                last_error=turn.errors[-1] if turn.errors else None,
+                limit_error=next((e for e in reversed(turn.errors) if usage_limit.is_usage_limit(e)), None),
+            )
+            action = advance(
+                progress, Look(screen.state, screen.error), time.monotonic(), stall_seconds=self.settings.stall_seconds
+            )
+            progress = action.progress
+            turn.busy_seen = progress.busy_seen
+            if action.kind == "gone":
                 raise ClaudeGone("Claude Code exited during the turn")
-            if screen.state == ScreenState.PERMISSION:
+            if action.kind == "permission":
                 self.answer_permission(screen)
-                idle_since = None
                 continue
-            if screen.state == ScreenState.QUESTION:
+            if action.kind == "question":
                 self.answer_question(screen)
-                idle_since = None
                 self._last_change = time.monotonic()
                 continue
-            if screen.state in (ScreenState.BUSY, ScreenState.RETRYING):
-                turn.busy_seen = True
-                idle_since = None
-                if screen.state == ScreenState.RETRYING:
-                    key = (screen.attempt, screen.max_attempts)
-                    if key != self._retry_logged:
-                        self._retry_logged = key
-                        self.log(
-                            LogLevel.ERROR,
-                            f"API error; Claude Code retries (attempt {screen.attempt}/{screen.max_attempts})",
-                            {"error": screen.error},
-                        )
-                if now - self._last_change > self.settings.stall_seconds:
-                    return self._stalled()
-            elif screen.state in (ScreenState.IDLE, ScreenState.ERROR):
-                idle_since = idle_since or now
-                error = screen.error if screen.state == ScreenState.ERROR else None
-                if turn.stop_seen or (turn.busy_seen and now - idle_since >= FALLBACK_IDLE_SECONDS):
-                    if error is None and turn.errors and not turn.texts:
-                        error = turn.errors[-1]
-                    # a usage limit ends the turn whatever was said before it
-                    error = next((e for e in reversed(turn.errors) if usage_limit.is_usage_limit(e)), error)
-                    context = self.reader.last_usage.context_tokens if self.reader and self.reader.last_usage else 0
-                    return self._end_turn(
-                        TurnResult(
-                            ok=error is None,
-                            error=error,
-                            texts=list(turn.texts),
-                            actions=list(turn.actions),
-                            context_tokens=context,
-                        )
-                    )
-                if not turn.busy_seen and now - idle_since > PROMPT_LOST_SECONDS:
+            if action.kind == "stalled":
+                return self._stalled()
+            if action.kind == "end":
+                if action.error == PROMPT_LOST and not progress.busy_seen:
                     return self._end_turn(TurnResult(ok=False, error=PROMPT_LOST, texts=[]))
-            elif screen.state in (ScreenState.TRUST_DIALOG, ScreenState.KEY_DIALOG, ScreenState.BYPASS_DIALOG):
+                context = self.reader.last_usage.context_tokens if self.reader and self.reader.last_usage else 0
+                return self._end_turn(
+                    TurnResult(
+                        ok=action.error is None,
+                        error=action.error,
+                        texts=list(turn.texts),
+                        actions=list(turn.actions),
+                        context_tokens=context,
+                    )
+                )
+            if action.kind == "dialog":
                 self._answer_dialog(screen)
-            time.sleep(self.settings.supervisor_tick_seconds)
+            self._pause()
 
     def _end_turn(self, result: TurnResult) -> TurnResult:
         self.state.turn = None
@@ -764,6 +857,7 @@ class Supervisor:
             {"reason": "stall"},
         )
         self.runtime.send_keys(self.user.username, self.target, "C-c")
+        self._heat()
         try:
             self.wait_for({ScreenState.IDLE, ScreenState.ERROR}, 30)
         except ClaudeGone:
@@ -817,7 +911,7 @@ class Supervisor:
             "(the option's digit); use ask_human only if the project context cannot decide.",
             steering,
         )
-        if self.tick().state != ScreenState.QUESTION:
+        if self.tick(look=True).state != ScreenState.QUESTION:
             return
         reply = self.need_help(
             f"Claude Code asks: {question} {options}".strip(),
@@ -839,19 +933,20 @@ class Supervisor:
         settled = self._screen_text
         deadline = time.monotonic() + 2
         while time.monotonic() < deadline:  # a menu drawn a moment ago may not take keys yet
-            time.sleep(0.1)
-            if self.tick().state != state:
+            self._pause(0.1)
+            if self.tick(look=True).state != state:
                 return
             if self._screen_text == settled:
                 break
             settled = self._screen_text
         for _attempt in range(3):
             self.runtime.send_keys(self.user.username, self.target, key)
+            self._heat()
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
-                if self.tick().state != state:
+                if self.tick(look=True).state != state:
                     return
-                time.sleep(0.05)
+                self._pause(0.05)
 
     def need_help(
         self,
@@ -899,11 +994,18 @@ class Supervisor:
                 },
             },
         )
+        self._asking_human = True
+        self._dirty.add("inbox")  # a reply may be there already
         try:
             while True:
                 screen = self.tick()
-                messages, self.state.inbox_offset = self._read_jsonl(self.run_dir / INBOX_FILE, self.state.inbox_offset)
-                self._save_state()
+                messages: list[dict[str, Any]] = []
+                if "inbox" in self._dirty or not self.wakeup.watched("inbox"):
+                    self._dirty.discard("inbox")
+                    messages, self.state.inbox_offset = self._read_jsonl(
+                        self.run_dir / INBOX_FILE, self.state.inbox_offset
+                    )
+                    self._save_state()
                 for message in messages:
                     answer = reply_text(message)
                     if answer:
@@ -918,8 +1020,10 @@ class Supervisor:
                     self._record_answer(asked, None)
                     self.log(LogLevel.AGENT_DECISION, "You answered in the terminal; going on")
                     return None
-                time.sleep(max(self.settings.supervisor_tick_seconds, IDLE_TICK))
+                self._pause(None if self.wakeup.watched("inbox") else max(self.settings.supervisor_tick_seconds, 1.0))
         finally:
+            self._asking_human = False
+            self._heat()
             if not self.stopping:
                 back = previous if previous != ProjectStatus.NEEDS_HELP.value else ProjectStatus.RUNNING.value
                 self.update_project(status=back, status_reason=None, status_kind=None, question=None)
@@ -1058,33 +1162,28 @@ class Supervisor:
                 note = f"The human says: {reply}" if reply else "Try the step again."
                 continue
             error = result.error or "unknown error"
-            if usage_limit.is_usage_limit(error):
+            then = rules.after_error(
+                error,
+                errors,
+                approach_changed=approach_changed,
+                stall_seconds=self.settings.stall_seconds,
+                backoff_max=self.settings.retry_backoff_max_seconds,
+            )
+            errors, approach_changed = list(then.errors), then.approach_changed
+            if then.kind == "usage_limit":
                 self._wait_for_usage_limit(error)
                 note = "The usage limit has reset; continue the step."
                 continue
-            errors.append(_error_kind(error))
-            same = sum(1 for e in errors if e == errors[-1])
-            if same >= SAME_ERROR_LIMIT and approach_changed:
+            if then.kind == "ask_human":
                 reply = self.need_help(
                     f"Step {n} keeps failing with the same error, even with another approach: {error}"
                 )
-                errors.clear()
-                approach_changed = False
                 note = f"The human says: {reply}" if reply else "Try again."
                 continue
-            if same >= SAME_ERROR_LIMIT:
-                approach_changed = True
+            if then.kind == "new_approach":
                 note = self._another_approach(index, error)
                 continue
-            delay = min(self.settings.retry_backoff_max_seconds, 5.0 * 2 ** (len(errors) - 1))
-            if error == STALLED:
-                note = (
-                    f"You were interrupted because nothing happened for {self.settings.stall_seconds:.0f}s."
-                    " Say in one line what happened, then continue the step."
-                )
-                delay = 0
-            else:
-                note = f"The previous attempt ended with this error: {error}. Continue the step."
+            note, delay = then.note, then.delay
             self.log(
                 LogLevel.AGENT_DECISION,
                 f"Step {n} ended with an error; retrying in {delay:.0f}s",
@@ -1092,8 +1191,10 @@ class Supervisor:
             )
             self.sleep(delay)
         summary = (summary or (result.texts[-1] if result.texts else "")).strip().replace("\n", " ")[:300]
+        from autocode.services import checkpoints
+
         try:
-            commit = checkpoints.commit_step(self.checkpoints, step=n, title=title)
+            commit = checkpoints.commit_step(self._workspace(), step=n, title=title)
         except checkpoints.CheckpointFailed as exc:
             commit = None  # the work is done and on disk; only its history entry is missing
             self.log(LogLevel.ERROR, f"Could not record a checkpoint for step {n}: {exc}")
@@ -1119,6 +1220,14 @@ class Supervisor:
 
     # -- decisions -----------------------------------------------------------------------------
 
+    def _workspace(self) -> checkpoints.Workspace:
+        """The project's checkpoint history (git), opened on first need."""
+        if self._checkpoints is None:
+            from autocode.services import checkpoints
+
+            self._checkpoints = checkpoints.Workspace.of(self.settings.data_path, self.user.username, self.project)
+        return self._checkpoints
+
     def brain(self) -> Brain | None:
         """The nanobot brain for this agent's model, if it can be used (built on first need)."""
         if self._brain is not None or self._brain_failed or not self.settings.brain_enabled:
@@ -1132,6 +1241,8 @@ class Supervisor:
                 f"No '{provider}' key for the agent's model {self.agent.model}: decisions are made by rules only",
             )
             return None
+        from autocode.supervisor.brain import Brain, BrainConfig, ProjectFiles, read_identity
+
         layout = Layout.at(self.settings.data_path)
         brain_dir = layout.brain_dir(self.project_id)
         try:
@@ -1166,6 +1277,8 @@ class Supervisor:
         brain = self.brain()
         if brain is None or time.monotonic() < self._brain_retry_at:
             return None
+        from autocode.supervisor.brain import BrainUnavailable
+
         try:
             decision = brain.decide(situation, steering)
         except BrainUnavailable as exc:
@@ -1186,7 +1299,9 @@ class Supervisor:
 
     def _situation(self, index: int, result: TurnResult, headline: str) -> str:
         step = self.project.implementation_plan[index]
-        status = checkpoints.workspace_status(self.checkpoints)
+        from autocode.services import checkpoints
+
+        status = checkpoints.workspace_status(self._workspace())
         texts = "\n".join(t.strip() for t in result.texts[-3:]) or "(no text)"
         actions = "\n".join(f"- {a}" for a in result.actions[-20:]) or "- (no tool calls)"
         return "\n".join(
@@ -1261,8 +1376,11 @@ class Supervisor:
         return note
 
     def _compact_if_full(self, result: TurnResult) -> None:
-        limit = int(self.settings.context_window_tokens * self.settings.context_compact_ratio)
-        if result.context_tokens < limit:
+        if not rules.needs_compaction(
+            result.context_tokens,
+            window=self.settings.context_window_tokens,
+            ratio=self.settings.context_compact_ratio,
+        ):
             return
         plan = self.reload_project().implementation_plan
         done = [
@@ -1383,6 +1501,8 @@ class Supervisor:
 
     def _append_history(self, line: str) -> None:
         path = Layout.at(self.settings.data_path).brain_dir(self.project_id) / "HISTORY.md"
+        from autocode.supervisor.brain import prepare_brain_dir  # the module, not nanobot
+
         prepare_brain_dir(path.parent)
         with path.open("a") as fh:
             fh.write(f"- {utcnow().isoformat(timespec='seconds')} {line}\n")
@@ -1391,6 +1511,7 @@ class Supervisor:
 
     def _on_sigterm(self, _signum: int, _frame: FrameType | None) -> None:
         self.stopping = True
+        self.wakeup.poke()
 
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self._on_sigterm)
