@@ -68,6 +68,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 2.0  # a DB write (~1 ms); the server's reaper kills a supervisor silent for 90 s
+# While a human is asked nothing else happens: a beat is a commit here and a wake-up of the
+# server's event pump, so fifty waiting projects would keep both busy at the working rate.
+ASKING_HEARTBEAT_SECONDS = 15.0
 START_TIMEOUT = 90.0
 BRAIN_COOLDOWN = 120.0
 # When the screen is read (capture-pane): on demand; after an event, at once and then every
@@ -314,9 +317,12 @@ class Supervisor:
             s.add(instance)
             s.commit()
 
+    def _beat_every(self) -> float:
+        return ASKING_HEARTBEAT_SECONDS if self._asking_human else HEARTBEAT_SECONDS
+
     def heartbeat(self, force: bool = False) -> None:
         now = time.monotonic()
-        if force or now - self._last_beat >= HEARTBEAT_SECONDS:
+        if force or now - self._last_beat >= self._beat_every():
             self._last_beat = now
             self.set_instance(heartbeat_at=utcnow())
 
@@ -541,7 +547,7 @@ class Supervisor:
         if self.stopping:
             raise Stopped()
         now = time.monotonic()
-        until = min(self._look_at, self._last_beat + HEARTBEAT_SECONDS)
+        until = min(self._look_at, self._last_beat + self._beat_every())
         if most is not None:
             until = min(until, now + most)
         unwatched = not self.wakeup.watched("hooks") or (
@@ -630,7 +636,9 @@ class Supervisor:
                 raise Stopped()
             self.heartbeat()
             left = max(0.0, deadline - time.monotonic())
-            self._dirty |= self.wakeup.wait(min(left, max(0.0, self._last_beat + HEARTBEAT_SECONDS - time.monotonic())))
+            self._dirty |= self.wakeup.wait(
+                min(left, max(0.0, self._last_beat + self._beat_every() - time.monotonic()))
+            )
 
     def wait_for(self, states: set[ScreenState], timeout: float) -> Screen:
         """Tick until the screen is in one of `states`, answering start-up dialogs."""
