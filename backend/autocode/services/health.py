@@ -53,6 +53,7 @@ class HealthCache:
         self._probes: Probes | None = None
         self._probed_at = 0.0
         self._answer: Health | None = None
+        self._json: bytes | None = None
 
     def refresh(self) -> Health:
         now = time.monotonic()
@@ -74,11 +75,17 @@ class HealthCache:
             runtime_users_allowed=policy.users_allowed,
             runtime_note=policy.note,
         )
+        encoded = answer.model_dump_json().encode()
         with self._lock:
-            self._answer = answer
+            self._answer, self._json = answer, encoded
         return answer
 
     def current(self) -> Health | None:
         """The last answer, None before the first refresh."""
         with self._lock:
             return self._answer
+
+    def current_json(self) -> bytes | None:
+        """The last answer as the JSON `GET /api/health` sends (encoded once per refresh)."""
+        with self._lock:
+            return self._json
